@@ -1,0 +1,51 @@
+# Samverkansportalen. `make run` and `make test` work on a fresh machine.
+VENV     ?= .venv
+PYTHON   ?= python3
+BIN      := $(VENV)/bin
+FLASK    := $(BIN)/flask --app portal
+PG_URL   ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: install run test test-sqlite test-postgres lint translations messages system-deps clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed translations
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile --use-fuzzy=false -d portal/translations --statistics 2>&1 | tail -n 1
+
+## Extract message ids and merge them into the Swedish catalogue.
+messages: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot --no-location --sort-output --project=samverkansportalen .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations -l sv --no-fuzzy-matching --ignore-obsolete
+
+## Set up an SQLite database under instance/, load the Gävleborg demo and serve it.
+run: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+system-deps:
+	bash scripts/system-deps.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test-sqlite: install system-deps
+	$(BIN)/pytest
+
+test-postgres: install system-deps
+	TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
+
+## Lint, type-check, then the whole suite on SQLite and on PostgreSQL.
+test: lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,51 @@
+"""Alembic environment, driven by Flask-Migrate and the app's own engine."""
+
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+if config.config_file_name and not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+migrate_ext = current_app.extensions["migrate"]
+target_metadata = migrate_ext.db.metadata
+
+
+def run_migrations_offline() -> None:
+    """Emit SQL to stdout without a database connection."""
+    context.configure(
+        url=str(migrate_ext.db.engine.url).replace("%", "%%"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        **migrate_ext.configure_args,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run against the app's engine; an empty autogenerate makes no file."""
+
+    def process_revision_directives(context_, revision, directives):
+        if getattr(config.cmd_opts, "autogenerate", False):
+            script = directives[0]
+            if script.upgrade_ops.is_empty():
+                directives[:] = []
+                logger.info("No changes in schema detected.")
+
+    conf_args = dict(migrate_ext.configure_args)
+    conf_args.setdefault("process_revision_directives", process_revision_directives)
+    with migrate_ext.db.engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,97 @@
+"""Samverkansportalen: the application factory. Wiring only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import generate_csrf
+
+from portal.config import INSTANCE_DIR, load_config
+from portal.db import configure_sqlite
+from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+PROJECT_ROOT = INSTANCE_DIR.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build a configured portal. ``config`` overrides environment settings (tests)."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config(config))
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal.core.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(PROJECT_ROOT / "portal" / "translations"),
+    )
+    limiter.init_app(app)
+    htmx.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.views import bp as accounts_bp
+    from portal.admin.views import bp as admin_bp
+    from portal.core.views import bp as core_bp
+    from portal.groups.views import bp as groups_bp
+    from portal.organisations.views import bp as organisations_bp
+    from portal.people.views import bp as people_bp
+
+    for blueprint in (core_bp, accounts_bp, admin_bp, organisations_bp, groups_bp, people_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_hooks(app: Flask) -> None:
+    from portal.accounts.services import load_user_from_session_id
+    from portal.core import permissions
+    from portal.core.errors import register_error_pages
+    from portal.core.i18n import register_filters, select_locale
+    from portal.core.security import register_security
+    from portal.core.transactions import register_request_transaction
+
+    login_manager.user_loader(load_user_from_session_id)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None  # the login page explains itself
+    register_security(app)
+    register_request_transaction(app)
+    register_error_pages(app)
+    register_filters(app)
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        return {
+            "csrf_token": generate_csrf,
+            "current_locale": select_locale,
+            "policies": permissions,
+        }
+
+
+def _register_cli(app: Flask) -> None:
+    from portal.cli import register_commands
+
+    register_commands(app)
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,71 @@
+"""People who sign in, and the single-use tokens that let them set a password."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import TimestampMixin
+from portal.extensions import db
+from portal.organisations.models import enum_column
+
+if TYPE_CHECKING:
+    from portal.organisations.models import AssociationRole
+
+
+class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+    """A person known to the portal. Has no password until they accept an invitation."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    is_platform_admin: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    # Changes when the password changes, so old sessions stop working.
+    session_version: Mapped[int] = mapped_column(default=1)
+
+    association_roles: Mapped[list[AssociationRole]] = relationship(back_populates="user")
+
+    __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lowercase"),)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class TokenPurpose(enum.StrEnum):
+    """Why a sign-in token was issued."""
+
+    INVITE = "invite"
+    RESET = "reset"
+
+
+class LoginToken(db.Model):  # type: ignore[name-defined]
+    """A single-use, expiring token sent by e-mail; only its SHA-256 hash is stored."""
+
+    __tablename__ = "login_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_column(TokenPurpose, "token_purpose"))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()

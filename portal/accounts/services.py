@@ -1,0 +1,170 @@
+"""Passwords, sign-in and the e-mailed links that set a password."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from portal.accounts.models import LoginToken, TokenPurpose, User
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.mail import queue_mail
+from portal.db import utcnow
+from portal.extensions import db
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a failed sign-in the same for unknown e-mails.
+_DUMMY_HASH = _hasher.hash("not a real password")
+MIN_PASSWORD_LENGTH = 12
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses are compared and stored in lower case without spaces."""
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def user_by_email(email: str) -> User | None:
+    """The user with this address, if any."""
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def load_user_from_session_id(session_id: str) -> User | None:
+    """Flask-Login's loader: ``id:version`` so a password change ends other sessions."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version) or not user.active:
+        return None
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user whose password matches, else None (same work either way)."""
+    user = user_by_email(email)
+    if user is None or user.password_hash is None or not user.active:
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_DUMMY_HASH, password)
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, purpose: TokenPurpose, lifetime_hours: int) -> str:
+    """A new single-use token for ``user``; earlier unused ones of the same purpose die."""
+    now = utcnow()
+    db.session.execute(
+        sa.update(LoginToken)
+        .where(
+            LoginToken.user_id == user.id,
+            LoginToken.purpose == purpose,
+            LoginToken.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        LoginToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=_token_hash(token),
+            created_at=now,
+            expires_at=now + dt.timedelta(hours=lifetime_hours),
+        )
+    )
+    return token
+
+
+def find_valid_token(token: str) -> LoginToken | None:
+    """The unused, unexpired token row for ``token``."""
+    row = db.session.scalar(
+        sa.select(LoginToken).where(LoginToken.token_hash == _token_hash(token))
+    )
+    if row is None or row.used_at is not None or row.expires_at < utcnow():
+        return None
+    if not row.user.active:
+        return None
+    return row
+
+
+def set_password_with_token(token: str, password: str) -> User:
+    """Use a token once to set the password; ends every other session of the person."""
+    row = find_valid_token(token)
+    if row is None:
+        raise DomainError(_("The link has expired or has already been used."))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            _("The password must be at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+            field="password",
+        )
+    row.used_at = utcnow()
+    user = row.user
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    audit.record(
+        actor=user,
+        action="password.set",
+        obj=user,
+        association_id=None,
+        summary=f"{row.purpose.value}",
+    )
+    return user
+
+
+def send_password_link(
+    user: User,
+    purpose: TokenPurpose,
+    *,
+    link_for: Callable[[str], str],
+    lifetime_hours: int,
+    association_id: int | None = None,
+) -> None:
+    """Queue the invitation or reset e-mail with a fresh single-use link.
+
+    ``link_for`` turns a token into the absolute URL (the view knows the routes).
+    """
+    token = issue_token(user, purpose, lifetime_hours)
+    link = link_for(token)
+    with force_locale(user.locale or "sv"):
+        if purpose is TokenPurpose.INVITE:
+            subject = _("Welcome to Samverkansportalen")
+            intro = _("You have been given an account in Samverkansportalen.")
+        else:
+            subject = _("Reset your password for Samverkansportalen")
+            intro = _("Someone asked to reset the password of this account.")
+        body = "\n\n".join(
+            [
+                _("Hello %(name)s,", name=user.name),
+                intro,
+                _(
+                    "Choose your password here (the link works once, for %(h)d hours):",
+                    h=lifetime_hours,
+                ),
+                link,
+                _("If you did not expect this message you can ignore it."),
+            ]
+        )
+    queue_mail(recipient=user.email, subject=subject, body=body, association_id=association_id)

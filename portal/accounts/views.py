@@ -1,0 +1,118 @@
+"""Sign in, sign out, and setting a password from an e-mailed link."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from portal.accounts import services
+from portal.accounts.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
+from portal.accounts.models import TokenPurpose
+from portal.core.errors import DomainError
+from portal.core.security import public
+from portal.extensions import limiter
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("core.index")
+
+
+def absolute_link(endpoint: str, **values: Any) -> str:
+    """An absolute URL for e-mail, built on PORTAL_BASE_URL."""
+    return current_app.config["PORTAL_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> str | Response:
+    """Sign in with e-mail and password; the error never says which part was wrong."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        error = _("The e-mail address or password is wrong.")
+    elif form.is_submitted():
+        error = _("Enter both e-mail address and password.")
+    status = 200 if error is None else 400
+    return render_template("accounts/login.html", form=form, error=error), status  # type: ignore[return-value]
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout() -> Response:
+    """Sign out (POST with CSRF, so no other site can sign you out)."""
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password() -> str | Response:
+    """Send a reset link if the address is known; say the same thing either way."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = services.user_by_email(form.email.data)
+        if user is not None and user.active:
+            services.send_password_link(
+                user,
+                TokenPurpose.RESET,
+                link_for=lambda token: absolute_link("accounts.set_password", token=token),
+                lifetime_hours=current_app.config["TOKEN_LIFETIME_HOURS"],
+            )
+        flash(
+            _(
+                "If the address belongs to an account, a link to choose a new password "
+                "is on its way."
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form)
+
+
+@bp.route("/password/set/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def set_password(token: str) -> str | Response | tuple[str, int]:
+    """Choose a password from an invitation or reset link (single use, expiring)."""
+    if len(token) > 128:
+        abort(404)
+    row = services.find_valid_token(token)
+    if row is None:
+        return render_template("accounts/link_invalid.html"), 410
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.set_password_with_token(token, form.password.data)
+        except DomainError as error:
+            form.password.errors = [*form.password.errors, error.message]
+        else:
+            logout_user()
+            login_user(user)
+            flash(_("Your password is saved and you are signed in."), "success")
+            return redirect(url_for("core.index"))
+    return render_template("accounts/set_password.html", form=form, purpose=row.purpose)

@@ -1,0 +1,263 @@
+"""The Gävleborg demo: Samordningsförbund Gävleborg as described in the 2019 review.
+
+13 member agencies, 9 Mysam groups (Hudiksvall and Nordanstig share one), 4–8
+members per group, a process leader per group, one association admin, two board
+members and a platform admin. Loading twice changes nothing: every row is looked
+up by its natural key first. People and names are invented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from portal.accounts.models import User
+from portal.accounts.services import hash_password
+from portal.extensions import db
+from portal.groups.models import Group, Membership, MembershipRole
+from portal.organisations.models import (
+    Agency,
+    AgencyKind,
+    Association,
+    AssociationPerson,
+    AssociationRole,
+    AssociationRoleName,
+)
+
+# A demo password: the command refuses to run in production.
+DEMO_PASSWORD = "demo-losenord-2026"  # noqa: S105
+DOMAIN = "gavleborg.example.org"
+
+STATE_AND_REGION = [
+    ("Arbetsförmedlingen", AgencyKind.STATE),
+    ("Försäkringskassan", AgencyKind.STATE),
+    ("Region Gävleborg", AgencyKind.REGION),
+]
+MUNICIPALITIES = [
+    "Bollnäs",
+    "Gävle",
+    "Hofors",
+    "Hudiksvall",
+    "Ljusdal",
+    "Nordanstig",
+    "Ockelbo",
+    "Ovanåker",
+    "Sandviken",
+    "Söderhamn",
+]
+GROUPS = [
+    ("Mysam Bollnäs", ["Bollnäs"]),
+    ("Mysam Gävle", ["Gävle"]),
+    ("Mysam Hofors", ["Hofors"]),
+    ("Mysam Hudiksvall–Nordanstig", ["Hudiksvall", "Nordanstig"]),
+    ("Mysam Ljusdal", ["Ljusdal"]),
+    ("Mysam Ockelbo", ["Ockelbo"]),
+    ("Mysam Ovanåker", ["Ovanåker"]),
+    ("Mysam Sandviken", ["Sandviken"]),
+    ("Mysam Söderhamn", ["Söderhamn"]),
+]
+FIRST = [
+    "Anna",
+    "Erik",
+    "Karin",
+    "Lars",
+    "Maria",
+    "Johan",
+    "Eva",
+    "Per",
+    "Sara",
+    "Mikael",
+    "Lena",
+    "Anders",
+    "Helena",
+    "Fredrik",
+    "Ingrid",
+    "Jonas",
+    "Malin",
+    "Peter",
+    "Sofia",
+    "Magnus",
+    "Linda",
+    "Stefan",
+    "Emma",
+    "Nils",
+    "Ida",
+    "Olof",
+    "Elin",
+    "Gustav",
+]
+LAST = [
+    "Andersson",
+    "Berg",
+    "Carlsson",
+    "Dahl",
+    "Ek",
+    "Falk",
+    "Gran",
+    "Holm",
+    "Isaksson",
+    "Jansson",
+    "Kvist",
+    "Lind",
+    "Mattsson",
+    "Nord",
+    "Olsson",
+    "Persson",
+    "Qvarfort",
+    "Ros",
+    "Sjöberg",
+    "Tall",
+    "Ulander",
+    "Vik",
+    "Wallin",
+    "Åberg",
+    "Öhman",
+]
+
+DEMO_SIGN_INS = [
+    ("Platform administrator", f"plattform@{DOMAIN}"),
+    ("Association administrator", f"forbundschef@{DOMAIN}"),
+    ("Board member", f"styrelse1@{DOMAIN}"),
+    ("Board member", f"styrelse2@{DOMAIN}"),
+    ("Process leader, Mysam Gävle", f"processledare.gavle@{DOMAIN}"),
+    ("Member, several groups (FK)", f"fk.chef1@{DOMAIN}"),
+]
+START = dt.date(2023, 1, 1)
+
+
+def _get_or_create(model: type, lookup: dict[str, object], **values: object) -> tuple[object, bool]:
+    obj = db.session.scalar(sa.select(model).filter_by(**lookup))
+    if obj is not None:
+        return obj, False
+    obj = model(**lookup, **values)
+    db.session.add(obj)
+    db.session.flush()
+    return obj, True
+
+
+def _person(association: Association, email: str, name: str, password: bool = True) -> User:
+    user, created = _get_or_create(User, {"email": email}, name=name)
+    assert isinstance(user, User)
+    if created and password:
+        user.password_hash = hash_password(DEMO_PASSWORD)
+    _get_or_create(AssociationPerson, {"association_id": association.id, "user_id": user.id})
+    return user
+
+
+def _role(association: Association, user: User, role: AssociationRoleName) -> None:
+    _get_or_create(
+        AssociationRole, {"association_id": association.id, "user_id": user.id, "role": role}
+    )
+
+
+def _seat(
+    group: Group,
+    user: User,
+    agency: Agency,
+    role: MembershipRole,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+) -> None:
+    _get_or_create(
+        Membership,
+        {
+            "group_id": group.id,
+            "user_id": user.id,
+            "agency_id": agency.id,
+            "role": role,
+            "valid_from": valid_from,
+        },
+        valid_to=valid_to,
+    )
+
+
+def _slug(text: str) -> str:
+    table = str.maketrans({"å": "a", "ä": "a", "ö": "o", "–": "-", " ": "-"})
+    return text.lower().translate(table)
+
+
+def load() -> bool:
+    """Load (or complete) the demo; True when the association was new."""
+    association, created = _get_or_create(
+        Association, {"slug": "gavleborg"}, name="Samordningsförbund Gävleborg"
+    )
+    assert isinstance(association, Association)
+    platform = _person(association, f"plattform@{DOMAIN}", "Pia Plattform")
+    platform.is_platform_admin = True
+    db.session.execute(
+        sa.delete(AssociationPerson).where(AssociationPerson.user_id == platform.id)
+    )  # the operator is not in the register
+    admin = _person(association, f"forbundschef@{DOMAIN}", "Frida Förbundschef")
+    _role(association, admin, AssociationRoleName.ADMIN)
+    for n in (1, 2):
+        board = _person(association, f"styrelse{n}@{DOMAIN}", f"Styrelseledamot {n}")
+        _role(association, board, AssociationRoleName.BOARD)
+
+    agencies: dict[str, Agency] = {}
+    for name, kind in STATE_AND_REGION + [(m, AgencyKind.MUNICIPALITY) for m in MUNICIPALITIES]:
+        label = name if kind is not AgencyKind.MUNICIPALITY else f"{name}s kommun"
+        agency, _ = _get_or_create(
+            Agency, {"association_id": association.id, "name": label}, kind=kind
+        )
+        assert isinstance(agency, Agency)
+        agencies[name] = agency
+
+    # Försäkringskassan and Arbetsförmedlingen managers each cover several municipalities.
+    fk = [_person(association, f"fk.chef{i}@{DOMAIN}", f"{FIRST[i]} {LAST[i]}") for i in (1, 2, 3)]
+    af = [
+        _person(association, f"af.chef{i}@{DOMAIN}", f"{FIRST[i + 4]} {LAST[i + 4]}")
+        for i in (1, 2, 3)
+    ]
+    for index, (group_name, municipalities) in enumerate(GROUPS):
+        group, _ = _get_or_create(Group, {"association_id": association.id, "name": group_name})
+        assert isinstance(group, Group)
+        if not group.municipalities:
+            group.municipalities = [agencies[m] for m in municipalities]
+        _populate_group(association, group, index, municipalities, agencies, fk, af)
+    return created
+
+
+def _populate_group(
+    association: Association,
+    group: Group,
+    index: int,
+    municipalities: list[str],
+    agencies: dict[str, Agency],
+    fk: list[User],
+    af: list[User],
+) -> None:
+    key = _slug(municipalities[0])
+    name = lambda k: f"{FIRST[(index * 3 + k) % len(FIRST)]} {LAST[(index * 5 + k) % len(LAST)]}"  # noqa: E731
+    leader = _person(association, f"processledare.{key}@{DOMAIN}", name(0))
+    _seat(group, leader, agencies[municipalities[0]], MembershipRole.PROCESS_LEADER, START)
+    _seat(group, fk[index % 3], agencies["Försäkringskassan"], MembershipRole.MEMBER, START)
+    _seat(group, af[index % 3], agencies["Arbetsförmedlingen"], MembershipRole.MEMBER, START)
+    region = _person(association, f"region.{key}@{DOMAIN}", name(1))
+    _seat(group, region, agencies["Region Gävleborg"], MembershipRole.MEMBER, START)
+    for m in municipalities:
+        social = _person(association, f"socialtjanst.{_slug(m)}@{DOMAIN}", name(2 + len(m) % 3))
+        _seat(group, social, agencies[m], MembershipRole.MEMBER, START)
+    if index % 2 == 0:  # a substitute in every other group
+        sub = _person(association, f"ersattare.{key}@{DOMAIN}", name(5))
+        _seat(
+            group, sub, agencies["Region Gävleborg"], MembershipRole.SUBSTITUTE, dt.date(2024, 3, 1)
+        )
+    if index % 3 == 0:  # turnover: a member who left and the one who replaced them
+        former = _person(association, f"tidigare.{key}@{DOMAIN}", name(6), password=False)
+        _seat(
+            group,
+            former,
+            agencies[municipalities[0]],
+            MembershipRole.MEMBER,
+            START,
+            dt.date(2024, 6, 30),
+        )
+        successor = _person(association, f"ny.{key}@{DOMAIN}", name(7))
+        _seat(
+            group,
+            successor,
+            agencies[municipalities[0]],
+            MembershipRole.MEMBER,
+            dt.date(2024, 8, 15),
+        )

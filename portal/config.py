@@ -1,0 +1,77 @@
+"""Settings read from the environment.
+
+Every setting has a safe development default except ``SECRET_KEY`` in production:
+the app refuses to start without one rather than sign sessions with a known key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment does not describe a runnable portal."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config from the environment, then apply ``overrides`` (tests)."""
+    env = os.environ
+    environment = env.get("PORTAL_ENV", "development")
+    production = environment == "production"
+    default_db = f"sqlite:///{INSTANCE_DIR / 'portal.sqlite'}"
+    config: dict[str, Any] = {
+        "PORTAL_ENV": environment,
+        "SECRET_KEY": env.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", default_db),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 8,
+        "WTF_CSRF_TIME_LIMIT": 60 * 60 * 8,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "sv",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+        "PORTAL_LOCALES": ["sv", "en"],
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Mail: "console" prints messages, "smtp" delivers them.
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "console"),
+        "MAIL_SERVER": env.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "10")),
+        "MAIL_DEFAULT_SENDER": env.get(
+            "MAIL_DEFAULT_SENDER", "Samverkansportalen <noreply@localhost>"
+        ),
+        "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "8")),
+        # Links in e-mail are absolute; the request host is unknown in `mail send`.
+        "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+        "TOKEN_LIFETIME_HOURS": int(env.get("TOKEN_LIFETIME_HOURS", "48")),
+    }
+    if overrides:
+        config.update(overrides)
+    if not config["SECRET_KEY"]:
+        if config["PORTAL_ENV"] == "production":
+            raise ConfigError("SECRET_KEY must be set when PORTAL_ENV=production")
+        # Development and tests get a random key per process: sessions do not outlive it.
+        config["SECRET_KEY"] = secrets.token_hex(32)
+    return config

@@ -1,0 +1,82 @@
+"""The audit log: who changed what, when, with the values before and after."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import utcnow
+from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined]
+    """One recorded change. Rows are only ever inserted."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    association_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("associations.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(sa.String(64))
+    object_type: Mapped[str] = mapped_column(sa.String(64))
+    object_id: Mapped[int | None]
+    summary: Mapped[str] = mapped_column(sa.String(300), default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+    actor: Mapped[User | None] = relationship()
+
+
+def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The named attributes of ``obj`` as JSON-safe values, for before/after records."""
+    out: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(obj, name)
+        if isinstance(value, dt.date | dt.datetime):
+            value = value.isoformat()
+        elif isinstance(value, list):
+            value = sorted(str(v) for v in value)
+        elif hasattr(value, "value"):
+            value = value.value
+        out[name] = value
+    return out
+
+
+def record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: Any,
+    association_id: int | None,
+    summary: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit event to the current transaction (it commits with the change)."""
+    db.session.flush()
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        association_id=association_id,
+        action=action,
+        object_type=type(obj).__name__,
+        object_id=getattr(obj, "id", None),
+        summary=summary[:300],
+        before=before,
+        after=after,
+    )
+    db.session.add(event)
+    return event
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether two snapshots differ."""
+    return before != after

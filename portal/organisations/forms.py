@@ -1,0 +1,55 @@
+"""Forms for associations and agencies."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from portal.core.forms import BaseForm, choices, name_field
+from portal.organisations.models import AgencyKind
+from portal.organisations.services import AgencyData, AssociationData
+
+AGENCY_KIND_LABELS = {
+    AgencyKind.STATE: _l("State agency"),
+    AgencyKind.REGION: _l("Region"),
+    AgencyKind.MUNICIPALITY: _l("Municipality"),
+}
+
+
+class AssociationForm(BaseForm):
+    """Create or edit an association (platform administrators)."""
+
+    name = name_field(_l("Name"))
+    slug = StringField(
+        _l("Short name in addresses"),
+        validators=[DataRequired(), Length(max=64)],
+        filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
+        description=_l("Lower-case letters, digits and hyphens, e.g. gavleborg."),
+    )
+    min_survey_answers = IntegerField(
+        _l("Minimum answers before a survey figure is shown"),
+        default=3,
+        validators=[DataRequired(), NumberRange(min=1, max=50)],
+    )
+
+    def to_data(self) -> AssociationData:
+        return AssociationData(
+            name=self.name.data,
+            slug=self.slug.data,
+            min_survey_answers=self.min_survey_answers.data,
+        )
+
+
+class AgencyForm(BaseForm):
+    """Create or edit a member agency."""
+
+    name = name_field(_l("Name"))
+    kind = SelectField(
+        _l("Kind"),
+        choices=choices((k.value, label) for k, label in AGENCY_KIND_LABELS.items()),
+        validators=[DataRequired()],
+    )
+
+    def to_data(self) -> AgencyData:
+        return AgencyData(name=self.name.data, kind=AgencyKind(self.kind.data))

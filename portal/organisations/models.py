@@ -1,0 +1,121 @@
+"""Associations (tenants), their member agencies and association-level roles."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import TimestampMixin
+from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+
+class AgencyKind(enum.StrEnum):
+    """What kind of public body a member agency is."""
+
+    STATE = "state"
+    REGION = "region"
+    MUNICIPALITY = "municipality"
+
+
+class AssociationRoleName(enum.StrEnum):
+    """Roles a person holds in an association as a whole."""
+
+    ADMIN = "admin"
+    BOARD = "board"
+
+
+def enum_column(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
+    """A portable enum stored as text with a CHECK constraint (no native PG type)."""
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Association(TimestampMixin, db.Model):  # type: ignore[name-defined]
+    """A coordination association (samordningsförbund): the tenant every row belongs to."""
+
+    __tablename__ = "associations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    min_survey_answers: Mapped[int] = mapped_column(default=3)
+
+    agencies: Mapped[list[Agency]] = relationship(
+        back_populates="association", order_by="Agency.name"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("min_survey_answers >= 1", name="min_survey_answers_positive"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Association {self.slug}>"
+
+
+class Agency(TimestampMixin, db.Model):  # type: ignore[name-defined]
+    """A member agency (part): Arbetsförmedlingen, Försäkringskassan, a region or a municipality."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("associations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[AgencyKind] = mapped_column(enum_column(AgencyKind, "agency_kind"))
+
+    association: Mapped[Association] = relationship(back_populates="agencies")
+
+    __table_args__ = (sa.UniqueConstraint("association_id", "name"),)
+
+    def __repr__(self) -> str:
+        return f"<Agency {self.name}>"
+
+
+class AssociationPerson(db.Model):  # type: ignore[name-defined]
+    """A person in an association's register: the link that scopes people to a tenant."""
+
+    __tablename__ = "association_people"
+
+    association_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("associations.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+    association: Mapped[Association] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class AssociationRole(db.Model):  # type: ignore[name-defined]
+    """An association-wide role (admin or board member) held by a person."""
+
+    __tablename__ = "association_roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("associations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[AssociationRoleName] = mapped_column(
+        enum_column(AssociationRoleName, "association_role_name")
+    )
+
+    association: Mapped[Association] = relationship()
+    user: Mapped[User] = relationship(back_populates="association_roles")
+
+    __table_args__ = (sa.UniqueConstraint("association_id", "user_id", "role"),)

@@ -1,0 +1,168 @@
+"""Association overview, member agencies, the audit log and the mail outbox."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.core import permissions
+from portal.core.audit import AuditEvent
+from portal.core.errors import DomainError
+from portal.core.loaders import load_admin_association, load_association, load_scoped
+from portal.core.mail import MailStatus, OutboxMessage, retry_failed
+from portal.core.transactions import atomic
+from portal.extensions import db
+from portal.groups import services as group_services
+from portal.organisations import services
+from portal.organisations.forms import AGENCY_KIND_LABELS, AgencyForm
+from portal.organisations.models import Agency
+
+bp = Blueprint("organisations", __name__, url_prefix="/a/<slug>")
+
+PAGE_SIZE = 50
+
+
+@bp.route("/")
+def overview(slug: str) -> str:
+    """The association's groups and agencies, with what the person may do here."""
+    association = load_association(slug)
+    is_admin = permissions.is_association_admin(current_user, association.id)
+    return render_template(
+        "organisations/overview.html",
+        association=association,
+        is_admin=is_admin,
+        groups=group_services.group_rows(association),
+        agencies=services.agencies_of(association),
+        kind_labels=AGENCY_KIND_LABELS,
+    )
+
+
+@bp.route("/agencies")
+def agencies(slug: str) -> str:
+    """Member agencies (admins)."""
+    association = load_admin_association(slug)
+    return render_template(
+        "organisations/agencies.html",
+        association=association,
+        agencies=services.agencies_of(association),
+        kind_labels=AGENCY_KIND_LABELS,
+    )
+
+
+@bp.route("/agencies/new", methods=["GET", "POST"])
+def agency_new(slug: str) -> Response | tuple[str, int]:
+    """Add a member agency."""
+    association = load_admin_association(slug)
+    form = AgencyForm()
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                agency = services.create_agency(current_user, association, form.to_data())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            flash(_("%(name)s was added.", name=agency.name), "success")
+            return redirect(url_for(".agencies", slug=slug))
+    return render_template(
+        "organisations/agency_form.html", association=association, form=form, agency=None
+    ), form.status
+
+
+@bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+def agency_edit(slug: str, agency_id: int) -> Response | tuple[str, int]:
+    """Edit a member agency."""
+    association = load_admin_association(slug)
+    agency = load_scoped(Agency, agency_id, association)
+    form = AgencyForm(obj=agency) if request.method == "GET" else AgencyForm()
+    if request.method == "GET":
+        form.kind.data = agency.kind.value
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                services.update_agency(current_user, agency, form.to_data())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            flash(_("The changes were saved."), "success")
+            return redirect(url_for(".agencies", slug=slug))
+    return render_template(
+        "organisations/agency_form.html", association=association, form=form, agency=agency
+    ), form.status
+
+
+@bp.route("/agencies/<int:agency_id>/delete", methods=["POST"])
+def agency_delete(slug: str, agency_id: int) -> Response:
+    """Delete an agency nobody refers to; otherwise explain why not."""
+    association = load_admin_association(slug)
+    agency = load_scoped(Agency, agency_id, association)
+    name = agency.name
+    try:
+        with atomic():
+            services.delete_agency(current_user, agency)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".agency_edit", slug=slug, agency_id=agency_id))
+    flash(_("%(name)s was deleted.", name=name), "success")
+    return redirect(url_for(".agencies", slug=slug))
+
+
+@bp.route("/audit")
+def audit_log(slug: str) -> str:
+    """The association's audit log, newest first, paged."""
+    association = load_admin_association(slug)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    events = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.association_id == association.id)
+        .options(sa.orm.joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template(
+        "organisations/audit.html",
+        association=association,
+        events=events[:PAGE_SIZE],
+        page=page,
+        has_next=len(events) > PAGE_SIZE,
+    )
+
+
+@bp.route("/mail")
+def outbox(slug: str) -> str:
+    """Mail that has not left yet or could not be delivered."""
+    association = load_admin_association(slug)
+    messages = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(
+            OutboxMessage.association_id == association.id,
+            OutboxMessage.status != MailStatus.SENT,
+        )
+        .order_by(OutboxMessage.created_at.desc())
+        .limit(200)
+    ).all()
+    sent = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.association_id == association.id,
+            OutboxMessage.status == MailStatus.SENT,
+        )
+    )
+    return render_template(
+        "organisations/outbox.html", association=association, messages=messages, sent=sent
+    )
+
+
+@bp.route("/mail/<int:message_id>/retry", methods=["POST"])
+def outbox_retry(slug: str, message_id: int) -> Response:
+    """Queue a failed message again."""
+    association = load_admin_association(slug)
+    message = load_scoped(OutboxMessage, message_id, association)
+    if message.status is MailStatus.FAILED:
+        retry_failed(message)
+        flash(_("The message will be sent again."), "success")
+    return redirect(url_for(".outbox", slug=slug))

@@ -1,0 +1,48 @@
+"""Forms for the people register and roles."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField
+from wtforms.validators import DataRequired, Email, Length
+
+from portal.core.forms import BaseForm, MultiCheckboxField, choices, name_field
+from portal.organisations.models import AssociationRoleName
+from portal.people.services import PersonData
+
+ASSOCIATION_ROLE_LABELS = {
+    AssociationRoleName.ADMIN: _l("Association administrator"),
+    AssociationRoleName.BOARD: _l("Board member"),
+}
+
+
+class PersonForm(BaseForm):
+    """Name and e-mail of a person."""
+
+    name = name_field(_l("Name"))
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+
+    def to_data(self) -> PersonData:
+        return PersonData(name=self.name.data, email=self.email.data)
+
+
+class NewPersonForm(PersonForm):
+    """Register a person, optionally sending the invitation at once."""
+
+    invite = BooleanField(_l("Send an invitation to sign in"), default=True)
+
+
+class RolesForm(BaseForm):
+    """The person's association-wide roles."""
+
+    roles = MultiCheckboxField(
+        _l("Roles in the association"),
+        choices=choices((r.value, label) for r, label in ASSOCIATION_ROLE_LABELS.items()),
+    )
+
+    def role_set(self) -> set[AssociationRoleName]:
+        return {AssociationRoleName(r) for r in self.roles.data or []}

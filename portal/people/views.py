@@ -1,0 +1,159 @@
+"""The association's people: register, details, roles, memberships and invitations."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.accounts.models import TokenPurpose, User
+from portal.accounts.services import send_password_link
+from portal.accounts.views import absolute_link
+from portal.core.errors import DomainError
+from portal.core.loaders import load_admin_association
+from portal.core.transactions import atomic
+from portal.groups.forms import ROLE_LABELS
+from portal.organisations.models import Association
+from portal.people import services
+from portal.people.forms import ASSOCIATION_ROLE_LABELS, NewPersonForm, PersonForm, RolesForm
+
+bp = Blueprint("people", __name__, url_prefix="/a/<slug>/people")
+
+
+def _invite(user: User, association: Association) -> None:
+    send_password_link(
+        user,
+        TokenPurpose.INVITE if user.password_hash is None else TokenPurpose.RESET,
+        link_for=lambda token: absolute_link("accounts.set_password", token=token),
+        lifetime_hours=current_app.config["TOKEN_LIFETIME_HOURS"],
+        association_id=association.id,
+    )
+
+
+def _load_person(association: Association, user_id: int) -> User:
+    user = services.load_person(association, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/")
+def index(slug: str) -> str:
+    """Everyone in the register with their roles."""
+    association = load_admin_association(slug)
+    return render_template(
+        "people/index.html",
+        association=association,
+        people=services.people_of(association),
+        role_labels=ASSOCIATION_ROLE_LABELS,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new(slug: str) -> Response | tuple[str, int]:
+    """Register a person and, if asked, invite them."""
+    association = load_admin_association(slug)
+    form = NewPersonForm()
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                user, created = services.add_person(current_user, association, form.to_data())
+                if form.invite.data and user.password_hash is None:
+                    _invite(user, association)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            if not created:
+                flash(
+                    _(
+                        "The e-mail address already had an account; it is now part of this "
+                        "association under the name %(name)s.",
+                        name=user.name,
+                    ),
+                    "info",
+                )
+            flash(_("%(name)s was added.", name=user.name), "success")
+            return redirect(url_for(".show", slug=slug, user_id=user.id))
+    return render_template("people/new.html", association=association, form=form), form.status
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+def show(slug: str, user_id: int) -> Response | tuple[str, int]:
+    """A person's details, roles and membership history; the details form posts here."""
+    association = load_admin_association(slug)
+    user = _load_person(association, user_id)
+    shared = services.is_shared(user, association)
+    form = PersonForm(obj=user) if request.method == "GET" else PersonForm()
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                services.update_person(current_user, association, user, form.to_data())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            flash(_("The changes were saved."), "success")
+            return redirect(url_for(".show", slug=slug, user_id=user.id))
+    roles_form = RolesForm(formdata=None)
+    roles_form.roles.data = sorted(r.value for r in services.roles_of(user, association))
+    return _render_show(association, user, form, roles_form, shared)
+
+
+def _render_show(
+    association: Association, user: User, form: PersonForm, roles_form: RolesForm, shared: bool
+) -> tuple[str, int]:
+    status = 400 if form.has_errors or roles_form.has_errors else 200
+    return render_template(
+        "people/show.html",
+        association=association,
+        person=user,
+        form=form,
+        roles_form=roles_form,
+        shared=shared,
+        memberships=services.memberships_of(user, association),
+        role_labels=ROLE_LABELS,
+    ), status
+
+
+@bp.route("/<int:user_id>/roles", methods=["POST"])
+def roles(slug: str, user_id: int) -> Response | tuple[str, int]:
+    """Set the person's association-wide roles."""
+    association = load_admin_association(slug)
+    user = _load_person(association, user_id)
+    roles_form = RolesForm()
+    if roles_form.validate_on_submit():
+        try:
+            with atomic():
+                services.set_roles(current_user, association, user, roles_form.role_set())
+        except DomainError as error:
+            roles_form.add_domain_error(error)
+        else:
+            flash(_("The roles were saved."), "success")
+            return redirect(url_for(".show", slug=slug, user_id=user.id))
+    form = PersonForm(obj=user, formdata=None)
+    return _render_show(association, user, form, roles_form, services.is_shared(user, association))
+
+
+@bp.route("/<int:user_id>/invite", methods=["POST"])
+def invite(slug: str, user_id: int) -> Response:
+    """Send (again) a link for choosing a password."""
+    association = load_admin_association(slug)
+    user = _load_person(association, user_id)
+    _invite(user, association)
+    flash(_("An e-mail with a sign-in link was queued for %(email)s.", email=user.email), "success")
+    return redirect(url_for(".show", slug=slug, user_id=user.id))
+
+
+@bp.route("/<int:user_id>/remove", methods=["POST"])
+def remove(slug: str, user_id: int) -> Response:
+    """Take a person without memberships out of the register."""
+    association = load_admin_association(slug)
+    user = _load_person(association, user_id)
+    try:
+        with atomic():
+            services.remove_person(current_user, association, user)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".show", slug=slug, user_id=user.id))
+    flash(_("%(name)s was removed from the register.", name=user.name), "success")
+    return redirect(url_for(".index", slug=slug))

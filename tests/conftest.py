@@ -1,0 +1,176 @@
+"""Shared fixtures.
+
+The suite runs against ``TEST_DATABASE_URL`` (PostgreSQL in CI) or, by default, a
+fresh SQLite file. Migrations run once per session; each test then runs inside a
+transaction on one connection, and every commit the app makes is a savepoint in
+it, so nothing a test writes outlives the test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from portal import create_app
+from portal.extensions import db
+from tests import factories
+
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+def database_url(tmp_dir: Path, name: str = "test") -> str:
+    """The database the suite uses: TEST_DATABASE_URL or a new SQLite file."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_dir / f'{name}.sqlite'}"
+
+
+def reset_database(app: Flask) -> None:
+    """Drop everything (tables and Alembic's version table), then migrate to head."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+        else:
+            meta = sa.MetaData()
+            meta.reflect(bind=engine)
+            with engine.begin() as conn:
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                meta.drop_all(bind=conn)
+        upgrade()
+
+
+TEST_CONFIG: dict[str, Any] = {
+    "TESTING": True,
+    "PORTAL_ENV": "testing",
+    "SECRET_KEY": "test-secret-key-not-used-anywhere-else",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "MAIL_BACKEND": "smtp",
+    "MAIL_SERVER": "127.0.0.1",
+    "MAIL_PORT": 1,  # nothing listens: a test that sends mail must start a server
+    "PORTAL_BASE_URL": "http://portal.test",
+    "SERVER_NAME": None,
+}
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app, on a freshly migrated database."""
+    url = database_url(tmp_path_factory.mktemp("db"))
+    application = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    reset_database(application)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[scoped_session[sa.orm.Session]]:
+    """A session whose commits are savepoints in a transaction rolled back afterwards."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        )
+        original = db.session
+        db.session = session
+        try:
+            yield session
+        finally:
+            session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db_session: Any) -> FlaskClient:
+    """A test client; the database is the test's own transaction."""
+    return app.test_client()
+
+
+@pytest.fixture
+def f(db_session: Any) -> factories.Factory:
+    """Factories that build rows in the test's transaction."""
+    return factories.Factory(db_session)
+
+
+def csrf_token(client: FlaskClient, page: str = "/login") -> str:
+    """A CSRF token for the client's session, read from a rendered form."""
+    response = client.get(page)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {page} ({response.status_code})"
+    return match.group(1) or match.group(2)
+
+
+def login(client: FlaskClient, email: str, password: str = factories.PASSWORD) -> None:
+    """Sign in through the real form."""
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def post(
+    client: FlaskClient,
+    url: str,
+    data: dict[str, Any] | None = None,
+    token_page: str = "/",
+    **kwargs: Any,
+) -> Any:
+    """POST with a valid CSRF token (taken from ``token_page``)."""
+    payload = dict(data or {})
+    payload["csrf_token"] = csrf_token(client, token_page)
+    return client.post(url, data=payload, **kwargs)
+
+
+class QueryCounter:
+    """Counts the SQL statements sent to the database while active."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask, db_session: Any) -> Iterator[Any]:
+    """A context factory: ``with count_queries() as counter: ...``."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def _counter() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", counter)
+
+    return _counter
