@@ -16,7 +16,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed translations
 
 translations: $(BIN)/.installed
-	$(BIN)/pybabel compile --use-fuzzy=false -d portal/translations --statistics 2>&1 | tail -n 1
+	$(BIN)/pybabel compile -d portal/translations --statistics
 
 ## Extract message ids and merge them into the Swedish catalogue.
 messages: $(BIN)/.installed

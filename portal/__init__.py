@@ -58,8 +58,19 @@ def _register_blueprints(app: Flask) -> None:
     from portal.groups.views import bp as groups_bp
     from portal.organisations.views import bp as organisations_bp
     from portal.people.views import bp as people_bp
+    from portal.plans.views import bp as plans_bp
+    from portal.surveys.views import bp as surveys_bp
 
-    for blueprint in (core_bp, accounts_bp, admin_bp, organisations_bp, groups_bp, people_bp):
+    for blueprint in (
+        core_bp,
+        accounts_bp,
+        admin_bp,
+        organisations_bp,
+        groups_bp,
+        people_bp,
+        plans_bp,
+        surveys_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
