@@ -18,7 +18,9 @@ target_metadata = migrate_ext.db.metadata
 def run_migrations_offline() -> None:
     """Emit SQL to stdout without a database connection."""
     context.configure(
-        url=str(migrate_ext.db.engine.url).replace("%", "%%"),
+        # The URL object itself: str() would mask the password, and the %-escaping
+        # is only for values put into the ini file, which this is not.
+        url=migrate_ext.db.engine.url,
         target_metadata=target_metadata,
         literal_binds=True,
         **migrate_ext.configure_args,

@@ -27,7 +27,10 @@ def _bool(value: str | None, default: bool = False) -> bool:
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config from the environment, then apply ``overrides`` (tests)."""
     env = os.environ
-    environment = env.get("PORTAL_ENV", "development")
+    overrides = overrides or {}
+    # Decided first: the production-only defaults below depend on it, also when a test
+    # or a script passes PORTAL_ENV as an override rather than through the environment.
+    environment = str(overrides.get("PORTAL_ENV") or env.get("PORTAL_ENV", "development"))
     production = environment == "production"
     default_db = f"sqlite:///{INSTANCE_DIR / 'portal.sqlite'}"
     config: dict[str, Any] = {
@@ -67,8 +70,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
         "TOKEN_LIFETIME_HOURS": int(env.get("TOKEN_LIFETIME_HOURS", "48")),
     }
-    if overrides:
-        config.update(overrides)
+    config.update(overrides)
     if not config["SECRET_KEY"]:
         if config["PORTAL_ENV"] == "production":
             raise ConfigError("SECRET_KEY must be set when PORTAL_ENV=production")

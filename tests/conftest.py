@@ -23,10 +23,16 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from portal import create_app
 from portal.extensions import db
 from tests import factories
+from tests.i18n_support import compile_catalogues
 
 CSRF_RE = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
 )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Pages render in Swedish only once the catalogue is compiled."""
+    compile_catalogues()
 
 
 def database_url(tmp_dir: Path, name: str = "test") -> str:
@@ -69,11 +75,25 @@ TEST_CONFIG: dict[str, Any] = {
 }
 
 
+def _fresh_request_globals() -> None:
+    """Give every test request its own ``g``, as production does.
+
+    ``db_session`` keeps one app context open for the whole test, and Flask reuses
+    it for each test-client request, so caches on ``g`` (signed-in user, locale,
+    the permission principal) would otherwise leak from one request to the next.
+    """
+    from flask import g
+
+    for name in list(vars(g)):
+        delattr(g, name)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The app, on a freshly migrated database."""
     url = database_url(tmp_path_factory.mktemp("db"))
     application = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    application.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     reset_database(application)
     yield application
     with application.app_context():
@@ -98,6 +118,15 @@ def db_session(app: Flask) -> Iterator[scoped_session[sa.orm.Session]]:
             db.session = original
             outer.rollback()
             connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _reset_rate_limits() -> None:
+    """Every test starts with fresh sign-in counters (they are per client address)."""
+    from portal.extensions import limiter
+
+    if getattr(limiter, "initialized", False):
+        limiter.reset()
 
 
 @pytest.fixture
@@ -165,8 +194,7 @@ def count_queries(app: Flask, db_session: Any) -> Iterator[Any]:
     @contextmanager
     def _counter() -> Iterator[QueryCounter]:
         counter = QueryCounter()
-        with app.app_context():
-            engine = db.engine
+        engine = db.engine  # db_session keeps the app context open
         sa.event.listen(engine, "before_cursor_execute", counter)
         try:
             yield counter

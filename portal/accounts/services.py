@@ -73,18 +73,23 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(user: User, purpose: TokenPurpose, lifetime_hours: int) -> str:
-    """A new single-use token for ``user``; earlier unused ones of the same purpose die."""
-    now = utcnow()
+def _retire_tokens(user: User, now: dt.datetime) -> None:
+    """Mark every unused token of ``user`` as used: only the newest link may work."""
     db.session.execute(
         sa.update(LoginToken)
-        .where(
-            LoginToken.user_id == user.id,
-            LoginToken.purpose == purpose,
-            LoginToken.used_at.is_(None),
-        )
+        .where(LoginToken.user_id == user.id, LoginToken.used_at.is_(None))
         .values(used_at=now)
+        .execution_options(synchronize_session="fetch")
     )
+
+
+def issue_token(user: User, purpose: TokenPurpose, lifetime_hours: int) -> str:
+    """A new single-use token for ``user``; earlier unused ones (of any purpose) die.
+
+    An invitation followed by a reset must not leave two links that both set the password.
+    """
+    now = utcnow()
+    _retire_tokens(user, now)
     token = secrets.token_urlsafe(32)
     db.session.add(
         LoginToken(
@@ -120,8 +125,19 @@ def set_password_with_token(token: str, password: str) -> User:
             _("The password must be at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
             field="password",
         )
-    row.used_at = utcnow()
+    now = utcnow()
+    # A conditional UPDATE, not a read-then-write: of two requests racing with the same
+    # link only one changes the row (PostgreSQL re-checks the WHERE after the lock).
+    claimed = db.session.execute(
+        sa.update(LoginToken)
+        .where(LoginToken.id == row.id, LoginToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise DomainError(_("The link has expired or has already been used."))
     user = row.user
+    _retire_tokens(user, now)  # other links sent earlier must not reset it again
     user.password_hash = hash_password(password)
     user.session_version += 1
     audit.record(

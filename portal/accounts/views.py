@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,7 +13,7 @@ from portal.accounts import services
 from portal.accounts.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.accounts.models import TokenPurpose
 from portal.core.errors import DomainError
-from portal.core.security import public
+from portal.core.security import is_safe_next, public
 from portal.extensions import limiter
 
 bp = Blueprint("accounts", __name__)
@@ -26,11 +25,7 @@ def _login_limit() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths are followed after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("core.index")
+    return target if target is not None and is_safe_next(target) else url_for("core.index")
 
 
 def absolute_link(endpoint: str, **values: Any) -> str:
@@ -41,7 +36,7 @@ def absolute_link(endpoint: str, **values: Any) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
-def login() -> str | Response:
+def login() -> Response | tuple[str, int]:
     """Sign in with e-mail and password; the error never says which part was wrong."""
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
@@ -56,7 +51,7 @@ def login() -> str | Response:
     elif form.is_submitted():
         error = _("Enter both e-mail address and password.")
     status = 200 if error is None else 400
-    return render_template("accounts/login.html", form=form, error=error), status  # type: ignore[return-value]
+    return render_template("accounts/login.html", form=form, error=error), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -71,7 +66,7 @@ def logout() -> Response:
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
-def forgot_password() -> str | Response:
+def forgot_password() -> Response | tuple[str, int]:
     """Send a reset link if the address is known; say the same thing either way."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -91,13 +86,14 @@ def forgot_password() -> str | Response:
             "info",
         )
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot.html", form=form)
+    status = 400 if form.errors else 200
+    return render_template("accounts/forgot.html", form=form), status
 
 
 @bp.route("/password/set/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
-def set_password(token: str) -> str | Response | tuple[str, int]:
+def set_password(token: str) -> Response | tuple[str, int]:
     """Choose a password from an invitation or reset link (single use, expiring)."""
     if len(token) > 128:
         abort(404)
@@ -115,4 +111,5 @@ def set_password(token: str) -> str | Response | tuple[str, int]:
             login_user(user)
             flash(_("Your password is saved and you are signed in."), "success")
             return redirect(url_for("core.index"))
-    return render_template("accounts/set_password.html", form=form, purpose=row.purpose)
+    status = 400 if form.errors else 200
+    return render_template("accounts/set_password.html", form=form, purpose=row.purpose), status

@@ -15,7 +15,9 @@ from portal.accounts.models import TokenPurpose
 from portal.accounts.services import send_password_link
 from portal.accounts.views import absolute_link
 from portal.admin.forms import AssociationAdminForm
+from portal.core.audit import audit_page
 from portal.core.errors import DomainError
+from portal.core.mail import MailStatus, OutboxMessage, outbox_status, retry_failed
 from portal.core.permissions import is_platform_admin
 from portal.core.transactions import atomic
 from portal.extensions import db
@@ -140,3 +142,29 @@ def association_add_admin(association_id: int) -> Response | tuple[str, int]:
             )
             return redirect(url_for(".association_edit", association_id=association.id))
     return _render_edit(association, AssociationForm(obj=association, formdata=None), admin_form)
+
+
+@bp.route("/audit")
+def audit_log() -> str:
+    """Platform-level events: accounts and changes that belong to no association."""
+    log = audit_page(None, request.args.get("page", 1, type=int) or 1)
+    return render_template("admin/audit.html", log=log)
+
+
+@bp.route("/mail")
+def outbox() -> str:
+    """Mail that belongs to no association (e.g. password resets), undelivered first."""
+    status = outbox_status(None)
+    return render_template("admin/outbox.html", messages=status.undelivered, sent=status.sent)
+
+
+@bp.route("/mail/<int:message_id>/retry", methods=["POST"])
+def outbox_retry(message_id: int) -> Response:
+    """Queue a failed platform message again."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.association_id is not None:
+        abort(404)
+    if message.status is MailStatus.FAILED:
+        retry_failed(message)
+        flash(_("The message will be sent again."), "success")
+    return redirect(url_for(".outbox"))

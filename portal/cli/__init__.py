@@ -45,18 +45,16 @@ def send_mail() -> None:
 @demo_cli.command("load")
 def load_demo() -> None:
     """Load the Gävleborg demo data (idempotent; refused in production)."""
-    from portal.cli.demo import DEMO_SIGN_INS, load
+    from portal.cli.demo import DEMO_PASSWORD, DEMO_SIGN_INS, load
 
     if current_app.config["PORTAL_ENV"] == "production":
         raise click.ClickException("demo data is not loaded in production")
     created = load()
     db.session.commit()
     click.echo("Demo data loaded." if created else "Demo data was already there; updated.")
-    click.echo("Demo sign-ins (password for all: see below):")
+    click.echo("Demo sign-ins (the same password for all):")
     for role, email in DEMO_SIGN_INS:
         click.echo(f"  {role:<32} {email}")
-    from portal.cli.demo import DEMO_PASSWORD
-
     click.echo(f"  password: {DEMO_PASSWORD}")
 
 

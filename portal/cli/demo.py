@@ -9,6 +9,7 @@ up by its natural key first. People and names are invented.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import sqlalchemy as sa
 
@@ -34,6 +35,19 @@ STATE_AND_REGION = [
     ("Försäkringskassan", AgencyKind.STATE),
     ("Region Gävleborg", AgencyKind.REGION),
 ]
+# The official names: a municipality whose name ends in a vowel or an s takes no genitive s.
+MUNICIPALITY_NAMES = {
+    "Bollnäs": "Bollnäs kommun",
+    "Gävle": "Gävle kommun",
+    "Hofors": "Hofors kommun",
+    "Hudiksvall": "Hudiksvalls kommun",
+    "Ljusdal": "Ljusdals kommun",
+    "Nordanstig": "Nordanstigs kommun",
+    "Ockelbo": "Ockelbo kommun",
+    "Ovanåker": "Ovanåkers kommun",
+    "Sandviken": "Sandvikens kommun",
+    "Söderhamn": "Söderhamns kommun",
+}
 MUNICIPALITIES = [
     "Bollnäs",
     "Gävle",
@@ -136,12 +150,25 @@ def _get_or_create(model: type, lookup: dict[str, object], **values: object) -> 
     return obj, True
 
 
-def _person(association: Association, email: str, name: str, password: bool = True) -> User:
+@functools.cache
+def _demo_password_hash() -> str:
+    # argon2 is slow on purpose; every demo person shares the one published password.
+    return hash_password(DEMO_PASSWORD)
+
+
+def _person(
+    association: Association,
+    email: str,
+    name: str,
+    password: bool = True,
+    register: bool = True,
+) -> User:
     user, created = _get_or_create(User, {"email": email}, name=name)
     assert isinstance(user, User)
     if created and password:
-        user.password_hash = hash_password(DEMO_PASSWORD)
-    _get_or_create(AssociationPerson, {"association_id": association.id, "user_id": user.id})
+        user.password_hash = _demo_password_hash()
+    if register:
+        _get_or_create(AssociationPerson, {"association_id": association.id, "user_id": user.id})
     return user
 
 
@@ -183,11 +210,9 @@ def load() -> bool:
         Association, {"slug": "gavleborg"}, name="Samordningsförbund Gävleborg"
     )
     assert isinstance(association, Association)
-    platform = _person(association, f"plattform@{DOMAIN}", "Pia Plattform")
+    # The operator runs the installation; they are not in the association's register.
+    platform = _person(association, f"plattform@{DOMAIN}", "Pia Plattform", register=False)
     platform.is_platform_admin = True
-    db.session.execute(
-        sa.delete(AssociationPerson).where(AssociationPerson.user_id == platform.id)
-    )  # the operator is not in the register
     admin = _person(association, f"forbundschef@{DOMAIN}", "Frida Förbundschef")
     _role(association, admin, AssociationRoleName.ADMIN)
     for n in (1, 2):
@@ -196,7 +221,7 @@ def load() -> bool:
 
     agencies: dict[str, Agency] = {}
     for name, kind in STATE_AND_REGION + [(m, AgencyKind.MUNICIPALITY) for m in MUNICIPALITIES]:
-        label = name if kind is not AgencyKind.MUNICIPALITY else f"{name}s kommun"
+        label = MUNICIPALITY_NAMES.get(name, name)
         agency, _ = _get_or_create(
             Agency, {"association_id": association.id, "name": label}, kind=kind
         )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from portal.db import utcnow
 from portal.extensions import db
@@ -80,3 +81,37 @@ def record(
 def changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
     """Whether two snapshots differ."""
     return before != after
+
+
+AUDIT_PAGE_SIZE = 50
+MAX_AUDIT_PAGE = 100_000  # keeps the OFFSET within what the database accepts
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the audit log, newest first."""
+
+    events: list[AuditEvent]
+    page: int
+    has_next: bool
+
+
+def audit_page(association_id: int | None, page: int) -> AuditPage:
+    """A page of an association's events; ``None`` gives the platform-level events."""
+    page = min(max(page, 1), MAX_AUDIT_PAGE)
+    scope = (
+        AuditEvent.association_id.is_(None)
+        if association_id is None
+        else AuditEvent.association_id == association_id
+    )
+    rows = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(scope)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(AUDIT_PAGE_SIZE + 1)
+        .offset((page - 1) * AUDIT_PAGE_SIZE)
+    ).all()
+    return AuditPage(
+        events=list(rows[:AUDIT_PAGE_SIZE]), page=page, has_next=len(rows) > AUDIT_PAGE_SIZE
+    )

@@ -10,12 +10,15 @@ Several senders can run at once: on PostgreSQL each claims its rows with
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import smtplib
+import ssl
 import sys
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from email.utils import make_msgid
 from typing import Any
 
@@ -27,6 +30,11 @@ from portal.extensions import db
 from portal.organisations.models import enum_column
 
 BACKOFF_BASE_SECONDS = 60
+# However many attempts are allowed, a message is tried at least once a day.
+BACKOFF_MAX_SECONDS = 24 * 60 * 60
+SUBJECT_MAX_LENGTH = 300
+# The console shows the 8-bit UTF-8 form: str() of a message would base64 a Swedish body.
+CONSOLE_POLICY = default_policy.clone(utf8=True)
 
 
 class MailStatus(enum.StrEnum):
@@ -71,11 +79,16 @@ def queue_mail(
     association_id: int | None = None,
     attachments: list[dict[str, str]] | None = None,
 ) -> OutboxMessage:
-    """Put a message in the outbox as part of the current transaction."""
+    """Put a message in the outbox as part of the current transaction.
+
+    The subject is folded onto one line and cut to the column's length: a line
+    break would make the message unbuildable, an overlong subject would make the
+    whole change fail to save.
+    """
     message = OutboxMessage(
         association_id=association_id,
-        recipient=recipient,
-        subject=subject,
+        recipient=recipient.strip(),
+        subject=" ".join(subject.split())[:SUBJECT_MAX_LENGTH],
         body_text=body,
         attachments=attachments,
         message_id=make_msgid(domain="samverkansportalen"),
@@ -131,28 +144,49 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email["Message-ID"] = message.message_id
     email.set_content(message.body_text)
     for attachment in message.attachments or []:
-        maintype, _, subtype = attachment["content_type"].partition("/")
+        maintype, subtype, params = _content_type(attachment["content_type"])
         email.add_attachment(
             attachment["content"].encode(),
             maintype=maintype,
-            subtype=subtype.split(";")[0],
+            subtype=subtype,
             filename=attachment["filename"],
+            params=params,
         )
     return email
 
 
-def _claim_due(limit: int) -> list[OutboxMessage]:
+def _content_type(value: str) -> tuple[str, str, dict[str, str]]:
+    """Split ``text/calendar; method=REQUEST`` into type, subtype and parameters.
+
+    Parameters such as ``method`` matter to calendar clients. The content is
+    stored as text and always encoded as UTF-8, so a text part says exactly that.
+    """
+    full_type, *raw_params = value.split(";")
+    maintype, _, subtype = full_type.strip().lower().partition("/")
+    params: dict[str, str] = {}
+    for raw in raw_params:
+        key, _, param = raw.partition("=")
+        if key.strip():
+            params[key.strip().lower()] = param.strip().strip('"')
+    if maintype == "text":
+        params["charset"] = "utf-8"
+    return maintype, subtype, params
+
+
+def _claim_due(limit: int, now: dt.datetime) -> list[OutboxMessage]:
+    """Up to ``limit`` due messages, locked against other senders on PostgreSQL."""
     stmt = (
         sa.select(OutboxMessage)
         .where(
             OutboxMessage.status == MailStatus.PENDING,
-            OutboxMessage.next_attempt_at <= utcnow(),
+            OutboxMessage.next_attempt_at <= now,
         )
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
     if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
+        # populate_existing: what was locked is what the sender sees, not a cached copy.
+        stmt = stmt.with_for_update(skip_locked=True).execution_options(populate_existing=True)
     return list(db.session.scalars(stmt))
 
 
@@ -160,56 +194,101 @@ def _transmit(settings: MailSettings, emails: list[EmailMessage]) -> list[Except
     """Send each message; return per message None (sent) or the error."""
     if settings.backend == "console":
         for email in emails:
-            sys.stdout.write(f"{email}\n{'-' * 72}\n")
+            text = email.as_bytes(policy=CONSOLE_POLICY).decode(errors="replace")
+            sys.stdout.write(f"{text}\n{'-' * 72}\n")
         return [None] * len(emails)
-    results: list[Exception | None] = []
     try:
         smtp = smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout)
     except (OSError, smtplib.SMTPException) as error:
         return [error] * len(emails)
-    with smtp:
-        if settings.use_tls:
-            smtp.starttls()
-        if settings.username and settings.password:
-            smtp.login(settings.username, settings.password)
+    try:
+        try:
+            _start_session(smtp, settings)
+        except (OSError, smtplib.SMTPException) as error:
+            return [error] * len(emails)
+        # Bodies in Swedish are 8-bit; say so when the server allows it.
+        options = ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
+        results: list[Exception | None] = []
         for email in emails:
             try:
-                smtp.send_message(email)
+                smtp.send_message(email, mail_options=options)
                 results.append(None)
             except (OSError, smtplib.SMTPException) as error:
                 results.append(error)
-    return results
+        return results
+    finally:
+        # The messages have left: a failing QUIT must not make them look unsent.
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            smtp.quit()
+        smtp.close()
 
 
-def deliver_pending(settings: MailSettings, batch_size: int = 50) -> DeliveryReport:
+def _start_session(smtp: smtplib.SMTP, settings: MailSettings) -> None:
+    """EHLO, STARTTLS with a verified certificate, and sign-in when configured."""
+    if settings.use_tls:
+        # smtplib's default context checks neither the certificate nor the host name.
+        smtp.starttls(context=ssl.create_default_context())
+    if settings.username and settings.password:
+        smtp.login(settings.username, settings.password)
+    smtp.ehlo_or_helo_if_needed()
+
+
+def deliver_pending(
+    settings: MailSettings, batch_size: int = 50, now: dt.datetime | None = None
+) -> DeliveryReport:
     """Send every due message once; reschedule failures with exponential backoff.
 
-    Commits per batch so a crash midway does not resend what already left.
+    Commits per batch so a crash midway does not resend what already left. ``now``
+    is the current time unless given (tests pass one instead of waiting).
     """
     report = DeliveryReport()
     while True:
-        batch = _claim_due(batch_size)
+        run_at = now or utcnow()
+        batch = _claim_due(batch_size, run_at)
         if not batch:
             return report
-        results = _transmit(settings, [build_email(m, settings.sender) for m in batch])
-        now = utcnow()
-        for message, error in zip(batch, results, strict=True):
+        emails: list[tuple[OutboxMessage, EmailMessage]] = []
+        for message in batch:
+            try:
+                emails.append((message, build_email(message, settings.sender)))
+            except Exception as error:
+                # It will never build (say, a header with a line break): give up on
+                # it now rather than let it stop every later message in the queue.
+                message.attempts += 1
+                _give_up(message, error)
+                report.failed += 1
+        results = _transmit(settings, [email for _, email in emails]) if emails else []
+        done_at = now or utcnow()
+        for (message, _email), outcome in zip(emails, results, strict=True):
             message.attempts += 1
-            if error is None:
+            if outcome is None:
                 message.status = MailStatus.SENT
-                message.sent_at = now
+                message.sent_at = done_at
                 message.last_error = None
                 report.sent += 1
             elif message.attempts >= settings.max_attempts:
-                message.status = MailStatus.FAILED
-                message.last_error = str(error)[:500]
+                _give_up(message, outcome)
                 report.failed += 1
             else:
-                delay = BACKOFF_BASE_SECONDS * 2 ** (message.attempts - 1)
-                message.next_attempt_at = now + dt.timedelta(seconds=delay)
-                message.last_error = str(error)[:500]
+                message.next_attempt_at = done_at + backoff(message.attempts)
+                message.last_error = _describe(outcome)
                 report.retried += 1
         db.session.commit()
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """How long to wait after the ``attempts``-th failure: 1, 2, 4, ... minutes, at most a day."""
+    exponent = min(attempts - 1, 32)  # 2**32 minutes is far beyond the cap already
+    return dt.timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2**exponent, BACKOFF_MAX_SECONDS))
+
+
+def _give_up(message: OutboxMessage, error: Exception) -> None:
+    message.status = MailStatus.FAILED
+    message.last_error = _describe(error)
+
+
+def _describe(error: Exception) -> str:
+    return (str(error) or type(error).__name__)[:500]
 
 
 def retry_failed(message: OutboxMessage) -> None:
@@ -217,3 +296,33 @@ def retry_failed(message: OutboxMessage) -> None:
     message.status = MailStatus.PENDING
     message.attempts = 0
     message.next_attempt_at = utcnow()
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    """What an admin sees of the outbox: undelivered messages and how many went out."""
+
+    undelivered: list[OutboxMessage]
+    sent: int
+
+
+def outbox_status(association_id: int | None, limit: int = 200) -> OutboxStatus:
+    """Failed messages first, then waiting ones, newest first; ``None`` = platform mail."""
+    scope = (
+        OutboxMessage.association_id.is_(None)
+        if association_id is None
+        else OutboxMessage.association_id == association_id
+    )
+    failed_first = sa.case((OutboxMessage.status == MailStatus.FAILED, 0), else_=1)
+    undelivered = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(scope, OutboxMessage.status != MailStatus.SENT)
+        .order_by(failed_first, OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(limit)
+    ).all()
+    sent = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(OutboxMessage)
+        .where(scope, OutboxMessage.status == MailStatus.SENT)
+    )
+    return OutboxStatus(undelivered=list(undelivered), sent=sent or 0)

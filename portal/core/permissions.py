@@ -6,7 +6,6 @@ request and cached on ``flask.g``; policies are then plain set look-ups.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -14,6 +13,7 @@ import sqlalchemy as sa
 from flask import g, has_request_context
 
 from portal.extensions import db
+from portal.groups import services as group_services
 from portal.groups.models import Group, Membership, MembershipRole
 from portal.organisations.models import AssociationPerson, AssociationRole, AssociationRoleName
 
@@ -34,10 +34,6 @@ class Principal:
     led_groups: frozenset[int]
 
 
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
-
-
 def load_principal(user: User) -> Principal:
     """Read the person's roles and current group seats (three queries)."""
     roles = db.session.execute(
@@ -48,7 +44,9 @@ def load_principal(user: User) -> Principal:
     registered = db.session.scalars(
         sa.select(AssociationPerson.association_id).where(AssociationPerson.user_id == user.id)
     ).all()
-    today = _today()
+    # The same "today" (Stockholm) as the group pages, or a seat would open or close
+    # at UTC midnight for permissions but at Stockholm midnight on the page.
+    today = group_services.today()
     seats = db.session.execute(
         sa.select(Membership.group_id, Membership.role).where(
             Membership.user_id == user.id,

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from itertools import chain
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, redirect, request, url_for
+from flask import Flask, Response, abort, redirect, request, url_for
 from flask_login import current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Primary keys are INTEGER columns; a larger id in a URL names no row, and SQLite and
+# PostgreSQL would fail on it (overflow, out of range) instead of finding nothing.
+MAX_ID = 2**31 - 1
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -32,8 +38,13 @@ def public(view: F) -> F:
     return view
 
 
+def _has_nul(value_lists: Iterable[list[str]]) -> bool:
+    return any("\x00" in value for values in value_lists for value in values)
+
+
 def register_security(app: Flask) -> None:
-    """Require sign-in for every endpoint not marked ``@public``; set security headers."""
+    """Require sign-in for every endpoint not marked ``@public``, refuse input no view can
+    use, and set the security headers."""
 
     @app.before_request
     def _require_login() -> Any:
@@ -49,6 +60,17 @@ def register_security(app: Flask) -> None:
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
         return None
 
+    @app.before_request
+    def _refuse_impossible_input() -> None:
+        """404 for ids no row can have; 400 for NUL bytes, which PostgreSQL refuses to store."""
+        for value in (request.view_args or {}).values():
+            if isinstance(value, int) and not 0 < value <= MAX_ID:
+                abort(404)
+        if request.endpoint != "static" and _has_nul(
+            chain(request.args.listvalues(), request.form.listvalues())
+        ):
+            abort(400)
+
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
@@ -63,3 +85,17 @@ def register_security(app: Flask) -> None:
         if request.endpoint != "static" and current_user.is_authenticated:
             headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Whether ``target`` is a same-site path (``/x``), safe to redirect to.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so ``/\\evil``
+    and ``/\\t/evil`` would lead off-site just like ``//evil``: any of them is refused.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ch.isspace() or not ch.isprintable() for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc

@@ -11,7 +11,7 @@ from wtforms import HiddenField, SelectField
 
 from portal.core.forms import choices
 from portal.core.permissions import principal
-from portal.core.security import public
+from portal.core.security import is_safe_next, public
 from portal.extensions import db
 from portal.groups.models import Group
 from portal.organisations.models import Association
@@ -62,7 +62,5 @@ def set_language() -> Response:
         session["locale"] = form.locale.data
         if current_user.is_authenticated:
             current_user.locale = form.locale.data
-    target = form.next.data or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.index")
-    return redirect(target)
+    target = form.next.data
+    return redirect(target if is_safe_next(target) else url_for("core.index"))

@@ -126,16 +126,21 @@ def edit(slug: str, group_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/<int:group_id>/delete", methods=["POST"])
-def delete(slug: str, group_id: int) -> Response:
-    """Delete a group without history (admins)."""
+def delete(slug: str, group_id: int) -> Response | tuple[str, int]:
+    """Delete a group without history (admins); otherwise re-show its form saying why not."""
     association = load_admin_association(slug)
     group = load_scoped(Group, group_id, association)
     try:
         with atomic():
             services.delete_group(current_user, group)
     except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for(".edit", slug=slug, group_id=group_id))
+        form = GroupForm(obj=group, formdata=None)
+        form.municipalities.choices = _municipality_choices(association)
+        form.municipalities.data = [a.id for a in group.municipalities]
+        form.add_domain_error(error)
+        return render_template(
+            "groups/form.html", association=association, form=form, group=group
+        ), form.status
     flash(_("The group was deleted."), "success")
     return redirect(url_for("organisations.overview", slug=slug))
 

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.core import permissions
-from portal.core.audit import AuditEvent
+from portal.core.audit import audit_page
 from portal.core.errors import DomainError
 from portal.core.loaders import load_admin_association, load_association, load_scoped
-from portal.core.mail import MailStatus, OutboxMessage, retry_failed
+from portal.core.mail import MailStatus, OutboxMessage, outbox_status, retry_failed
 from portal.core.transactions import atomic
-from portal.extensions import db
 from portal.groups import services as group_services
 from portal.organisations import services
 from portal.organisations.forms import AGENCY_KIND_LABELS, AgencyForm
 from portal.organisations.models import Agency
 
 bp = Blueprint("organisations", __name__, url_prefix="/a/<slug>")
-
-PAGE_SIZE = 50
 
 
 @bp.route("/")
@@ -94,8 +90,8 @@ def agency_edit(slug: str, agency_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/agencies/<int:agency_id>/delete", methods=["POST"])
-def agency_delete(slug: str, agency_id: int) -> Response:
-    """Delete an agency nobody refers to; otherwise explain why not."""
+def agency_delete(slug: str, agency_id: int) -> Response | tuple[str, int]:
+    """Delete an agency nobody refers to; otherwise re-show its page saying why not."""
     association = load_admin_association(slug)
     agency = load_scoped(Agency, agency_id, association)
     name = agency.name
@@ -103,8 +99,12 @@ def agency_delete(slug: str, agency_id: int) -> Response:
         with atomic():
             services.delete_agency(current_user, agency)
     except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for(".agency_edit", slug=slug, agency_id=agency_id))
+        form = AgencyForm(obj=agency, formdata=None)
+        form.kind.data = agency.kind.value
+        form.add_domain_error(error)
+        return render_template(
+            "organisations/agency_form.html", association=association, form=form, agency=agency
+        ), form.status
     flash(_("%(name)s was deleted.", name=name), "success")
     return redirect(url_for(".agencies", slug=slug))
 
@@ -113,47 +113,20 @@ def agency_delete(slug: str, agency_id: int) -> Response:
 def audit_log(slug: str) -> str:
     """The association's audit log, newest first, paged."""
     association = load_admin_association(slug)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    events = db.session.scalars(
-        sa.select(AuditEvent)
-        .where(AuditEvent.association_id == association.id)
-        .options(sa.orm.joinedload(AuditEvent.actor))
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return render_template(
-        "organisations/audit.html",
-        association=association,
-        events=events[:PAGE_SIZE],
-        page=page,
-        has_next=len(events) > PAGE_SIZE,
-    )
+    log = audit_page(association.id, request.args.get("page", 1, type=int) or 1)
+    return render_template("organisations/audit.html", association=association, log=log)
 
 
 @bp.route("/mail")
 def outbox(slug: str) -> str:
     """Mail that has not left yet or could not be delivered."""
     association = load_admin_association(slug)
-    messages = db.session.scalars(
-        sa.select(OutboxMessage)
-        .where(
-            OutboxMessage.association_id == association.id,
-            OutboxMessage.status != MailStatus.SENT,
-        )
-        .order_by(OutboxMessage.created_at.desc())
-        .limit(200)
-    ).all()
-    sent = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(OutboxMessage)
-        .where(
-            OutboxMessage.association_id == association.id,
-            OutboxMessage.status == MailStatus.SENT,
-        )
-    )
+    status = outbox_status(association.id)
     return render_template(
-        "organisations/outbox.html", association=association, messages=messages, sent=sent
+        "organisations/outbox.html",
+        association=association,
+        messages=status.undelivered,
+        sent=status.sent,
     )
 
 

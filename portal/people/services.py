@@ -120,7 +120,7 @@ def update_person(actor: User, association: Association, user: User, data: Perso
 
 
 def remove_person(actor: User, association: Association, user: User) -> None:
-    """Take a person out of the register: only without memberships or roles here."""
+    """Take a person out of the register: only without memberships here, never the last admin."""
     seats = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Membership)
@@ -129,6 +129,8 @@ def remove_person(actor: User, association: Association, user: User) -> None:
     )
     if seats:
         raise DomainError(_("The person has memberships, now or earlier; end them instead."))
+    if AssociationRoleName.ADMIN in roles_of(user, association) and _admin_count(association) == 1:
+        raise DomainError(_("The association must keep at least one administrator."))
     db.session.execute(
         sa.delete(AssociationRole).where(
             AssociationRole.user_id == user.id, AssociationRole.association_id == association.id
@@ -159,13 +161,10 @@ def roles_of(user: User, association: Association) -> set[AssociationRoleName]:
     )
 
 
-def set_roles(
-    actor: User, association: Association, user: User, roles: set[AssociationRoleName]
-) -> None:
-    """Give the person exactly these roles; the last admin cannot be removed."""
-    before = roles_of(user, association)
-    if AssociationRoleName.ADMIN in before and AssociationRoleName.ADMIN not in roles:
-        admins = db.session.scalar(
+def _admin_count(association: Association) -> int:
+    """How many administrators the association has."""
+    return int(
+        db.session.scalar(
             sa.select(sa.func.count())
             .select_from(AssociationRole)
             .where(
@@ -173,10 +172,18 @@ def set_roles(
                 AssociationRole.role == AssociationRoleName.ADMIN,
             )
         )
-        if admins == 1:
-            raise DomainError(
-                _("The association must keep at least one administrator."), field="roles"
-            )
+        or 0
+    )
+
+
+def set_roles(
+    actor: User, association: Association, user: User, roles: set[AssociationRoleName]
+) -> None:
+    """Give the person exactly these roles; the last admin cannot be removed."""
+    before = roles_of(user, association)
+    dropping_admin = AssociationRoleName.ADMIN in before - roles
+    if dropping_admin and _admin_count(association) == 1:
+        raise DomainError(_("The association must keep at least one administrator."), field="roles")
     for role in roles - before:
         db.session.add(AssociationRole(association_id=association.id, user_id=user.id, role=role))
     for role in before - roles:

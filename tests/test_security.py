@@ -1,0 +1,212 @@
+"""Sign-in by default, the guarded platform pages, CSRF, headers, cookies and limits."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+
+from portal import create_app
+from portal.config import ConfigError
+from portal.extensions import db, limiter
+from tests.conftest import TEST_CONFIG, csrf_token, login
+
+PUBLIC_ENDPOINTS = {
+    "accounts.login",
+    "accounts.logout",
+    "accounts.forgot_password",
+    "accounts.set_password",
+    "core.healthz",
+    "core.set_language",
+    "static",
+}
+
+UNREACHABLE_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:1/none"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_limits(app: Flask) -> None:
+    """Each test starts with no sign-in attempts counted (the suite signs in often)."""
+    with contextlib.suppress(AttributeError):
+        limiter.reset()
+
+
+@contextlib.contextmanager
+def other_app(monkeypatch: pytest.MonkeyPatch, app: Flask, **overrides: Any) -> Iterator[Flask]:
+    """A second app on the suite's database; the shared limiter is restored afterwards.
+
+    ``limiter`` is one object bound to every app, and ``init_app`` replaces its
+    storage and on/off switch, so the suite's app must get them back.
+    """
+    for name in ("enabled", "initialized", "_storage", "_limiter"):
+        monkeypatch.setattr(limiter, name, getattr(limiter, name, None), raising=False)
+    config = {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
+    config.update(overrides)
+    other = create_app(config)
+    try:
+        yield other
+    finally:
+        with other.app_context():
+            db.engine.dispose()
+
+
+def dummy_url(rule: Rule) -> str:
+    """The rule's URL with 1 for every int argument and "x" for every other one."""
+    values = {
+        name: 1 if type(converter).__name__ == "IntegerConverter" else "x"
+        for name, converter in rule._converters.items()
+    }
+    return rule.build(values)[1]  # type: ignore[index]
+
+
+def rules(app: Flask, prefix: str = "") -> list[Rule]:
+    return [r for r in app.url_map.iter_rules() if r.rule.startswith(prefix)]
+
+
+def test_the_public_list_is_exactly_the_views_marked_public(app):
+    marked = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, "is_public", False)
+    }
+    assert marked | {"static"} == PUBLIC_ENDPOINTS
+
+
+def test_every_other_endpoint_sends_anonymous_visitors_to_sign_in(app, client):
+    token = csrf_token(client, "/login")
+    checked = 0
+    for rule in rules(app):
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        url = dummy_url(rule)
+        for method in sorted(rule.methods or ()):
+            data = {"csrf_token": token} if method == "POST" else None
+            response = client.open(url, method=method, data=data)
+            assert response.status_code == 302, (method, url, response.status_code)
+            assert response.headers["Location"].startswith("/login"), (method, url)
+            checked += 1
+    assert checked > 40
+
+
+def test_platform_pages_look_absent_to_everyone_else(app, client, f):
+    association = f.association()
+    admin = f.admin(association)
+    login(client, admin.email)
+    token = csrf_token(client, "/")
+    platform_rules = rules(app, "/platform")
+    assert platform_rules
+    for rule in platform_rules:
+        assert rule.endpoint.startswith("admin.")
+        url = dummy_url(rule).replace("/1", f"/{association.id}")
+        for method in sorted(rule.methods or ()):
+            data = {"csrf_token": token, "name": "X", "slug": "x"} if method == "POST" else None
+            response = client.open(url, method=method, data=data)
+            assert response.status_code == 404, (method, url, response.status_code)
+
+
+def test_a_post_without_csrf_token_gets_the_error_page(client, f):
+    association = f.association()
+    admin = f.admin(association)
+    login(client, admin.email)
+    response = client.post(f"/a/{association.slug}/agencies/new", data={"name": "Ny kommun"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert '<html lang="sv">' in html
+    assert "<h1>" in html
+    assert "Ny kommun" not in html
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    headers = response.headers
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"]
+
+
+def test_signed_in_pages_are_not_cached(client, f):
+    association = f.association()
+    login(client, f.admin(association).email)
+    assert client.get("/").headers["Cache-Control"] == "no-store"
+
+
+def _session_cookie(response: Any) -> str:
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert cookies, response.headers
+    return cookies[0]
+
+
+def test_session_cookie_is_httponly_and_lax(client):
+    cookie = _session_cookie(client.get("/login"))
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # testing runs on http://
+
+
+def test_production_cookies_are_secure(app, db_session, monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    with other_app(monkeypatch, app, PORTAL_ENV="production", SECRET_KEY="x" * 40) as prod:
+        assert prod.config["SESSION_COOKIE_SECURE"] is True
+        assert prod.config["REMEMBER_COOKIE_SECURE"] is True
+        response = prod.test_client().get("/login")
+        cookie = _session_cookie(response)
+        assert "Secure" in cookie
+        assert "HttpOnly" in cookie
+        assert "SameSite=Lax" in cookie
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_production_given_as_override_also_secures_cookies(app, db_session, monkeypatch):
+    monkeypatch.delenv("PORTAL_ENV", raising=False)
+    with other_app(monkeypatch, app, PORTAL_ENV="production", SECRET_KEY="x" * 40) as prod:
+        assert prod.config["SESSION_COOKIE_SECURE"] is True
+        assert prod.config["REMEMBER_COOKIE_SECURE"] is True
+        assert "Secure" in _session_cookie(prod.test_client().get("/login"))
+
+
+def test_production_refuses_to_start_without_secret_key(app, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    config = {k: v for k, v in TEST_CONFIG.items() if k != "SECRET_KEY"}
+    with pytest.raises(ConfigError):
+        create_app({**config, "PORTAL_ENV": "production"})
+    with pytest.raises(ConfigError):
+        create_app({**config, "PORTAL_ENV": "production", "SECRET_KEY": ""})
+
+
+def test_sign_in_is_rate_limited(app, db_session, monkeypatch):
+    with other_app(
+        monkeypatch,
+        app,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        LOGIN_RATE_LIMIT="3 per minute",
+    ) as limited:
+        client: FlaskClient = limited.test_client()
+        token = csrf_token(client, "/login")
+        data = {"email": "nobody@example.org", "password": "wrong", "csrf_token": token}
+        statuses = [client.post("/login", data=data).status_code for _ in range(4)]
+        assert statuses == [400, 400, 400, 429]
+        assert client.get("/login").status_code == 200  # only attempts are limited
+
+
+def test_healthz_says_503_when_the_database_is_unreachable(app, monkeypatch):
+    # create_app must not connect: it only looks at the dialect name.
+    with other_app(
+        monkeypatch,
+        app,
+        SQLALCHEMY_DATABASE_URI=UNREACHABLE_POSTGRES,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "connect_args": {"connect_timeout": 1}},
+    ) as broken:
+        response = broken.test_client().get("/healthz")
+        assert response.status_code == 503
+        assert response.json == {"status": "unavailable", "database": "down"}
