@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import generate_csrf
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import INSTANCE_DIR, load_config
 from portal.db import configure_sqlite
@@ -23,6 +24,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(load_config(config))
+    if app.config["TRUSTED_PROXIES"]:
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -56,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.core.views import bp as core_bp
     from portal.groups.views import bp as groups_bp
+    from portal.meetings.views import bp as meetings_bp
     from portal.organisations.views import bp as organisations_bp
     from portal.people.views import bp as people_bp
     from portal.plans.views import bp as plans_bp
@@ -67,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         organisations_bp,
         groups_bp,
+        meetings_bp,
         people_bp,
         plans_bp,
         surveys_bp,

@@ -69,6 +69,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Links in e-mail are absolute; the request host is unknown in `mail send`.
         "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
         "TOKEN_LIFETIME_HOURS": int(env.get("TOKEN_LIFETIME_HOURS", "48")),
+        # How many reverse proxies in front set X-Forwarded-For/-Proto; 0 trusts none.
+        # Behind one, sign-in limits must count the client's address, not the proxy's.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
     }
     config.update(overrides)
     if not config["SECRET_KEY"]:

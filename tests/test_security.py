@@ -210,3 +210,17 @@ def test_healthz_says_503_when_the_database_is_unreachable(app, monkeypatch):
         response = broken.test_client().get("/healthz")
         assert response.status_code == 503
         assert response.json == {"status": "unavailable", "database": "down"}
+
+
+def test_behind_a_trusted_proxy_the_client_address_counts(app, monkeypatch):
+    """With TRUSTED_PROXIES=1 the rate limiter sees X-Forwarded-For, not the proxy."""
+    from flask import request
+
+    seen: list[str | None] = []
+    environ = {"REMOTE_ADDR": "10.0.0.1"}
+    headers = {"X-Forwarded-For": "203.0.113.7"}
+    for proxies in (1, 0):
+        with other_app(monkeypatch, app, TRUSTED_PROXIES=proxies) as proxied:
+            proxied.before_request(lambda: seen.append(request.remote_addr))
+            proxied.test_client().get("/healthz", headers=headers, environ_base=environ)
+    assert seen == ["203.0.113.7", "10.0.0.1"]
