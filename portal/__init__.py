@@ -84,7 +84,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from portal.accounts.services import load_user_from_session_id
-    from portal.core import permissions
+    from portal.core import audit, permissions
     from portal.core.errors import register_error_pages
     from portal.core.i18n import register_filters, select_locale
     from portal.core.security import register_security
@@ -104,6 +104,8 @@ def _register_hooks(app: Flask) -> None:
             "csrf_token": generate_csrf,
             "current_locale": select_locale,
             "policies": permissions,
+            "audit_action_label": audit.action_label,
+            "audit_field_label": audit.field_label,
         }
 
 

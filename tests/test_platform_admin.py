@@ -126,4 +126,4 @@ def test_platform_audit_log_lists_account_events(client, f, db_session):
     db_session.commit()
     response = client.get("/platform/audit")
     assert response.status_code == 200
-    assert "user.platform_admin" in response.get_data(as_text=True)
+    assert "Plattformsadministratör utsedd" in response.get_data(as_text=True)

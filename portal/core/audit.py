@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from portal.db import utcnow
@@ -35,6 +36,53 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 
     actor: Mapped[User | None] = relationship()
+
+
+# Human-readable names for action codes and recorded fields. Other domains add
+# their own entries next to their models (``ACTION_LABELS.update(...)``).
+ACTION_LABELS: dict[str, Any] = {
+    "association.create": _l("Association created"),
+    "association.update": _l("Association changed"),
+    "agency.create": _l("Agency added"),
+    "agency.update": _l("Agency changed"),
+    "agency.delete": _l("Agency deleted"),
+    "group.create": _l("Group created"),
+    "group.update": _l("Group changed"),
+    "group.delete": _l("Group deleted"),
+    "membership.add": _l("Member added"),
+    "membership.end": _l("Membership ended"),
+    "person.add": _l("Person registered"),
+    "person.update": _l("Person changed"),
+    "person.remove": _l("Person removed from the register"),
+    "roles.set": _l("Roles changed"),
+    "password.set": _l("Password chosen"),
+    "user.platform_admin": _l("Platform administrator appointed"),
+}
+FIELD_LABELS: dict[str, Any] = {
+    "name": _l("Name"),
+    "slug": _l("Short name in addresses"),
+    "min_survey_answers": _l("Minimum answers before a survey figure is shown"),
+    "kind": _l("Kind"),
+    "municipalities": _l("Municipalities"),
+    "email": _l("E-mail"),
+    "active": _l("Active"),
+    "roles": _l("Roles in the association"),
+    "user_id": _l("Person"),
+    "agency_id": _l("Agency"),
+    "role": _l("Role"),
+    "valid_from": _l("From"),
+    "valid_to": _l("To"),
+}
+
+
+def action_label(action: str) -> str:
+    """The readable name of an action code (the code itself if none is known)."""
+    return str(ACTION_LABELS.get(action, action))
+
+
+def field_label(name: str) -> str:
+    """The readable name of a recorded field."""
+    return str(FIELD_LABELS.get(name, name))
 
 
 def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
