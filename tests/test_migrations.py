@@ -190,7 +190,7 @@ def test_there_is_one_head(migration_app: Flask) -> None:
 
 @pytest.mark.parametrize("path", MIGRATION_FILES, ids=lambda p: p.name)
 def test_migration_file_has_a_real_downgrade(path: Path) -> None:
-    assert re.match(r"\d{8}_[0-9a-f]+_\w+\.py$", path.name), "name it by date: YYYYMMDD_rev_slug"
+    assert re.match(r"\d{8}_[0-9a-z]+_\w+\.py$", path.name), "name it by date: YYYYMMDD_rev_slug"
     tree = ast.parse(path.read_text(encoding="utf-8"))
     functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
     assert "upgrade" in functions

@@ -23,6 +23,8 @@ PUBLIC_ENDPOINTS = {
     "accounts.set_password",
     "core.healthz",
     "core.set_language",
+    # Calendar programs cannot sign in: the secret, revocable address is the credential.
+    "meetings.calendar_feed",
     "static",
 }
 

@@ -240,6 +240,9 @@ def load() -> bool:
         if not group.municipalities:
             group.municipalities = [agencies[m] for m in municipalities]
         _populate_group(association, group, index, municipalities, agencies, fk, af)
+    from portal.meetings.demo import load_demo as load_meetings_demo
+
+    load_meetings_demo(association)
     return created
 
 

@@ -1,0 +1,1 @@
+"""Meetings of Mysam groups: notices, attendance, minutes with approval, statistics, calendars."""

@@ -1,0 +1,254 @@
+"""Forms for meetings and the year's schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from portal.core.forms import BaseForm, choices
+from portal.meetings.attendance import SubstituteData
+from portal.meetings.minutes import ItemData
+from portal.meetings.models import (
+    AGENDA_ITEMS_MAX,
+    AGENDA_TITLE_MAX,
+    COMMENT_MAX,
+    ITEM_TEXT_MAX,
+    MINUTES_MAX,
+    AttendanceStatus,
+    Invitee,
+    MinutesItemKind,
+)
+from portal.meetings.services import MeetingData, YearData, local_datetime
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+class _Details:
+    """Place, link and purpose, shared by the single meeting and the year forms."""
+
+    place = StringField(
+        _l("Place"),
+        validators=[Length(max=300)],
+        filters=[_strip],
+        description=_l("Give a place, a video link, or both."),
+    )
+    video_link = StringField(
+        _l("Video link"), validators=[Optional(), Length(max=500)], filters=[_strip]
+    )
+    purpose = TextAreaField(_l("Purpose"), validators=[Length(max=1000)], filters=[_strip])
+    start_time = TimeField(_l("Starts at"), validators=[DataRequired()])
+    end_time = TimeField(_l("Ends at"), validators=[DataRequired()])
+
+    def validate_end_time(self, field: TimeField) -> None:
+        start = self.start_time.data
+        if field.data and start and field.data <= start:
+            raise ValidationError(_l("The meeting must end after it starts."))
+
+    def validate_video_link(self, field: StringField) -> None:
+        if field.data and not field.data.startswith(("https://", "http://")):
+            raise ValidationError(_l("The video link must start with https://."))
+
+
+class MeetingForm(_Details, BaseForm):
+    """Schedule or change one meeting."""
+
+    day = DateField(_l("Date"), validators=[DataRequired()])
+    agenda = TextAreaField(
+        _l("Agenda"),
+        description=_l(
+            "One item per line, at most %(n)d items of %(chars)d characters each.",
+            n=AGENDA_ITEMS_MAX,
+            chars=AGENDA_TITLE_MAX,
+        ),
+        validators=[Length(max=AGENDA_ITEMS_MAX * (AGENDA_TITLE_MAX + 2))],
+    )
+
+    def validate_agenda(self, field: TextAreaField) -> None:
+        lines = self.agenda_lines()
+        if len(lines) > AGENDA_ITEMS_MAX:
+            raise ValidationError(
+                _l("The agenda can have at most %(n)d items.", n=AGENDA_ITEMS_MAX)
+            )
+        for number, line in enumerate(lines, start=1):
+            if len(line) > AGENDA_TITLE_MAX:
+                raise ValidationError(
+                    _l(
+                        "Agenda item %(number)d is longer than %(n)d characters.",
+                        number=number,
+                        n=AGENDA_TITLE_MAX,
+                    )
+                )
+
+    def agenda_lines(self) -> list[str]:
+        return [line.strip() for line in (self.agenda.data or "").splitlines() if line.strip()]
+
+    def to_data(self) -> MeetingData:
+        return MeetingData(
+            starts_at=local_datetime(self.day.data, self.start_time.data),
+            ends_at=local_datetime(self.day.data, self.end_time.data),
+            place=self.place.data or "",
+            video_link=self.video_link.data or "",
+            purpose=self.purpose.data or "",
+            agenda=self.agenda_lines(),
+        )
+
+
+class YearForm(_Details, BaseForm):
+    """The year's four meetings in one step."""
+
+    day_1 = DateField(_l("First meeting"), validators=[DataRequired()])
+    day_2 = DateField(_l("Second meeting"), validators=[DataRequired()])
+    day_3 = DateField(_l("Third meeting"), validators=[DataRequired()])
+    day_4 = DateField(_l("Fourth meeting"), validators=[DataRequired()])
+
+    def days(self) -> list[dt.date]:
+        return [self.day_1.data, self.day_2.data, self.day_3.data, self.day_4.data]
+
+    def to_data(self) -> YearData:
+        return YearData(
+            days=self.days(),
+            start=self.start_time.data,
+            end=self.end_time.data,
+            place=self.place.data or "",
+            video_link=self.video_link.data or "",
+            purpose=self.purpose.data or "",
+        )
+
+
+class ActionForm(BaseForm):
+    """A button that changes state: only the CSRF token."""
+
+
+STATUS_LABELS = {
+    AttendanceStatus.PRESENT: _l("Present"),
+    AttendanceStatus.ABSENT: _l("Absent"),
+    AttendanceStatus.EXCUSED: _l("Excused"),
+}
+
+
+def attendance_form(invitees: list[Invitee], **kwargs: object) -> BaseForm:
+    """A form with one radio group per invited person, named ``status_<invitee id>``."""
+
+    class AttendanceForm(BaseForm):
+        def statuses(self) -> dict[int, AttendanceStatus | None]:
+            return {
+                i.id: AttendanceStatus(value) if (value := self[f"status_{i.id}"].data) else None
+                for i in invitees
+            }
+
+    for invitee in invitees:
+        setattr(
+            AttendanceForm,
+            f"status_{invitee.id}",
+            RadioField(
+                invitee.user.name,
+                choices=choices((s.value, label) for s, label in STATUS_LABELS.items()),
+                validators=[Optional()],
+                default=invitee.status.value if invitee.status else None,
+            ),
+        )
+    return AttendanceForm(**kwargs)
+
+
+class SubstituteForm(BaseForm):
+    """Someone attended in an invited person's place."""
+
+    invitee_id = SelectField(_l("In place of"), coerce=int, validators=[DataRequired()])
+    user_id = SelectField(_l("Registered person"), coerce=int, validators=[Optional()])
+    name = StringField(
+        _l("Name, if not in the register"),
+        validators=[Length(max=200)],
+        filters=[_strip],
+    )
+    agency_id = SelectField(_l("Agency"), coerce=int, validators=[Optional()])
+
+    def to_data(self) -> SubstituteData:
+        return SubstituteData(
+            invitee_id=self.invitee_id.data,
+            user_id=self.user_id.data or None,
+            name=self.name.data or "",
+            agency_id=self.agency_id.data or None,
+        )
+
+
+class MinutesForm(BaseForm):
+    """The minutes' text in Markdown."""
+
+    body = TextAreaField(
+        _l("Minutes"),
+        description=_l(
+            "Markdown: # for headings, **bold**, lists with - and links as [text](https://…)."
+        ),
+        validators=[
+            Length(max=MINUTES_MAX, message=_l("The minutes can be at most %(max)d characters."))
+        ],
+    )
+    correction = HiddenField()
+    preview = SubmitField(_l("Preview"))
+
+
+class AdjusterForm(BaseForm):
+    """Appoint the adjuster among the invited people."""
+
+    adjuster_id = SelectField(_l("Adjuster"), coerce=int, validators=[DataRequired()])
+
+
+class ReturnForm(BaseForm):
+    """The adjuster sends the minutes back."""
+
+    comment = TextAreaField(
+        _l("What should be changed"),
+        validators=[DataRequired(), Length(max=COMMENT_MAX)],
+        filters=[_strip],
+    )
+
+
+ITEM_KIND_LABELS = {
+    MinutesItemKind.DECISION: _l("Decision"),
+    MinutesItemKind.FOLLOW_UP: _l("Follow-up"),
+}
+
+
+class ItemForm(BaseForm):
+    """A decision or follow-up in the minutes."""
+
+    kind = SelectField(
+        _l("Kind"),
+        choices=choices((k.value, label) for k, label in ITEM_KIND_LABELS.items()),
+        validators=[DataRequired()],
+    )
+    text = TextAreaField(
+        _l("Text"), validators=[DataRequired(), Length(max=ITEM_TEXT_MAX)], filters=[_strip]
+    )
+    responsible = StringField(
+        _l("Responsible (optional)"), validators=[Length(max=200)], filters=[_strip]
+    )
+    due_on = DateField(_l("Due (optional)"), validators=[Optional()])
+
+    def to_data(self) -> ItemData:
+        return ItemData(
+            kind=MinutesItemKind(self.kind.data),
+            text=self.text.data or "",
+            responsible=self.responsible.data or "",
+            due_on=self.due_on.data,
+        )
+
+
+class FeedForm(BaseForm):
+    """Make a calendar subscription address."""
+
+    group_id = SelectField(_l("Calendar"), coerce=int, validators=[Optional()])

@@ -1,0 +1,354 @@
+"""Scheduling meetings, the invited list, and notices (kallelse) through the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, format_date, format_time
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import User
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.mail import queue_mail
+from portal.db import utcnow
+from portal.extensions import db
+from portal.groups.models import Group, Membership, MembershipRole
+from portal.meetings import ical
+from portal.meetings.models import (
+    AGENDA_ITEMS_MAX,
+    AGENDA_TITLE_MAX,
+    AgendaItem,
+    Invitee,
+    Meeting,
+    Substitute,
+)
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+MEETING_FIELDS = ("starts_at", "ends_at", "place", "video_link", "purpose", "sequence")
+MEETINGS_PER_YEAR = 4
+
+
+def local_datetime(day: dt.date, time: dt.time) -> dt.datetime:
+    """A Stockholm wall-clock time as an aware UTC datetime."""
+    return dt.datetime.combine(day, time, tzinfo=STOCKHOLM).astimezone(dt.UTC)
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The Stockholm calendar day of an instant."""
+    return moment.astimezone(STOCKHOLM).date()
+
+
+@dataclass(frozen=True)
+class MeetingData:
+    """What the meeting form submits, times already in UTC."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    place: str = ""
+    video_link: str = ""
+    purpose: str = ""
+    agenda: list[str] = field(default_factory=list)
+
+
+def _check(data: MeetingData) -> None:
+    if data.ends_at <= data.starts_at:
+        raise DomainError(_("The meeting must end after it starts."), field="end_time")
+    if not data.place.strip() and not data.video_link.strip():
+        raise DomainError(_("Give a place or a video link."), field="place")
+    if data.video_link and not data.video_link.startswith(("https://", "http://")):
+        raise DomainError(_("The video link must start with https://."), field="video_link")
+    if len(data.agenda) > AGENDA_ITEMS_MAX:
+        raise DomainError(
+            _("The agenda can have at most %(n)d items.", n=AGENDA_ITEMS_MAX), field="agenda"
+        )
+    for number, title in enumerate(data.agenda, start=1):
+        if len(title) > AGENDA_TITLE_MAX:
+            raise DomainError(
+                _(
+                    "Agenda item %(number)d is longer than %(n)d characters.",
+                    number=number,
+                    n=AGENDA_TITLE_MAX,
+                ),
+                field="agenda",
+            )
+
+
+def _snapshot(meeting: Meeting) -> dict[str, object]:
+    out = audit.snapshot(meeting, MEETING_FIELDS)
+    out["agenda"] = [item.title for item in meeting.agenda_items]
+    return out
+
+
+def _apply(meeting: Meeting, data: MeetingData) -> None:
+    meeting.starts_at = data.starts_at
+    meeting.ends_at = data.ends_at
+    meeting.place = data.place.strip()
+    meeting.video_link = data.video_link.strip()
+    meeting.purpose = data.purpose.strip()
+    titles = [t.strip() for t in data.agenda if t.strip()]
+    existing = list(meeting.agenda_items)
+    for position, title in enumerate(titles):
+        if position < len(existing):
+            existing[position].title = title
+        else:
+            meeting.agenda_items.append(AgendaItem(position=position, title=title))
+    for item in existing[len(titles) :]:
+        meeting.agenda_items.remove(item)
+
+
+def members_on(group: Group, day: dt.date) -> list[Membership]:
+    """The group's seats in force on ``day`` that are invited: all but standing substitutes.
+
+    One seat per person (the earliest) even if they sit for two agencies.
+    """
+    seats = db.session.scalars(
+        sa.select(Membership)
+        .where(
+            Membership.group_id == group.id,
+            Membership.role != MembershipRole.SUBSTITUTE,
+            Membership.valid_from <= day,
+            sa.or_(Membership.valid_to.is_(None), Membership.valid_to >= day),
+        )
+        .order_by(Membership.valid_from, Membership.id)
+    )
+    by_user: dict[int, Membership] = {}
+    for seat in seats:
+        by_user.setdefault(seat.user_id, seat)
+    return list(by_user.values())
+
+
+def sync_invitees(meeting: Meeting) -> None:
+    """Make the invited list the group's members on the meeting's day.
+
+    People whose attendance or substitute is already recorded stay: that record is history.
+    """
+    seats = {m.user_id: m for m in members_on(meeting.group, local_date(meeting.starts_at))}
+    current = {i.user_id: i for i in meeting.invitees}
+    for user_id, invitee in current.items():
+        if user_id not in seats and invitee.status is None and invitee.substitute is None:
+            meeting.invitees.remove(invitee)
+    for user_id, seat in seats.items():
+        if user_id not in current:
+            meeting.invitees.append(
+                Invitee(user_id=user_id, agency_id=seat.agency_id, role=seat.role)
+            )
+
+
+def create_meeting(actor: User | None, group: Group, data: MeetingData) -> Meeting:
+    """Schedule a meeting; the invited list is the group's members on that day."""
+    _check(data)
+    meeting = Meeting(
+        association_id=group.association_id,
+        group_id=group.id,
+        group=group,
+        uid=f"{uuid.uuid4()}@samverkansportalen",
+    )
+    _apply(meeting, data)
+    db.session.add(meeting)
+    sync_invitees(meeting)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="meeting.create",
+        obj=meeting,
+        association_id=group.association_id,
+        summary=f"{group.name} {local_date(meeting.starts_at).isoformat()}",
+        after=_snapshot(meeting),
+    )
+    return meeting
+
+
+def update_meeting(
+    actor: User, meeting: Meeting, data: MeetingData, link: str | None = None
+) -> bool:
+    """Change a meeting. Once a notice has gone out, an update (same UID, next SEQUENCE)
+    goes to everyone invited. Returns whether an update was sent."""
+    _check(data)
+    before = _snapshot(meeting)
+    _apply(meeting, data)
+    before_cmp = {k: v for k, v in before.items() if k != "sequence"}
+    after_cmp = {k: v for k, v in _snapshot(meeting).items() if k != "sequence"}
+    if not audit.changed(before_cmp, after_cmp):
+        return False
+    sync_invitees(meeting)
+    notify = meeting.notice_sent_at is not None
+    if notify:
+        meeting.sequence += 1
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="meeting.update",
+        obj=meeting,
+        association_id=meeting.association_id,
+        summary=f"{meeting.group.name} {local_date(meeting.starts_at).isoformat()}",
+        before=before,
+        after=_snapshot(meeting),
+    )
+    if notify:
+        _queue_notices(meeting, link, update=True)
+    return notify
+
+
+def default_agenda() -> list[str]:
+    """The standing items of a Mysam meeting, in the reader's language."""
+    return [
+        _("Opening and choice of adjuster"),
+        _("Notes from the previous meeting"),
+        _("Follow-up of the action plan"),
+        _("News from the agencies"),
+        _("Any other business"),
+    ]
+
+
+@dataclass(frozen=True)
+class YearData:
+    """The year's four meetings: four days sharing time, place and purpose."""
+
+    days: list[dt.date]
+    start: dt.time
+    end: dt.time
+    place: str = ""
+    video_link: str = ""
+    purpose: str = ""
+
+
+def create_year(actor: User, group: Group, data: YearData) -> list[Meeting]:
+    """Schedule the year's four meetings in one step, each with the standing agenda."""
+    days = sorted(data.days)
+    if len(days) != MEETINGS_PER_YEAR or len(set(days)) != MEETINGS_PER_YEAR:
+        raise DomainError(_("Give four different days."), field="day_1")
+    if len({d.year for d in days}) != 1:
+        raise DomainError(_("The four days must be in the same year."), field="day_1")
+    return [
+        create_meeting(
+            actor,
+            group,
+            MeetingData(
+                starts_at=local_datetime(day, data.start),
+                ends_at=local_datetime(day, data.end),
+                place=data.place,
+                video_link=data.video_link,
+                purpose=data.purpose,
+                agenda=default_agenda(),
+            ),
+        )
+        for day in days
+    ]
+
+
+def meetings_of(group: Group) -> list[Meeting]:
+    """The group's meetings, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Meeting)
+            .where(Meeting.group_id == group.id)
+            .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        )
+    )
+
+
+def load_meeting(meeting_id: int, association_id: int) -> Meeting | None:
+    """A meeting of the association with its group, agenda and invited people, or None."""
+    return db.session.scalar(
+        sa.select(Meeting)
+        .where(Meeting.id == meeting_id, Meeting.association_id == association_id)
+        .options(
+            selectinload(Meeting.group),
+            selectinload(Meeting.agenda_items),
+            selectinload(Meeting.invitees).selectinload(Invitee.user),
+            selectinload(Meeting.invitees).selectinload(Invitee.agency),
+            selectinload(Meeting.invitees)
+            .selectinload(Invitee.substitute)
+            .selectinload(Substitute.agency),
+        )
+    )
+
+
+def send_notice(actor: User, meeting: Meeting, link: str | None = None) -> int:
+    """Queue the notice with the agenda and an .ics to everyone invited; returns how many."""
+    if not meeting.invitees:
+        raise DomainError(_("Nobody is invited: the group has no members on that day."))
+    again = meeting.notice_sent_at is not None
+    meeting.notice_sent_at = utcnow()
+    count = _queue_notices(meeting, link, update=False)
+    audit.record(
+        actor=actor,
+        action="meeting.notice_again" if again else "meeting.notice",
+        obj=meeting,
+        association_id=meeting.association_id,
+        summary=_("%(n)d recipients", n=count),
+    )
+    return count
+
+
+def meeting_summary(meeting: Meeting) -> str:
+    """The calendar title of a meeting."""
+    return _("Meeting: %(group)s", group=meeting.group.name)
+
+
+def _queue_notices(meeting: Meeting, link: str | None, *, update: bool) -> int:
+    organizer = str(current_app.config["MAIL_DEFAULT_SENDER"])
+    count = 0
+    for invitee in sorted(meeting.invitees, key=lambda i: i.user.name):
+        user = invitee.user
+        if not user.active:
+            continue
+        with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            subject, body = _notice_text(meeting, link, update=update)
+            summary = meeting_summary(meeting)
+        queue_mail(
+            recipient=user.email,
+            subject=subject,
+            body=body,
+            association_id=meeting.association_id,
+            attachments=[
+                {
+                    "filename": "kallelse.ics",
+                    "content_type": "text/calendar; method=REQUEST",
+                    "content": ical.notice_ics(meeting, summary, organizer, user.email, link),
+                }
+            ],
+        )
+        count += 1
+    return count
+
+
+def _notice_text(meeting: Meeting, link: str | None, *, update: bool) -> tuple[str, str]:
+    day = format_date(meeting.starts_at, "long")
+    subject = (
+        _("Changed notice: %(group)s %(day)s", group=meeting.group.name, day=day)
+        if update
+        else _("Notice: %(group)s %(day)s", group=meeting.group.name, day=day)
+    )
+    lines = [
+        _("The meeting has been changed. The new details:")
+        if update
+        else _("You are invited to a meeting of %(group)s.", group=meeting.group.name),
+        "",
+        _(
+            "When: %(day)s %(start)s–%(end)s",
+            day=day,
+            start=format_time(meeting.starts_at, "HH:mm"),
+            end=format_time(meeting.ends_at, "HH:mm"),
+        ),
+    ]
+    if meeting.place:
+        lines.append(_("Place: %(place)s", place=meeting.place))
+    if meeting.video_link:
+        lines.append(_("Video link: %(link)s", link=meeting.video_link))
+    if meeting.purpose:
+        lines += ["", _("Purpose: %(purpose)s", purpose=meeting.purpose)]
+    if meeting.agenda_items:
+        lines += ["", _("Agenda:")]
+        lines += [f"{n}. {item.title}" for n, item in enumerate(meeting.agenda_items, start=1)]
+    if link:
+        lines += ["", _("The meeting in the portal: %(link)s", link=link)]
+    lines += ["", _("A calendar file is attached.")]
+    return subject, "\n".join(lines) + "\n"

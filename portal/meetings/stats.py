@@ -1,0 +1,267 @@
+"""Meeting statistics per group and year, aggregated in SQL.
+
+Every function takes a list of group ids and a year and costs one query however
+many groups, meetings and people there are, so the association page and (later)
+the board reports read the same figures from the same code.
+
+Definitions:
+- a meeting is *held* when it has started (``starts_at`` before now) in the year,
+  counted in Stockholm time;
+- attendance rates count invited people whose attendance was recorded;
+- an agency is *represented* at a meeting when one of its invited people was present
+  or a substitute attended for it; it is *flagged* when it was missing from at least
+  half of the meetings it was invited to;
+- turnover counts seats (memberships) that began and ended within the year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from portal.accounts.models import User
+from portal.db import utcnow
+from portal.extensions import db
+from portal.groups.models import Membership
+from portal.meetings.models import AttendanceStatus, Invitee, Meeting, Substitute
+from portal.meetings.services import STOCKHOLM
+from portal.organisations.models import Agency
+
+
+def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of ``year`` and of the next one, Stockholm time, in UTC."""
+    start = dt.datetime(year, 1, 1, tzinfo=STOCKHOLM).astimezone(dt.UTC)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=STOCKHOLM).astimezone(dt.UTC)
+    return start, end
+
+
+def _held(group_ids: list[int], year: int, now: dt.datetime | None) -> list[sa.ColumnElement[bool]]:
+    start, end = year_bounds(year)
+    return [
+        Meeting.group_id.in_(group_ids),
+        Meeting.starts_at >= start,
+        Meeting.starts_at < end,
+        Meeting.starts_at <= (now or utcnow()),
+    ]
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """A group's meetings in the year and its overall attendance rate."""
+
+    planned: int
+    held: int
+    recorded_seats: int
+    present_seats: int
+
+    @property
+    def rate(self) -> float | None:
+        return _rate(self.present_seats, self.recorded_seats)
+
+
+def group_figures(
+    group_ids: list[int], year: int, now: dt.datetime | None = None
+) -> dict[int, GroupFigures]:
+    """Meetings planned and held, and seats present of seats recorded, per group."""
+    start, end = year_bounds(year)
+    now = now or utcnow()
+    present = sa.case((Invitee.status == AttendanceStatus.PRESENT, 1), else_=0)
+    held = Meeting.starts_at <= now
+    rows = db.session.execute(
+        sa.select(
+            Meeting.group_id,
+            sa.func.count(sa.distinct(Meeting.id)),
+            sa.func.count(sa.distinct(sa.case((held, Meeting.id)))),
+            sa.func.count(sa.case((sa.and_(held, Invitee.status.is_not(None)), Invitee.id))),
+            sa.func.coalesce(sa.func.sum(sa.case((held, present), else_=0)), 0),
+        )
+        .outerjoin(Invitee, Invitee.meeting_id == Meeting.id)
+        .where(Meeting.group_id.in_(group_ids), Meeting.starts_at >= start, Meeting.starts_at < end)
+        .group_by(Meeting.group_id)
+    )
+    out = {gid: GroupFigures(0, 0, 0, 0) for gid in group_ids}
+    for gid, planned, held_count, recorded, present_count in rows:
+        out[gid] = GroupFigures(planned, held_count, recorded, int(present_count))
+    return out
+
+
+@dataclass(frozen=True)
+class PersonFigures:
+    """One person's attendance over a group's held meetings in the year."""
+
+    user_id: int
+    name: str
+    agency: str
+    invited: int
+    present: int
+    excused: int
+    absent: int
+    substituted: int
+
+    @property
+    def recorded(self) -> int:
+        return self.present + self.excused + self.absent
+
+    @property
+    def rate(self) -> float | None:
+        return _rate(self.present, self.recorded)
+
+
+def person_figures(group_id: int, year: int, now: dt.datetime | None = None) -> list[PersonFigures]:
+    """Attendance per invited person (and the agency they sat for) in one group."""
+
+    def count(status: AttendanceStatus) -> sa.ColumnElement[int]:
+        return sa.func.coalesce(sa.func.sum(sa.case((Invitee.status == status, 1), else_=0)), 0)
+
+    rows = db.session.execute(
+        sa.select(
+            Invitee.user_id,
+            User.name,
+            Agency.name,
+            sa.func.count(Invitee.id),
+            count(AttendanceStatus.PRESENT),
+            count(AttendanceStatus.EXCUSED),
+            count(AttendanceStatus.ABSENT),
+            sa.func.count(Substitute.id),
+        )
+        .join(Meeting, Meeting.id == Invitee.meeting_id)
+        .join(User, User.id == Invitee.user_id)
+        .join(Agency, Agency.id == Invitee.agency_id)
+        .outerjoin(Substitute, Substitute.invitee_id == Invitee.id)
+        .where(*_held([group_id], year, now))
+        .group_by(Invitee.user_id, User.name, Agency.id, Agency.name)
+        .order_by(Agency.name, User.name)
+    )
+    return [PersonFigures(*(row[:3]), *(int(v) for v in row[3:])) for row in rows]
+
+
+@dataclass(frozen=True)
+class AgencyFigures:
+    """An agency's presence at a group's held meetings in the year."""
+
+    agency_id: int
+    name: str
+    invited: int
+    represented: int
+
+    @property
+    def missed(self) -> int:
+        return self.invited - self.represented
+
+    @property
+    def rate(self) -> float | None:
+        return _rate(self.represented, self.invited)
+
+    @property
+    def flagged(self) -> bool:
+        """Missing from at least half of the meetings it was invited to."""
+        return self.invited > 0 and 2 * self.missed >= self.invited
+
+
+def agency_figures(
+    group_ids: list[int], year: int, now: dt.datetime | None = None
+) -> dict[int, list[AgencyFigures]]:
+    """Per group and invited agency: meetings invited to and meetings represented at.
+
+    Only meetings whose attendance was recorded for the agency count.
+    """
+    held = _held(group_ids, year, now)
+    invited = (
+        sa.select(Meeting.group_id, Invitee.meeting_id, Invitee.agency_id)
+        .join(Meeting, Meeting.id == Invitee.meeting_id)
+        .where(*held, Invitee.status.is_not(None))
+        .distinct()
+        .subquery("invited")
+    )
+    represented = sa.union(
+        sa.select(Invitee.meeting_id, Invitee.agency_id).where(
+            Invitee.status == AttendanceStatus.PRESENT
+        ),
+        sa.select(Substitute.meeting_id, Substitute.agency_id),
+    ).subquery("represented")
+    rows = db.session.execute(
+        sa.select(
+            invited.c.group_id,
+            invited.c.agency_id,
+            Agency.name,
+            sa.func.count(),
+            sa.func.count(represented.c.meeting_id),
+        )
+        .select_from(invited)
+        .join(Agency, Agency.id == invited.c.agency_id)
+        .outerjoin(
+            represented,
+            sa.and_(
+                represented.c.meeting_id == invited.c.meeting_id,
+                represented.c.agency_id == invited.c.agency_id,
+            ),
+        )
+        .group_by(invited.c.group_id, invited.c.agency_id, Agency.name)
+        .order_by(invited.c.group_id, Agency.name)
+    )
+    out: dict[int, list[AgencyFigures]] = {gid: [] for gid in group_ids}
+    for gid, agency_id, name, invited_count, represented_count in rows:
+        out[gid].append(AgencyFigures(agency_id, name, invited_count, represented_count))
+    return out
+
+
+@dataclass(frozen=True)
+class Turnover:
+    """Seats in a group at the start of the year, and seats that began or ended in it."""
+
+    at_start: int
+    joined: int
+    left: int
+
+    @property
+    def rate(self) -> float | None:
+        """Seats ended as a share of the seats held at the start of the year."""
+        return _rate(self.left, self.at_start)
+
+
+def turnover(group_ids: list[int], year: int) -> dict[int, Turnover]:
+    """Members joined and left (omsättning) per group in the year."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+    def count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    rows = db.session.execute(
+        sa.select(
+            Membership.group_id,
+            count(
+                sa.and_(
+                    Membership.valid_from < first,
+                    sa.or_(Membership.valid_to.is_(None), Membership.valid_to >= first),
+                )
+            ),
+            count(Membership.valid_from.between(first, last)),
+            count(Membership.valid_to.between(first, last)),
+        )
+        .where(Membership.group_id.in_(group_ids))
+        .group_by(Membership.group_id)
+    )
+    out = {gid: Turnover(0, 0, 0) for gid in group_ids}
+    for gid, at_start, joined, left in rows:
+        out[gid] = Turnover(int(at_start), int(joined), int(left))
+    return out
+
+
+def years_with_meetings(group_ids: list[int]) -> list[int]:
+    """The years (Stockholm) in which the groups have meetings, newest first."""
+    first_last = db.session.execute(
+        sa.select(sa.func.min(Meeting.starts_at), sa.func.max(Meeting.starts_at)).where(
+            Meeting.group_id.in_(group_ids)
+        )
+    ).one()
+    if first_last[0] is None:
+        return []
+    low = first_last[0].astimezone(STOCKHOLM).year if first_last[0].tzinfo else first_last[0].year
+    high = first_last[1].astimezone(STOCKHOLM).year if first_last[1].tzinfo else first_last[1].year
+    return list(range(high, low - 1, -1))

@@ -1,0 +1,222 @@
+"""Meeting pages: the group's meetings, scheduling, the meeting page and notices.
+
+Attendance, minutes, statistics and calendar routes live in sibling modules that
+add their views to this blueprint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.core.errors import DomainError
+from portal.core.loaders import load_association, load_scoped, require
+from portal.core.transactions import atomic
+from portal.groups.models import Group
+from portal.meetings import policies, services
+from portal.meetings.forms import ActionForm, MeetingForm, YearForm
+from portal.meetings.models import Meeting
+from portal.organisations.models import Association
+
+bp = Blueprint("meetings", __name__, url_prefix="/a/<slug>")
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """An address for e-mail and calendars, built on PORTAL_BASE_URL."""
+    return str(current_app.config["PORTAL_BASE_URL"]).rstrip("/") + url_for(endpoint, **values)
+
+
+def load_group(slug: str, group_id: int) -> tuple[Association, Group]:
+    """The association and a group of it whose meetings the person may read, else 404."""
+    association = load_association(slug)
+    group = load_scoped(Group, group_id, association)
+    require(policies.can_read_meetings(current_user, group))
+    return association, group
+
+
+def load_meeting(
+    slug: str, meeting_id: int, *, manage: bool = False
+) -> tuple[Association, Meeting]:
+    """A meeting the person may read (or, with ``manage``, run), else 404."""
+    association = load_association(slug)
+    meeting = services.load_meeting(meeting_id, association.id)
+    if meeting is None:
+        abort(404)
+    allowed = (
+        policies.can_manage_meetings(current_user, meeting.group)
+        if manage
+        else policies.can_read_meetings(current_user, meeting.group)
+    )
+    require(allowed)
+    return association, meeting
+
+
+def meeting_link(association: Association, meeting: Meeting) -> str:
+    return absolute_url("meetings.show", slug=association.slug, meeting_id=meeting.id)
+
+
+@bp.route("/groups/<int:group_id>/meetings")
+def index(slug: str, group_id: int) -> str:
+    """The group's meetings, upcoming and held."""
+    association, group = load_group(slug, group_id)
+    meetings = services.meetings_of(group)
+    now = dt.datetime.now(dt.UTC)
+    return render_template(
+        "meetings/index.html",
+        association=association,
+        group=group,
+        upcoming=sorted((m for m in meetings if m.ends_at >= now), key=lambda m: m.starts_at),
+        held=[m for m in meetings if m.ends_at < now],
+        can_manage=policies.can_manage_meetings(current_user, group),
+    )
+
+
+@bp.route("/groups/<int:group_id>/meetings/new", methods=["GET", "POST"])
+def new(slug: str, group_id: int) -> Response | tuple[str, int]:
+    """Schedule one meeting (process leaders, admins)."""
+    association, group = load_group(slug, group_id)
+    require(policies.can_manage_meetings(current_user, group))
+    form = MeetingForm()
+    if request.method == "GET":
+        form.start_time.data = dt.time(9, 0)
+        form.end_time.data = dt.time(12, 0)
+        form.agenda.data = "\n".join(services.default_agenda())
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                meeting = services.create_meeting(current_user, group, form.to_data())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            flash(
+                _("The meeting was scheduled. Send the notice when the agenda is ready."), "success"
+            )
+            return redirect(url_for(".show", slug=slug, meeting_id=meeting.id))
+    return render_template(
+        "meetings/form.html", association=association, group=group, form=form, meeting=None
+    ), form.status
+
+
+def _default_days(year: int) -> list[dt.date]:
+    """The second Tuesday of February, May, September and November."""
+    days = []
+    for month in (2, 5, 9, 11):
+        first = dt.date(year, month, 1)
+        first_tuesday = first + dt.timedelta(days=(1 - first.weekday()) % 7)
+        days.append(first_tuesday + dt.timedelta(days=7))
+    return days
+
+
+@bp.route("/groups/<int:group_id>/meetings/year", methods=["GET", "POST"])
+def year(slug: str, group_id: int) -> Response | tuple[str, int]:
+    """Schedule the year's four meetings in one step."""
+    association, group = load_group(slug, group_id)
+    require(policies.can_manage_meetings(current_user, group))
+    form = YearForm()
+    if request.method == "GET":
+        today = dt.datetime.now(services.STOCKHOLM).date()
+        target = today.year + 1 if today.month >= 10 else today.year
+        for field, day in zip(
+            (form.day_1, form.day_2, form.day_3, form.day_4), _default_days(target), strict=True
+        ):
+            field.data = day
+        form.start_time.data = dt.time(9, 0)
+        form.end_time.data = dt.time(12, 0)
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                meetings = services.create_year(current_user, group, form.to_data())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            flash(_("%(n)d meetings were scheduled.", n=len(meetings)), "success")
+            return redirect(url_for(".index", slug=slug, group_id=group.id))
+    return render_template(
+        "meetings/year.html", association=association, group=group, form=form
+    ), form.status
+
+
+@bp.route("/meetings/<int:meeting_id>")
+def show(slug: str, meeting_id: int) -> str:
+    """A meeting: time, place, agenda, who is invited, and links to attendance and minutes."""
+    association, meeting = load_meeting(slug, meeting_id)
+    return render_template(
+        "meetings/show.html",
+        association=association,
+        meeting=meeting,
+        group=meeting.group,
+        invitees=sorted(meeting.invitees, key=lambda i: (i.agency.name, i.user.name)),
+        can_manage=policies.can_manage_meetings(current_user, meeting.group),
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+def edit(slug: str, meeting_id: int) -> Response | tuple[str, int]:
+    """Change a meeting; after the notice, everyone invited gets an update."""
+    association, meeting = load_meeting(slug, meeting_id, manage=True)
+    form = MeetingForm()
+    if request.method == "GET":
+        start = meeting.starts_at.astimezone(services.STOCKHOLM)
+        form.day.data = start.date()
+        form.start_time.data = start.time()
+        form.end_time.data = meeting.ends_at.astimezone(services.STOCKHOLM).time()
+        form.place.data = meeting.place
+        form.video_link.data = meeting.video_link
+        form.purpose.data = meeting.purpose
+        form.agenda.data = "\n".join(item.title for item in meeting.agenda_items)
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                sent = services.update_meeting(
+                    current_user, meeting, form.to_data(), meeting_link(association, meeting)
+                )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            flash(
+                _("The changes were saved and an updated notice was sent.")
+                if sent
+                else _("The changes were saved."),
+                "success",
+            )
+            return redirect(url_for(".show", slug=slug, meeting_id=meeting.id))
+    return render_template(
+        "meetings/form.html",
+        association=association,
+        group=meeting.group,
+        form=form,
+        meeting=meeting,
+    ), form.status
+
+
+@bp.route("/meetings/<int:meeting_id>/notice", methods=["POST"])
+def notice(slug: str, meeting_id: int) -> Response | tuple[str, int]:
+    """Send the notice (kallelse) with agenda and calendar file to everyone invited."""
+    association, meeting = load_meeting(slug, meeting_id, manage=True)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                count = services.send_notice(
+                    current_user, meeting, meeting_link(association, meeting)
+                )
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The notice was sent to %(n)d people.", n=count), "success")
+    return redirect(url_for(".show", slug=slug, meeting_id=meeting.id))
+
+
+# The sibling modules add their routes to ``bp``; import them once the blueprint exists.
+from portal.meetings import (  # noqa: E402
+    views_attendance,  # noqa: F401
+    views_calendar,  # noqa: F401
+    views_minutes,  # noqa: F401
+    views_stats,  # noqa: F401
+)

@@ -1,0 +1,293 @@
+"""Minutes pages: write with preview, revisions and comparison, approval, print layout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.core.errors import DomainError
+from portal.core.forms import choices
+from portal.core.htmx import is_htmx
+from portal.core.loaders import load_association, require
+from portal.core.markdown import render
+from portal.core.transactions import atomic
+from portal.meetings import minutes as service
+from portal.meetings import policies
+from portal.meetings import services as meeting_services
+from portal.meetings.forms import (
+    ITEM_KIND_LABELS,
+    ActionForm,
+    AdjusterForm,
+    ItemForm,
+    MinutesForm,
+    ReturnForm,
+)
+from portal.meetings.models import Meeting, Minutes, MinutesStatus
+from portal.meetings.views import absolute_url, bp
+from portal.organisations.models import Association
+
+
+def _load(slug: str, meeting_id: int) -> tuple[Association, Meeting, Minutes | None]:
+    """A meeting whose minutes the person may read: its readers and the adjuster."""
+    association = load_association(slug)
+    meeting = meeting_services.load_meeting(meeting_id, association.id)
+    require(meeting is not None)
+    assert meeting is not None
+    minutes = service.minutes_of(meeting)
+    is_adjuster = minutes is not None and policies.can_approve_minutes(current_user, minutes)
+    require(is_adjuster or policies.can_read_meetings(current_user, meeting.group))
+    return association, meeting, minutes
+
+
+def _link(association: Association, meeting: Meeting) -> str:
+    return absolute_url("meetings.minutes", slug=association.slug, meeting_id=meeting.id)
+
+
+def _page(
+    association: Association,
+    meeting: Meeting,
+    minutes: Minutes | None,
+    *,
+    status: int = 200,
+    **forms: Any,
+) -> tuple[str, int]:
+    can_manage = policies.can_manage_meetings(current_user, meeting.group)
+    is_adjuster = minutes is not None and policies.can_approve_minutes(current_user, minutes)
+    newest = service.latest(minutes)
+    frozen = minutes is not None and minutes.status is MinutesStatus.APPROVED
+    form = forms.get("form")
+    if form is None and can_manage:
+        form = MinutesForm(formdata=None)
+        form.body.data = newest.body if newest else ""
+        form.correction.data = "1" if frozen else ""
+    adjuster_form = forms.get("adjuster_form") or AdjusterForm(formdata=None)
+    adjuster_form.adjuster_id.choices = choices(
+        [(0, _("Choose a person")), *((i.user_id, i.user.name) for i in meeting.invitees)]
+    )
+    if minutes is not None and minutes.adjuster_id and not forms.get("adjuster_form"):
+        adjuster_form.adjuster_id.data = minutes.adjuster_id
+    return render_template(
+        "meetings/minutes.html",
+        association=association,
+        meeting=meeting,
+        group=meeting.group,
+        minutes=minutes,
+        newest=newest,
+        approved=service.approved(minutes),
+        render=render,
+        can_manage=can_manage,
+        is_adjuster=is_adjuster,
+        frozen=frozen,
+        form=form,
+        preview=forms.get("preview"),
+        adjuster_form=adjuster_form,
+        return_form=forms.get("return_form") or ReturnForm(formdata=None),
+        item_form=forms.get("item_form") or ItemForm(formdata=None),
+        action_form=ActionForm(),
+        kind_labels=ITEM_KIND_LABELS,
+        statuses=MinutesStatus,
+    ), status
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes", methods=["GET", "POST"])
+def minutes(slug: str, meeting_id: int) -> Response | tuple[str, int]:
+    """Read the minutes; the process leader writes them here (each save a revision)."""
+    association, meeting, current = _load(slug, meeting_id)
+    if request.method == "GET":
+        return _page(association, meeting, current)
+    require(policies.can_manage_meetings(current_user, meeting.group))
+    form = MinutesForm()
+    if form.validate_on_submit():
+        if form.preview.data:
+            return _page(association, meeting, current, form=form, preview=form.body.data)
+        try:
+            with atomic():
+                revision = service.save_revision(
+                    current_user,
+                    meeting,
+                    form.body.data or "",
+                    correction=bool(form.correction.data),
+                )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            flash(_("Revision %(n)d was saved.", n=revision.number), "success")
+            return redirect(url_for(".minutes", slug=slug, meeting_id=meeting.id))
+    return _page(association, meeting, current, form=form, status=400)
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/preview", methods=["POST"])
+def minutes_preview(slug: str, meeting_id: int) -> Response | tuple[str, int]:
+    """The typed text as it will look (htmx); without htmx, the page with the preview."""
+    association, meeting, current = _load(slug, meeting_id)
+    require(policies.can_manage_meetings(current_user, meeting.group))
+    form = MinutesForm()
+    form.validate_on_submit()
+    if not is_htmx():
+        return _page(association, meeting, current, form=form, preview=form.body.data)
+    body = render_template("meetings/_preview.html", preview=form.body.data or "", render=render)
+    response = current_app.make_response(body)
+    response.vary.add("HX-Request")
+    return response
+
+
+def _act(slug: str, meeting_id: int, done: str, call: Any) -> Response | tuple[str, int]:
+    """Run a state change from a button; errors come back as a message on the page."""
+    _association, meeting, _current = _load(slug, meeting_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                call(meeting)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(done, "success")
+    return redirect(url_for(".minutes", slug=slug, meeting_id=meeting_id))
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/adjuster", methods=["POST"])
+def minutes_adjuster(slug: str, meeting_id: int) -> Response | tuple[str, int]:
+    """Appoint the adjuster among the invited people."""
+    association, meeting, current = _load(slug, meeting_id)
+    require(policies.can_manage_meetings(current_user, meeting.group))
+    form = AdjusterForm()
+    form.adjuster_id.choices = choices(
+        [(0, _("Choose a person")), *((i.user_id, i.user.name) for i in meeting.invitees)]
+    )
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                service.appoint_adjuster(current_user, meeting, form.adjuster_id.data)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            flash(_("The adjuster was appointed."), "success")
+            return redirect(url_for(".minutes", slug=slug, meeting_id=meeting.id))
+    return _page(association, meeting, current, adjuster_form=form, status=400)
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/submit", methods=["POST"])
+def minutes_submit(slug: str, meeting_id: int) -> Response | tuple[str, int]:
+    """Send the minutes to the adjuster."""
+    association, meeting, _current = _load(slug, meeting_id)
+    require(policies.can_manage_meetings(current_user, meeting.group))
+    link = _link(association, meeting)
+    return _act(
+        slug,
+        meeting_id,
+        _("The minutes were sent to the adjuster."),
+        lambda m: service.submit(current_user, m, link),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/approve", methods=["POST"])
+def minutes_approve(slug: str, meeting_id: int) -> Response | tuple[str, int]:
+    """The adjuster approves; the minutes are mailed to everyone invited."""
+    association, meeting, current = _load(slug, meeting_id)
+    require(current is not None and policies.can_approve_minutes(current_user, current))
+    link = _link(association, meeting)
+    return _act(
+        slug,
+        meeting_id,
+        _("The minutes were approved and sent to the members."),
+        lambda m: service.approve(current_user, m, link),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/return", methods=["POST"])
+def minutes_return(slug: str, meeting_id: int) -> Response | tuple[str, int]:
+    """The adjuster sends the minutes back with a comment."""
+    association, meeting, current = _load(slug, meeting_id)
+    require(current is not None and policies.can_approve_minutes(current_user, current))
+    form = ReturnForm()
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                service.return_minutes(current_user, meeting, form.comment.data or "")
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            flash(_("The minutes were returned to the process leader."), "success")
+            return redirect(url_for(".minutes", slug=slug, meeting_id=meeting.id))
+    return _page(association, meeting, current, return_form=form, status=400)
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/items", methods=["POST"])
+def minutes_item_add(slug: str, meeting_id: int) -> Response | tuple[str, int]:
+    """Record a decision or follow-up."""
+    association, meeting, current = _load(slug, meeting_id)
+    require(policies.can_manage_meetings(current_user, meeting.group))
+    form = ItemForm()
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                service.add_item(current_user, meeting, form.to_data())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            flash(_("The item was added."), "success")
+            return redirect(url_for(".minutes", slug=slug, meeting_id=meeting.id))
+    return _page(association, meeting, current, item_form=form, status=400)
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/items/<int:item_id>/delete", methods=["POST"])
+def minutes_item_remove(slug: str, meeting_id: int, item_id: int) -> Response | tuple[str, int]:
+    """Remove a decision or follow-up from draft minutes."""
+    _association, meeting, _current = _load(slug, meeting_id)
+    require(policies.can_manage_meetings(current_user, meeting.group))
+    return _act(
+        slug,
+        meeting_id,
+        _("The item was removed."),
+        lambda m: service.remove_item(current_user, m, item_id),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/compare")
+def minutes_compare(slug: str, meeting_id: int) -> tuple[str, int]:
+    """A line diff between any two revisions (``?a=`` and ``?b=`` are revision numbers)."""
+    association, meeting, current = _load(slug, meeting_id)
+    revisions = current.revisions if current else []
+    by_number = {r.number: r for r in revisions}
+    a = by_number.get(request.args.get("a", type=int) or 0)
+    b = by_number.get(request.args.get("b", type=int) or 0)
+    if a is None and len(revisions) >= 2:
+        a = revisions[-2]
+    if b is None and revisions:
+        b = revisions[-1]
+    return render_template(
+        "meetings/compare.html",
+        association=association,
+        meeting=meeting,
+        group=meeting.group,
+        revisions=revisions,
+        a=a,
+        b=b,
+        lines=service.compare(a, b) if a and b else [],
+    ), 200
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/print")
+def minutes_print(slug: str, meeting_id: int) -> str:
+    """The minutes laid out for printing."""
+    association, meeting, current = _load(slug, meeting_id)
+    return render_template(
+        "meetings/print.html",
+        association=association,
+        meeting=meeting,
+        group=meeting.group,
+        minutes=current,
+        approved=service.approved(current),
+        newest=service.latest(current),
+        render=render,
+        kind_labels=ITEM_KIND_LABELS,
+        present=sorted(
+            (i for i in meeting.invitees if i.status and i.status.value == "present"),
+            key=lambda i: i.user.name,
+        ),
+    )
