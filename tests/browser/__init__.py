@@ -1,0 +1,1 @@
+"""Browser tests: headless Chromium with axe-core on every page."""
