@@ -34,3 +34,14 @@ def test_admin_walks_the_main_pages(client, f):
     ]:
         response = client.get(url)
         assert response.status_code == 200, (url, response.get_data(as_text=True)[:2000])
+
+
+def test_counts_use_swedish_plural_forms(client, f):
+    association = f.association()
+    admin = f.admin(association)
+    f.agency(association)
+    login(client, admin.email)
+    html = client.get(f"/a/{association.slug}/agencies").get_data(as_text=True)
+    assert "1 medlemsorganisation<" in html
+    html = client.get(f"/a/{association.slug}/people/").get_data(as_text=True)
+    assert "1 person<" in html
