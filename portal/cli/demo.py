@@ -263,8 +263,8 @@ def _populate_group(
     _seat(group, af[index % 3], agencies["Arbetsförmedlingen"], MembershipRole.MEMBER, START)
     region = _person(association, f"region.{key}@{DOMAIN}", name(1))
     _seat(group, region, agencies["Region Gävleborg"], MembershipRole.MEMBER, START)
-    for m in municipalities:
-        social = _person(association, f"socialtjanst.{_slug(m)}@{DOMAIN}", name(2 + len(m) % 3))
+    for offset, m in enumerate(municipalities):
+        social = _person(association, f"socialtjanst.{_slug(m)}@{DOMAIN}", name(2 + offset))
         _seat(group, social, agencies[m], MembershipRole.MEMBER, START)
     if index % 2 == 0:  # a substitute in every other group
         sub = _person(association, f"ersattare.{key}@{DOMAIN}", name(5))
