@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
@@ -226,3 +227,21 @@ def test_behind_a_trusted_proxy_the_client_address_counts(app, monkeypatch):
             proxied.before_request(lambda: seen.append(request.remote_addr))
             proxied.test_client().get("/healthz", headers=headers, environ_base=environ)
     assert seen == ["203.0.113.7", "10.0.0.1"]
+
+
+def test_a_form_posted_after_the_session_ended_returns_to_its_page(client, f):
+    association = f.association()
+    group = f.group(association)
+    page = f"/a/{association.slug}/groups/{group.id}"
+    token = {"csrf_token": csrf_token(client, "/login")}
+    response = client.post(
+        f"{page}/members", data=token, headers={"Referer": f"http://localhost{page}"}
+    )
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/login"
+    assert parse_qs(location.query)["next"] == [page]
+    elsewhere = client.post(
+        f"{page}/members", data=token, headers={"Referer": "https://evil.example/x"}
+    )
+    assert "next" not in elsewhere.headers["Location"]

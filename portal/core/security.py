@@ -42,6 +42,22 @@ def _has_nul(value_lists: Iterable[list[str]]) -> bool:
     return any("\x00" in value for values in value_lists for value in values)
 
 
+def _return_path() -> str | None:
+    """Where to come back to after signing in.
+
+    A GET comes back to itself. A form posted after the session ended comes back to
+    the page the form was on (a POST-only address would answer 405).
+    """
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = request.headers.get("HX-Current-URL") or request.referrer or ""
+    parts = urlsplit(referrer)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return path if is_safe_next(path) else None
+
+
 def register_security(app: Flask) -> None:
     """Require sign-in for every endpoint not marked ``@public``, refuse input no view can
     use, and set the security headers."""
@@ -57,7 +73,7 @@ def register_security(app: Flask) -> None:
         if getattr(view, "is_public", False):
             return None
         if not current_user.is_authenticated:
-            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+            return redirect(url_for("accounts.login", next=_return_path()))
         return None
 
     @app.before_request
