@@ -93,8 +93,10 @@ def _register_hooks(app: Flask) -> None:
     login_manager.user_loader(load_user_from_session_id)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the login page explains itself
-    register_security(app)
+    # after_request hooks run in reverse order: the commit must come last, after the
+    # security headers have read the signed-in user (a commit expires loaded rows).
     register_request_transaction(app)
+    register_security(app)
     register_error_pages(app)
     register_filters(app)
 

@@ -243,6 +243,9 @@ def load() -> bool:
     from portal.meetings.demo import load_demo as load_meetings_demo
 
     load_meetings_demo(association)
+    from portal.plans.demo import load_demo as load_plans_demo
+
+    load_plans_demo(association)
     return created
 
 

@@ -1,0 +1,41 @@
+"""Loading and rendering helpers shared by the plan views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, current_app, render_template
+from flask_login import current_user
+
+from portal.core.htmx import render_block
+from portal.core.loaders import load_association, require
+from portal.organisations.models import Association
+from portal.plans import policies
+from portal.plans.models import Plan
+from portal.plans.services import plans as plan_services
+
+
+def load_plan(slug: str, plan_id: int, *, edit: bool = False) -> tuple[Association, Plan]:
+    """The plan, scoped to the association; 404 unless the person may read (or edit) it."""
+    association = load_association(slug)
+    plan = plan_services.load_plan(association, plan_id)
+    if plan is None:
+        abort(404)
+    require(policies.can_read_plan(current_user, plan.group))
+    if edit:
+        require(policies.can_edit_plan(current_user, plan.group))
+    return association, plan
+
+
+def block(template: str, name: str, status: int = 200, **context: Any) -> Response:
+    """One named block of a template as the whole response (for htmx swaps)."""
+    response = current_app.make_response((render_block(template, name, **context), status))
+    response.vary.add("HX-Request")
+    return response
+
+
+def whole(template: str, status: int = 200, **context: Any) -> Response:
+    """A whole page with a status (400 and 409 keep what was typed)."""
+    response = current_app.make_response((render_template(template, **context), status))
+    response.vary.add("HX-Request")
+    return response

@@ -1,0 +1,65 @@
+"""Print layout, spreadsheet and CSV downloads, and a person's own activities."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Response
+from flask_login import current_user
+
+from portal.plans import policies
+from portal.plans.forms import STATUS_LABELS
+from portal.plans.models import Plan
+from portal.plans.services import export
+from portal.plans.services import items as item_services
+from portal.plans.services.common import stockholm_today
+from portal.plans.views import bp
+from portal.plans.views.common import load_plan, whole
+from portal.plans.views.plans import plan_context
+
+
+def _filename(plan: Plan, ext: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9]+", "-", plan.group.name.encode("ascii", "ignore").decode())
+    return f"handlingsplan-{name.strip('-').lower()}-{plan.year}.{ext}"
+
+
+@bp.route("/a/<slug>/plans/<int:plan_id>/print")
+def print_plan(slug: str, plan_id: int) -> Response:
+    """The whole plan laid out for paper."""
+    association, plan = load_plan(slug, plan_id)
+    return whole("plans/print.html", **plan_context(association, plan))
+
+
+@bp.route("/a/<slug>/plans/<int:plan_id>/export.xlsx", defaults={"ext": "xlsx"})
+@bp.route("/a/<slug>/plans/<int:plan_id>/export.csv", defaults={"ext": "csv"})
+def export_plan(slug: str, plan_id: int, ext: str) -> Response:
+    """Goals and activities as xlsx or CSV."""
+    association, plan = load_plan(slug, plan_id)
+    context = plan_context(association, plan)
+    plan = context["plan"]
+    parts = export.tables(plan, STATUS_LABELS, policies.can_see_people(current_user, plan.group))
+    if ext == "xlsx":
+        body: bytes | str = export.to_xlsx(plan, parts)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body = export.to_csv(parts)
+        mimetype = "text/csv; charset=utf-8"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(plan, ext)}"'
+    return response
+
+
+@bp.route("/my-activities")
+def my_activities() -> Response:
+    """Unfinished activities the signed-in person is responsible for, overdue first."""
+    today = stockholm_today()
+    return whole(
+        "plans/my_activities.html",
+        items=[
+            item
+            for item in item_services.my_activities(current_user, today)
+            if policies.can_read_plan(current_user, item.group)
+        ],
+        status_labels=STATUS_LABELS,
+        today=today,
+    )

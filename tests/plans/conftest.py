@@ -1,0 +1,129 @@
+"""An association with goal areas, a published template, a group with people in every role."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from portal.extensions import limiter
+from portal.groups.models import MembershipRole
+from portal.organisations.models import AgencyKind
+from portal.plans.models import FieldKind
+from portal.plans.services import goal_areas, templates
+from portal.plans.services.templates import FieldData, SectionData
+
+YEAR = 2025
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_limits() -> None:
+    with contextlib.suppress(AttributeError):
+        limiter.reset()
+
+
+@pytest.fixture(autouse=True)
+def _request_context(app: Any, db_session: Any) -> Any:
+    """Services translate their messages, which needs a request (the locale comes from it)."""
+    with app.test_request_context("/"):
+        yield
+
+
+@dataclass
+class PlanWorld:
+    """Plain ids; fetch rows again in tests that need them."""
+
+    slug: str
+    association_id: int
+    group_id: int
+    other_group_id: int
+    municipality_id: int
+    fk_id: int
+    area_ids: list[int]
+    version_id: int
+    user_ids: dict[str, int]
+
+
+def build_template(association: Any) -> Any:
+    """A published version 1: purpose (locked), local conditions (local), goals, activities."""
+    draft = templates.start_draft(None, association)
+    purpose = templates.add_section(None, draft, SectionData("Syfte och omfattning", "Varför?"))
+    templates.add_field(
+        None,
+        purpose,
+        FieldData("Syfte", FieldKind.TEXT, locked=True, wording="Mysam stärker samverkan."),
+    )
+    local = templates.add_section(None, draft, SectionData("Lokala förutsättningar"))
+    templates.add_field(
+        None, local, FieldData("Förutsättningar", FieldKind.TEXT, guidance="Beskriv orten.")
+    )
+    goals = templates.add_section(None, draft, SectionData("Resultatmål"))
+    templates.add_field(None, goals, FieldData("Resultatmål", FieldKind.RESULT_GOALS))
+    acts = templates.add_section(None, draft, SectionData("Åtgärder"))
+    templates.add_field(None, acts, FieldData("Åtgärder", FieldKind.ACTIVITIES))
+    templates.publish(None, draft, "")
+    return draft
+
+
+@pytest.fixture
+def pworld(f: Any, db_session: Any) -> PlanWorld:
+    association = f.association()
+    other_association = f.association()
+    municipality = f.agency(association, name="Hudiksvalls kommun")
+    fk = f.agency(association, name="Försäkringskassan", kind=AgencyKind.STATE)
+    group = f.group(association, name="Mysam Hudiksvall", municipalities=[municipality])
+    other_group = f.group(association, name="Mysam Ljusdal")
+    leader = f.user(association, name="Lena Ledare")
+    f.membership(group, leader, municipality, role=MembershipRole.PROCESS_LEADER)
+    member = f.user(association, name="Maja Medlem")
+    f.membership(group, member, fk)
+    other_member = f.user(association, name="Olle Annan")
+    f.membership(other_group, other_member)
+    users = {
+        "platform_admin": f.user(platform_admin=True),
+        "admin": f.admin(association),
+        "board": f.board(association),
+        "process_leader": leader,
+        "member": member,
+        "other_group_member": other_member,
+        "registered": f.user(association, name="Rut Registrerad"),
+        "other_admin": f.admin(other_association),
+    }
+    areas = [
+        goal_areas.create_goal_area(None, association, goal_areas.GoalAreaData(YEAR, title))
+        for title in ("Samverkanskultur", "Struktur")
+    ]
+    goal_areas.create_goal_area(None, association, goal_areas.GoalAreaData(YEAR + 1, "Kultur"))
+    version = build_template(association)
+    db_session.commit()
+    return PlanWorld(
+        slug=association.slug,
+        association_id=association.id,
+        group_id=group.id,
+        other_group_id=other_group.id,
+        municipality_id=municipality.id,
+        fk_id=fk.id,
+        area_ids=[a.id for a in areas],
+        version_id=version.id,
+        user_ids={k: u.id for k, u in users.items()},
+    )
+
+
+def sign_in(client: Any, world: PlanWorld, role: str) -> None:
+    """Put the person in the session as Flask-Login does."""
+    if role == "anonymous":
+        return
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{world.user_ids[role]}:1"
+        session["_fresh"] = True
+
+
+def get(db_session: Any, model: type, id_: int) -> Any:
+    return db_session.get(model, id_)
+
+
+def due(month: int = 6, day: int = 30, year: int = YEAR) -> dt.date:
+    return dt.date(year, month, day)
