@@ -26,6 +26,13 @@ PUBLIC_ENDPOINTS = {
     "core.set_language",
     # Calendar programs cannot sign in: the secret, revocable address is the credential.
     "meetings.calendar_feed",
+    # Respondents answer from their personal link, without an account.
+    "surveys.respond_start",
+    "surveys.respond_answers",
+    "surveys.respond_autosave",
+    "surveys.respond_review",
+    "surveys.respond_submit",
+    "surveys.respond_receipt",
     "static",
 }
 

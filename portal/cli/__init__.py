@@ -60,5 +60,7 @@ def load_demo() -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (users_cli, mail_cli, demo_cli):
+    from portal.surveys.cli import survey_cli
+
+    for group in (users_cli, mail_cli, demo_cli, survey_cli):
         app.cli.add_command(group)

@@ -1,7 +1,271 @@
-"""Survey pages (being built: see issue 5)."""
+"""Survey pages for the association: rounds, response rates, instrument versions.
+
+Respondents' pages (``views_respond``) and results (``views_results``) add their routes
+to the same blueprint.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.core.errors import DomainError
+from portal.core.forms import choices
+from portal.core.loaders import load_association, require
+from portal.core.transactions import atomic
+from portal.extensions import db
+from portal.groups import services as group_services
+from portal.groups.models import Group
+from portal.organisations.forms import AGENCY_KIND_LABELS
+from portal.organisations.models import Association
+from portal.surveys import policies, services
+from portal.surveys.forms import ConfirmForm, RoundForm, default_dates
+from portal.surveys.models import Instrument, SurveyRound
 
 bp = Blueprint("surveys", __name__)
+PREFIX = "/a/<slug>/surveys"
+
+
+def status_label(survey_round: SurveyRound) -> str:
+    """The round's state in words."""
+    return {
+        "draft": _("Prepared, not opened"),
+        "open": _("Open for answers"),
+        "closed": _("Closed"),
+    }[survey_round.status.value]
+
+
+def load_surveys(slug: str) -> Association:
+    """The association whose survey pages the person may see, else 404."""
+    association = load_association(slug)
+    require(policies.can_see_surveys(current_user, association.id))
+    return association
+
+
+def load_round(
+    slug: str, round_id: int, *, manage: bool = False
+) -> tuple[Association, SurveyRound]:
+    """A round the person may follow (or, with ``manage``, run), else 404."""
+    association = load_surveys(slug)
+    survey_round = services.load_round(association, round_id)
+    if survey_round is None:
+        abort(404)
+    if manage:
+        require(policies.can_manage_surveys(current_user, association.id))
+    else:
+        require(
+            policies.can_follow_round(current_user, survey_round)
+            or policies.can_read_results(current_user, survey_round)
+        )
+    return association, survey_round
+
+
+@bp.route(PREFIX)
+def index(slug: str) -> str:
+    """The association's survey rounds and the instrument versions on offer."""
+    association = load_surveys(slug)
+    rounds = services.rounds_of(association)
+    visible = [
+        r
+        for r in rounds
+        if policies.can_follow_round(current_user, r) or policies.can_read_results(current_user, r)
+    ]
+    return render_template(
+        "surveys/index.html",
+        association=association,
+        rounds=visible,
+        instruments=services.instruments(),
+        can_manage=policies.can_manage_surveys(current_user, association.id),
+        status_label=status_label,
+    )
+
+
+def _round_form(association: Association, survey_round: SurveyRound | None) -> RoundForm:
+    form = RoundForm(obj=survey_round)
+    form.instrument_id.choices = choices(
+        (i.id, i.label + (" – " + _("example") if i.is_example else ""))
+        for i in services.instruments()
+    )
+    groups = db.session.scalars(
+        db.select(Group).where(Group.association_id == association.id).order_by(Group.name)
+    ).all()
+    form.group_ids.choices = choices((g.id, g.name) for g in groups)
+    if request.method == "GET":
+        if survey_round is None:
+            today = group_services.today()
+            form.year.data = today.year
+            form.opens_on.data, form.closes_on.data = default_dates(today)
+            form.min_answers.data = association.min_survey_answers
+            form.group_ids.data = [g.id for g in groups]
+            form.record_agency_kind.data = True
+        else:
+            form.group_ids.data = [g.id for g in survey_round.groups]
+    return form
+
+
+@bp.route(f"{PREFIX}/new", methods=["GET", "POST"])
+def new(slug: str) -> Response | tuple[str, int]:
+    """Prepare a round: nothing is sent until it is opened."""
+    association = load_surveys(slug)
+    require(policies.can_manage_surveys(current_user, association.id))
+    form = _round_form(association, None)
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                survey_round = services.create_round(current_user, association, form.to_data())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            flash(
+                _("The round is prepared. Check it, then open it to send the invitations."),
+                "success",
+            )
+            return redirect(url_for(".show", slug=slug, round_id=survey_round.id))
+    return render_template(
+        "surveys/round_form.html", association=association, form=form, survey_round=None
+    ), form.status
+
+
+@bp.route(f"{PREFIX}/<int:round_id>/edit", methods=["GET", "POST"])
+def edit(slug: str, round_id: int) -> Response | tuple[str, int]:
+    """Change a prepared round (not once it has opened)."""
+    association, survey_round = load_round(slug, round_id, manage=True)
+    if not survey_round.is_draft:
+        flash(_("The round has opened; its settings can no longer change."), "error")
+        return redirect(url_for(".show", slug=slug, round_id=round_id))
+    form = _round_form(association, survey_round)
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                services.update_round(current_user, association, survey_round, form.to_data())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            flash(_("The round was saved."), "success")
+            return redirect(url_for(".show", slug=slug, round_id=round_id))
+    return render_template(
+        "surveys/round_form.html", association=association, form=form, survey_round=survey_round
+    ), form.status
+
+
+@bp.route(f"{PREFIX}/<int:round_id>")
+def show(slug: str, round_id: int) -> str:
+    """A round: its settings, and while it runs the response rate."""
+    association, survey_round = load_round(slug, round_id)
+    rates = None
+    if not survey_round.is_draft and policies.can_follow_round(current_user, survey_round):
+        rates = services.response_rates(survey_round, AGENCY_KIND_LABELS)
+        if not policies.can_see_all_groups(current_user, survey_round):
+            own = policies.led_groups_in(current_user, survey_round)
+            rates = services.Rates(
+                groups=[r for r in rates.groups if r.group_id in own],
+                kinds=rates.kinds,
+                total=rates.total,
+            )
+    return render_template(
+        "surveys/show.html",
+        association=association,
+        survey_round=survey_round,
+        rates=rates,
+        can_manage=policies.can_manage_surveys(current_user, association.id),
+        can_remind=policies.can_follow_round(current_user, survey_round),
+        can_read_results=policies.can_read_results(current_user, survey_round),
+        accepts_answers=services.accepts_answers(survey_round),
+        status_label=status_label,
+        form=ConfirmForm(),
+    )
+
+
+def _act(slug: str, round_id: int, action: str) -> Response:
+    """Run one of the round's buttons; errors come back as a message on the round page."""
+    manage = action != "remind"
+    _association, survey_round = load_round(slug, round_id, manage=manage)
+    if action == "remind":
+        require(policies.can_follow_round(current_user, survey_round))
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        with atomic():
+            message = _run(action, survey_round)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for(".show", slug=slug, round_id=round_id))
+
+
+def _run(action: str, survey_round: SurveyRound) -> str:
+    if action == "open":
+        count = services.open_round(current_user, survey_round)
+        return _("The round is open; %(n)d invitations are on their way.", n=count)
+    if action == "remind":
+        groups = (
+            None
+            if policies.can_see_all_groups(current_user, survey_round)
+            else policies.led_groups_in(current_user, survey_round)
+        )
+        count = services.send_reminders(
+            current_user, survey_round, dt.timedelta(days=1), group_ids=groups
+        )
+        return _("%(n)d reminders are on their way.", n=count)
+    services.close_round(current_user, survey_round)
+    return _("The round is closed. No more answers are accepted.")
+
+
+@bp.route(f"{PREFIX}/<int:round_id>/open", methods=["POST"])
+def open_round(slug: str, round_id: int) -> Response:
+    """Open the round and send the invitations."""
+    return _act(slug, round_id, "open")
+
+
+@bp.route(f"{PREFIX}/<int:round_id>/remind", methods=["POST"])
+def remind(slug: str, round_id: int) -> Response:
+    """Remind those who have not answered (not those contacted in the last day)."""
+    return _act(slug, round_id, "remind")
+
+
+@bp.route(f"{PREFIX}/<int:round_id>/close", methods=["POST"])
+def close(slug: str, round_id: int) -> Response:
+    """Close the round by hand."""
+    return _act(slug, round_id, "close")
+
+
+@bp.route(f"{PREFIX}/<int:round_id>/delete", methods=["POST"])
+def delete(slug: str, round_id: int) -> Response:
+    """Delete a round that has not opened."""
+    association, survey_round = load_round(slug, round_id, manage=True)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        with atomic():
+            services.delete_round(current_user, survey_round)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".show", slug=slug, round_id=round_id))
+    flash(_("The prepared round was deleted."), "success")
+    return redirect(url_for(".index", slug=association.slug))
+
+
+@bp.route(f"{PREFIX}/instruments/<int:instrument_id>")
+def instrument(slug: str, instrument_id: int) -> str:
+    """An instrument version as imported: indicators, questions, scales, the positive rule."""
+    association = load_surveys(slug)
+    found = db.session.get(Instrument, instrument_id)
+    if found is None:
+        abort(404)
+    return render_template(
+        "surveys/instrument.html",
+        association=association,
+        instrument=found,
+        frozen=services.is_frozen(found),
+    )
+
+
+# The sibling modules add their routes to ``bp``; import them once the blueprint exists.
+from portal.surveys import views_respond, views_results  # noqa: E402, F401

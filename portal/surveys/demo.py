@@ -1,0 +1,171 @@
+"""Demo survey rounds for the Gävleborg demo: 2023, 2024 and 2025, all closed.
+
+Answers are invented but plausible: slowly improving year on year, some "don't know",
+free text reviewed (one withheld because it names a person), and a couple of groups with
+fewer answers than k each year so that the hidden cells show. Loading twice changes
+nothing: a year that already has a round is left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+
+import sqlalchemy as sa
+from flask import current_app
+
+from portal.db import utcnow
+from portal.extensions import db
+from portal.groups.models import Group, Membership
+from portal.organisations.models import Association
+from portal.surveys import crypto, services
+from portal.surveys.instrument import parse_instrument
+from portal.surveys.models import (
+    Answer,
+    Instrument,
+    Invitation,
+    RoundStatus,
+    SurveyResponse,
+    SurveyRound,
+    TextReview,
+)
+
+DEMO_FILE = "data/demo-instrument.json"
+YEARS = (2023, 2024, 2025)
+FEW_ANSWERS = {"Mysam Ockelbo", "Mysam Hofors"}  # below k every year: the hiding shows
+FREE_TEXT = {
+    "F1": [
+        "Vi känner varandra bättre nu och det är lättare att ringa varandra.",
+        "Bra att förbundet håller i mötesplaneringen.",
+        "Gemensamma ärendedragningar har gett resultat.",
+        "Kortare väg mellan Arbetsförmedlingen och socialtjänsten.",
+    ],
+    "F2": [
+        "Alla parter behöver delta kontinuerligt, det är för stor omsättning.",
+        "Tydligare mål, syfte, roller och ansvar för gruppen.",
+        "Trögt att få igång gemensamma insatser.",
+        "Mer stöd från förbundet i att prioritera utvecklingsområden.",
+    ],
+}
+WITHHELD = "Samarbetet med Per på kommunen fungerar inte alls."
+
+
+def _instrument() -> Instrument:
+    path = current_app.root_path + "/surveys/" + DEMO_FILE
+    with open(path, encoding="utf-8") as handle:
+        instrument, _outcome = services.import_instrument(None, parse_instrument(handle.read()))
+    return instrument
+
+
+def load_demo(association: Association) -> None:
+    """Add the closed 2023–2025 rounds with anonymous answers (idempotent)."""
+    instrument = _instrument()
+    groups = list(
+        db.session.scalars(
+            sa.select(Group).where(Group.association_id == association.id).order_by(Group.name)
+        )
+    )
+    for year in YEARS:
+        exists = db.session.scalar(
+            sa.select(SurveyRound.id).where(
+                SurveyRound.association_id == association.id, SurveyRound.year == year
+            )
+        )
+        if exists is None and groups:
+            _round(association, instrument, groups, year)
+    db.session.flush()
+
+
+def _round(
+    association: Association, instrument: Instrument, groups: list[Group], year: int
+) -> None:
+    survey_round = SurveyRound(
+        association_id=association.id,
+        year=year,
+        instrument_id=instrument.id,
+        opens_on=dt.date(year, 8, 15),
+        closes_on=dt.date(year, 9, 30),
+        min_answers=association.min_survey_answers,
+        record_agency_kind=True,
+        status=RoundStatus.DRAFT,
+    )
+    survey_round.groups = groups
+    db.session.add(survey_round)
+    db.session.flush()
+    rng = random.Random(f"{association.slug}-{year}")  # noqa: S311 - demo data, not security
+    for group in groups:
+        invitations = _invite(survey_round, group)
+        answering = 2 if group.name in FEW_ANSWERS else max(3, len(invitations) - rng.randint(0, 2))
+        for invitation in invitations[: min(answering, len(invitations))]:
+            invitation.answered = True
+            _response(survey_round, instrument, invitation, rng, year)
+    db.session.flush()
+    services.generalise_small_kind_cells(survey_round)
+    survey_round.status = RoundStatus.CLOSED
+    survey_round.opened_at = dt.datetime(year, 8, 15, 6, 0, tzinfo=dt.UTC)
+    survey_round.closed_at = dt.datetime(year, 10, 1, 2, 0, tzinfo=dt.UTC)
+    db.session.flush()
+
+
+def _invite(survey_round: SurveyRound, group: Group) -> list[Invitation]:
+    day = survey_round.opens_on
+    memberships = db.session.scalars(
+        sa.select(Membership)
+        .where(
+            Membership.group_id == group.id,
+            Membership.valid_from <= day,
+            sa.or_(Membership.valid_to.is_(None), Membership.valid_to >= day),
+        )
+        .order_by(Membership.user_id, Membership.id)
+    ).all()
+    seen: set[int] = set()
+    out = []
+    for membership in memberships:
+        if membership.user_id in seen:
+            continue
+        seen.add(membership.user_id)
+        salt = crypto.new_salt()
+        token = crypto.link_token(current_app.config["SECRET_KEY"], salt)
+        invitation = Invitation(
+            round_id=survey_round.id,
+            group_id=group.id,
+            membership_id=membership.id,
+            agency_kind=membership.agency.kind,
+            token_salt=salt,
+            token_hash=crypto.token_hash(token),
+            invited_at=utcnow(),
+        )
+        db.session.add(invitation)
+        out.append(invitation)
+    return out
+
+
+def _response(
+    survey_round: SurveyRound,
+    instrument: Instrument,
+    invitation: Invitation,
+    rng: random.Random,
+    year: int,
+) -> None:
+    response = SurveyResponse(
+        id=uuid.uuid4(),
+        round_id=survey_round.id,
+        group_id=invitation.group_id,
+        agency_kind=invitation.agency_kind,
+    )
+    lift = year - YEARS[0]  # things get a little better each year
+    for question in instrument.questions:
+        if question.is_scale:
+            if rng.random() < 0.08:
+                response.answers.append(Answer(question_id=question.id, dont_know=True))
+                continue
+            value = min(7, max(1, round(rng.gauss(4.2 + 0.5 * lift, 1.4))))
+            response.answers.append(Answer(question_id=question.id, value=value))
+        elif rng.random() < 0.45:
+            text = rng.choice(FREE_TEXT.get(question.code, FREE_TEXT["F1"]))
+            review = TextReview.SHOWN
+            if question.code == "F2" and rng.random() < 0.05:
+                text, review = WITHHELD, TextReview.WITHHELD
+            response.answers.append(Answer(question_id=question.id, text=text, review=review))
+    db.session.add(response)

@@ -1,0 +1,311 @@
+"""The yearly indicator survey: instrument versions, rounds, invitations, drafts and responses.
+
+Two halves that never meet. *Who* was invited and whether they have answered lives in
+``survey_invitations`` (and, until they submit, their encrypted ``survey_drafts``).
+*What* was answered lives in ``survey_responses`` and ``survey_answers``: random keys,
+round, group and (optionally) agency kind only — no person, no invitation, no time.
+``docs/survey-anonymity.md`` explains each choice; ``tests/surveys/test_anonymity.py``
+checks the schema keeps to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.audit import ACTION_LABELS, FIELD_LABELS
+from portal.db import utcnow
+from portal.extensions import db
+from portal.groups.models import Group, Membership
+from portal.organisations.models import AgencyKind, enum_column
+
+QUESTION_TEXT_MAX = 1000
+FREE_TEXT_MAX = 4000
+
+
+class QuestionKind(enum.StrEnum):
+    """A question on a scale, or one answered in the respondent's own words."""
+
+    SCALE = "scale"
+    TEXT = "text"
+
+
+class RoundStatus(enum.StrEnum):
+    """A round is prepared (draft), then open for answers, then closed for good."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class TextReview(enum.StrEnum):
+    """An admin's decision on a free-text answer before anyone else reads it."""
+
+    PENDING = "pending"
+    SHOWN = "shown"
+    WITHHELD = "withheld"
+
+
+class Instrument(db.Model):  # type: ignore[name-defined]
+    """One version of a questionnaire, imported from a data file; wording is never edited.
+
+    Platform-wide: every association uses the same versions. Once a round using the
+    version has opened, the database refuses any change to it or its questions.
+    """
+
+    __tablename__ = "survey_instruments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64))
+    version: Mapped[str] = mapped_column(sa.String(32))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    is_example: Mapped[bool] = mapped_column(default=False)
+    notice: Mapped[str] = mapped_column(sa.Text, default="")
+    definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="instrument", order_by="Question.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (sa.UniqueConstraint("code", "version"),)
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} ({self.version})"
+
+
+class Question(db.Model):  # type: ignore[name-defined]
+    """A question of an instrument version, with its indicator and (for scales) the scale."""
+
+    __tablename__ = "survey_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instrument_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_instruments.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    code: Mapped[str] = mapped_column(sa.String(32))
+    indicator_code: Mapped[str] = mapped_column(sa.String(32))
+    indicator_title: Mapped[str] = mapped_column(sa.String(300))
+    kind: Mapped[QuestionKind] = mapped_column(enum_column(QuestionKind, "survey_question_kind"))
+    text: Mapped[str] = mapped_column(sa.String(QUESTION_TEXT_MAX))
+    required: Mapped[bool] = mapped_column(default=True)
+    is_example: Mapped[bool] = mapped_column(default=False)
+    points: Mapped[int | None]
+    low_label: Mapped[str | None] = mapped_column(sa.String(100))
+    high_label: Mapped[str | None] = mapped_column(sa.String(100))
+    dont_know_label: Mapped[str | None] = mapped_column(sa.String(100))
+    positive_from: Mapped[int | None]
+
+    instrument: Mapped[Instrument] = relationship(back_populates="questions")
+
+    __table_args__ = (
+        sa.UniqueConstraint("instrument_id", "code"),
+        sa.CheckConstraint(
+            "kind <> 'scale' OR (points BETWEEN 2 AND 11 AND low_label IS NOT NULL"
+            " AND high_label IS NOT NULL AND positive_from BETWEEN 1 AND points)",
+            name="scale_complete",
+        ),
+    )
+
+    @property
+    def is_scale(self) -> bool:
+        return self.kind == QuestionKind.SCALE
+
+
+round_groups = sa.Table(
+    "survey_round_groups",
+    db.metadata,
+    sa.Column("round_id", sa.ForeignKey("survey_rounds.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("group_id", sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class SurveyRound(db.Model):  # type: ignore[name-defined]
+    """An association's survey for one year (enkätomgång).
+
+    Instrument, groups, *k* and whether agency kind is recorded are settled while the
+    round is a draft; from opening on the database refuses to change them.
+    """
+
+    __tablename__ = "survey_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("associations.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int]
+    instrument_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_instruments.id", ondelete="RESTRICT"), index=True
+    )
+    opens_on: Mapped[dt.date]
+    closes_on: Mapped[dt.date]
+    min_answers: Mapped[int] = mapped_column(default=3)
+    record_agency_kind: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[RoundStatus] = mapped_column(
+        enum_column(RoundStatus, "survey_round_status"), default=RoundStatus.DRAFT
+    )
+    opened_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+
+    instrument: Mapped[Instrument] = relationship()
+    groups: Mapped[list[Group]] = relationship(secondary=round_groups, order_by="Group.name")
+
+    __table_args__ = (
+        sa.UniqueConstraint("association_id", "year"),
+        sa.CheckConstraint("closes_on >= opens_on", name="dates_in_order"),
+        sa.CheckConstraint("min_answers >= 1", name="min_answers_positive"),
+        sa.CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
+    )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == RoundStatus.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RoundStatus.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == RoundStatus.CLOSED
+
+
+class Invitation(db.Model):  # type: ignore[name-defined]
+    """Who was asked to answer, for which group, and whether they have (never what).
+
+    The link's token is derived from ``token_salt`` and the server's secret; the
+    database keeps only its SHA-256 hash.
+    """
+
+    __tablename__ = "survey_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_rounds.id", ondelete="CASCADE"), index=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
+    membership_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("memberships.id", ondelete="CASCADE"), index=True
+    )
+    agency_kind: Mapped[AgencyKind] = mapped_column(enum_column(AgencyKind, "agency_kind"))
+    token_salt: Mapped[str] = mapped_column(sa.String(64))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    answered: Mapped[bool] = mapped_column(default=False)
+    invited_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    reminded_at: Mapped[dt.datetime | None]
+    reminders: Mapped[int] = mapped_column(default=0)
+
+    survey_round: Mapped[SurveyRound] = relationship()
+    group: Mapped[Group] = relationship()
+    membership: Mapped[Membership] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("round_id", "membership_id"),)
+
+
+class Draft(db.Model):  # type: ignore[name-defined]
+    """Unfinished answers, AES-GCM encrypted with a key only the respondent's link yields.
+
+    Deleted in the transaction that submits the response, and when the round closes.
+    """
+
+    __tablename__ = "survey_drafts"
+
+    invitation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_invitations.id", ondelete="CASCADE"), primary_key=True
+    )
+    nonce: Mapped[bytes] = mapped_column(sa.LargeBinary(12))
+    ciphertext: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class SurveyResponse(db.Model):  # type: ignore[name-defined]
+    """A submitted, anonymous questionnaire: round, group, agency kind and answers only.
+
+    The key is a random UUID and, on SQLite, the table has no rowid: nothing numbers
+    the responses in the order they came in.
+    """
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_rounds.id", ondelete="CASCADE"), index=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
+    agency_kind: Mapped[AgencyKind | None] = mapped_column(enum_column(AgencyKind, "agency_kind"))
+
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class Answer(db.Model):  # type: ignore[name-defined]
+    """One answer of a response: a scale point, "don't know", or free text."""
+
+    __tablename__ = "survey_answers"
+
+    response_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("survey_responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_questions.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    value: Mapped[int | None]
+    dont_know: Mapped[bool] = mapped_column(default=False)
+    text: Mapped[str | None] = mapped_column(sa.String(FREE_TEXT_MAX))
+    review: Mapped[TextReview | None] = mapped_column(enum_column(TextReview, "survey_text_review"))
+
+    response: Mapped[SurveyResponse] = relationship(back_populates="answers")
+    question: Mapped[Question] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(value IS NOT NULL AND NOT dont_know AND text IS NULL)"
+            " OR (value IS NULL AND dont_know AND text IS NULL)"
+            " OR (value IS NULL AND NOT dont_know AND text IS NOT NULL AND review IS NOT NULL)",
+            name="one_kind_of_answer",
+        ),
+        {"sqlite_with_rowid": False},
+    )
+
+
+ACTION_LABELS.update(
+    {
+        "survey_instrument.import": _l("Survey instrument version imported"),
+        "survey_round.create": _l("Survey round created"),
+        "survey_round.update": _l("Survey round changed"),
+        "survey_round.open": _l("Survey round opened"),
+        "survey_round.remind": _l("Survey reminders sent"),
+        "survey_round.close": _l("Survey round closed"),
+        "survey_round.delete": _l("Survey round deleted"),
+        "survey_text.review": _l("Free-text answer reviewed"),
+    }
+)
+FIELD_LABELS.update(
+    {
+        "year": _l("Year"),
+        "instrument": _l("Instrument version"),
+        "groups": _l("Groups"),
+        "opens_on": _l("Opens"),
+        "closes_on": _l("Closes"),
+        "min_answers": _l("Minimum answers before a figure is shown"),
+        "record_agency_kind": _l("Record agency kind"),
+        "status": _l("Status"),
+        "invitations": _l("Invitations"),
+        "reminders": _l("Reminders"),
+        "review": _l("Review"),
+    }
+)

@@ -1,0 +1,552 @@
+"""Instrument versions and survey rounds: import, prepare, open, remind, close, follow.
+
+Services flush and never commit; mail goes through the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import User
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.mail import MailStatus, OutboxMessage, queue_mail
+from portal.db import utcnow
+from portal.extensions import db
+from portal.groups import services as group_services
+from portal.groups.models import Group, Membership
+from portal.organisations.models import AgencyKind, Association
+from portal.surveys import crypto
+from portal.surveys.instrument import ParsedInstrument
+from portal.surveys.models import (
+    Draft,
+    Instrument,
+    Invitation,
+    Question,
+    QuestionKind,
+    RoundStatus,
+    SurveyResponse,
+    SurveyRound,
+)
+
+ROUND_FIELDS = (
+    "year",
+    "instrument",
+    "groups",
+    "opens_on",
+    "closes_on",
+    "min_answers",
+    "record_agency_kind",
+    "status",
+)
+LINK_RE = re.compile(r"/survey/[A-Za-z0-9_-]{43}")
+
+
+# --- instrument versions ---------------------------------------------------------
+
+
+def is_frozen(instrument: Instrument) -> bool:
+    """Whether a round using this version has opened (then it can never change)."""
+    used = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(SurveyRound)
+        .where(SurveyRound.instrument_id == instrument.id, SurveyRound.status != RoundStatus.DRAFT)
+    )
+    return bool(used)
+
+
+def import_instrument(actor: User | None, parsed: ParsedInstrument) -> tuple[Instrument, str]:
+    """Store a checked instrument version; returns it and "created", "replaced" or "unchanged".
+
+    A version not yet used by an opened round may be imported again (corrections); a
+    used one only when the file is identical.
+    """
+    instrument = db.session.scalar(
+        sa.select(Instrument).where(
+            Instrument.code == parsed.code, Instrument.version == parsed.version
+        )
+    )
+    if instrument is not None and instrument.definition == parsed.definition:
+        return instrument, "unchanged"
+    if instrument is not None and is_frozen(instrument):
+        raise DomainError(
+            _(
+                "Version %(version)s of %(code)s is used by a round that has opened and can "
+                "no longer change. Give the corrected file a new version.",
+                version=parsed.version,
+                code=parsed.code,
+            )
+        )
+    outcome = "replaced" if instrument is not None else "created"
+    if instrument is None:
+        instrument = Instrument(code=parsed.code, version=parsed.version)
+        db.session.add(instrument)
+    else:
+        instrument.questions.clear()
+        db.session.flush()
+    instrument.title = parsed.title
+    instrument.is_example = parsed.is_example
+    instrument.notice = parsed.notice
+    instrument.definition = parsed.definition
+    instrument.imported_at = utcnow()
+    for position, q in enumerate(parsed.questions, start=1):
+        values = {**vars(q), "kind": QuestionKind(q.kind)}
+        instrument.questions.append(Question(position=position, **values))
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="survey_instrument.import",
+        obj=instrument,
+        association_id=None,
+        summary=f"{parsed.code} {parsed.version} ({outcome})",
+        after={"questions": len(parsed.questions), "example": parsed.is_example},
+    )
+    return instrument, outcome
+
+
+def instruments() -> list[Instrument]:
+    """Every instrument version, newest import first."""
+    return list(
+        db.session.scalars(
+            sa.select(Instrument).order_by(Instrument.imported_at.desc(), Instrument.id.desc())
+        )
+    )
+
+
+# --- rounds ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundData:
+    """What the round form submits."""
+
+    year: int
+    instrument_id: int
+    group_ids: list[int]
+    opens_on: dt.date
+    closes_on: dt.date
+    min_answers: int
+    record_agency_kind: bool = True
+
+
+def _snapshot(survey_round: SurveyRound) -> dict[str, object]:
+    return {
+        "year": survey_round.year,
+        "instrument": survey_round.instrument.label if survey_round.instrument else None,
+        "groups": sorted(g.name for g in survey_round.groups),
+        "opens_on": survey_round.opens_on.isoformat(),
+        "closes_on": survey_round.closes_on.isoformat(),
+        "min_answers": survey_round.min_answers,
+        "record_agency_kind": survey_round.record_agency_kind,
+        "status": survey_round.status.value,
+    }
+
+
+def _apply(association: Association, survey_round: SurveyRound, data: RoundData) -> None:
+    if data.closes_on < data.opens_on:
+        raise DomainError(_("The survey must close on or after the day it opens."), "closes_on")
+    if data.min_answers < 1:
+        raise DomainError(_("At least one answer is needed to show a figure."), "min_answers")
+    instrument = db.session.get(Instrument, data.instrument_id)
+    if instrument is None:
+        raise DomainError(_("Choose an instrument version."), "instrument_id")
+    clash = db.session.scalar(
+        sa.select(SurveyRound.id).where(
+            SurveyRound.association_id == association.id,
+            SurveyRound.year == data.year,
+            SurveyRound.id != (survey_round.id or 0),
+        )
+    )
+    if clash is not None:
+        raise DomainError(_("The association already has a survey round this year."), "year")
+    if not data.group_ids:
+        raise DomainError(_("Choose at least one group."), "group_ids")
+    groups = list(
+        db.session.scalars(
+            sa.select(Group).where(
+                Group.association_id == association.id, Group.id.in_(data.group_ids)
+            )
+        )
+    )
+    if len(groups) != len(set(data.group_ids)):
+        raise DomainError(_("Choose groups of this association."), "group_ids")
+    survey_round.year = data.year
+    survey_round.instrument = instrument
+    survey_round.groups = groups
+    survey_round.opens_on = data.opens_on
+    survey_round.closes_on = data.closes_on
+    survey_round.min_answers = data.min_answers
+    survey_round.record_agency_kind = data.record_agency_kind
+
+
+def create_round(actor: User, association: Association, data: RoundData) -> SurveyRound:
+    """Prepare a round (a draft: nothing is sent until it opens)."""
+    survey_round = SurveyRound(association_id=association.id, status=RoundStatus.DRAFT)
+    _apply(association, survey_round, data)
+    db.session.add(survey_round)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="survey_round.create",
+        obj=survey_round,
+        association_id=association.id,
+        summary=str(survey_round.year),
+        after=_snapshot(survey_round),
+    )
+    return survey_round
+
+
+def update_round(
+    actor: User, association: Association, survey_round: SurveyRound, data: RoundData
+) -> None:
+    """Change a round that has not opened yet."""
+    if not survey_round.is_draft:
+        raise DomainError(_("The round has opened; its settings can no longer change."))
+    before = _snapshot(survey_round)
+    _apply(association, survey_round, data)
+    db.session.flush()
+    after = _snapshot(survey_round)
+    if audit.changed(before, after):
+        audit.record(
+            actor=actor,
+            action="survey_round.update",
+            obj=survey_round,
+            association_id=association.id,
+            summary=str(survey_round.year),
+            before=before,
+            after=after,
+        )
+
+
+def delete_round(actor: User, survey_round: SurveyRound) -> None:
+    """Remove a round that never opened."""
+    if not survey_round.is_draft:
+        raise DomainError(_("Only a round that has not opened can be deleted."))
+    audit.record(
+        actor=actor,
+        action="survey_round.delete",
+        obj=survey_round,
+        association_id=survey_round.association_id,
+        summary=str(survey_round.year),
+        before=_snapshot(survey_round),
+    )
+    db.session.delete(survey_round)
+    db.session.flush()
+
+
+def survey_link(invitation: Invitation) -> str:
+    """The respondent's personal address, absolute, for e-mail."""
+    token = crypto.link_token(current_app.config["SECRET_KEY"], invitation.token_salt)
+    path = current_app.url_map.bind("localhost").build("surveys.respond_start", {"token": token})
+    return str(current_app.config["PORTAL_BASE_URL"]).rstrip("/") + path
+
+
+def _mail(survey_round: SurveyRound, invitation: Invitation, *, reminder: bool) -> None:
+    user = invitation.membership.user
+    link = survey_link(invitation)
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        values = {
+            "year": survey_round.year,
+            "group": invitation.group.name,
+            "closes": format_date(survey_round.closes_on, "long"),
+            "link": link,
+            "association": _association_name(survey_round),
+        }
+        if reminder:
+            subject = _("Reminder: the %(year)s survey for %(group)s", **values)
+            opening = _("You have not yet answered the %(year)s survey for %(group)s.", **values)
+        else:
+            subject = _("The %(year)s survey for %(group)s", **values)
+            opening = _(
+                "%(association)s invites you to answer the yearly survey about the "
+                "cooperation in %(group)s.",
+                **values,
+            )
+        body = "\n\n".join(
+            [
+                opening,
+                _("Answer here (no sign-in needed): %(link)s", **values),
+                _(
+                    "Your answers are anonymous: they are stored without your name and "
+                    "cannot be traced back to you. The link is personal; do not forward it.",
+                ),
+                _("You can answer until %(closes)s.", **values),
+            ]
+        )
+    queue_mail(
+        recipient=user.email,
+        subject=subject,
+        body=body,
+        association_id=survey_round.association_id,
+    )
+
+
+def _association_name(survey_round: SurveyRound) -> str:
+    association = db.session.get(Association, survey_round.association_id)
+    return association.name if association else ""
+
+
+def open_round(actor: User | None, survey_round: SurveyRound) -> int:
+    """Open the round: one invitation per current member of each group, mailed now.
+
+    A person with several seats in one group is invited once for that group; a person in
+    two groups answers for each. Returns the number of invitations.
+    """
+    if not survey_round.is_draft:
+        raise DomainError(_("The round has already been opened."))
+    today = group_services.today()
+    if not survey_round.opens_on <= today <= survey_round.closes_on:
+        raise DomainError(_("A round can be opened from its opening day until its closing day."))
+    memberships = db.session.scalars(
+        sa.select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.group_id.in_([g.id for g in survey_round.groups]),
+            Membership.valid_from <= today,
+            sa.or_(Membership.valid_to.is_(None), Membership.valid_to >= today),
+            User.active.is_(True),
+        )
+        .options(selectinload(Membership.user), selectinload(Membership.agency))
+        .order_by(Membership.group_id, Membership.user_id, Membership.id)
+    ).all()
+    seen: set[tuple[int, int]] = set()
+    invitations = []
+    for membership in memberships:
+        if (membership.group_id, membership.user_id) in seen:
+            continue
+        seen.add((membership.group_id, membership.user_id))
+        salt = crypto.new_salt()
+        token = crypto.link_token(current_app.config["SECRET_KEY"], salt)
+        invitation = Invitation(
+            round_id=survey_round.id,
+            group_id=membership.group_id,
+            membership=membership,
+            agency_kind=membership.agency.kind,
+            token_salt=salt,
+            token_hash=crypto.token_hash(token),
+        )
+        db.session.add(invitation)
+        invitations.append(invitation)
+    if not invitations:
+        raise DomainError(_("The chosen groups have no current members to invite."))
+    before = _snapshot(survey_round)
+    survey_round.status = RoundStatus.OPEN
+    survey_round.opened_at = utcnow()
+    db.session.flush()
+    for invitation in invitations:
+        _mail(survey_round, invitation, reminder=False)
+    audit.record(
+        actor=actor,
+        action="survey_round.open",
+        obj=survey_round,
+        association_id=survey_round.association_id,
+        summary=str(survey_round.year),
+        before=before,
+        after={**_snapshot(survey_round), "invitations": len(invitations)},
+    )
+    return len(invitations)
+
+
+def accepts_answers(survey_round: SurveyRound, today: dt.date | None = None) -> bool:
+    """Open, and its closing day has not passed (Stockholm time)."""
+    today = today or group_services.today()
+    return survey_round.is_open and today <= survey_round.closes_on
+
+
+def send_reminders(
+    actor: User | None,
+    survey_round: SurveyRound,
+    min_interval: dt.timedelta,
+    group_ids: frozenset[int] | None = None,
+) -> int:
+    """Remind those who have not answered and were not contacted within ``min_interval``.
+
+    ``group_ids`` limits the reminders to those groups (a process leader's own).
+    """
+    if not accepts_answers(survey_round):
+        raise DomainError(_("Reminders can only be sent while the round is open."))
+    cutoff = utcnow() - min_interval
+    last_contact = sa.func.coalesce(Invitation.reminded_at, Invitation.invited_at)
+    invitations = db.session.scalars(
+        sa.select(Invitation)
+        .where(
+            Invitation.round_id == survey_round.id,
+            Invitation.answered.is_(False),
+            last_contact <= cutoff,
+            *([Invitation.group_id.in_(group_ids)] if group_ids is not None else []),
+        )
+        .options(selectinload(Invitation.membership).selectinload(Membership.user))
+        .options(selectinload(Invitation.group))
+    ).all()
+    now = utcnow()
+    for invitation in invitations:
+        _mail(survey_round, invitation, reminder=True)
+        invitation.reminded_at = now
+        invitation.reminders += 1
+    db.session.flush()
+    if invitations:
+        audit.record(
+            actor=actor,
+            action="survey_round.remind",
+            obj=survey_round,
+            association_id=survey_round.association_id,
+            summary=str(survey_round.year),
+            after={"reminders": len(invitations)},
+        )
+    return len(invitations)
+
+
+def close_round(actor: User | None, survey_round: SurveyRound) -> None:
+    """Close for good: unfinished drafts are deleted, small agency-kind cells generalised."""
+    if not survey_round.is_open:
+        raise DomainError(_("Only an open round can be closed."))
+    before = _snapshot(survey_round)
+    survey_round.status = RoundStatus.CLOSED
+    survey_round.closed_at = utcnow()
+    invitation_ids = sa.select(Invitation.id).where(Invitation.round_id == survey_round.id)
+    db.session.execute(sa.delete(Draft).where(Draft.invitation_id.in_(invitation_ids)))
+    generalise_small_kind_cells(survey_round)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="survey_round.close",
+        obj=survey_round,
+        association_id=survey_round.association_id,
+        summary=str(survey_round.year),
+        before=before,
+        after=_snapshot(survey_round),
+    )
+
+
+def generalise_small_kind_cells(survey_round: SurveyRound) -> None:
+    """Forget the agency kind where fewer than k responses of a group share it."""
+    cells = db.session.execute(
+        sa.select(SurveyResponse.group_id, SurveyResponse.agency_kind, sa.func.count())
+        .where(SurveyResponse.round_id == survey_round.id, SurveyResponse.agency_kind.is_not(None))
+        .group_by(SurveyResponse.group_id, SurveyResponse.agency_kind)
+    ).all()
+    for group_id, kind, count in cells:
+        if count < survey_round.min_answers:
+            db.session.execute(
+                sa.update(SurveyResponse)
+                .where(
+                    SurveyResponse.round_id == survey_round.id,
+                    SurveyResponse.group_id == group_id,
+                    SurveyResponse.agency_kind == kind,
+                )
+                .values(agency_kind=None)
+            )
+
+
+def close_due(today: dt.date | None = None) -> list[SurveyRound]:
+    """Close every open round whose closing day has passed (the scheduler runs this)."""
+    today = today or group_services.today()
+    due = db.session.scalars(
+        sa.select(SurveyRound).where(
+            SurveyRound.status == RoundStatus.OPEN, SurveyRound.closes_on < today
+        )
+    ).all()
+    for survey_round in due:
+        close_round(None, survey_round)
+    return list(due)
+
+
+def scrub_delivered_links() -> int:
+    """Remove personal survey links from the copies of mail that has been delivered.
+
+    The outbox keeps what it sent; a link there would let a database reader answer in
+    someone's name or read their draft.
+    """
+    messages = db.session.scalars(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.status == MailStatus.SENT, OutboxMessage.body_text.contains("/survey/")
+        )
+    ).all()
+    scrubbed = 0
+    for message in messages:
+        body = LINK_RE.sub("/survey/[…]", message.body_text)
+        if body != message.body_text:
+            message.body_text = body
+            scrubbed += 1
+    db.session.flush()
+    return scrubbed
+
+
+def rounds_of(association: Association) -> list[SurveyRound]:
+    """The association's rounds, newest year first."""
+    return list(
+        db.session.scalars(
+            sa.select(SurveyRound)
+            .where(SurveyRound.association_id == association.id)
+            .options(selectinload(SurveyRound.instrument), selectinload(SurveyRound.groups))
+            .order_by(SurveyRound.year.desc())
+        )
+    )
+
+
+def load_round(association: Association, round_id: int) -> SurveyRound | None:
+    """A round of this association, or None."""
+    return db.session.scalar(
+        sa.select(SurveyRound).where(
+            SurveyRound.id == round_id, SurveyRound.association_id == association.id
+        )
+    )
+
+
+# --- response rates ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Invited and answered, for a group or an agency kind."""
+
+    label: str
+    invited: int
+    answered: int
+    group_id: int | None = None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.invited) if self.invited else 0
+
+
+@dataclass(frozen=True)
+class Rates:
+    """A running round's response rate per group, per agency kind and overall."""
+
+    groups: list[Rate]
+    kinds: list[Rate]
+    total: Rate
+
+
+def response_rates(survey_round: SurveyRound, kind_labels: dict[AgencyKind, str]) -> Rates:
+    """Counted in the database from the invitations (never from the answers)."""
+    answered = sa.func.sum(sa.case((Invitation.answered.is_(True), 1), else_=0))
+    by_group = {
+        gid: (n, a or 0)
+        for gid, n, a in db.session.execute(
+            sa.select(Invitation.group_id, sa.func.count(), answered)
+            .where(Invitation.round_id == survey_round.id)
+            .group_by(Invitation.group_id)
+        )
+    }
+    by_kind = {
+        kind: (n, a or 0)
+        for kind, n, a in db.session.execute(
+            sa.select(Invitation.agency_kind, sa.func.count(), answered)
+            .where(Invitation.round_id == survey_round.id)
+            .group_by(Invitation.agency_kind)
+        )
+    }
+    groups = [Rate(g.name, *by_group.get(g.id, (0, 0)), group_id=g.id) for g in survey_round.groups]
+    kinds = [Rate(kind_labels[k], *by_kind[k]) for k in AgencyKind if k in by_kind]
+    total = Rate("", sum(r.invited for r in groups), sum(r.answered for r in groups))
+    return Rates(groups=groups, kinds=kinds, total=total)

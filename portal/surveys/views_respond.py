@@ -1,0 +1,182 @@
+"""Answering from the personal link: no account, no sign-in.
+
+Every route is ``@public``; the token in the address is the only key. An unknown or
+tampered token and a closed round get the very same page, so the link reveals nothing.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from portal.core.errors import DomainError
+from portal.core.security import public
+from portal.core.transactions import atomic
+from portal.surveys import answering
+from portal.surveys.answering import Access, AlreadyAnsweredError, LinkState
+from portal.surveys.forms import ConfirmForm, answer_form, scale_options
+from portal.surveys.views import bp
+
+
+def _unusable() -> tuple[str, int]:
+    return render_template("surveys/respond/unusable.html"), 404
+
+
+def _open_access(token: str) -> Access | Response | tuple[str, int]:
+    """The access for an open link, else the page the link should show instead."""
+    access = answering.find(token)
+    link_state = answering.state(access)
+    if link_state is LinkState.UNUSABLE:
+        return _unusable()
+    if link_state is LinkState.ANSWERED:
+        return redirect(url_for(".respond_receipt", token=token))
+    assert access is not None
+    return access
+
+
+def _grouped(access: Access, form: object) -> list[tuple[str, list[tuple[str, object]]]]:
+    """[(indicator title, [(field name, question)])] in instrument order."""
+    groups: list[tuple[str, list[tuple[str, object]]]] = []
+    for name, question in form.questions.items():  # type: ignore[attr-defined]
+        if not groups or groups[-1][0] != question.indicator_title:
+            groups.append((question.indicator_title, []))
+        groups[-1][1].append((name, question))
+    return groups
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    """Pages behind a personal link are never cached nor sent as a referrer."""
+    if request.endpoint and request.endpoint.startswith("surveys.respond"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/survey/<token>")
+@public
+def respond_start(token: str) -> Response | tuple[str, int] | str:
+    """The opening page: what the survey is, and what is and is not stored."""
+    access = _open_access(token)
+    if not isinstance(access, Access):
+        return access
+    started = bool(answering.load_draft(access))
+    return render_template("surveys/respond/start.html", access=access, started=started)
+
+
+@bp.route("/survey/<token>/answers", methods=["GET", "POST"])
+@public
+def respond_answers(token: str) -> Response | tuple[str, int] | str:
+    """The questionnaire, grouped by indicator; the save button works without JavaScript."""
+    access = _open_access(token)
+    if not isinstance(access, Access):
+        return access
+    form = answer_form(access.instrument.questions)
+    status = 200
+    if request.method == "GET":
+        form.fill(answering.load_draft(access))
+    elif form.validate_on_submit():
+        try:
+            with atomic():
+                answering.save_draft(access, form.answers())
+        except AlreadyAnsweredError:
+            return redirect(url_for(".respond_receipt", token=token))
+        except DomainError as error:
+            form.add_answer_error(error)
+            status = 400
+        else:
+            missing = answering.missing(access.instrument.questions, form.answers())
+            if form.review.data and not missing:
+                return redirect(url_for(".respond_review", token=token))
+            if not form.review.data:
+                flash(_("Your answers are saved. Use the same link to continue later."), "success")
+                return redirect(url_for(".respond_answers", token=token))
+            # Saved (200, so it is kept), but the review needs the missing answers first.
+            for question in missing:
+                form.add_answer_error(DomainError(_("Answer this question."), question.code))
+    else:
+        status = 400
+    return render_template(
+        "surveys/respond/answers.html",
+        access=access,
+        form=form,
+        sections=_grouped(access, form),
+    ), status
+
+
+@bp.route("/survey/<token>/autosave", methods=["POST"])
+@public
+def respond_autosave(token: str) -> Response | tuple[str, int] | str:
+    """htmx: save the draft after each change; answers with a short status line."""
+    access = _open_access(token)
+    if not isinstance(access, Access):
+        return access
+    form = answer_form(access.instrument.questions)
+    error = None
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                answering.save_draft(access, form.answers())
+        except DomainError as failure:
+            error = failure.message
+    else:
+        error = _("Could not save: check the marked answers and use the save button.")
+    return render_template("surveys/respond/_saved.html", error=error)
+
+
+@bp.route("/survey/<token>/review")
+@public
+def respond_review(token: str) -> Response | tuple[str, int] | str:
+    """Every answer once more, with a way back and the submit button."""
+    access = _open_access(token)
+    if not isinstance(access, Access):
+        return access
+    answers = answering.load_draft(access)
+    try:
+        answering.check(access.instrument.questions, answers, complete=True)
+    except DomainError:
+        flash(_("Some questions are not answered yet; they are marked below."), "error")
+        return redirect(url_for(".respond_answers", token=token))
+    labels = {q.code: dict(scale_options(q)) for q in access.instrument.questions if q.is_scale}
+    return render_template(
+        "surveys/respond/review.html",
+        access=access,
+        answers=answers,
+        labels=labels,
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/survey/<token>/submit", methods=["POST"])
+@public
+def respond_submit(token: str) -> Response | tuple[str, int]:
+    """Submit once: the draft becomes an anonymous response; a second submit does nothing."""
+    access = _open_access(token)
+    if not isinstance(access, Access):
+        return access
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _unusable()
+    try:
+        with atomic():
+            answering.submit(access, answering.load_draft(access))
+    except AlreadyAnsweredError:
+        return redirect(url_for(".respond_receipt", token=token))
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".respond_answers", token=token))
+    return redirect(url_for(".respond_receipt", token=token))
+
+
+@bp.route("/survey/<token>/receipt")
+@public
+def respond_receipt(token: str) -> Response | tuple[str, int] | str:
+    """The receipt: the answer is in, and can no longer be traced to the respondent."""
+    access = answering.find(token)
+    link_state = answering.state(access)
+    if link_state is LinkState.OPEN:
+        return redirect(url_for(".respond_start", token=token))
+    if link_state is LinkState.UNUSABLE or access is None:
+        return _unusable()
+    return render_template("surveys/respond/receipt.html", access=access)

@@ -1,0 +1,117 @@
+"""Results of a closed round, and the admin's review of free-text answers."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.core.errors import DomainError
+from portal.core.htmx import is_htmx, page
+from portal.core.loaders import require
+from portal.core.transactions import atomic
+from portal.organisations.forms import AGENCY_KIND_LABELS
+from portal.surveys import policies, results
+from portal.surveys.forms import TextReviewForm
+from portal.surveys.models import TextReview
+from portal.surveys.views import PREFIX, bp, load_round
+
+
+@bp.route(f"{PREFIX}/<int:round_id>/results")
+def results_page(slug: str, round_id: int) -> str:
+    """Per question: the association, each group the person may see, each agency kind."""
+    association, survey_round = load_round(slug, round_id)
+    require(policies.can_read_results(current_user, survey_round))
+    figures = results.round_results(survey_round)
+    visible_groups = [
+        g
+        for g in survey_round.groups
+        if policies.can_read_group_results(current_user, survey_round, g.id)
+    ]
+    texts = results.free_texts(survey_round, reviews=(TextReview.SHOWN,))
+    text_groups = results.groups_with_text(survey_round, figures.responses_by_group)
+    return render_template(
+        "surveys/results.html",
+        association=association,
+        survey_round=survey_round,
+        figures=figures,
+        groups=visible_groups,
+        show_kinds=policies.can_see_all_groups(current_user, survey_round),
+        kind_labels=AGENCY_KIND_LABELS,
+        texts=texts,
+        text_groups=text_groups,
+        text_questions=[q for q in survey_round.instrument.questions if not q.is_scale],
+        pending=len(
+            [
+                t
+                for ts in results.free_texts(survey_round, reviews=(TextReview.PENDING,)).values()
+                for t in ts
+            ]
+        ),
+        can_manage=policies.can_manage_surveys(current_user, association.id),
+        Hidden=results.Hidden,
+        one_decimal=lambda value: format_decimal(value, format="0.0"),
+    )
+
+
+@bp.route(f"{PREFIX}/<int:round_id>/free-text")
+def free_text(slug: str, round_id: int) -> str:
+    """Every free-text answer, for the admin to show or withhold before others read them."""
+    association, survey_round = load_round(slug, round_id, manage=True)
+    require(survey_round.is_closed)
+    return render_template(
+        "surveys/free_text.html",
+        association=association,
+        survey_round=survey_round,
+        texts=results.free_texts(survey_round),
+        questions=[q for q in survey_round.instrument.questions if not q.is_scale],
+        form=TextReviewForm(),
+    )
+
+
+@bp.route(f"{PREFIX}/<int:round_id>/free-text/<response>/<int:question_id>", methods=["POST"])
+def review_text(
+    slug: str, round_id: int, response: str, question_id: int
+) -> Response | tuple[str, int]:
+    """Record one decision; with htmx only that answer's row comes back."""
+    association, survey_round = load_round(slug, round_id, manage=True)
+    try:
+        response_id = uuid.UUID(response)
+    except ValueError:
+        abort(404)
+    require(survey_round.is_closed)
+    form = TextReviewForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                results.review_text(
+                    current_user,
+                    survey_round,
+                    response_id,
+                    question_id,
+                    TextReview(form.decision.data),
+                )
+        except DomainError as failure:
+            error = failure.message
+    else:
+        error = _("Choose whether the answer is shown or withheld.")
+    if not is_htmx():
+        flash(error or _("The decision was saved."), "error" if error else "success")
+        return redirect(url_for(".free_text", slug=slug, round_id=round_id))
+    item = results.free_text_item(survey_round, response_id, question_id)
+    if item is None:
+        abort(404)
+    return page(
+        "surveys/_free_text_item.html",
+        "item",
+        association=association,
+        survey_round=survey_round,
+        item=item,
+        error=error,
+        saved=error is None,
+    )

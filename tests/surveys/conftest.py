@@ -1,0 +1,178 @@
+"""An association with two groups, members from three agency kinds, and the demo instrument."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from portal import PROJECT_ROOT
+from portal.core.mail import OutboxMessage
+from portal.extensions import limiter
+from portal.groups.models import MembershipRole
+from portal.organisations.models import AgencyKind
+from portal.surveys import services
+from portal.surveys.instrument import parse_instrument
+from portal.surveys.models import Instrument, SurveyRound
+
+DEMO_FILE = PROJECT_ROOT / "portal" / "surveys" / "data" / "demo-instrument.json"
+LINK_RE = re.compile(r"http://portal\.test(/survey/[A-Za-z0-9_-]{43})")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_limits() -> None:
+    with contextlib.suppress(AttributeError):
+        limiter.reset()
+
+
+@pytest.fixture(autouse=True)
+def _request_context(app: Any, db_session: Any) -> Any:
+    """Services translate their messages, which needs a request (the locale comes from it)."""
+    with app.test_request_context("/"):
+        yield
+
+
+@dataclass
+class SurveyWorld:
+    """Plain ids; fetch rows again in tests that need them."""
+
+    slug: str
+    association_id: int
+    group_id: int
+    other_group_id: int
+    instrument_id: int
+    user_ids: dict[str, int]
+    emails: dict[str, str]
+
+
+def demo_text() -> str:
+    return Path(DEMO_FILE).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def sworld(f: Any, db_session: Any) -> SurveyWorld:
+    association = f.association()
+    other_association = f.association()
+    municipality = f.agency(association, name="Gävle kommun")
+    fk = f.agency(association, name="Försäkringskassan", kind=AgencyKind.STATE)
+    region = f.agency(association, name="Region Gävleborg", kind=AgencyKind.REGION)
+    group = f.group(association, name="Mysam Gävle", municipalities=[municipality])
+    other_group = f.group(association, name="Mysam Ockelbo")
+    leader = f.user(association, name="Lena Ledare")
+    f.membership(group, leader, municipality, role=MembershipRole.PROCESS_LEADER)
+    member = f.user(association, name="Maja Medlem")
+    f.membership(group, member, fk)
+    region_member = f.user(association, name="Rolf Region")
+    f.membership(group, region_member, region)
+    both = f.user(association, name="Björn Båda")  # in both groups: answers for each
+    f.membership(group, both, fk)
+    f.membership(other_group, both, fk)
+    former = f.user(association, name="Fredrik Förre")
+    f.membership(group, former, fk, valid_to=dt.date(2024, 6, 30))
+    other_leader = f.user(association, name="Olle Annan")
+    f.membership(other_group, other_leader, role=MembershipRole.PROCESS_LEADER)
+    users = {
+        "platform_admin": f.user(platform_admin=True),
+        "admin": f.admin(association),
+        "board": f.board(association),
+        "process_leader": leader,
+        "member": member,
+        "region_member": region_member,
+        "both": both,
+        "former": former,
+        "other_leader": other_leader,
+        "registered": f.user(association, name="Rut Registrerad"),
+        "other_admin": f.admin(other_association),
+    }
+    instrument, _ = services.import_instrument(None, parse_instrument(demo_text()))
+    db_session.commit()
+    return SurveyWorld(
+        slug=association.slug,
+        association_id=association.id,
+        group_id=group.id,
+        other_group_id=other_group.id,
+        instrument_id=instrument.id,
+        user_ids={k: u.id for k, u in users.items()},
+        emails={k: u.email for k, u in users.items()},
+    )
+
+
+def sign_in(client: Any, world: SurveyWorld, role: str) -> None:
+    """Put the person in the session as Flask-Login does."""
+    if role == "anonymous":
+        return
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{world.user_ids[role]}:1"
+        session["_fresh"] = True
+
+
+def make_round(
+    db_session: Any,
+    world: SurveyWorld,
+    *,
+    year: int = 2026,
+    group_ids: list[int] | None = None,
+    k: int = 3,
+    opens_on: dt.date | None = None,
+    closes_on: dt.date | None = None,
+    open_it: bool = True,
+    record_agency_kind: bool = True,
+) -> SurveyRound:
+    """A round on the demo instrument (opened unless told otherwise), committed."""
+    from portal.accounts.models import User
+    from portal.groups.services import today
+    from portal.organisations.models import Association
+
+    association = db_session.get(Association, world.association_id)
+    admin = db_session.get(User, world.user_ids["admin"])
+    day = today()
+    survey_round = services.create_round(
+        admin,
+        association,
+        services.RoundData(
+            year=year,
+            instrument_id=world.instrument_id,
+            group_ids=group_ids or [world.group_id, world.other_group_id],
+            opens_on=opens_on or day - dt.timedelta(days=1),
+            closes_on=closes_on or day + dt.timedelta(days=14),
+            min_answers=k,
+            record_agency_kind=record_agency_kind,
+        ),
+    )
+    if open_it:
+        services.open_round(admin, survey_round)
+    db_session.commit()
+    return survey_round
+
+
+def links(db_session: Any) -> dict[str, str]:
+    """Recipient e-mail → survey path, from the outbox (the newest mail wins)."""
+    out: dict[str, str] = {}
+    for message in db_session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)):
+        match = LINK_RE.search(message.body_text)
+        if match:
+            out.setdefault(message.recipient, match.group(1))
+    return out
+
+
+def all_links(db_session: Any) -> list[tuple[str, str]]:
+    """(recipient, path) for every survey mail."""
+    out = []
+    for message in db_session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)):
+        match = LINK_RE.search(message.body_text)
+        if match:
+            out.append((message.recipient, match.group(1)))
+    return out
+
+
+def instrument(db_session: Any, world: SurveyWorld) -> Instrument:
+    return db_session.get(Instrument, world.instrument_id)
+
+
+FULL_ANSWERS = {"A1": "6", "A2": "7", "B1": "5", "B2": "dk", "B3": "3", "C1": "6", "C2": "2"}

@@ -1,0 +1,102 @@
+"""Two connections submitting the same invitation at once record exactly one response."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.surveys import answering, services
+from portal.surveys.models import SurveyResponse
+from tests.surveys.conftest import FULL_ANSWERS, links
+
+
+@pytest.fixture(autouse=True)
+def _request_context(app: Any) -> None:
+    """Overrides the package's fixture: this test commits for real, on its own connections."""
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="concurrent transactions need PostgreSQL",
+)
+def test_concurrent_submits_record_one_response(app) -> None:
+    """Two connections submit the same invitation at once: exactly one response."""
+    from portal.surveys.instrument import parse_instrument
+    from tests.factories import Factory
+    from tests.surveys.conftest import demo_text
+
+    with app.app_context():
+        session = db.session
+        f = Factory(session)
+        association = f.association()
+        municipality = f.agency(association)
+        group = f.group(association, municipalities=[municipality])
+        member = f.user(association)
+        f.membership(group, member, municipality)
+        with app.test_request_context("/"):
+            instrument, _ = services.import_instrument(None, parse_instrument(demo_text()))
+            from portal.groups.services import today
+
+            survey_round = services.create_round(
+                None, association,  # type: ignore[arg-type]
+                services.RoundData(year=2026, instrument_id=instrument.id, group_ids=[group.id],
+                                   opens_on=today(), closes_on=today(), min_answers=1),
+            )  # fmt: skip
+            services.open_round(None, survey_round)
+            session.commit()
+            token = links(session)[member.email].rsplit("/", 1)[1]
+        round_id = survey_round.id
+        association_id, member_id = association.id, member.id
+        session.remove()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def submit() -> None:
+        with app.app_context(), app.test_request_context("/"):
+            access = answering.find(token)
+            barrier.wait()
+            try:
+                answering.submit(access, FULL_ANSWERS)
+                db.session.commit()
+                outcomes.append("recorded")
+            except answering.AlreadyAnsweredError:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    with app.app_context():
+        recorded = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(SurveyResponse)
+            .where(SurveyResponse.round_id == round_id)
+        )
+        from portal.accounts.models import User
+        from portal.groups.models import Group
+        from portal.organisations.models import Association
+        from portal.surveys.models import SurveyRound
+
+        for model in (SurveyRound, Group, Association):
+            column = model.id if model is Association else model.association_id
+            db.session.execute(sa.delete(model).where(column == association_id))
+        db.session.execute(sa.delete(User).where(User.id == member_id))
+        db.session.execute(
+            sa.text(
+                "DELETE FROM survey_instruments"
+                " WHERE id NOT IN (SELECT instrument_id FROM survey_rounds)"
+            )
+        )
+        db.session.commit()
+        db.session.remove()
+    assert sorted(outcomes) == ["recorded", "refused"]
+    assert recorded == 1

@@ -1,0 +1,240 @@
+"""Answering from the link: no account, drafts, review, submit once, receipt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from portal.surveys import services
+from portal.surveys.models import Answer, Draft, SurveyResponse, SurveyRound
+from tests.surveys.conftest import FULL_ANSWERS, links, make_round
+
+
+def form_data(answers: dict[str, str], db_session: Any, world: Any) -> dict[str, str]:
+    """Answers by question code → the form's field names (q<position>)."""
+    from portal.surveys.models import Instrument
+
+    instrument = db_session.get(Instrument, world.instrument_id)
+    by_code = {q.code: f"q{q.position}" for q in instrument.questions}
+    return {by_code[code]: value for code, value in answers.items()}
+
+
+def csrf(client: Any, path: str) -> str:
+    from tests.conftest import CSRF_RE
+
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, page[:500]
+    return match.group(1) or match.group(2)
+
+
+@pytest.fixture
+def link(sworld: Any, db_session: Any) -> str:
+    make_round(db_session, sworld)
+    return links(db_session)[sworld.emails["member"]]
+
+
+def save(client: Any, link: str, data: dict[str, str], button: str = "save", **kw: Any) -> Any:
+    payload = {**data, "csrf_token": csrf(client, link + "/answers"), button: "1"}
+    return client.post(link + "/answers", data=payload, **kw)
+
+
+def count(db_session: Any, model: Any) -> int:
+    return db_session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_the_opening_page_needs_no_account_and_says_what_is_stored(client, link) -> None:
+    response = client.get(link)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Mysam Gävle" in page
+    assert "sparas" in page or "stored" in page
+    assert "inte det officiella" in page  # the example instrument says so
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_questions_are_grouped_by_indicator_in_fieldsets(client, link) -> None:
+    page = client.get(link + "/answers").get_data(as_text=True)
+    assert page.count("<fieldset") == 7
+    assert page.count("<legend>") == 7
+    assert page.count('type="radio"') == 7 * 8
+    assert page.count('<h2 id="indicator-') == 4
+    assert '<label for="q1-0">1 – Inte alls</label>' in page
+    assert '<label for="q1-7">Vet ej / ej aktuellt</label>' in page
+    assert page.count("<textarea") == 2
+
+
+def test_save_without_javascript_and_resume_from_the_link(client, link, sworld, db_session) -> None:
+    data = form_data({"A1": "6", "F1": "Bra möten"}, db_session, sworld)
+    response = save(client, link, data)
+    assert response.status_code == 302
+    assert count(db_session, Draft) == 1
+    draft = db_session.scalar(sa.select(Draft))
+    assert b"Bra m" not in draft.ciphertext
+    fresh = client.application.test_client()  # another browser: only the link is shared
+    page = fresh.get(link + "/answers").get_data(as_text=True)
+    assert 'checked id="q1-5" name="q1" type="radio" value="6"' in page or (
+        'value="6" checked' in page or "checked" in page.split('id="q1-5"')[0][-200:]
+    )
+    assert "Bra möten" in page
+    assert "Fortsätt" in fresh.get(link).get_data(as_text=True) or "Continue" in fresh.get(
+        link
+    ).get_data(as_text=True)
+
+
+def test_htmx_autosave(client, link, sworld, db_session) -> None:
+    data = form_data({"A1": "3"}, db_session, sworld)
+    payload = {**data, "csrf_token": csrf(client, link + "/answers")}
+    response = client.post(link + "/autosave", data=payload, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "<html" not in response.get_data(as_text=True)
+    assert count(db_session, Draft) == 1
+
+
+def test_an_answer_outside_the_scale_is_refused_and_nothing_is_lost(
+    client, link, sworld, db_session
+) -> None:
+    save(client, link, form_data({"A1": "6"}, db_session, sworld))
+    data = form_data({"A1": "9", "A2": "5", "F1": "Viktigt"}, db_session, sworld)
+    response = save(client, link, data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'role="alert"' in page
+    assert 'href="#q1-0"' in page
+    assert "Viktigt" in page  # what was typed is still on the page
+    from portal.surveys import answering
+
+    token = link.rsplit("/", 1)[1]
+    assert answering.load_draft(answering.find(token)) == {"A1": "6"}  # the old draft stands
+
+
+def test_review_with_missing_answers_marks_each_and_keeps_the_draft(
+    client, link, sworld, db_session
+) -> None:
+    data = form_data({"A1": "6", "A2": "7"}, db_session, sworld)
+    response = save(client, link, data, button="review")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert page.count('class="error" id="q') == 5  # B1, B2, B3, C1, C2; free text is optional
+    assert count(db_session, Draft) == 1
+
+
+def answer_everything(client: Any, link: str, db_session: Any, world: Any) -> None:
+    data = form_data({**FULL_ANSWERS, "F2": "Tydligare roller"}, db_session, world)
+    response = save(client, link, data, button="review")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/review")
+
+
+def test_review_submit_and_receipt(client, link, sworld, db_session) -> None:
+    answer_everything(client, link, db_session, sworld)
+    review = client.get(link + "/review").get_data(as_text=True)
+    assert "Tydligare roller" in review
+    assert "<dd>6</dd>" in review  # only the ends carry labels
+    assert "Vet ej / ej aktuellt" in review
+    response = client.post(link + "/submit", data={"csrf_token": csrf(client, link + "/review")})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/receipt")
+    receipt = client.get(link + "/receipt")
+    assert receipt.status_code == 200
+    assert count(db_session, SurveyResponse) == 1
+    assert count(db_session, Answer) == 8
+    assert count(db_session, Draft) == 0
+    # The link now says so, in words.
+    again = client.get(link)
+    assert again.status_code == 302
+    assert client.get(link + "/answers").headers["Location"].endswith("/receipt")
+
+
+def test_a_double_submit_is_recorded_once(client, link, sworld, db_session) -> None:
+    answer_everything(client, link, db_session, sworld)
+    token = csrf(client, link + "/review")
+    first = client.post(link + "/submit", data={"csrf_token": token})
+    second = client.post(link + "/submit", data={"csrf_token": token})
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"].endswith("/receipt")
+    assert count(db_session, SurveyResponse) == 1
+
+
+def test_two_tabs_submitting_record_once(sworld, db_session) -> None:
+    """The second tab read the invitation before the first submitted: the conditional
+    UPDATE, not the earlier check, is what stops it."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from portal.surveys import answering
+
+    make_round(db_session, sworld)
+    token = links(db_session)[sworld.emails["member"]].rsplit("/", 1)[1]
+    access = answering.find(token)
+    answering.submit(access, FULL_ANSWERS)
+    set_committed_value(access.invitation, "answered", False)  # a stale read
+    with pytest.raises(answering.AlreadyAnsweredError):
+        answering.submit(access, FULL_ANSWERS)
+    assert count(db_session, SurveyResponse) == 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/survey/" + "A" * 43,
+        "/survey/short",
+        "/survey/" + "A" * 43 + "/answers",
+        "/survey/" + "%00" * 3,
+    ],
+)
+def test_unknown_or_tampered_links_get_the_neutral_page(client, sworld, db_session, path) -> None:
+    make_round(db_session, sworld)
+    response = client.get(path)
+    assert response.status_code in (404, 400)
+
+
+def test_a_closed_round_looks_exactly_like_an_unknown_link(client, sworld, db_session) -> None:
+    survey_round = make_round(db_session, sworld)
+    link = links(db_session)[sworld.emails["member"]]
+    services.close_round(None, survey_round)
+    db_session.commit()
+    unknown_link = "/survey/" + "B" * 43
+    closed = client.get(link)
+    unknown = client.get(unknown_link)
+    assert closed.status_code == unknown.status_code == 404
+    # Identical but for the page's own address (in the language switch).
+    assert closed.get_data(as_text=True).replace(link, unknown_link) == unknown.get_data(
+        as_text=True
+    )
+    assert "stängt" in closed.get_data(as_text=True) or "closed" in closed.get_data(as_text=True)
+
+
+def test_answering_after_close_records_nothing(client, sworld, db_session) -> None:
+    survey_round = make_round(db_session, sworld)
+    link = links(db_session)[sworld.emails["member"]]
+    token = csrf(client, link + "/answers")
+    data = form_data(FULL_ANSWERS, db_session, sworld)
+    services.close_round(None, survey_round)
+    db_session.commit()
+    response = client.post(link + "/answers", data={**data, "csrf_token": token, "save": "1"})
+    assert response.status_code == 404
+    submitted = client.post(link + "/submit", data={"csrf_token": token})
+    assert submitted.status_code == 404
+    assert count(db_session, Draft) == 0
+    assert count(db_session, SurveyResponse) == 0
+
+
+def test_the_closing_day_passing_stops_answers_before_the_round_is_closed(
+    client, sworld, db_session
+) -> None:
+    import datetime as dt
+
+    from portal.groups.services import today
+
+    survey_round = make_round(db_session, sworld)
+    link = links(db_session)[sworld.emails["member"]]
+    db_session.execute(
+        sa.update(SurveyRound)
+        .where(SurveyRound.id == survey_round.id)
+        .values(opens_on=today() - dt.timedelta(days=9), closes_on=today() - dt.timedelta(days=1))
+    )
+    db_session.commit()
+    assert client.get(link).status_code == 404

@@ -1,0 +1,174 @@
+"""Results: counted in SQL, hidden below k or where subtraction would reveal; free text reviewed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from portal.accounts.models import User
+from portal.surveys import answering, results, services
+from portal.surveys.models import Answer, TextReview
+from portal.surveys.results import Hidden, hide_small
+from tests.conftest import post
+from tests.surveys.conftest import links, make_round, sign_in
+
+BASE = {"A1": "6", "A2": "7", "B1": "5", "B2": "dk", "B3": "3", "C1": "6", "C2": "2"}
+
+
+def submit_as(
+    db_session: Any, world: Any, role: str, answers: dict[str, str], group: str = "group"
+) -> None:
+    group_id = world.group_id if group == "group" else world.other_group_id
+    from portal.surveys.models import Invitation
+
+    email = world.emails[role]
+    for recipient, path in _all(db_session):
+        access = answering.find(path.rsplit("/", 1)[1])
+        if recipient == email and access.invitation.group_id == group_id:
+            answering.submit(access, answers)
+            return
+    raise AssertionError((role, group, Invitation))
+
+
+def _all(db_session: Any) -> list[tuple[str, str]]:
+    from tests.surveys.conftest import all_links
+
+    return all_links(db_session)
+
+
+@pytest.fixture
+def closed_round(sworld: Any, db_session: Any) -> Any:
+    """Three answers in Mysam Gävle, one in Mysam Ockelbo, k = 3, closed."""
+    survey_round = make_round(db_session, sworld, k=3)
+    submit_as(db_session, sworld, "member", {**BASE, "F1": "Bra möten"})
+    submit_as(
+        db_session, sworld, "region_member", {**BASE, "A1": "2", "A2": "dk", "F1": "Nämner Rolf"}
+    )
+    submit_as(db_session, sworld, "process_leader", {**BASE, "A1": "7"})
+    submit_as(db_session, sworld, "both", {**BASE, "A1": "1", "F1": "Från Ockelbo"}, group="other")
+    services.close_round(None, survey_round)
+    db_session.commit()
+    return survey_round
+
+
+def test_hide_small_primary_and_secondary() -> None:
+    assert hide_small({"a": 5, "b": 4}, 3) == {}
+    assert hide_small({"a": 5, "b": 1}, 3) == {"b": Hidden.FEW, "a": Hidden.SECONDARY}
+    assert hide_small({"a": 5, "b": 4, "c": 1}, 3) == {"c": Hidden.FEW, "b": Hidden.SECONDARY}
+    assert hide_small({"a": 5, "b": 2, "c": 2}, 3) == {"b": Hidden.FEW, "c": Hidden.FEW}
+    assert hide_small({"a": 0, "b": 4}, 3) == {"a": Hidden.FEW}  # nothing to subtract
+
+
+def test_association_figures_counted_in_the_database(closed_round) -> None:
+    figures = results.round_results(closed_round)
+    assert figures.responses == 4
+    a1 = next(r for r in figures.questions if r.question.code == "A1")
+    whole = a1.overall
+    assert (whole.answers, whole.base, whole.dont_know) == (4, 4, 0)
+    assert whole.distribution == {6: 1, 2: 1, 7: 1, 1: 1}
+    assert whole.positive == 2
+    assert whole.share_positive == 0.5
+    assert whole.mean == 4.0
+    a2 = next(r for r in figures.questions if r.question.code == "A2")
+    assert (a2.overall.answers, a2.overall.base, a2.overall.dont_know) == (4, 3, 1)
+    b2 = next(r for r in figures.questions if r.question.code == "B2")
+    assert b2.overall.hidden is Hidden.FEW  # all "don't know": no base
+    assert b2.overall.answers == 4
+
+
+def test_small_groups_show_only_their_count_and_no_subtraction_is_possible(
+    closed_round, sworld
+) -> None:
+    figures = results.round_results(closed_round)
+    a1 = next(r for r in figures.questions if r.question.code == "A1")
+    small = a1.groups[sworld.other_group_id]
+    assert small.hidden is Hidden.FEW
+    assert small.answers == 1
+    assert small.distribution == {}
+    assert small.mean is None
+    big = a1.groups[sworld.group_id]
+    assert big.hidden is Hidden.SECONDARY  # else: association − Gävle = Ockelbo's answer
+    assert big.answers == 3
+    assert a1.overall.hidden is None
+
+
+def test_results_page_for_the_board(client, closed_round, sworld) -> None:
+    sign_in(client, sworld, "board")
+    page = client.get(f"/a/{sworld.slug}/surveys/{closed_round.id}/results").get_data(as_text=True)
+    assert "Mysam Ockelbo" in page
+    assert page.count("fewer than 3") + page.count("färre än 3") >= 1
+    assert "50 %" in page
+    assert "4,0" in page or "4.0" in page
+    # Free text waits for review: nothing is shown yet.
+    assert "Bra möten" not in page
+
+
+def test_a_process_leader_sees_the_association_and_only_their_group(
+    client, closed_round, sworld
+) -> None:
+    sign_in(client, sworld, "other_leader")
+    page = client.get(f"/a/{sworld.slug}/surveys/{closed_round.id}/results").get_data(as_text=True)
+    assert "Mysam Ockelbo" in page
+    assert "Mysam Gävle" not in page
+
+
+def test_free_text_is_reviewed_before_others_read_it(
+    client, closed_round, sworld, db_session
+) -> None:
+    sign_in(client, sworld, "admin")
+    review_page = client.get(f"/a/{sworld.slug}/surveys/{closed_round.id}/free-text")
+    assert review_page.status_code == 200
+    texts = {
+        a.text: a for a in db_session.scalars(sa.select(Answer).where(Answer.text.is_not(None)))
+    }
+    assert set(texts) == {"Bra möten", "Nämner Rolf", "Från Ockelbo"}
+    assert all(a.review is TextReview.PENDING for a in texts.values())
+    for text, decision in (
+        ("Bra möten", "shown"),
+        ("Nämner Rolf", "withheld"),
+        ("Från Ockelbo", "shown"),
+    ):
+        answer = texts[text]
+        base = f"/a/{sworld.slug}/surveys/{closed_round.id}/free-text"
+        url = f"{base}/{answer.response_id}/{answer.question_id}"
+        response = post(client, url, {"decision": decision}, headers={"HX-Request": "true"})
+        assert response.status_code == 200
+        assert "<html" not in response.get_data(as_text=True)
+    bad = post(client, url, {"decision": "pending"})
+    assert bad.status_code == 302
+    db_session.expire_all()
+    assert texts["Nämner Rolf"].review is TextReview.WITHHELD
+    sign_in(client, sworld, "board")
+    page = client.get(f"/a/{sworld.slug}/surveys/{closed_round.id}/results").get_data(as_text=True)
+    assert "Bra möten" in page
+    assert "Från Ockelbo" in page  # association level
+    assert "Nämner Rolf" not in page
+    assert page.count("Från Ockelbo") == 1  # never under the small group's own name
+
+
+def test_review_is_audited(closed_round, sworld, db_session) -> None:
+    from portal.core.audit import AuditEvent
+
+    admin = db_session.get(User, sworld.user_ids["admin"])
+    answer = db_session.scalar(sa.select(Answer).where(Answer.text.is_not(None)))
+    results.review_text(
+        admin, closed_round, answer.response_id, answer.question_id, TextReview.SHOWN
+    )
+    event = db_session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "survey_text.review")
+    )
+    assert event.after == {"review": "shown"}
+    assert event.actor_id == admin.id
+
+
+def test_no_results_while_the_round_runs(client, sworld, db_session) -> None:
+    survey_round = make_round(db_session, sworld)
+    sign_in(client, sworld, "admin")
+    assert client.get(f"/a/{sworld.slug}/surveys/{survey_round.id}/results").status_code == 404
+
+
+def test_links_are_unique(sworld, db_session) -> None:
+    make_round(db_session, sworld)
+    assert len(set(links(db_session).values())) == len(links(db_session))
