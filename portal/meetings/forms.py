@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.core.forms import BaseForm, choices
 from portal.meetings.attendance import SubstituteData
+from portal.meetings.follow_ups import LinkData
 from portal.meetings.minutes import ItemData
 from portal.meetings.models import (
     AGENDA_ITEMS_MAX,
@@ -31,6 +32,8 @@ from portal.meetings.models import (
     MinutesItemKind,
 )
 from portal.meetings.services import MeetingData, YearData, local_datetime
+from portal.plans.forms import STATUS_LABELS as ACTIVITY_STATUS_LABELS
+from portal.plans.models import TEXT_MAX, ActivityStatus
 
 
 def _strip(value: object) -> object:
@@ -245,6 +248,37 @@ class ItemForm(BaseForm):
             text=self.text.data or "",
             responsible=self.responsible.data or "",
             due_on=self.due_on.data,
+        )
+
+
+class FollowUpLinkForm(BaseForm):
+    """Link a follow-up to an existing activity; optionally update its status and outcome.
+
+    Built with ``prefix=f"item-{id}"`` so that each follow-up's form has its own names.
+    """
+
+    activity_id = SelectField(
+        _l("Activity in the action plan"), coerce=int, validators=[DataRequired()]
+    )
+    status = SelectField(
+        _l("New status (optional)"),
+        choices=choices(
+            [("", _l("Unchanged")), *((s.value, lbl) for s, lbl in ACTIVITY_STATUS_LABELS.items())]
+        ),
+        validators=[Optional()],
+    )
+    outcome = TextAreaField(
+        _l("Outcome (optional)"),
+        description=_l("Leave empty to keep the activity's outcome."),
+        validators=[Length(max=TEXT_MAX)],
+        filters=[_strip],
+    )
+
+    def to_data(self) -> LinkData:
+        return LinkData(
+            activity_id=self.activity_id.data,
+            status=ActivityStatus(self.status.data) if self.status.data else None,
+            outcome=self.outcome.data or "",
         )
 
 

@@ -13,6 +13,7 @@ from portal.db import TimestampMixin, utcnow
 from portal.extensions import db
 from portal.groups.models import Group, MembershipRole
 from portal.organisations.models import Agency, enum_column
+from portal.plans.models import Activity
 
 AGENDA_TITLE_MAX = 200
 AGENDA_ITEMS_MAX = 30
@@ -228,8 +229,13 @@ class MinutesItem(db.Model):  # type: ignore[name-defined]
     text: Mapped[str] = mapped_column(sa.String(ITEM_TEXT_MAX))
     responsible: Mapped[str] = mapped_column(sa.String(200), default="")
     due_on: Mapped[dt.date | None]
+    # The action plan activity a follow-up created or updated; the link goes, the item stays.
+    activity_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("activities.id", ondelete="SET NULL"), index=True
+    )
 
     minutes: Mapped[Minutes] = relationship(back_populates="items")
+    activity: Mapped[Activity | None] = relationship()
 
 
 class CalendarFeed(db.Model):  # type: ignore[name-defined]

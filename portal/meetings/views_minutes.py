@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -15,20 +16,22 @@ from portal.core.htmx import is_htmx
 from portal.core.loaders import load_association, require
 from portal.core.markdown import render
 from portal.core.transactions import atomic
+from portal.meetings import follow_ups, policies
 from portal.meetings import minutes as service
-from portal.meetings import policies
 from portal.meetings import services as meeting_services
 from portal.meetings.forms import (
     ITEM_KIND_LABELS,
     ActionForm,
     AdjusterForm,
+    FollowUpLinkForm,
     ItemForm,
     MinutesForm,
     ReturnForm,
 )
-from portal.meetings.models import Meeting, Minutes, MinutesStatus
+from portal.meetings.models import Meeting, Minutes, MinutesItemKind, MinutesStatus
 from portal.meetings.views import absolute_url, bp
 from portal.organisations.models import Association
+from portal.plans.models import Activity, Plan
 
 
 def _load(slug: str, meeting_id: int) -> tuple[Association, Meeting, Minutes | None]:
@@ -70,6 +73,8 @@ def _page(
     )
     if minutes is not None and minutes.adjuster_id and not forms.get("adjuster_form"):
         adjuster_form.adjuster_id.data = minutes.adjuster_id
+    plan = follow_ups.plan_of(meeting)
+    activities = follow_ups.activities_of(plan)
     return render_template(
         "meetings/minutes.html",
         association=association,
@@ -90,7 +95,48 @@ def _page(
         action_form=ActionForm(),
         kind_labels=ITEM_KIND_LABELS,
         statuses=MinutesStatus,
+        plan=plan,
+        can_link=follow_ups.can_link_follow_ups(current_user, meeting.group),
+        follow_up_kind=MinutesItemKind.FOLLOW_UP,
+        plan_year=follow_ups.plan_year(meeting),
+        activities={a.id: a for a in activities},
+        link_forms=_link_forms(meeting, minutes, plan, activities, forms.get("link_forms", {})),
+        follow_up_errors=forms.get("follow_up_errors", {}),
     ), status
+
+
+def _set_activity_choices(form: FollowUpLinkForm, activities: list[Activity]) -> None:
+    form.activity_id.choices = choices(
+        [(0, _("Choose an activity")), *((a.id, a.what) for a in activities)]
+    )
+
+
+def _link_forms(
+    meeting: Meeting,
+    minutes: Minutes | None,
+    plan: Plan | None,
+    activities: list[Activity],
+    given: dict[int, FollowUpLinkForm],
+) -> dict[int, FollowUpLinkForm]:
+    """A link form per follow-up, while the minutes are a draft and the person may link."""
+    if (
+        minutes is None
+        or plan is None
+        or minutes.status is not MinutesStatus.DRAFT
+        or not follow_ups.can_link_follow_ups(current_user, meeting.group)
+    ):
+        return {}
+    forms: dict[int, FollowUpLinkForm] = {}
+    for item in minutes.items:
+        if item.kind is not MinutesItemKind.FOLLOW_UP:
+            continue
+        form = given.get(item.id)
+        if form is None:
+            form = FollowUpLinkForm(formdata=None, prefix=f"item-{item.id}")
+            form.activity_id.data = item.activity_id or 0
+        _set_activity_choices(form, activities)
+        forms[item.id] = form
+    return forms
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes", methods=["GET", "POST"])
@@ -245,6 +291,64 @@ def minutes_item_remove(slug: str, meeting_id: int, item_id: int) -> Response | 
         meeting_id,
         _("The item was removed."),
         lambda m: service.remove_item(current_user, m, item_id),
+    )
+
+
+def _load_for_follow_up(slug: str, meeting_id: int) -> tuple[Association, Meeting, Minutes]:
+    """The minutes a person who edits both the minutes and the plan links from."""
+    association, meeting, current = _load(slug, meeting_id)
+    require(current is not None and follow_ups.can_link_follow_ups(current_user, meeting.group))
+    assert current is not None
+    return association, meeting, current
+
+
+def _item_url(slug: str, meeting_id: int, item_id: int) -> str:
+    return url_for(".minutes", slug=slug, meeting_id=meeting_id, _anchor=f"follow-up-{item_id}")
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/items/<int:item_id>/activity/new", methods=["POST"])
+def follow_up_create(slug: str, meeting_id: int, item_id: int) -> Response | tuple[str, int]:
+    """Create an activity in the group's action plan from a follow-up."""
+    association, meeting, current = _load_for_follow_up(slug, meeting_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                activity = follow_ups.create_activity(current_user, meeting, current, item_id)
+        except DomainError as error:
+            errors = {item_id: error.message}
+            return _page(association, meeting, current, follow_up_errors=errors, status=400)
+        flash(_("The activity was created in the action plan."), "success")
+        if activity.due_date is None and _due_on(current, item_id) is not None:
+            flash(_("The due date is outside the plan year and was left out."), "info")
+        return redirect(_item_url(slug, meeting_id, item_id))
+    errors = {item_id: _("The form has expired. Try again.")}
+    return _page(association, meeting, current, follow_up_errors=errors, status=400)
+
+
+def _due_on(minutes: Minutes, item_id: int) -> dt.date | None:
+    return next((i.due_on for i in minutes.items if i.id == item_id), None)
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/items/<int:item_id>/activity", methods=["POST"])
+def follow_up_link(slug: str, meeting_id: int, item_id: int) -> Response | tuple[str, int]:
+    """Link a follow-up to an existing activity; optionally update its status and outcome."""
+    association, meeting, current = _load_for_follow_up(slug, meeting_id)
+    form = FollowUpLinkForm(prefix=f"item-{item_id}")
+    _set_activity_choices(form, follow_ups.activities_of(follow_ups.plan_of(meeting)))
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                follow_ups.link_activity(current_user, meeting, current, item_id, form.to_data())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            flash(_("The follow-up is linked to the activity."), "success")
+            return redirect(_item_url(slug, meeting_id, item_id))
+    forms = {item_id: form}
+    errors = {item_id: " ".join(form.form_errors_extra)} if form.form_errors_extra else {}
+    return _page(
+        association, meeting, current, link_forms=forms, follow_up_errors=errors, status=400
     )
 
 

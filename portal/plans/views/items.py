@@ -19,6 +19,8 @@ from portal.core.htmx import is_htmx, page
 from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.extensions import db
+from portal.meetings.follow_ups import discussed_in
+from portal.meetings.policies import can_read_meetings
 from portal.organisations.models import Association
 from portal.plans import policies
 from portal.plans.forms import (
@@ -73,6 +75,9 @@ def _item(
 ) -> Response:
     context = item_context(association, plan)
     context.update(kind=kind, item=obj, mode=mode, hl=4 if is_htmx() else 2, **extra)
+    if isinstance(obj, Activity):
+        context["discussed"] = discussed_in([obj.id])
+        context["see_meetings"] = can_read_meetings(current_user, plan.group)
     return page("plans/item.html", "item", status=status, **context)
 
 

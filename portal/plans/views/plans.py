@@ -14,6 +14,8 @@ from portal.core.forms import choices
 from portal.core.loaders import load_association, load_scoped, require
 from portal.core.transactions import atomic
 from portal.groups.models import Group
+from portal.meetings.follow_ups import discussed_in
+from portal.meetings.policies import can_read_meetings
 from portal.organisations.models import Association
 from portal.organisations.services import agencies_of
 from portal.plans import policies
@@ -131,6 +133,8 @@ def plan_context(association: Association, plan: Plan) -> dict[str, Any]:
         "history": services.history(plan),
         "today": stockholm_today(),
         "adopt_error": None,
+        "discussed": discussed_in([a.id for a in plan.activities]),
+        "see_meetings": can_read_meetings(current_user, group),
     }
     if can_edit:
         context.update(item_forms(plan))
