@@ -300,6 +300,56 @@ def measure(client: Any, count_queries: Any, url: str) -> tuple[int, int, list[s
     return response.status_code, counter.count, counter.statements
 
 
+# Who gets each page (200); everyone else gets the 404 that refusals look like.
+READERS = ("admin", "board", "process_leader", "member")
+MEETING_READERS = ("admin", "process_leader", "member")
+ACCESS = {
+    "association": READERS,
+    "group": READERS,
+    "plan": READERS,
+    "meeting": MEETING_READERS,
+    "attendance": MEETING_READERS,
+    "minutes": MEETING_READERS,
+    "group_statistics": READERS,
+    "association_statistics": ("admin", "board"),
+    "survey_results": ("admin", "board", "process_leader"),
+    "my_activities": READERS,
+}
+RESPONDENT_PAGES = {"survey_start": "", "survey_form": "/answers", "survey_review": "/review"}
+
+
+def _table(counts: dict[tuple[str, str], list[tuple[int, int]]]) -> str:
+    return "\n".join(
+        f"{page:24} {viewer:15} small={small} large={large}"
+        for (page, viewer), (small, large) in sorted(counts.items())
+    )
+
+
+def test_main_pages_cost_the_same_at_any_size(app, client, f, db_session, count_queries):
+    """Every main page, for every kind of viewer: at most MAX_STATEMENTS statements, and
+    as many for the large association as for the small one."""
+    worlds = (build_world(app, f, db_session, SMALL), build_world(app, f, db_session, LARGE))
+    counts: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for viewer in READERS:
+        for world in worlds:
+            sign_in(client, world.user_ids[viewer])
+            for page, url in pages(world).items():
+                status, count, _ = measure(client, count_queries, url)
+                counts.setdefault((page, viewer), []).append((status, count))
+    with client.session_transaction() as session:
+        session.clear()  # respondents have no account
+    for world in worlds:
+        for page, suffix in RESPONDENT_PAGES.items():
+            status, count, _ = measure(client, count_queries, world.survey_path + suffix)
+            counts.setdefault((page, "respondent"), []).append((status, count))
+    report = _table(counts)
+    for (page, viewer), (small, large) in counts.items():
+        allowed = viewer == "respondent" or viewer in ACCESS[page]
+        assert small[0] == large[0] == (200 if allowed else 404), report
+        assert small[1] == large[1], report
+        assert large[1] <= MAX_STATEMENTS, report
+
+
 @pytest.mark.parametrize("viewer", ["admin", "board"])
 def test_group_page_query_count_does_not_grow_with_members(
     client, f, db_session, count_queries, viewer
