@@ -35,33 +35,48 @@ class Principal:
 
 
 def load_principal(user: User) -> Principal:
-    """Read the person's roles and current group seats (three queries)."""
-    roles = db.session.execute(
-        sa.select(AssociationRole.association_id, AssociationRole.role).where(
-            AssociationRole.user_id == user.id
-        )
-    ).all()
-    registered = db.session.scalars(
-        sa.select(AssociationPerson.association_id).where(AssociationPerson.user_id == user.id)
-    ).all()
+    """Read the person's roles, registrations and current group seats in one query.
+
+    Three kinds of row, told apart by ``kind``: an association role, a registration in
+    an association, and a current group seat with its role.
+    """
     # The same "today" (Stockholm) as the group pages, or a seat would open or close
     # at UTC midnight for permissions but at Stockholm midnight on the page.
     today = group_services.today()
-    seats = db.session.execute(
-        sa.select(Membership.group_id, Membership.role).where(
-            Membership.user_id == user.id,
-            Membership.valid_from <= today,
-            sa.or_(Membership.valid_to.is_(None), Membership.valid_to >= today),
+    text = sa.String(32)
+    rows = db.session.execute(
+        sa.union_all(
+            sa.select(
+                sa.literal("role", text).label("kind"),
+                AssociationRole.association_id.label("ref"),
+                sa.cast(AssociationRole.role, text).label("role"),
+            ).where(AssociationRole.user_id == user.id),
+            sa.select(
+                sa.literal("registered", text),
+                AssociationPerson.association_id,
+                sa.literal("", text),
+            ).where(AssociationPerson.user_id == user.id),
+            sa.select(
+                sa.literal("seat", text),
+                Membership.group_id,
+                sa.cast(Membership.role, text),
+            ).where(
+                Membership.user_id == user.id,
+                Membership.valid_from <= today,
+                sa.or_(Membership.valid_to.is_(None), Membership.valid_to >= today),
+            ),
         )
     ).all()
+    roles = [(ref, role) for kind, ref, role in rows if kind == "role"]
+    seats = [(ref, role) for kind, ref, role in rows if kind == "seat"]
     return Principal(
         user_id=user.id,
         platform_admin=user.is_platform_admin,
-        admin_of=frozenset(a for a, r in roles if r == AssociationRoleName.ADMIN),
-        board_of=frozenset(a for a, r in roles if r == AssociationRoleName.BOARD),
-        registered_in=frozenset(registered),
+        admin_of=frozenset(a for a, r in roles if r == AssociationRoleName.ADMIN.value),
+        board_of=frozenset(a for a, r in roles if r == AssociationRoleName.BOARD.value),
+        registered_in=frozenset(ref for kind, ref, _ in rows if kind == "registered"),
         groups=frozenset(gid for gid, _ in seats),
-        led_groups=frozenset(gid for gid, r in seats if r == MembershipRole.PROCESS_LEADER),
+        led_groups=frozenset(gid for gid, r in seats if r == MembershipRole.PROCESS_LEADER.value),
     )
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
 from portal.core import audit
@@ -41,10 +41,10 @@ def minutes_of(meeting: Meeting) -> Minutes | None:
         sa.select(Minutes)
         .where(Minutes.meeting_id == meeting.id)
         .options(
-            selectinload(Minutes.revisions).selectinload(MinutesRevision.author),
-            selectinload(Minutes.revisions).selectinload(MinutesRevision.approved_by),
+            selectinload(Minutes.revisions).joinedload(MinutesRevision.author),
+            selectinload(Minutes.revisions).joinedload(MinutesRevision.approved_by),
             selectinload(Minutes.items),
-            selectinload(Minutes.adjuster),
+            joinedload(Minutes.adjuster),
         )
     )
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
 from portal.core import audit
@@ -260,13 +260,15 @@ def load_meeting(meeting_id: int, association_id: int) -> Meeting | None:
         sa.select(Meeting)
         .where(Meeting.id == meeting_id, Meeting.association_id == association_id)
         .options(
-            selectinload(Meeting.group),
+            # Three queries whatever the number of invitees: the rows each one points
+            # to are joined in.
+            joinedload(Meeting.group),
             selectinload(Meeting.agenda_items),
-            selectinload(Meeting.invitees).selectinload(Invitee.user),
-            selectinload(Meeting.invitees).selectinload(Invitee.agency),
+            selectinload(Meeting.invitees).joinedload(Invitee.user),
+            selectinload(Meeting.invitees).joinedload(Invitee.agency),
             selectinload(Meeting.invitees)
-            .selectinload(Invitee.substitute)
-            .selectinload(Substitute.agency),
+            .joinedload(Invitee.substitute)
+            .joinedload(Substitute.agency),
         )
     )
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -70,10 +70,12 @@ def find(token: str) -> Access | None:
         sa.select(Invitation)
         .where(Invitation.token_hash == crypto.token_hash(token))
         .options(
-            selectinload(Invitation.survey_round)
-            .selectinload(SurveyRound.instrument)
+            # Two queries on every respondent page: the invitation with its round,
+            # instrument and group joined in, then the questions.
+            joinedload(Invitation.survey_round)
+            .joinedload(SurveyRound.instrument)
             .selectinload(Instrument.questions),
-            selectinload(Invitation.group),
+            joinedload(Invitation.group),
         )
     )
     return None if invitation is None else Access(invitation, token)

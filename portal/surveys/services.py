@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from portal.accounts.models import User
 from portal.core import audit
@@ -492,12 +493,14 @@ def rounds_of(association: Association) -> list[SurveyRound]:
     )
 
 
-def load_round(association: Association, round_id: int) -> SurveyRound | None:
-    """A round of this association, or None."""
+def load_round(
+    association: Association, round_id: int, *options: ExecutableOption
+) -> SurveyRound | None:
+    """A round of this association (with the eager ``options`` given), or None."""
     return db.session.scalar(
-        sa.select(SurveyRound).where(
-            SurveyRound.id == round_id, SurveyRound.association_id == association.id
-        )
+        sa.select(SurveyRound)
+        .where(SurveyRound.id == round_id, SurveyRound.association_id == association.id)
+        .options(*options)
     )
 
 

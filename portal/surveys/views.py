@@ -11,6 +11,7 @@ import datetime as dt
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from portal.core.errors import DomainError
@@ -49,9 +50,18 @@ def load_surveys(slug: str) -> Association:
 def load_round(
     slug: str, round_id: int, *, manage: bool = False
 ) -> tuple[Association, SurveyRound]:
-    """A round the person may follow (or, with ``manage``, run), else 404."""
+    """A round the person may follow (or, with ``manage``, run), else 404.
+
+    Its instrument, questions and groups come with it (one more query): every
+    round page shows them, and the policies read the groups.
+    """
     association = load_surveys(slug)
-    survey_round = services.load_round(association, round_id)
+    survey_round = services.load_round(
+        association,
+        round_id,
+        joinedload(SurveyRound.instrument).selectinload(Instrument.questions),
+        joinedload(SurveyRound.groups),
+    )
     if survey_round is None:
         abort(404)
     if manage:

@@ -21,6 +21,14 @@ from portal.surveys.models import TextReview
 from portal.surveys.views import PREFIX, bp, load_round
 
 
+def _with_review(
+    texts: dict[int, list[results.FreeText]], review: TextReview
+) -> dict[int, list[results.FreeText]]:
+    """Question id → its free-text answers with this review decision (none: no key)."""
+    out = {q: [t for t in ts if t.review is review] for q, ts in texts.items()}
+    return {q: ts for q, ts in out.items() if ts}
+
+
 @bp.route(f"{PREFIX}/<int:round_id>/results")
 def results_page(slug: str, round_id: int) -> str:
     """Per question: the association, each group the person may see, each agency kind."""
@@ -32,7 +40,10 @@ def results_page(slug: str, round_id: int) -> str:
         for g in survey_round.groups
         if policies.can_read_group_results(current_user, survey_round, g.id)
     ]
-    texts = results.free_texts(survey_round, reviews=(TextReview.SHOWN,))
+    # One query for the shown texts and the count of those still waiting for review.
+    reviewed = results.free_texts(survey_round, reviews=(TextReview.SHOWN, TextReview.PENDING))
+    texts = _with_review(reviewed, TextReview.SHOWN)
+    pending = sum(len(ts) for ts in _with_review(reviewed, TextReview.PENDING).values())
     text_groups = results.groups_with_text(survey_round, figures.responses_by_group)
     return render_template(
         "surveys/results.html",
@@ -45,13 +56,7 @@ def results_page(slug: str, round_id: int) -> str:
         texts=texts,
         text_groups=text_groups,
         text_questions=[q for q in survey_round.instrument.questions if not q.is_scale],
-        pending=len(
-            [
-                t
-                for ts in results.free_texts(survey_round, reviews=(TextReview.PENDING,)).values()
-                for t in ts
-            ]
-        ),
+        pending=pending,
         can_manage=policies.can_manage_surveys(current_user, association.id),
         Hidden=results.Hidden,
         one_decimal=lambda value: format_decimal(value, format="0.0"),

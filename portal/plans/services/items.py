@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
 from portal.core import audit
@@ -272,8 +272,8 @@ def my_activities(user: User, today: dt.date) -> list[MyActivity]:
         .join(Plan, Plan.id == Activity.plan_id)
         .where(Activity.responsible_id == user.id, Activity.status.in_(UNFINISHED))
         .options(
-            selectinload(Activity.plan).selectinload(Plan.group).selectinload(Group.association),
-            selectinload(Activity.agency),
+            joinedload(Activity.plan).joinedload(Plan.group).joinedload(Group.association),
+            joinedload(Activity.agency),
         )
     ).all()
     items = [

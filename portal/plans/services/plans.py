@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from portal.accounts.models import User
 from portal.core.errors import DomainError
@@ -48,7 +49,7 @@ def load_plan(association: Association, plan_id: int) -> Plan | None:
     return db.session.scalar(
         sa.select(Plan)
         .where(Plan.id == plan_id, Plan.association_id == association.id)
-        .options(selectinload(Plan.group))
+        .options(joinedload(Plan.group))
     )
 
 
@@ -141,23 +142,38 @@ def _carry_forward(previous: Plan, plan: Plan) -> None:
         plan.development_areas.append(DevelopmentArea(title=area.title))
 
 
+def page_options() -> tuple[ExecutableOption, ...]:
+    """Eager loads for everything the plan page shows: one query per collection, with
+    the rows each item points to joined in (a fixed number of queries)."""
+    return (
+        joinedload(Plan.group),
+        joinedload(Plan.adopted_by),
+        selectinload(Plan.texts),
+        selectinload(Plan.goals).joinedload(ResultGoal.goal_area),
+        selectinload(Plan.activities).joinedload(Activity.responsible),
+        selectinload(Plan.activities).joinedload(Activity.agency),
+        selectinload(Plan.development_areas),
+        joinedload(Plan.template_version)
+        .selectinload(TemplateVersion.sections)
+        .joinedload(TemplateSection.fields),
+    )
+
+
+def load_plan_page(association: Association, plan_id: int) -> Plan | None:
+    """A plan of this association with everything its page shows, or None."""
+    return db.session.scalar(
+        sa.select(Plan)
+        .where(Plan.id == plan_id, Plan.association_id == association.id)
+        .options(*page_options())
+    )
+
+
 def plan_page(plan_id: int) -> Plan:
-    """A plan with everything its page shows, in a fixed number of queries."""
+    """A plan with everything its page shows, read afresh (after a change)."""
     plan = db.session.scalar(
         sa.select(Plan)
         .where(Plan.id == plan_id)
-        .options(
-            selectinload(Plan.group),
-            selectinload(Plan.texts),
-            selectinload(Plan.goals).selectinload(ResultGoal.goal_area),
-            selectinload(Plan.activities).selectinload(Activity.responsible),
-            selectinload(Plan.activities).selectinload(Activity.agency),
-            selectinload(Plan.development_areas),
-            selectinload(Plan.adopted_by),
-            selectinload(Plan.template_version)
-            .selectinload(TemplateVersion.sections)
-            .selectinload(TemplateSection.fields),
-        )
+        .options(*page_options())
         .execution_options(populate_existing=True)
     )
     assert plan is not None
@@ -170,7 +186,7 @@ def history(plan: Plan, limit: int = HISTORY_LENGTH) -> list[PlanChange]:
         db.session.scalars(
             sa.select(PlanChange)
             .where(PlanChange.plan_id == plan.id)
-            .options(selectinload(PlanChange.actor))
+            .options(joinedload(PlanChange.actor))
             .order_by(PlanChange.occurred_at.desc(), PlanChange.id.desc())
             .limit(limit)
         )

@@ -15,10 +15,19 @@ from portal.plans.models import Plan
 from portal.plans.services import plans as plan_services
 
 
-def load_plan(slug: str, plan_id: int, *, edit: bool = False) -> tuple[Association, Plan]:
-    """The plan, scoped to the association; 404 unless the person may read (or edit) it."""
+def load_plan(
+    slug: str, plan_id: int, *, edit: bool = False, page: bool = False
+) -> tuple[Association, Plan]:
+    """The plan, scoped to the association; 404 unless the person may read (or edit) it.
+
+    With ``page``, everything the plan page shows is loaded with it, in a fixed number
+    of queries, and ``plan_context(..., loaded=True)`` need not read the plan again.
+    """
     association = load_association(slug)
-    plan = plan_services.load_plan(association, plan_id)
+    if page:
+        plan = plan_services.load_plan_page(association, plan_id)
+    else:
+        plan = plan_services.load_plan(association, plan_id)
     if plan is None:
         abort(404)
     require(policies.can_read_plan(current_user, plan.group))

@@ -26,16 +26,16 @@ def _filename(plan: Plan, ext: str) -> str:
 @bp.route("/a/<slug>/plans/<int:plan_id>/print")
 def print_plan(slug: str, plan_id: int) -> Response:
     """The whole plan laid out for paper."""
-    association, plan = load_plan(slug, plan_id)
-    return whole("plans/print.html", **plan_context(association, plan))
+    association, plan = load_plan(slug, plan_id, page=True)
+    return whole("plans/print.html", **plan_context(association, plan, loaded=True))
 
 
 @bp.route("/a/<slug>/plans/<int:plan_id>/export.xlsx", defaults={"ext": "xlsx"})
 @bp.route("/a/<slug>/plans/<int:plan_id>/export.csv", defaults={"ext": "csv"})
 def export_plan(slug: str, plan_id: int, ext: str) -> Response:
     """Goals and activities as xlsx or CSV."""
-    association, plan = load_plan(slug, plan_id)
-    context = plan_context(association, plan)
+    association, plan = load_plan(slug, plan_id, page=True)
+    context = plan_context(association, plan, loaded=True)
     plan = context["plan"]
     parts = export.tables(plan, STATUS_LABELS, policies.can_see_people(current_user, plan.group))
     if ext == "xlsx":

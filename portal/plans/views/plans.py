@@ -106,9 +106,14 @@ def set_activity_choices(form: ActivityForm, plan: Plan) -> None:
     )
 
 
-def plan_context(association: Association, plan: Plan) -> dict[str, Any]:
-    """Everything the plan page and its blocks need (a fixed number of queries)."""
-    plan = services.plan_page(plan.id)
+def plan_context(association: Association, plan: Plan, *, loaded: bool = False) -> dict[str, Any]:
+    """Everything the plan page and its blocks need (a fixed number of queries).
+
+    ``loaded``: the plan came from ``load_plan(..., page=True)`` in this request and
+    nothing has changed since, so it is not read again.
+    """
+    if not loaded:
+        plan = services.plan_page(plan.id)
     group = plan.group
     can_edit = policies.can_edit_plan(current_user, group)
     version = plan.template_version
@@ -144,8 +149,8 @@ def plan_context(association: Association, plan: Plan) -> dict[str, Any]:
 @bp.route("/a/<slug>/plans/<int:plan_id>")
 def show(slug: str, plan_id: int) -> Response:
     """The plan page."""
-    association, plan = load_plan(slug, plan_id)
-    return whole("plans/plan.html", **plan_context(association, plan))
+    association, plan = load_plan(slug, plan_id, page=True)
+    return whole("plans/plan.html", **plan_context(association, plan, loaded=True))
 
 
 @bp.route("/a/<slug>/plans/<int:plan_id>/adopt", methods=["POST"])
