@@ -60,6 +60,8 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
+    from portal.api.views import bp as api_bp
+    from portal.api.views_admin import bp as api_tokens_bp
     from portal.core.views import bp as core_bp
     from portal.groups.views import bp as groups_bp
     from portal.meetings.views import bp as meetings_bp
@@ -78,6 +80,8 @@ def _register_blueprints(app: Flask) -> None:
         people_bp,
         plans_bp,
         surveys_bp,
+        api_bp,
+        api_tokens_bp,
     ):
         app.register_blueprint(blueprint)
 
