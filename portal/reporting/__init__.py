@@ -1,0 +1,1 @@
+"""Board summaries, trends and comparisons. This package only reads figures."""
