@@ -66,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.organisations.views import bp as organisations_bp
     from portal.people.views import bp as people_bp
     from portal.plans.views import bp as plans_bp
+    from portal.reporting.views import bp as reporting_bp
     from portal.surveys.views import bp as surveys_bp
 
     for blueprint in (
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
         people_bp,
         plans_bp,
         surveys_bp,
+        reporting_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -89,6 +91,7 @@ def _register_hooks(app: Flask) -> None:
     from portal.core.i18n import register_filters, select_locale
     from portal.core.security import register_security
     from portal.core.transactions import register_request_transaction
+    from portal.reporting import policies as reporting_policies
 
     login_manager.user_loader(load_user_from_session_id)
     login_manager.login_view = "accounts.login"
@@ -106,6 +109,7 @@ def _register_hooks(app: Flask) -> None:
             "csrf_token": generate_csrf,
             "current_locale": select_locale,
             "policies": permissions,
+            "can_read_board_summary": reporting_policies.can_read_board_summary,
             "audit_action_label": audit.action_label,
             "audit_field_label": audit.field_label,
         }
