@@ -92,6 +92,7 @@ def _register_hooks(app: Flask) -> None:
     from portal.core.security import register_security
     from portal.core.transactions import register_request_transaction
     from portal.reporting import policies as reporting_policies
+    from portal.reporting.charts import register_jinja as register_chart_globals
 
     login_manager.user_loader(load_user_from_session_id)
     login_manager.login_view = "accounts.login"
@@ -102,6 +103,7 @@ def _register_hooks(app: Flask) -> None:
     register_security(app)
     register_error_pages(app)
     register_filters(app)
+    register_chart_globals(app)
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
