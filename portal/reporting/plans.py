@@ -10,8 +10,8 @@ How a result goal is judged (shown on the summary page too):
   reaching it, and *not met* when it has not moved or moved away. Without a baseline
   (or with the baseline equal to the target) higher is taken as better and the goal is
   met or not met;
-- a goal that is not numeric, or whose figures cannot be read as numbers, has no
-  measurable judgement and is *not assessed*.
+- a goal that is not numeric, or whose target or outcome is not a plain figure
+  ("68", "68 %", "1 234,5"), has no measurable judgement and is *not assessed*.
 
 Plans are yearly: a half-year summary shows the year's plans as they stand.
 """
@@ -31,7 +31,7 @@ from portal.groups.models import Group
 from portal.plans.models import Activity, ActivityStatus, GoalArea, Plan, PlanStatus, ResultGoal
 from portal.plans.services.plans import plan_states
 
-NUMBER_RE = re.compile(r"[-−]?\d[\d\s\u00a0]*(?:[.,]\d+)?")
+NUMBER_RE = re.compile(r"\s*([-−]?\d[\d\u00a0 ]*(?:[.,]\d+)?)\s*%?\s*$")
 
 
 class Assessment(enum.StrEnum):
@@ -44,11 +44,14 @@ class Assessment(enum.StrEnum):
 
 
 def read_number(text: str) -> Decimal | None:
-    """The first number in ``text`` ("1 234,5", "40 %", "−3"), or None."""
-    match = NUMBER_RE.search(text or "")
+    """``text`` as a number when it is one ("1 234,5", "40 %", "−3"), else None.
+
+    Only a figure on its own counts: "3 av 4 parter" is words, not a measurement.
+    """
+    match = NUMBER_RE.fullmatch(text or "")
     if not match:
         return None
-    raw = re.sub(r"[\s\u00a0]", "", match.group()).replace(",", ".").replace("−", "-")
+    raw = re.sub(r"[\s\u00a0]", "", match.group(1)).replace(",", ".").replace("−", "-")
     try:
         return Decimal(raw)
     except InvalidOperation:  # pragma: no cover - the pattern only matches numbers

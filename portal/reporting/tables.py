@@ -43,6 +43,15 @@ def plan_status_labels() -> dict[PlanStatus | None, str]:
     }
 
 
+def short_reason(hidden: Hidden | None, k: int) -> str:
+    """Why a figure is not shown, in a few words for a table cell."""
+    if hidden is Hidden.FEW:
+        return _("fewer than %(k)d answers", k=k)
+    if hidden is Hidden.SECONDARY:
+        return _("would reveal a smaller group")
+    return ""
+
+
 def hidden_reason(hidden: Hidden | None, k: int) -> str:
     """Why a figure is not shown, in words."""
     if hidden is Hidden.FEW:

@@ -35,7 +35,7 @@ SECTIONS = ("summary", "plans", "meetings", "survey", "trends")
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"percent": percent, "hidden_reason": labels.hidden_reason}
+    return {"percent": percent, "short_reason": labels.short_reason}
 
 
 def _association(association_id: int) -> Association:
