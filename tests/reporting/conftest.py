@@ -217,11 +217,11 @@ def rworld(f: Any, db_session: Any) -> ReportWorld:
         platform_admin=f.user(platform_admin=True),
     )
     ids = {k: u.id for k, u in people.items()}
-    A, E = AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED
-    _meeting(alfa, dt.date(2025, 3, 11), {ids["former"]: A, ids["m2"]: E})
-    _meeting(alfa, dt.date(2025, 5, 20), {ids["m3"]: A, ids["m2"]: A, ids["m5"]: A})
+    absent, excused = AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED
+    _meeting(alfa, dt.date(2025, 3, 11), {ids["former"]: absent, ids["m2"]: excused})
+    _meeting(alfa, dt.date(2025, 5, 20), {ids["m3"]: absent, ids["m2"]: absent, ids["m5"]: absent})
     _meeting(alfa, dt.date(2025, 10, 14), {})
-    _meeting(beta, dt.date(2025, 2, 4), {ids["n1"]: A})
+    _meeting(beta, dt.date(2025, 2, 4), {ids["n1"]: absent})
     _plans(groups, association, people["leader"])
     instrument, _ = survey_services.import_instrument(None, parse_instrument(demo_text()))
     for group in groups.values():

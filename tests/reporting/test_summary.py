@@ -38,7 +38,8 @@ def test_goal_fulfilment_per_goal_area(db_session, rworld):
 def test_activities_and_konkretiserade_groups(db_session, rworld):
     plans = summary(db_session, rworld).plans
     groups = {g.group: g for g in plans.groups}
-    assert groups["Mysam Alfa"].concretised and groups["Mysam Alfa"].activity_total == 2
+    assert groups["Mysam Alfa"].concretised
+    assert groups["Mysam Alfa"].activity_total == 2
     assert groups["Mysam Alfa"].activities[ActivityStatus.DONE] == 1
     assert groups["Mysam Alfa"].activities[ActivityStatus.ONGOING] == 1
     assert not groups["Mysam Beta"].concretised
@@ -96,10 +97,13 @@ def test_survey_shares_changes_and_suppression(db_session, rworld):
         a1.groups[rworld.group_ids[n]] for n in ("Mysam Alfa", "Mysam Beta", "Mysam Gamma")
     )
     assert (alfa.current.percent, alfa.previous.percent, alfa.change) == (60, 25, 35)
-    assert gamma.current.hidden is Hidden.FEW and gamma.current.value is None
+    assert gamma.current.hidden is Hidden.FEW
+    assert gamma.current.value is None
     # Beta has 3 answers, but Gamma's 1 could be worked out from the total: hidden too.
-    assert beta.current.hidden is Hidden.SECONDARY and beta.current.value is None
-    assert beta.change is None and gamma.change is None
+    assert beta.current.hidden is Hidden.SECONDARY
+    assert beta.current.value is None
+    assert beta.change is None
+    assert gamma.change is None
     a2 = next(r for r in survey.questions if r.code == "A2")
     assert (a2.overall.current.base, a2.overall.current.percent) == (8, 50)
 
@@ -130,7 +134,8 @@ def test_half_year_shows_the_latest_closed_round_labelled(db_session, rworld):
 
 def test_empty_year(db_session, rworld):
     empty = summary(db_session, rworld, 2019)
-    assert empty.is_empty and empty.survey is None
+    assert empty.is_empty
+    assert empty.survey is None
     assert not summary(db_session, rworld).is_empty
 
 
