@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.organisations.views import bp as organisations_bp
     from portal.people.views import bp as people_bp
     from portal.plans.views import bp as plans_bp
+    from portal.reporting.views import bp as reporting_bp
     from portal.surveys.views import bp as surveys_bp
 
     for blueprint in (
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
         people_bp,
         plans_bp,
         surveys_bp,
+        reporting_bp,
         api_bp,
         api_tokens_bp,
     ):
@@ -93,6 +95,8 @@ def _register_hooks(app: Flask) -> None:
     from portal.core.i18n import register_filters, select_locale
     from portal.core.security import register_security
     from portal.core.transactions import register_request_transaction
+    from portal.reporting import policies as reporting_policies
+    from portal.reporting.charts import register_jinja as register_chart_globals
 
     login_manager.user_loader(load_user_from_session_id)
     login_manager.login_view = "accounts.login"
@@ -103,6 +107,7 @@ def _register_hooks(app: Flask) -> None:
     register_security(app)
     register_error_pages(app)
     register_filters(app)
+    register_chart_globals(app)
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
@@ -110,6 +115,7 @@ def _register_hooks(app: Flask) -> None:
             "csrf_token": generate_csrf,
             "current_locale": select_locale,
             "policies": permissions,
+            "can_read_board_summary": reporting_policies.can_read_board_summary,
             "audit_action_label": audit.action_label,
             "audit_field_label": audit.field_label,
         }

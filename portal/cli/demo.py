@@ -249,6 +249,9 @@ def load() -> bool:
     from portal.surveys.demo import load_demo as load_surveys_demo
 
     load_surveys_demo(association)
+    from portal.reporting.demo import load_demo as load_reporting_demo
+
+    load_reporting_demo(association)
     return created
 
 
