@@ -47,6 +47,8 @@ TOKEN_GUARDED_ENDPOINTS = {
     "api.meeting_statistics",
     "api.survey_rounds",
     "api.survey_results",
+    "api.plans",
+    "api.board_summary",
 }
 
 UNREACHABLE_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:1/none"

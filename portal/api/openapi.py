@@ -7,87 +7,22 @@ notice any field added to a response and not described here.
 
 from __future__ import annotations
 
-from typing import Any
-
-Schema = dict[str, Any]
-
-INTEGER: Schema = {"type": "integer"}
-COUNT: Schema = {"type": "integer", "minimum": 0}
-STRING: Schema = {"type": "string"}
-BOOLEAN: Schema = {"type": "boolean"}
-URL: Schema = {"type": "string", "format": "uri"}
-RATE: Schema = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
-NULLABLE_STRING: Schema = {"type": ["string", "null"]}
-
-
-def ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def obj(properties: dict[str, Schema], description: str = "") -> Schema:
-    """An object with exactly these properties, all required."""
-    schema: Schema = {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties),
-        "additionalProperties": False,
-    }
-    if description:
-        schema["description"] = description
-    return schema
-
-
-def array(items: Schema) -> Schema:
-    return {"type": "array", "items": items}
-
-
-def page_of(item: str) -> Schema:
-    return obj(
-        {
-            "items": array(ref(item)),
-            "page": {"type": "integer", "minimum": 1},
-            "per_page": {"type": "integer", "minimum": 1, "maximum": 200},
-            "total": COUNT,
-            "links": ref("PageLinks"),
-        },
-        f"A page of {item} items.",
-    )
-
-
-def cell(extra: dict[str, Schema] | None = None) -> Schema:
-    """A result cell: figures when shown; only the count and the reason when hidden."""
-    extra = extra or {}
-    shown = obj(
-        {
-            **extra,
-            "answers": COUNT,
-            "hidden": {"const": False},
-            "base": COUNT,
-            "dont_know": COUNT,
-            "positive": COUNT,
-            "share_positive": RATE,
-            "mean": {"type": ["number", "null"]},
-            "distribution": array(
-                obj({"value": {"type": "integer", "minimum": 1}, "count": COUNT})
-            ),
-        },
-        "At least k answers on the scale stand behind this cell.",
-    )
-    hidden = obj(
-        {
-            **extra,
-            "answers": COUNT,
-            "hidden": {"const": True},
-            "reason": {
-                "enum": ["few", "secondary"],
-                "description": "few: fewer than k answers on the scale; secondary: would "
-                "reveal a smaller hidden cell by subtraction.",
-            },
-        },
-        "Not shown: only the number of answers and why.",
-    )
-    return {"oneOf": [shown, hidden]}
-
+from portal.api import openapi_reporting
+from portal.api.openapi_base import (
+    BOOLEAN,
+    COUNT,
+    INTEGER,
+    NULLABLE_STRING,
+    RATE,
+    STRING,
+    URL,
+    Schema,
+    array,
+    cell,
+    obj,
+    page_of,
+    ref,
+)
 
 SCHEMAS: dict[str, Schema] = {
     "Error": obj(
@@ -207,6 +142,7 @@ SCHEMAS: dict[str, Schema] = {
         },
         "results is null, with a message, until the year's round has closed.",
     ),
+    **openapi_reporting.SCHEMAS,
 }
 
 ERROR_CONTENT = {"application/json": {"schema": ref("Error")}}
@@ -255,6 +191,12 @@ PARAMETERS: dict[str, Schema] = {
         "in": "query",
         "description": "The calendar year (Europe/Stockholm); the current year if left out.",
         "schema": {"type": "integer", "minimum": 2000, "maximum": 2100},
+    },
+    "period": {
+        "name": "period",
+        "in": "query",
+        "description": "The whole year, or its first half (1 January – 30 June).",
+        "schema": {"enum": ["year", "h1"], "default": "year"},
     },
     "page": {
         "name": "page",
@@ -349,6 +291,20 @@ PATHS: dict[str, Schema] = {
         "A closed round's results, with cells below k hidden as on the results page.",
         "SurveyResults",
         ["association_id", "year_path"],
+        bad_request=True,
+    ),
+    f"{A}/plans": operation(
+        "plans",
+        "Each group's action plan for a year: status, konkretiserad, goals, activities.",
+        "PlanSummaries",
+        ["association_id", "year"],
+        bad_request=True,
+    ),
+    f"{A}/board-summary/{{year}}": operation(
+        "board_summary",
+        "The board summary for a year or its first half, as on the summary page.",
+        "BoardSummary",
+        ["association_id", "year_path", "period"],
         bad_request=True,
     ),
 }

@@ -18,6 +18,7 @@ from portal.extensions import db, limiter
 from portal.groups import services as group_services
 from portal.groups.models import Group
 from portal.organisations.models import Association
+from portal.reporting.summary import Period, board_summary, plan_summaries
 from portal.surveys.models import RoundStatus, SurveyRound
 from portal.surveys.results import round_results
 
@@ -25,6 +26,7 @@ bp = token_guarded(Blueprint("api", __name__, url_prefix="/api/v1"))
 limiter.limit(auth.rate_limit, key_func=auth.rate_limit_key)(bp)
 
 PREFIX = "/associations/<int:association_id>"
+PERIODS = ("year", "h1")
 
 
 @bp.before_request
@@ -139,3 +141,27 @@ def survey_results(association_id: int, year: int) -> Response:
         body["status"] = survey_round.status.value
         body["results"] = serialize.results_json(survey_round, round_results(survey_round))
     return jsonify(body)
+
+
+@bp.route(f"{PREFIX}/plans")
+def plans(association_id: int) -> Response:
+    """Each group's plan for the year in figures (``portal.reporting.plan_summaries``)."""
+    year = params.year_arg()
+    items = [p.as_json() for p in plan_summaries(_association(), year)]
+    has_data = any(item["plan_id"] is not None for item in items)
+    return jsonify(
+        {
+            "association_id": association_id,
+            "year": year,
+            "has_data": has_data,
+            "message": None if has_data else f"No group has an action plan for {year}.",
+            "items": items,
+        }
+    )
+
+
+@bp.route(f"{PREFIX}/board-summary/<int:year>", endpoint="board_summary")
+def board_summary_json(association_id: int, year: int) -> Response:
+    """The board summary (``portal.reporting.board_summary``), ``?period=year|h1``."""
+    period = Period.parse(params.check_year(year), params.choice_arg("period", PERIODS, "year"))
+    return jsonify(board_summary(_association(), period).as_json())

@@ -21,6 +21,8 @@ from portal.meetings import attendance
 from portal.meetings import services as meeting_services
 from portal.meetings.models import AttendanceStatus
 from portal.organisations.models import Association
+from portal.plans.models import ActivityStatus
+from portal.plans.services import goal_areas, items, plans
 from portal.surveys import services as survey_services
 from tests.surveys.conftest import (  # noqa: F401  (fixtures used by these tests)
     SurveyWorld,
@@ -29,6 +31,7 @@ from tests.surveys.conftest import (  # noqa: F401  (fixtures used by these test
     make_round,
     sworld,
 )
+from tests.plans.conftest import build_template
 from tests.surveys.test_results import BASE, submit_as
 
 P, A, E = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED
@@ -88,9 +91,40 @@ def record_meetings(db_session: Any, world: SurveyWorld) -> None:
     db_session.commit()
 
 
+def record_plan(db_session: Any, world: SurveyWorld, year: int = 2026) -> None:
+    """Mysam Gävle's plan: a goal met, one not assessed; one activity done, one ongoing."""
+    association = db_session.get(Association, world.association_id)
+    leader = db_session.get(User, world.user_ids["process_leader"])
+    area = goal_areas.create_goal_area(None, association, goal_areas.GoalAreaData(year, "Kultur"))
+    build_template(association)
+    plan = plans.create_plan(
+        None, db_session.get(Group, world.group_id), year, plans.Source.TEMPLATE
+    )
+    items.add_goal(
+        None, plan, items.GoalData(area.id, "Närvaro", "Andel (%)", True, "50", "75", "80")
+    )
+    items.add_goal(None, plan, items.GoalData(area.id, "Samsyn", "Samtal", False, "", "Bättre", ""))
+    items.add_activity(
+        None,
+        plan,
+        items.ActivityData(
+            "Utbildning",
+            leader.id,
+            None,
+            due_date=dt.date(year, 6, 30),
+            status=ActivityStatus.DONE,
+        ),
+    )
+    items.add_activity(
+        None, plan, items.ActivityData("Kartläggning", status=ActivityStatus.ONGOING)
+    )
+    db_session.commit()
+
+
 @pytest.fixture
 def aworld(sworld: SurveyWorld, db_session: Any, f: Any) -> ApiWorld:  # noqa: F811
     record_meetings(db_session, sworld)
+    record_plan(db_session, sworld)
     survey_round = make_round(db_session, sworld, k=3)
     submit_as(db_session, sworld, "member", {**BASE, "F1": "Bra möten"})
     submit_as(db_session, sworld, "region_member", {**BASE, "A1": "2", "A2": "dk"})

@@ -112,3 +112,30 @@ def test_survey_results_equal_the_results_page(app, client, aworld, db_session) 
     a1 = next(q for q in results["questions"] if q["code"] == "A1")
     assert {c["reason"] for c in a1["groups"]} == {"few", "secondary"}
     assert a1["overall"]["share_positive"] == 0.5  # hand-computed: 7, 6 of 7, 2, 1
+
+
+def test_board_summary_equals_the_summary_page(app, client, aworld) -> None:
+    sign_in_admin(client, aworld)
+    for year, period in ((2026, "year"), (2025, "h1")):
+        with captured(app) as contexts:
+            page = client.get(
+                f"/associations/{aworld.association_id}/reports/{year}?period={period}"
+            )
+        assert page.status_code == 200
+        expected = contexts[0]["summary"].as_json()
+        api = client.get(
+            f"{aworld.base}/board-summary/{year}?period={period}", headers=aworld.headers
+        ).json
+        assert api == expected
+    assert api["meetings"]["held"] == 2  # 11 February and 13 May 2025
+    assert api["period"]["kind"] == "h1"
+
+
+def test_plan_summaries_equal_the_reporting_function(client, aworld, db_session) -> None:
+    from portal.organisations.models import Association
+    from portal.reporting.summary import plan_summaries
+
+    association = db_session.get(Association, aworld.association_id)
+    expected = [p.as_json() for p in plan_summaries(association, 2026)]
+    api = client.get(f"{aworld.base}/plans?year=2026", headers=aworld.headers).json
+    assert api["items"] == expected

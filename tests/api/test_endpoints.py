@@ -39,22 +39,22 @@ def test_the_document_describes_every_api_route(app: Any) -> None:
     assert routes == documented
 
 
+A = "/associations/{association_id}"
 # (documented path, concrete path after the association) for every token-guarded route
 CASES = [
-    ("/associations/{association_id}", ""),
-    ("/associations/{association_id}/groups", "/groups"),
-    ("/associations/{association_id}/groups/{group_id}", "/groups/{group_id}"),
-    ("/associations/{association_id}/meetings/statistics", "/meetings/statistics?year=2025"),
-    ("/associations/{association_id}/meetings/statistics", "/meetings/statistics?year=2019"),
-    ("/associations/{association_id}/surveys/rounds", "/surveys/rounds"),
-    (
-        "/associations/{association_id}/surveys/rounds/{year}/results",
-        "/surveys/rounds/2026/results",
-    ),
-    (
-        "/associations/{association_id}/surveys/rounds/{year}/results",
-        "/surveys/rounds/2019/results",
-    ),
+    (A, ""),
+    (f"{A}/groups", "/groups"),
+    (f"{A}/groups/{{group_id}}", "/groups/{group_id}"),
+    (f"{A}/meetings/statistics", "/meetings/statistics?year=2025"),
+    (f"{A}/meetings/statistics", "/meetings/statistics?year=2019"),
+    (f"{A}/surveys/rounds", "/surveys/rounds"),
+    (f"{A}/surveys/rounds/{{year}}/results", "/surveys/rounds/2026/results"),
+    (f"{A}/surveys/rounds/{{year}}/results", "/surveys/rounds/2019/results"),
+    (f"{A}/plans", "/plans?year=2026"),
+    (f"{A}/plans", "/plans?year=2019"),
+    (f"{A}/board-summary/{{year}}", "/board-summary/2026"),
+    (f"{A}/board-summary/{{year}}", "/board-summary/2025?period=h1"),
+    (f"{A}/board-summary/{{year}}", "/board-summary/2019?period=year"),
 ]
 
 
@@ -84,6 +84,9 @@ def test_every_token_guarded_operation_is_exercised() -> None:
         ("/meetings/statistics?year=1999", "400"),
         ("/meetings/statistics?year=20x5", "400"),
         ("/surveys/rounds/1999/results", "400"),
+        ("/plans?year=2101", "400"),
+        ("/board-summary/2026?period=h2", "400"),
+        ("/board-summary/1999", "400"),
     ],
 )
 def test_errors_are_json_as_documented(client, aworld, path, status) -> None:
@@ -141,10 +144,36 @@ def test_rounds_list(client, aworld) -> None:
     assert body["total"] == 1
     (item,) = body["items"]
     assert (item["year"], item["status"], item["min_answers"]) == (2026, "closed", 3)
-    assert item["results_url"].endswith(
-        f"/associations/{aworld.association_id}/surveys/rounds/2026/results"
-    )
+    assert item["results_url"] == f"http://localhost{aworld.base}/surveys/rounds/2026/results"
 
 
 def test_the_document_is_built_for_the_requesting_host(app) -> None:
     assert openapi_document("https://x.example/api/v1")["servers"][0]["url"].startswith("https://")
+
+
+def test_plan_summaries(client, aworld) -> None:
+    body = get(client, aworld, "/plans?year=2026").json
+    assert body["has_data"] is True
+    ours, other = body["items"]
+    assert (ours["group"], ours["status"], ours["concretised"]) == ("Mysam Gävle", "draft", True)
+    assert ours["goals"]["met"] == 1
+    assert ours["activities"] == {"not_started": 0, "ongoing": 1, "done": 1, "cancelled": 0}
+    assert (other["group"], other["plan_id"]) == ("Mysam Ockelbo", None)
+    empty = get(client, aworld, "/plans?year=2019").json
+    assert (empty["has_data"], bool(empty["message"])) == (False, True)
+
+
+def test_board_summary_period(client, aworld) -> None:
+    year = get(client, aworld, "/board-summary/2025").json
+    assert year["period"] == {
+        "year": 2025,
+        "kind": "year",
+        "start": "2025-01-01",
+        "end": "2025-12-31",
+    }
+    assert year["meetings"]["held"] == 4
+    half = get(client, aworld, "/board-summary/2025?period=h1").json
+    assert half["period"]["end"] == "2025-06-30"
+    assert half["meetings"]["held"] == 2
+    nothing = get(client, aworld, "/board-summary/2019").json
+    assert nothing["empty"] is True
