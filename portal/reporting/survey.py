@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.groups.models import Group
+from portal.reporting import national
 from portal.reporting.period import Period
 from portal.surveys import results
 from portal.surveys.models import Invitation, RoundStatus, SurveyRound, TextReview
@@ -175,10 +176,6 @@ def rounds_for(
 
 def _national(codes: list[str], years: list[int]) -> tuple[dict[Any, float], dict[Any, Any]]:
     """National shares and installation-wide figures per (year, code)."""
-    try:
-        from portal.reporting import national  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - until the national reference has landed
-        return {}, {}
     return national.national_shares(codes, years), national.installation_shares(codes, years)
 
 

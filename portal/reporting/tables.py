@@ -162,19 +162,19 @@ def survey_tables(survey: SurveyFigures, names: dict[int, str]) -> list[Table]:
     title = _("Survey %(year)d", year=survey.year)
     return [
         Table(
-            f"{title}: " + _("responses"),
+            f"{title} – " + _("responses"),
             [_("Group"), _("Invited"), _("Responses"), _("Response rate (%)")],
             [[g.group, g.invited, g.responses, percent(g.rate)] for g in survey.groups]
             + [[_("Whole association"), survey.invited, survey.responses, percent(survey.rate)]],
         ),
-        Table(f"{title}: " + _("indicators"), whole_header,
+        Table(f"{title} – " + _("indicators"), whole_header,
               [_row_cells(r, k) for r in survey.indicators]),
-        Table(f"{title}: " + _("questions"), whole_header,
+        Table(f"{title} – " + _("questions"), whole_header,
               [_row_cells(r, k) for r in survey.questions]),
-        Table(f"{title}: " + _("indicators per group"), group_header, per_group(survey.indicators)),
-        Table(f"{title}: " + _("questions per group"), group_header, per_group(survey.questions)),
+        Table(f"{title} – " + _("group × indicator"), group_header, per_group(survey.indicators)),
+        Table(f"{title} – " + _("group × question"), group_header, per_group(survey.questions)),
         Table(
-            f"{title}: " + _("free text"),
+            f"{title} – " + _("free text"),
             [_("Question"), _("Group"), _("Answer")],
             [[t.question, t.group or _("Whole association"), t.text] for t in survey.texts],
         ),

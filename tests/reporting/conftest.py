@@ -45,6 +45,7 @@ from portal.surveys.models import (
     SurveyRound,
     TextReview,
 )
+from portal.surveys.national import NationalReference
 from tests.plans.conftest import build_template
 from tests.surveys.conftest import demo_text
 
@@ -53,6 +54,7 @@ VALUES = {
     2025: {"Mysam Alfa": [7, 6, 5, 2, 6], "Mysam Beta": [6, 3, 2], "Mysam Gamma": [7]},
     2024: {"Mysam Alfa": [6, 2, 2, 1], "Mysam Beta": [7, 7, 1], "Mysam Gamma": [6, 1, 1]},
 }
+NATIONAL = [(2025, "A1", 0.5), (2025, "A2", 0.4), (2024, "A1", 0.45)]
 TEXTS = [  # (group, text, review)
     ("Mysam Alfa", "Vi ringer varandra nu.", TextReview.SHOWN),
     ("Mysam Gamma", "Bra stöd från förbundet.", TextReview.SHOWN),
@@ -228,6 +230,8 @@ def rworld(f: Any, db_session: Any) -> ReportWorld:
         db_session.refresh(group)
     for year in (2024, 2025):
         _round(association, instrument, groups, year)
+    for year, code, share in NATIONAL:
+        db_session.add(NationalReference(year=year, question_code=code, share=share))
     db_session.commit()
     return ReportWorld(
         slug=association.slug,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from portal.organisations.models import Association
 from portal.plans.models import ActivityStatus
 from portal.reporting.plans import Assessment
@@ -146,3 +148,18 @@ def test_trends_over_all_years(db_session, rworld):
     assert [round(v, 4) for v in a1.series[0].values] == [0.4, round(5 / 9, 4)]
     assert trends["trend-attendance"].series[0].values == [17 / 23]
     assert trends["trend-concretised"].series[1].values == [1.0]
+
+
+def test_national_reference_and_difference(db_session, rworld):
+    survey = summary(db_session, rworld).survey
+    a1 = next(r for r in survey.questions if r.code == "A1")
+    assert (a1.national, a1.national_diff) == (0.5, 56 - 50)
+    indicator = next(r for r in survey.indicators if r.code == "A")
+    assert indicator.national == pytest.approx(0.45)  # mean of A1 and A2
+    assert indicator.national_diff == 53 - 45
+    b1 = next(r for r in survey.questions if r.code == "B1")
+    assert (b1.national, b1.national_diff) == (None, None)
+    # One association on the installation: no installation-wide figure.
+    assert a1.installation is None
+    trends = {t.id: t for t in summary(db_session, rworld).trends}
+    assert trends["trend-question-a1"].series[1].values == [0.45, 0.5]
