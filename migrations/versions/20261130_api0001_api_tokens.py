@@ -1,7 +1,7 @@
 """API tokens of an association for the read-only JSON API
 
 Revision ID: api0001
-Revises: meetings0002
+Revises: national0001
 Create Date: 2026-11-30
 
 Only the SHA-256 of a token's secret is stored (unique: the lookup key), with a
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "api0001"
-down_revision = "meetings0002"
+down_revision = "national0001"
 branch_labels = None
 depends_on = None
 

@@ -24,6 +24,7 @@ from portal.organisations.models import Association
 from portal.plans.models import ActivityStatus
 from portal.plans.services import goal_areas, items, plans
 from portal.surveys import services as survey_services
+from tests.plans.conftest import build_template
 from tests.surveys.conftest import (  # noqa: F401  (fixtures used by these tests)
     SurveyWorld,
     _fresh_login_limits,
@@ -31,7 +32,6 @@ from tests.surveys.conftest import (  # noqa: F401  (fixtures used by these test
     make_round,
     sworld,
 )
-from tests.plans.conftest import build_template
 from tests.surveys.test_results import BASE, submit_as
 
 P, A, E = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED
