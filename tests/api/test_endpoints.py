@@ -177,3 +177,23 @@ def test_board_summary_period(client, aworld) -> None:
     assert half["meetings"]["held"] == 2
     nothing = get(client, aworld, "/board-summary/2019").json
     assert nothing["empty"] is True
+
+
+@pytest.mark.parametrize(
+    "path", ["/groups", "/meetings/statistics?year=2025", "/surveys/rounds/2026/results"]
+)
+def test_query_count_does_not_grow_with_the_groups(
+    client, aworld, f, db_session, count_queries, path
+) -> None:
+    from portal.organisations.models import Association
+
+    get(client, aworld, path)  # the first use of the token also records last_used_at
+    with count_queries() as before:
+        assert get(client, aworld, path).status_code == 200
+    association = db_session.get(Association, aworld.association_id)
+    for n in range(4):
+        f.membership(f.group(association, name=f"Mysam Extra {n}"))
+    db_session.commit()
+    with count_queries() as after:
+        assert get(client, aworld, path).status_code == 200
+    assert after.count == before.count
