@@ -17,7 +17,7 @@ from portal.api.models import ApiToken
 from portal.extensions import db
 from portal.organisations.models import Association, AssociationRole, AssociationRoleName
 
-DEMO_TOKEN_NAME = "Demo: BI-verktyg"
+DEMO_TOKEN_NAME = "Demo: BI-verktyg"  # noqa: S105 (the name shown in the list, not a secret)
 
 
 def load_demo(association: Association) -> None:
