@@ -66,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.organisations.views import bp as organisations_bp
     from portal.people.views import bp as people_bp
     from portal.plans.views import bp as plans_bp
+    from portal.reporting.views_texts import bp as reporting_texts_bp
     from portal.surveys.views import bp as surveys_bp
 
     for blueprint in (
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
         people_bp,
         plans_bp,
         surveys_bp,
+        reporting_texts_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -249,6 +249,9 @@ def load() -> bool:
     from portal.surveys.demo import load_demo as load_surveys_demo
 
     load_surveys_demo(association)
+    from portal.reporting.demo_texts import load_demo as load_report_texts_demo
+
+    load_report_texts_demo(association)
     return created
 
 
