@@ -46,7 +46,10 @@ from portal.surveys.models import (
     TextReview,
 )
 from portal.surveys.national import NationalReference
-from tests.plans.conftest import build_template
+from tests.plans.conftest import (  # noqa: F401 - pworld is shared with the plan tests
+    build_template,
+    pworld,
+)
 from tests.surveys.conftest import demo_text
 
 YEAR = 2025
