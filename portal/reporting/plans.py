@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.groups.models import Group
+from portal.organisations.models import Agency
 from portal.plans.models import Activity, ActivityStatus, GoalArea, Plan, PlanStatus, ResultGoal
 from portal.plans.services.plans import plan_states
 
@@ -192,10 +193,22 @@ def activity_counts(group_ids: list[int], year: int) -> dict[int, dict[ActivityS
     return out
 
 
+def activities_done(group_id: int, year: int) -> list[tuple[str, str, str]]:
+    """What, responsible agency and outcome of the group's done activities (one query)."""
+    rows = db.session.execute(
+        sa.select(Activity.what, Agency.name, Activity.outcome)
+        .join(Plan, Plan.id == Activity.plan_id)
+        .outerjoin(Agency, Agency.id == Activity.agency_id)
+        .where(Plan.group_id == group_id, Plan.year == year, Activity.status == ActivityStatus.DONE)
+        .order_by(Activity.position, Activity.id)
+    )
+    return [(what, agency or "", outcome) for what, agency, outcome in rows]
+
+
 def plan_figures(association_id: int, year: int, groups: list[Group]) -> PlanFigures:
-    """The plan section for the association's groups (four queries)."""
+    """The plan section for these groups of the association (four queries)."""
     ids = [g.id for g in groups]
-    goals = goal_rows(association_id, year)
+    goals = goal_rows(association_id, year, ids)
     states = plan_states(ids, year)
     counts = activity_counts(ids, year)
     return PlanFigures(

@@ -22,7 +22,7 @@ from portal.plans.models import ActivityStatus, PlanStatus
 from portal.reporting.export import Table
 from portal.reporting.meetings import MeetingFigures, meeting_figures
 from portal.reporting.period import Period
-from portal.reporting.plans import Assessment, GoalRow, PlanFigures, plan_figures
+from portal.reporting.plans import Assessment, PlanFigures, activities_done, plan_figures
 from portal.reporting.survey import SurveyFigures, survey_figures
 from portal.reporting.trends import (
     Trend,
@@ -193,26 +193,14 @@ class GroupSummary:
 def group_summary(group: Group, year: int, now: dt.datetime | None = None) -> GroupSummary:
     """The group's plan, activities done, meetings and attendance, and survey results
     allowed by *k*, for the year (a fixed number of queries)."""
-    from portal.organisations.models import Agency
-    from portal.plans.models import Activity, Plan
-
     period = Period(year)
-    done = db.session.execute(
-        sa.select(Activity.what, Agency.name, Activity.outcome)
-        .join(Plan, Plan.id == Activity.plan_id)
-        .outerjoin(Agency, Agency.id == Activity.agency_id)
-        .where(Plan.group_id == group.id, Plan.year == year, Activity.status == ActivityStatus.DONE)
-        .order_by(Activity.position, Activity.id)
-    ).all()
-    figures = plan_figures(group.association_id, year, [group])
-    goals = [g for g in figures.goals if g.group_id == group.id]
     return GroupSummary(
         group_id=group.id,
         group=group.name,
         association=group.association.name,
         year=year,
-        plans=PlanFigures(_areas_of(goals, figures), goals, figures.groups),
-        activities_done=[(w, a or "", o) for w, a, o in done],
+        plans=plan_figures(group.association_id, year, [group]),
+        activities_done=activities_done(group.id, year),
         meetings=meeting_figures([group], period.span, now),
         survey=_own_group(survey_figures(group.association_id, period, [group]), group),
     )
@@ -227,21 +215,6 @@ def _own_group(survey: SurveyFigures | None, group: Group) -> SurveyFigures | No
         groups=[g for g in survey.groups if g.group_id == group.id],
         texts=[t for t in survey.texts if t.group == group.name],
     )
-
-
-def _areas_of(goals: list[GoalRow], figures: PlanFigures) -> list[Any]:
-    """The goal areas with only this group's goals counted."""
-    from collections import Counter
-
-    from portal.reporting.plans import AreaFulfilment
-
-    out = []
-    for area in figures.areas:
-        counts: Counter[Assessment] = Counter(
-            g.assessment for g in goals if g.goal_area == area.title
-        )
-        out.append(AreaFulfilment(area.title, counts))
-    return out
 
 
 # --- plan summaries (API) --------------------------------------------------------

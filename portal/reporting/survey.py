@@ -274,12 +274,17 @@ def _texts(survey_round: SurveyRound, figures: RoundResults) -> list[TextAnswer]
     shown = results.free_texts(survey_round, reviews=(TextReview.SHOWN,))
     own = results.groups_with_text(survey_round, figures.responses_by_group)
     names = {g.id: g.name for g in survey_round.groups}
-    return [
-        TextAnswer(q.text, names.get(t.group_id) if t.group_id in own else None, t.text)
-        for q in survey_round.instrument.questions
-        if not q.is_scale
-        for t in shown.get(q.id, [])
-    ]
+    out = []
+    for q in survey_round.instrument.questions:
+        if q.is_scale:
+            continue
+        answers = [
+            TextAnswer(q.text, names.get(t.group_id) if t.group_id in own else None, t.text)
+            for t in shown.get(q.id, [])
+        ]
+        # A fixed order that says nothing about when anyone answered: by group, then text.
+        out += sorted(answers, key=lambda t: (t.group is None, t.group or "", t.text))
+    return out
 
 
 def survey_figures(

@@ -21,7 +21,7 @@ from portal.meetings.services import STOCKHOLM
 from portal.organisations.models import Association
 from portal.plans.forms import STATUS_LABELS
 from portal.plans.models import ActivityStatus
-from portal.reporting import export, policies
+from portal.reporting import development, export, policies, texts
 from portal.reporting import tables as labels
 from portal.reporting.period import FIRST_YEAR, LAST_YEAR, Period
 from portal.reporting.summary import BoardSummary, board_summary, group_summary
@@ -83,14 +83,13 @@ def chart_of(trend: Trend) -> Any:
 
 
 def _extras(association: Association, period: Period) -> dict[str, Any]:
-    """The admins' analysis texts and development areas, where that part has landed."""
-    try:
-        from portal.reporting import development, texts  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - until analysis texts have landed
-        return {"analyses": None, "areas": None}
+    """The admins' analysis texts and development areas, and what an admin may carry."""
+    can_edit = policies.can_write_analysis(current_user, association.id)
     return {
         "analyses": texts.analyses(association.id, period.year, period.kind),
         "areas": development.development_areas(association.id, period.year),
+        "choices": development.carry_choices(association.id, period.year) if can_edit else None,
+        "can_edit_texts": can_edit,
     }
 
 
@@ -106,7 +105,6 @@ def _context(association: Association, summary: BoardSummary) -> dict[str, Any]:
         "statuses": list(ActivityStatus),
         "assessment_labels": labels.assessment_labels(),
         "plan_status_labels": labels.plan_status_labels(),
-        "can_edit_texts": policies.can_write_analysis(current_user, association.id),
         **_extras(association, period),
     }
 

@@ -46,7 +46,10 @@ from portal.surveys.models import (
     TextReview,
 )
 from portal.surveys.national import NationalReference
-from tests.plans.conftest import build_template
+from tests.plans.conftest import (  # noqa: F401 - pworld is shared with the plan tests
+    build_template,
+    pworld,
+)
 from tests.surveys.conftest import demo_text
 
 YEAR = 2025
@@ -84,6 +87,7 @@ class ReportWorld:
     association_id: int
     group_ids: dict[str, int]
     user_ids: dict[str, int]
+    emails: dict[str, str]
 
 
 def _meeting(group: Group, day: dt.date, statuses: dict[int, AttendanceStatus]) -> None:
@@ -180,6 +184,11 @@ def _round(association: Any, instrument: Any, groups: dict[str, Group], year: in
 
 @pytest.fixture
 def rworld(f: Any, db_session: Any) -> ReportWorld:
+    return build_world(f, db_session)
+
+
+def build_world(f: Any, db_session: Any) -> ReportWorld:
+    """The data set described at the top of this module, committed."""
     association = f.association()
     other_association = f.association()
     municipality = {n: f.agency(association, name=f"{n} kommun") for n in ("Alfa", "Beta", "Gamma")}
@@ -238,6 +247,7 @@ def rworld(f: Any, db_session: Any) -> ReportWorld:
         association_id=association.id,
         group_ids={name: g.id for name, g in groups.items()},
         user_ids=ids,
+        emails={k: u.email for k, u in people.items()},
     )
 
 
