@@ -60,12 +60,16 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
+    from portal.api.views import bp as api_bp
+    from portal.api.views_admin import bp as api_tokens_bp
     from portal.core.views import bp as core_bp
     from portal.groups.views import bp as groups_bp
     from portal.meetings.views import bp as meetings_bp
     from portal.organisations.views import bp as organisations_bp
     from portal.people.views import bp as people_bp
     from portal.plans.views import bp as plans_bp
+    from portal.reporting.views import bp as reporting_bp
+    from portal.reporting.views_texts import bp as reporting_texts_bp
     from portal.surveys.views import bp as surveys_bp
 
     for blueprint in (
@@ -78,6 +82,10 @@ def _register_blueprints(app: Flask) -> None:
         people_bp,
         plans_bp,
         surveys_bp,
+        reporting_bp,
+        reporting_texts_bp,
+        api_bp,
+        api_tokens_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -89,6 +97,8 @@ def _register_hooks(app: Flask) -> None:
     from portal.core.i18n import register_filters, select_locale
     from portal.core.security import register_security
     from portal.core.transactions import register_request_transaction
+    from portal.reporting import policies as reporting_policies
+    from portal.reporting.charts import register_jinja as register_chart_globals
 
     login_manager.user_loader(load_user_from_session_id)
     login_manager.login_view = "accounts.login"
@@ -99,6 +109,7 @@ def _register_hooks(app: Flask) -> None:
     register_security(app)
     register_error_pages(app)
     register_filters(app)
+    register_chart_globals(app)
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
@@ -106,6 +117,7 @@ def _register_hooks(app: Flask) -> None:
             "csrf_token": generate_csrf,
             "current_locale": select_locale,
             "policies": permissions,
+            "can_read_board_summary": reporting_policies.can_read_board_summary,
             "audit_action_label": audit.action_label,
             "audit_field_label": audit.field_label,
         }

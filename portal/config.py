@@ -54,6 +54,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Per API token (requests without one: per client address).
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "120 per minute;3000 per hour"),
         # Mail: "console" prints messages, "smtp" delivers them.
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if production else "console"),
         "MAIL_SERVER": env.get("MAIL_SERVER", "localhost"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,7 @@ def test_demo_load_builds_gavleborg_once(runner, client, db_session):
     assert result.exit_code == 0, result.output
     assert "Demo data loaded." in result.output
     assert DEMO_PASSWORD in result.output
+    secret = re.search(r"Bearer (svp_[A-Za-z0-9_-]+)", result.output).group(1)
     association = db_session.scalar(sa.select(Association).where(Association.slug == "gavleborg"))
     assert association is not None
     _assert_gavleborg_shape(db_session, association)
@@ -190,6 +192,12 @@ def test_demo_load_builds_gavleborg_once(runner, client, db_session):
     assert second.exit_code == 0, second.output
     assert "already there" in second.output
     assert row_counts(db_session) == counts
+    assert secret not in second.output  # shown once, when the token was made
+    api = client.get(
+        f"/api/v1/associations/{association.id}/groups",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert api.json["total"] == 9
     login(client, "forbundschef@gavleborg.example.org", DEMO_PASSWORD)
     assert client.get("/a/gavleborg/mail").status_code == 200  # an association admin
 

@@ -33,7 +33,22 @@ PUBLIC_ENDPOINTS = {
     "surveys.respond_review",
     "surveys.respond_submit",
     "surveys.respond_receipt",
+    # The API's description is public, like any published API reference.
+    "api.openapi",
     "static",
+}
+
+# The JSON API authenticates with a bearer token, not the session: without one every
+# endpoint answers 401 (checked below), never a sign-in redirect.
+TOKEN_GUARDED_ENDPOINTS = {
+    "api.association",
+    "api.groups",
+    "api.group",
+    "api.meeting_statistics",
+    "api.survey_rounds",
+    "api.survey_results",
+    "api.plans",
+    "api.board_summary",
 }
 
 UNREACHABLE_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:1/none"
@@ -91,7 +106,7 @@ def test_every_other_endpoint_sends_anonymous_visitors_to_sign_in(app, client):
     token = csrf_token(client, "/login")
     checked = 0
     for rule in rules(app):
-        if rule.endpoint in PUBLIC_ENDPOINTS:
+        if rule.endpoint in PUBLIC_ENDPOINTS | TOKEN_GUARDED_ENDPOINTS:
             continue
         url = dummy_url(rule)
         for method in sorted(rule.methods or ()):
@@ -101,6 +116,34 @@ def test_every_other_endpoint_sends_anonymous_visitors_to_sign_in(app, client):
             assert response.headers["Location"].startswith("/login"), (method, url)
             checked += 1
     assert checked > 40
+
+
+def test_the_token_guarded_list_is_exactly_the_token_guarded_blueprints(app):
+    guarded = {
+        endpoint
+        for endpoint in app.view_functions
+        if getattr(app.blueprints.get(endpoint.rpartition(".")[0]), "is_token_guarded", False)
+    }
+    assert guarded - PUBLIC_ENDPOINTS == TOKEN_GUARDED_ENDPOINTS
+
+
+def test_token_guarded_endpoints_answer_401_without_a_token(app, client, f):
+    """Also with a signed-in session: the API never reads the session cookie."""
+    association = f.association()
+    checked = 0
+    for signed_in in (False, True):
+        if signed_in:
+            login(client, f.admin(association).email)
+        for rule in rules(app):
+            if rule.endpoint not in TOKEN_GUARDED_ENDPOINTS:
+                continue
+            url = dummy_url(rule).replace("/1", f"/{association.id}", 1)
+            for method in sorted(rule.methods or ()):
+                response = client.open(url, method=method)
+                assert response.status_code == 401, (method, url, response.status_code)
+                assert response.headers["WWW-Authenticate"].startswith("Bearer")
+                checked += 1
+    assert checked >= 2 * 3 * len(TOKEN_GUARDED_ENDPOINTS)
 
 
 def test_platform_pages_look_absent_to_everyone_else(app, client, f):

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from portal.accounts.models import TokenPurpose
 from portal.accounts.services import send_password_link
 from portal.accounts.views import absolute_link
-from portal.admin.forms import AssociationAdminForm
+from portal.admin.forms import AssociationAdminForm, NationalUploadForm
 from portal.core.audit import audit_page
 from portal.core.errors import DomainError
 from portal.core.mail import MailStatus, OutboxMessage, outbox_status, retry_failed
@@ -25,6 +25,7 @@ from portal.organisations import services
 from portal.organisations.forms import AssociationForm
 from portal.organisations.models import Association, AssociationRole, AssociationRoleName
 from portal.people import services as people_services
+from portal.surveys import national
 
 bp = Blueprint("admin", __name__, url_prefix="/platform")
 
@@ -168,3 +169,35 @@ def outbox_retry(message_id: int) -> Response:
         retry_failed(message)
         flash(_("The message will be sent again."), "success")
     return redirect(url_for(".outbox"))
+
+
+@bp.route("/national", methods=["GET", "POST"])
+def national_reference() -> Response | tuple[str, int]:
+    """The loaded national reference figures, and an upload that replaces years."""
+    form = NationalUploadForm()
+    problems: list[national.Problem] = []
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                loaded = national.import_national(current_user, form.file.data.read())
+        except national.NationalFileError as error:
+            problems = error.problems
+        else:
+            flash(
+                _(
+                    "%(count)d figures were loaded for %(years)s.",
+                    count=len(loaded.rows),
+                    years=", ".join(str(y) for y in loaded.years),
+                ),
+                "success",
+            )
+            for warning in loaded.warnings:
+                flash(_("Line %(line)d: %(message)s", line=warning.line, message=warning.message))
+            return redirect(url_for(".national_reference"))
+    status = 400 if problems or form.has_errors else 200
+    return render_template(
+        "admin/national.html",
+        form=form,
+        problems=problems,
+        references=national.loaded_references(),
+    ), status

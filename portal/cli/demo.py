@@ -249,6 +249,15 @@ def load() -> bool:
     from portal.surveys.demo import load_demo as load_surveys_demo
 
     load_surveys_demo(association)
+    from portal.reporting.demo import load_demo as load_reporting_demo
+
+    load_reporting_demo(association)
+    from portal.reporting.demo_texts import load_demo as load_report_texts_demo
+
+    load_report_texts_demo(association)
+    from portal.api.demo import load_demo as load_api_demo
+
+    load_api_demo(association)
     return created
 
 

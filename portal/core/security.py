@@ -7,7 +7,7 @@ from itertools import chain
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, redirect, request, url_for
+from flask import Blueprint, Flask, Response, abort, redirect, request, url_for
 from flask_login import current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,6 +36,16 @@ def public(view: F) -> F:
     """Mark a view as reachable without signing in. The url_map test lists every one."""
     view.is_public = True  # type: ignore[attr-defined]
     return view
+
+
+def token_guarded(blueprint: Blueprint) -> Blueprint:
+    """Mark a blueprint whose views authenticate with a bearer token, not the session.
+
+    Sign-in is not asked for there; the blueprint's own ``before_request`` must refuse
+    every request without a valid token (tests/test_security.py checks each endpoint).
+    """
+    blueprint.is_token_guarded = True  # type: ignore[attr-defined]
+    return blueprint
 
 
 def _has_nul(value_lists: Iterable[list[str]]) -> bool:
@@ -71,6 +81,8 @@ def register_security(app: Flask) -> None:
             return None
         view = app.view_functions.get(endpoint)
         if getattr(view, "is_public", False):
+            return None
+        if getattr(app.blueprints.get(request.blueprint or ""), "is_token_guarded", False):
             return None
         if not current_user.is_authenticated:
             return redirect(url_for("accounts.login", next=_return_path()))

@@ -1,8 +1,9 @@
 """Meeting statistics per group and year, aggregated in SQL.
 
-Every function takes a list of group ids and a year and costs one query however
-many groups, meetings and people there are, so the association page and (later)
-the board reports read the same figures from the same code.
+Every function takes a list of group ids and a year (or a span of days, for the
+board's half-year summary) and costs one query however many groups, meetings and
+people there are, so the association page and the board reports read the same
+figures from the same code.
 
 Definitions:
 - a meeting is *held* when it has started (``starts_at`` before now) in the year,
@@ -11,7 +12,7 @@ Definitions:
 - an agency is *represented* at a meeting when one of its invited people was present
   or a substitute attended for it; it is *flagged* when it was missing from at least
   half of the meetings it was invited to;
-- turnover counts seats (memberships) that began and ended within the year.
+- turnover counts seats (memberships) that began and ended within the year (or span).
 """
 
 from __future__ import annotations
@@ -29,15 +30,29 @@ from portal.meetings.models import AttendanceStatus, Invitee, Meeting, Substitut
 from portal.meetings.services import STOCKHOLM
 from portal.organisations.models import Agency
 
+Span = tuple[dt.date, dt.date]  # first and last day, inclusive
+When = int | Span
 
-def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    """The first instant of ``year`` and of the next one, Stockholm time, in UTC."""
-    start = dt.datetime(year, 1, 1, tzinfo=STOCKHOLM).astimezone(dt.UTC)
-    end = dt.datetime(year + 1, 1, 1, tzinfo=STOCKHOLM).astimezone(dt.UTC)
+
+def days(when: When) -> Span:
+    """The first and last day of a year, or the span itself."""
+    if isinstance(when, int):
+        return dt.date(when, 1, 1), dt.date(when, 12, 31)
+    return when
+
+
+def year_bounds(when: When) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of the year (or span) and the first after it, Stockholm time, in UTC."""
+    first, last = days(when)
+    start = dt.datetime.combine(first, dt.time(), tzinfo=STOCKHOLM).astimezone(dt.UTC)
+    after = last + dt.timedelta(days=1)
+    end = dt.datetime.combine(after, dt.time(), tzinfo=STOCKHOLM).astimezone(dt.UTC)
     return start, end
 
 
-def _held(group_ids: list[int], year: int, now: dt.datetime | None) -> list[sa.ColumnElement[bool]]:
+def _held(
+    group_ids: list[int], year: When, now: dt.datetime | None
+) -> list[sa.ColumnElement[bool]]:
     start, end = year_bounds(year)
     return [
         Meeting.group_id.in_(group_ids),
@@ -66,7 +81,7 @@ class GroupFigures:
 
 
 def group_figures(
-    group_ids: list[int], year: int, now: dt.datetime | None = None
+    group_ids: list[int], year: When, now: dt.datetime | None = None
 ) -> dict[int, GroupFigures]:
     """Meetings planned and held, and seats present of seats recorded, per group."""
     start, end = year_bounds(year)
@@ -165,7 +180,7 @@ class AgencyFigures:
 
 
 def agency_figures(
-    group_ids: list[int], year: int, now: dt.datetime | None = None
+    group_ids: list[int], year: When, now: dt.datetime | None = None
 ) -> dict[int, list[AgencyFigures]]:
     """Per group and invited agency: meetings invited to and meetings represented at.
 
@@ -225,9 +240,9 @@ class Turnover:
         return _rate(self.left, self.at_start)
 
 
-def turnover(group_ids: list[int], year: int) -> dict[int, Turnover]:
-    """Members joined and left (omsättning) per group in the year."""
-    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+def turnover(group_ids: list[int], year: When) -> dict[int, Turnover]:
+    """Members joined and left (omsättning) per group in the year (or span)."""
+    first, last = days(year)
 
     def count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)

@@ -98,3 +98,30 @@ def close_due() -> None:
         scrubbed = services.scrub_delivered_links()
         db.session.commit()
     click.echo(f"rounds closed: {len(closed)}; delivered messages with links removed: {scrubbed}")
+
+
+@survey_cli.command("import-national")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_national(path: Path) -> None:
+    """Load national reference shares from a CSV file (replaces each year in it)."""
+    from portal.surveys import national
+
+    with _localised():
+        try:
+            loaded = national.import_national(None, path.read_bytes())
+        except national.NationalFileError as error:
+            for problem in error.problems:
+                click.echo(f"{path}:{problem.line}: {problem.message}", err=True)
+            raise click.ClickException(
+                f"{len(error.problems)} error(s); nothing was imported"
+            ) from None
+        db.session.commit()
+        for warning in loaded.warnings:
+            click.echo(f"{path}:{warning.line}: {warning.message}", err=True)
+    for year in loaded.years:
+        codes = sorted(row.question_code for row in loaded.rows if row.year == year)
+        click.echo(f"{year}: {len(codes)} figures ({', '.join(codes)})")
+    click.echo(
+        f"loaded {len(loaded.rows)} figures for {len(loaded.years)} year(s); "
+        f"replaced {loaded.replaced}"
+    )

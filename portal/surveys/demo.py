@@ -32,6 +32,7 @@ from portal.surveys.models import (
 )
 
 DEMO_FILE = "data/demo-instrument.json"
+NATIONAL_FILE = "docs/examples/national-reference.csv"
 YEARS = (2023, 2024, 2025)
 FEW_ANSWERS = {"Mysam Ockelbo", "Mysam Hofors"}  # below k every year: the hiding shows
 FREE_TEXT = {
@@ -58,8 +59,23 @@ def _instrument() -> Instrument:
     return instrument
 
 
+def load_national_reference() -> None:
+    """Load ``docs/examples/national-reference.csv`` unless its years are already there."""
+    from portal import PROJECT_ROOT
+    from portal.surveys.national import NationalReference, import_national
+
+    loaded = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(NationalReference)
+        .where(NationalReference.year.in_(YEARS))
+    )
+    if not loaded:
+        import_national(None, (PROJECT_ROOT / NATIONAL_FILE).read_bytes())
+
+
 def load_demo(association: Association) -> None:
     """Add the closed 2023–2025 rounds with anonymous answers (idempotent)."""
+    load_national_reference()
     instrument = _instrument()
     groups = list(
         db.session.scalars(

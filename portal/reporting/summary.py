@@ -1,0 +1,263 @@
+"""The board summary (halvårs- och årssammanställning) and the group summary.
+
+One code path for every figure: the pages, the xlsx and CSV downloads and the JSON
+API all read ``board_summary`` / ``group_summary`` and their ``tables()`` and
+``as_json()``. The parts are computed by ``plans``, ``meetings``, ``survey`` and
+``trends`` in this package, each in SQL with a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from portal.extensions import db
+from portal.groups.models import Group
+from portal.organisations.models import Association
+from portal.plans.models import ActivityStatus, PlanStatus
+from portal.reporting.export import Table
+from portal.reporting.meetings import MeetingFigures, meeting_figures
+from portal.reporting.period import Period
+from portal.reporting.plans import Assessment, PlanFigures, activities_done, plan_figures
+from portal.reporting.survey import SurveyFigures, survey_figures
+from portal.reporting.trends import (
+    Trend,
+    TrendSeries,
+    attendance_trend,
+    indicator_trend,
+    plan_trend,
+    survey_trend,
+)
+
+__all__ = [
+    "BoardSummary",
+    "GroupSummary",
+    "Period",
+    "PlanSummary",
+    "board_summary",
+    "group_summary",
+    "plan_summaries",
+]
+
+
+@dataclass(frozen=True)
+class BoardSummary:
+    """Every figure of an association's summary for a period."""
+
+    association_id: int
+    association: str
+    period: Period
+    groups: list[Group]
+    plans: PlanFigures
+    meetings: MeetingFigures
+    survey: SurveyFigures | None
+    trends: list[Trend]
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing recorded for the period: no plan, no meeting, no survey round."""
+        return (
+            not self.plans.with_plan
+            and not self.plans.goals
+            and not self.meetings.planned
+            and self.survey is None
+        )
+
+    def tables(self) -> list[Table]:
+        """Every table of the summary, as the downloads write them."""
+        from portal.reporting.tables import board_tables
+
+        return board_tables(self)
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain JSON values: numbers as numbers, shares 0..1, suppressed figures null."""
+        from portal.reporting.serialize import board_json
+
+        return board_json(self)
+
+
+def association_groups(association_id: int) -> list[Group]:
+    """The association's groups by name (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(Group).where(Group.association_id == association_id).order_by(Group.name)
+        )
+    )
+
+
+def board_summary(
+    association: Association, period: Period, now: dt.datetime | None = None
+) -> BoardSummary:
+    """The board summary of ``association`` for ``period`` (a fixed number of queries)."""
+    groups = association_groups(association.id)
+    survey = survey_figures(association.id, period, groups)
+    return BoardSummary(
+        association_id=association.id,
+        association=association.name,
+        period=period,
+        groups=groups,
+        plans=plan_figures(association.id, period.year, groups),
+        meetings=meeting_figures(groups, period.span, now),
+        survey=survey,
+        trends=trends(association.id, [g.id for g in groups], now),
+    )
+
+
+def trends(
+    association_id: int, group_ids: list[int], now: dt.datetime | None = None
+) -> list[Trend]:
+    """The charts over all years on record: survey per indicator and question, attendance,
+    konkretiserade groups."""
+    out: list[Trend] = []
+    years, rows, titles = survey_trend(association_id)
+    association, national = _("The association"), _("National reference")
+    indicators = indicator_trend(rows, years, titles)
+    for kind, items in ((_("Indicator"), indicators), (_("Question"), rows)):
+        for row in items:
+            out.append(
+                Trend(
+                    id=f"trend-{'indicator' if row.code == row.indicator_code else 'question'}"
+                    f"-{row.code}".lower(),
+                    title=_("%(kind)s %(code)s: share clearly positive – %(title)s",
+                            kind=kind, code=row.code, title=row.text),
+                    years=years,
+                    series=[
+                        TrendSeries(association, [row.shares[y].value if y in row.shares
+                                                  else None for y in years]),
+                        TrendSeries(national, [row.national.get(y) for y in years]),
+                    ],
+                )
+            )  # fmt: skip
+    attendance = attendance_trend(group_ids, now)
+    if attendance:
+        out.append(
+            Trend(
+                id="trend-attendance",
+                title=_("Attendance rate at held meetings"),
+                years=[a.year for a in attendance],
+                series=[TrendSeries(_("Attendance rate"), [a.rate for a in attendance])],
+            )
+        )
+    plans = plan_trend(association_id)
+    if plans:
+        out.append(
+            Trend(
+                id="trend-concretised",
+                title=_("Groups with a plan, and konkretiserade plans"),
+                years=[p.year for p in plans],
+                series=[
+                    TrendSeries(_("Groups with a plan"), [float(p.plans) for p in plans]),
+                    TrendSeries(_("Konkretiserade"), [float(p.concretised) for p in plans]),
+                ],
+                unit="",
+            )
+        )
+    return out
+
+
+# --- group summary ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """One group's year on one page, for the agencies' own staff: no personal names."""
+
+    group_id: int
+    group: str
+    association: str
+    year: int
+    plans: PlanFigures
+    activities_done: list[tuple[str, str, str]]  # what, responsible agency, outcome
+    meetings: MeetingFigures
+    survey: SurveyFigures | None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.plans.with_plan and not self.meetings.planned and self.survey is None
+
+    def tables(self) -> list[Table]:
+        from portal.reporting.tables import group_tables
+
+        return group_tables(self)
+
+    def as_json(self) -> dict[str, Any]:
+        from portal.reporting.serialize import group_json
+
+        return group_json(self)
+
+
+def group_summary(group: Group, year: int, now: dt.datetime | None = None) -> GroupSummary:
+    """The group's plan, activities done, meetings and attendance, and survey results
+    allowed by *k*, for the year (a fixed number of queries)."""
+    period = Period(year)
+    return GroupSummary(
+        group_id=group.id,
+        group=group.name,
+        association=group.association.name,
+        year=year,
+        plans=plan_figures(group.association_id, year, [group]),
+        activities_done=activities_done(group.id, year),
+        meetings=meeting_figures([group], period.span, now),
+        survey=_own_group(survey_figures(group.association_id, period, [group]), group),
+    )
+
+
+def _own_group(survey: SurveyFigures | None, group: Group) -> SurveyFigures | None:
+    """The survey section cut down to the group: its responses and its own free text."""
+    if survey is None:
+        return None
+    return replace(
+        survey,
+        groups=[g for g in survey.groups if g.group_id == group.id],
+        texts=[t for t in survey.texts if t.group == group.name],
+    )
+
+
+# --- plan summaries (API) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """A group's plan for a year in figures: status, konkretiserad, goals, activities."""
+
+    group_id: int
+    group: str
+    year: int
+    plan_id: int | None
+    status: PlanStatus | None
+    concretised: bool
+    goals: dict[Assessment, int]
+    activities: dict[ActivityStatus, int]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "group_id": self.group_id,
+            "group": self.group,
+            "year": self.year,
+            "plan_id": self.plan_id,
+            "status": self.status.value if self.status else None,
+            "concretised": self.concretised,
+            "goals": {a.value: n for a, n in self.goals.items()},
+            "activities": {s.value: n for s, n in self.activities.items()},
+        }
+
+
+def plan_summaries(association: Association, year: int) -> list[PlanSummary]:
+    """Per group of the association, its plan for ``year`` in figures (five queries)."""
+    groups = association_groups(association.id)
+    figures = plan_figures(association.id, year, groups)
+    out = []
+    for g in figures.groups:
+        goals = dict.fromkeys(Assessment, 0)
+        for goal in figures.goals:
+            if goal.group_id == g.group_id:
+                goals[goal.assessment] += 1
+        out.append(
+            PlanSummary(g.group_id, g.group, year, g.plan_id, g.status, g.concretised, goals,
+                        g.activities)
+        )  # fmt: skip
+    return out

@@ -1,0 +1,332 @@
+"""Survey figures for the board: share clearly positive per question and indicator,
+for the association and each group, against last year and the national reference.
+
+Suppression is the results page's own (``portal.surveys.results``): a cell stands only
+where *k* answers on the scale are behind it, with secondary suppression between
+groups. A change or a difference is shown only where both of its figures are shown.
+An indicator's share pools its questions' answers and is shown only where every one
+of its questions is shown. Percentages are rounded half up to whole per cent, and a
+change in percentage points is the difference of the rounded figures, so the page
+adds up as the reader checks it.
+
+The survey runs in August–September: a half-year summary (and a year whose round has
+not closed) shows the latest closed round that ended within the period, labelled with
+its year.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.groups.models import Group
+from portal.reporting import national
+from portal.reporting.period import Period
+from portal.surveys import results
+from portal.surveys.models import Invitation, RoundStatus, SurveyRound, TextReview
+from portal.surveys.results import Cell, Hidden, QuestionResult, RoundResults
+
+
+def percent(share: float | None) -> int | None:
+    """A share 0..1 as whole per cent, rounded half up (None stays None)."""
+    if share is None:
+        return None
+    return int((Decimal(str(share)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def difference(a: float | None, b: float | None) -> int | None:
+    """Percentage points between two shares, where both are there."""
+    pa, pb = percent(a), percent(b)
+    return None if pa is None or pb is None else pa - pb
+
+
+@dataclass(frozen=True)
+class Share:
+    """The share clearly positive behind one cell, or why it is not shown."""
+
+    answers: int
+    base: int
+    positive: int
+    hidden: Hidden | None = None
+
+    @classmethod
+    def of(cls, cell: Cell) -> Share:
+        return cls(cell.answers, cell.base, cell.positive, cell.hidden)
+
+    @property
+    def value(self) -> float | None:
+        if self.hidden is not None or not self.base:
+            return None
+        return self.positive / self.base
+
+    @property
+    def percent(self) -> int | None:
+        return percent(self.value)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """This year's share and last year's, and the change where both are shown."""
+
+    current: Share
+    previous: Share | None = None
+
+    @property
+    def change(self) -> int | None:
+        return difference(self.current.value, self.previous.value if self.previous else None)
+
+
+@dataclass(frozen=True)
+class Row:
+    """A question or an indicator: the association, each group, national references."""
+
+    code: str
+    text: str
+    indicator_code: str
+    indicator_title: str
+    is_example: bool
+    overall: Comparison
+    groups: dict[int, Comparison]
+    national: float | None = None
+    installation: float | None = None
+    installation_associations: int | None = None
+
+    @property
+    def national_diff(self) -> int | None:
+        return difference(self.overall.current.value, self.national)
+
+    @property
+    def installation_diff(self) -> int | None:
+        return difference(self.overall.current.value, self.installation)
+
+
+@dataclass(frozen=True)
+class GroupResponses:
+    """Invitations and responses of one group in the round."""
+
+    group_id: int
+    group: str
+    invited: int
+    responses: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.responses / self.invited if self.invited else None
+
+
+@dataclass(frozen=True)
+class TextAnswer:
+    """A reviewed, shown free-text answer; the group only where its own texts may be listed."""
+
+    question: str
+    group: str | None
+    text: str
+
+
+@dataclass
+class SurveyFigures:
+    """The survey section of a summary (None-free: an absent round is no SurveyFigures)."""
+
+    round_id: int
+    year: int
+    previous_year: int | None
+    k: int
+    is_example: bool
+    responses: int
+    groups: list[GroupResponses]
+    questions: list[Row]
+    indicators: list[Row]
+    texts: list[TextAnswer] = field(default_factory=list)
+    texts_hidden: bool = False  # fewer than k responses in all: no free text at all
+    invited: int = 0  # in all groups of the round
+
+    @property
+    def rate(self) -> float | None:
+        return self.responses / self.invited if self.invited else None
+
+
+def rounds_for(
+    association_id: int, period: Period
+) -> tuple[SurveyRound | None, SurveyRound | None]:
+    """The latest closed round that ended within the period, and the one of the year before."""
+    found = list(
+        db.session.scalars(
+            sa.select(SurveyRound)
+            .where(
+                SurveyRound.association_id == association_id,
+                SurveyRound.status == RoundStatus.CLOSED,
+                SurveyRound.year <= period.year,
+                SurveyRound.closes_on <= period.end,
+            )
+            .order_by(SurveyRound.year.desc())
+            .limit(2)
+        )
+    )
+    if not found:
+        return None, None
+    current = found[0]
+    previous = found[1] if len(found) > 1 and found[1].year == current.year - 1 else None
+    return current, previous
+
+
+def _national(codes: list[str], years: list[int]) -> tuple[dict[Any, float], dict[Any, Any]]:
+    """National shares and installation-wide figures per (year, code)."""
+    return national.national_shares(codes, years), national.installation_shares(codes, years)
+
+
+def _pooled(cells: list[Share]) -> Share:
+    """Several questions' shares pooled; hidden unless every one of them is shown."""
+    hidden = next((c.hidden for c in cells if c.hidden is not None), None)
+    answers = max((c.answers for c in cells), default=0)
+    if hidden is not None or not cells:
+        return Share(answers, 0, 0, hidden or Hidden.FEW)
+    return Share(answers, sum(c.base for c in cells), sum(c.positive for c in cells))
+
+
+def _by_code(figures: RoundResults | None) -> dict[str, QuestionResult]:
+    return {q.question.code: q for q in figures.questions} if figures else {}
+
+
+def _question_rows(
+    current: RoundResults, previous: RoundResults | None, group_ids: list[int]
+) -> list[Row]:
+    before = _by_code(previous)
+    rows = []
+    for q in current.questions:
+        last = before.get(q.question.code)
+        rows.append(
+            Row(
+                code=q.question.code,
+                text=q.question.text,
+                indicator_code=q.question.indicator_code,
+                indicator_title=q.question.indicator_title,
+                is_example=q.question.is_example,
+                overall=Comparison(Share.of(q.overall), Share.of(last.overall) if last else None),
+                groups={
+                    gid: Comparison(
+                        Share.of(q.groups[gid]),
+                        Share.of(last.groups[gid]) if last and gid in last.groups else None,
+                    )
+                    for gid in group_ids
+                    if gid in q.groups
+                },
+            )
+        )
+    return rows
+
+
+def _indicator_rows(rows: list[Row], group_ids: list[int]) -> list[Row]:
+    by_indicator: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        by_indicator[row.indicator_code].append(row)
+
+    def pool(parts: list[Comparison]) -> Comparison:
+        previous = [p.previous for p in parts]
+        if any(p is None for p in previous):
+            return Comparison(_pooled([p.current for p in parts]))
+        return Comparison(_pooled([p.current for p in parts]), _pooled(previous))  # type: ignore[arg-type]
+
+    out = []
+    for code, members in by_indicator.items():
+        national = [m.national for m in members]
+        out.append(
+            Row(
+                code=code,
+                text=members[0].indicator_title,
+                indicator_code=code,
+                indicator_title=members[0].indicator_title,
+                is_example=any(m.is_example for m in members),
+                overall=pool([m.overall for m in members]),
+                groups={
+                    gid: pool([m.groups[gid] for m in members])
+                    for gid in group_ids
+                    if all(gid in m.groups for m in members)
+                },
+                # Unweighted mean of the questions' national shares (only shares are published).
+                national=None if None in national else sum(national) / len(national),  # type: ignore[arg-type]
+            )
+        )
+    return out
+
+
+def _responses(survey_round: SurveyRound, figures: RoundResults) -> list[GroupResponses]:
+    invited: dict[int, int] = {
+        int(gid): int(n)
+        for gid, n in db.session.execute(
+            sa.select(Invitation.group_id, sa.func.count())
+            .where(Invitation.round_id == survey_round.id)
+            .group_by(Invitation.group_id)
+        )
+    }
+    return [
+        GroupResponses(g.id, g.name, int(invited.get(g.id, 0)),
+                       figures.responses_by_group.get(g.id, 0))
+        for g in survey_round.groups
+    ]  # fmt: skip
+
+
+def _texts(survey_round: SurveyRound, figures: RoundResults) -> list[TextAnswer]:
+    shown = results.free_texts(survey_round, reviews=(TextReview.SHOWN,))
+    own = results.groups_with_text(survey_round, figures.responses_by_group)
+    names = {g.id: g.name for g in survey_round.groups}
+    out = []
+    for q in survey_round.instrument.questions:
+        if q.is_scale:
+            continue
+        answers = [
+            TextAnswer(q.text, names.get(t.group_id) if t.group_id in own else None, t.text)
+            for t in shown.get(q.id, [])
+        ]
+        # A fixed order that says nothing about when anyone answered: by group, then text.
+        out += sorted(answers, key=lambda t: (t.group is None, t.group or "", t.text))
+    return out
+
+
+def survey_figures(
+    association_id: int, period: Period, groups: list[Group] | None = None
+) -> SurveyFigures | None:
+    """The survey section for the period, or None when no round has closed by its end."""
+    current_round, previous_round = rounds_for(association_id, period)
+    if current_round is None:
+        return None
+    current = results.round_results(current_round)
+    previous = results.round_results(previous_round) if previous_round else None
+    group_ids = [g.id for g in (groups if groups is not None else current_round.groups)]
+    rows = _question_rows(current, previous, group_ids)
+    national, installation = _national([r.code for r in rows], [current_round.year])
+    rows = [_with_reference(row, national, installation, current_round.year) for row in rows]
+    texts_hidden = current.responses < current.k
+    responses = _responses(current_round, current)
+    return SurveyFigures(
+        round_id=current_round.id,
+        year=current_round.year,
+        previous_year=previous_round.year if previous_round else None,
+        k=current.k,
+        is_example=current_round.instrument.is_example,
+        responses=current.responses,
+        groups=responses,
+        invited=sum(g.invited for g in responses),
+        questions=rows,
+        indicators=_indicator_rows(rows, group_ids),
+        texts=[] if texts_hidden else _texts(current_round, current),
+        texts_hidden=texts_hidden,
+    )
+
+
+def _with_reference(
+    row: Row, national: dict[Any, float], installation: dict[Any, Any], year: int
+) -> Row:
+    figure = installation.get((year, row.code))
+    return Row(
+        **{
+            **row.__dict__,
+            "national": national.get((year, row.code)),
+            "installation": figure.share if figure else None,
+            "installation_associations": figure.associations if figure else None,
+        }
+    )

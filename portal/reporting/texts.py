@@ -1,0 +1,119 @@
+"""The admins' analysis texts beside the figures of a board summary.
+
+One text per association, year, period and section. Saving checks the version the
+form was opened on (optimistic locking, as in the plans): a stale save raises
+:class:`StaleAnalysisError` carrying what is stored, so the view can show both.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from portal.accounts.models import User
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.markdown import render
+from portal.extensions import db
+from portal.reporting.models import SECTION_KEY_MAX, TEXT_MAX, ReportAnalysis, ReportPeriod
+
+SECTION_RE = re.compile(rf"^[a-z][a-z0-9_-]{{0,{SECTION_KEY_MAX - 1}}}$")
+
+
+class StaleAnalysisError(DomainError):
+    """Someone saved the text after the form was opened; ``current`` is what they saved."""
+
+    def __init__(self, current: ReportAnalysis) -> None:
+        super().__init__(
+            _(
+                "Someone else saved this after you opened it. Compare the two versions below; "
+                "your text is kept in the form, and saving again replaces theirs."
+            )
+        )
+        self.current = current
+
+
+def check_key(year: int, period: str, section: str) -> None:
+    """Refuse a period or section key the summary cannot have."""
+    if period not in {p.value for p in ReportPeriod}:
+        raise DomainError(_("Unknown period."))
+    if not SECTION_RE.match(section) or not 2000 <= year <= 2100:
+        raise DomainError(_("Unknown section."))
+
+
+def analyses(association_id: int, year: int, period: str) -> dict[str, ReportAnalysis]:
+    """Section key → its analysis text, for one summary (one query)."""
+    rows = db.session.scalars(
+        sa.select(ReportAnalysis).where(
+            ReportAnalysis.association_id == association_id,
+            ReportAnalysis.year == year,
+            ReportAnalysis.period == period,
+        )
+    )
+    return {row.section: row for row in rows}
+
+
+def analysis(association_id: int, year: int, period: str, section: str) -> ReportAnalysis | None:
+    """One section's text, or None if nobody has written it yet."""
+    return db.session.scalar(
+        sa.select(ReportAnalysis).where(
+            ReportAnalysis.association_id == association_id,
+            ReportAnalysis.year == year,
+            ReportAnalysis.period == period,
+            ReportAnalysis.section == section,
+        )
+    )
+
+
+def save_analysis(
+    actor: User | None,
+    association_id: int,
+    year: int,
+    period: str,
+    section: str,
+    body: str,
+    lock_version: int | None,
+) -> ReportAnalysis:
+    """Create or replace a section's text, unless someone saved it since the form opened.
+
+    ``lock_version`` is the version the form showed; ``None`` or 0 means the form was
+    opened on a section without text.
+    """
+    check_key(year, period, section)
+    body = body.strip()
+    if len(body) > TEXT_MAX:
+        raise DomainError(
+            _("The text is too long (at most %(max)d characters).", max=TEXT_MAX), "body"
+        )
+    text = analysis(association_id, year, period, section)
+    if text is not None and lock_version != text.lock_version:
+        raise StaleAnalysisError(text)
+    before = {"body": text.body} if text is not None else None
+    if text is None:
+        text = ReportAnalysis(
+            association_id=association_id, year=year, period=period, section=section, body=""
+        )
+        db.session.add(text)
+    elif text.body == body:
+        return text
+    text.body = body
+    text.updated_by_id = actor.id if actor is not None else None
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="report_analysis.save",
+        obj=text,
+        association_id=association_id,
+        summary=f"{year} {period} {section}",
+        before=before,
+        after={"body": body},
+    )
+    return text
+
+
+def rendered(text: ReportAnalysis | None) -> Markup:
+    """The text as sanitized HTML (empty when there is none)."""
+    return render(text.body) if text is not None else Markup("")

@@ -1,0 +1,128 @@
+"""National and installation-wide reference figures: the rules and the query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from portal import PROJECT_ROOT
+from portal.reporting.national import InstallationFigure, installation_shares, national_shares
+from portal.surveys import services
+from portal.surveys.instrument import parse_instrument
+from portal.surveys.models import Answer, Question, RoundStatus, SurveyResponse, SurveyRound
+from portal.surveys.national import import_national
+
+DEMO_FILE = PROJECT_ROOT / "portal" / "surveys" / "data" / "demo-instrument.json"
+
+
+@pytest.fixture
+def instrument(app, db_session):
+    with app.test_request_context("/"):
+        made, _outcome = services.import_instrument(
+            None, parse_instrument(DEMO_FILE.read_text(encoding="utf-8"))
+        )
+        db_session.flush()
+        yield made
+
+
+def closed_round(
+    f: Any,
+    db_session: Any,
+    instrument: Any,
+    answers: dict[str, list[int | None]],
+    *,
+    year: int = 2025,
+    k: int = 3,
+    status: RoundStatus = RoundStatus.CLOSED,
+) -> SurveyRound:
+    """An association with one round; ``answers`` gives each response's value per code
+    (``None`` is "don't know")."""
+    association = f.association()
+    group = f.group(association)
+    survey_round = SurveyRound(
+        association_id=association.id,
+        year=year,
+        instrument_id=instrument.id,
+        opens_on=dt.date(year, 8, 1),
+        closes_on=dt.date(year, 9, 30),
+        min_answers=k,
+        status=status,
+    )
+    db_session.add(survey_round)
+    db_session.flush()
+    questions = {q.code: q for q in instrument.questions}
+    count = max(len(values) for values in answers.values())
+    for index in range(count):
+        response = SurveyResponse(round_id=survey_round.id, group_id=group.id)
+        db_session.add(response)
+        for code, values in answers.items():
+            if index < len(values):
+                value = values[index]
+                response.answers.append(
+                    Answer(question=questions[code], value=value, dont_know=value is None)
+                )
+    db_session.flush()
+    return survey_round
+
+
+def test_positive_from_of_the_demo_scale(instrument):
+    a1 = next(q for q in instrument.questions if q.code == "A1")
+    assert (a1.points, a1.positive_from) == (7, 6)  # the hand-computed figures below rely on it
+
+
+def test_two_associations_give_no_figure(f, db_session, instrument):
+    closed_round(f, db_session, instrument, {"A1": [7, 6, 2]})
+    closed_round(f, db_session, instrument, {"A1": [7, 1, 2]})
+    assert installation_shares(["A1"], [2025]) == {}
+
+
+def test_three_associations_give_the_pooled_figure(f, db_session, instrument):
+    closed_round(f, db_session, instrument, {"A1": [7, 6, 2], "A2": [7, 7]})
+    closed_round(f, db_session, instrument, {"A1": [7, 1, 2, None]})  # don't know: not in base
+    closed_round(f, db_session, instrument, {"A1": [6, 6, 6, 1]})
+    assert installation_shares(["A1", "A2"], [2025, 2024]) == {
+        (2025, "A1"): InstallationFigure(share=6 / 10, associations=3, base=10)
+    }
+
+
+def test_an_association_below_its_own_k_is_left_out(f, db_session, instrument):
+    closed_round(f, db_session, instrument, {"A1": [7, 6, 2]})
+    closed_round(f, db_session, instrument, {"A1": [7, 1, 2]})
+    closed_round(f, db_session, instrument, {"A1": [6, 6, 6]})
+    # k 5: three answers are too few, and "don't know" does not count towards k
+    closed_round(f, db_session, instrument, {"A1": [7, 7, 7, None, None]}, k=5)
+    assert installation_shares(["A1"], [2025]) == {
+        (2025, "A1"): InstallationFigure(share=6 / 9, associations=3, base=9)
+    }
+
+
+def test_only_closed_rounds_of_the_year_count(f, db_session, instrument):
+    closed_round(f, db_session, instrument, {"A1": [7, 6, 2]})
+    closed_round(f, db_session, instrument, {"A1": [7, 1, 2]})
+    closed_round(f, db_session, instrument, {"A1": [6, 6, 6]}, status=RoundStatus.OPEN)
+    closed_round(f, db_session, instrument, {"A1": [6, 6, 6]}, year=2024)
+    assert installation_shares(["A1"], [2024, 2025]) == {}
+
+
+def test_each_read_is_one_query(f, db_session, instrument, count_queries):
+    for _ in range(4):
+        closed_round(f, db_session, instrument, {"A1": [7, 6, 2], "B1": [1, 2, 7]})
+    import_national(None, "year;question_code;share_positive\n2025;A1;61,5\n2024;A1;60\n")
+    db_session.flush()
+    with count_queries() as counter:
+        shares = installation_shares(["A1", "B1", "C1"], [2023, 2024, 2025])
+    assert counter.count == 1
+    assert set(shares) == {(2025, "A1"), (2025, "B1")}
+    with count_queries() as counter:
+        national = national_shares(["A1", "B1"], [2024, 2025])
+    assert counter.count == 1
+    assert national == {(2025, "A1"): 0.615, (2024, "A1"): 0.6}
+    assert national_shares([], [2025]) == {}
+
+
+def test_questions_of_other_kinds_are_ignored(db_session, instrument):
+    text_codes = [q.code for q in instrument.questions if not q.is_scale]
+    assert installation_shares(text_codes, [2025]) == {}
+    assert isinstance(instrument.questions[0], Question)
