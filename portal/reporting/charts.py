@@ -18,9 +18,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from babel.numbers import format_decimal
 from flask import Flask
-from flask_babel import format_decimal
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -64,12 +66,18 @@ class Chart:
 
 def format_value(chart: Chart, value: float | None) -> str:
     """A value as the chart and its table show it: "42 %", "42,5 %", "3,4" or "–"."""
+    return _formatted(str(get_locale() or "sv"), chart.unit, value)
+
+
+@lru_cache(maxsize=8192)
+def _formatted(locale: str, unit: str, value: float | None) -> str:
+    """Cached: Babel's number formatting is the slow part of drawing a chart."""
     if value is None:
         return UNAVAILABLE
-    if chart.unit == "%":
-        return f"{format_decimal(round(value * 100, 1), format='#,##0.#')} %"
-    number = format_decimal(round(value, 1), format="#,##0.#")
-    return f"{number} {chart.unit}" if chart.unit else number
+    if unit == "%":
+        return f"{format_decimal(round(value * 100, 1), '#,##0.#', locale=locale)} %"
+    number = format_decimal(round(value, 1), "#,##0.#", locale=locale)
+    return f"{number} {unit}" if unit else number
 
 
 def _num(value: float) -> str:
@@ -98,6 +106,10 @@ class _Frame:
 
     chart: Chart
     y_max: float
+    locale: str = "sv"
+
+    def fmt(self, value: float | None) -> str:
+        return _formatted(self.locale, self.chart.unit, value)
 
     @property
     def slot(self) -> float:
@@ -116,7 +128,7 @@ def _frame(chart: Chart) -> _Frame:
     y_max = chart.y_max if chart.y_max is not None else _nice_max(values)
     if values and max(values) > y_max:
         y_max = _nice_max(values)
-    return _Frame(chart, y_max)
+    return _Frame(chart, y_max, str(get_locale() or "sv"))
 
 
 def _marker(shape: str, x: float, y: float, colour: str) -> str:
@@ -153,7 +165,7 @@ def _axes(frame: _Frame) -> list[str]:
         )
         out.append(
             f'<text x="{PLOT_LEFT - 8}" y="{y}" text-anchor="end" dominant-baseline="middle">'
-            f"{escape(format_value(chart, value))}</text>"
+            f"{escape(frame.fmt(value))}</text>"
         )
     out.append(
         f'<line x1="{PLOT_LEFT}" y1="{PLOT_TOP}" x2="{PLOT_LEFT}" y2="{PLOT_BOTTOM}" '
@@ -171,9 +183,10 @@ def _axes(frame: _Frame) -> list[str]:
     return out
 
 
-def _point_title(chart: Chart, series: Series, index: int, value: float | None) -> str:
-    label = chart.x_labels[index] if index < len(chart.x_labels) else ""
-    text = f"{series.name}, {label}: {format_value(chart, value)}"
+def _point_title(frame: _Frame, series: Series, index: int, value: float | None) -> str:
+    labels = frame.chart.x_labels
+    label = labels[index] if index < len(labels) else ""
+    text = f"{series.name}, {label}: {frame.fmt(value)}"
     return f"<title>{escape(text)}</title>"
 
 
@@ -213,7 +226,7 @@ def _lines(frame: _Frame) -> list[str]:
             x, y = frame.x(index), frame.y(value)
             shape = MARKERS[number % len(MARKERS)]
             out.append(
-                f"<g>{_point_title(chart, series, index, value)}{_marker(shape, x, y, colour)}</g>"
+                f"<g>{_point_title(frame, series, index, value)}{_marker(shape, x, y, colour)}</g>"
             )
         out.append("</g>")
     return out
@@ -254,7 +267,7 @@ def _bars(frame: _Frame, chart_id: str) -> list[str]:
         for index, value in enumerate(series.values[: len(chart.x_labels)]):
             left = frame.x(index) - frame.slot * 0.4 + number * width
             centre = _num(left + width / 2)
-            title = _point_title(chart, series, index, value)
+            title = _point_title(frame, series, index, value)
             if value is None:
                 out.append(
                     f'<text x="{centre}" y="{PLOT_BOTTOM - 6}" text-anchor="middle" font-size="18">'
