@@ -87,6 +87,19 @@ class BulkWriter:
                 )
             )
 
+    def analyze(self) -> None:
+        """Refresh the planner's statistics of every table written.
+
+        Without this, PostgreSQL plans the survey results on empty statistics after a
+        bulk load and scans every answer of every round (0.8 s instead of 1 ms a query
+        at 80 associations × 10 years) until autovacuum gets round to it.
+        """
+        if self.connection.dialect.name == "postgresql":
+            for table in sorted(self.counts):
+                self.connection.execute(sa.text(f"ANALYZE {table}"))
+        else:
+            self.connection.execute(sa.text("ANALYZE"))
+
 
 def _copy(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """PostgreSQL ``COPY … FROM STDIN`` in the connection's transaction (executemany and

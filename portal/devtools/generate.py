@@ -208,6 +208,7 @@ def generate(options: Options, progress: Callable[[int, float], None] | None = N
         if progress is not None:
             progress(number, time.perf_counter() - started)
     writer.reset_sequences()
+    writer.analyze()
     return Report(dict(writer.counts), time.perf_counter() - started)
 
 
