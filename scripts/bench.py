@@ -317,7 +317,8 @@ sent to the database per request. HTTP figures: gunicorn {workers} sync workers,
 {concurrency} client threads in this process on loopback (client and server share
 this machine's CPUs), fixed request counts; "× ceiling" is req/s divided by the
 ceiling's req/s. Memory is VmRSS of each gunicorn worker after its load.
-Run {when} on {cpus} CPUs; total {seconds:.0f} s."""
+Finished {when} on {cpus} CPUs; total {seconds:.0f} s; load average (1 min) {load_start:.1f}
+at the start and {load_end:.1f} at the end (other work on the machine slows every figure)."""
 
 
 def check_targets(rows: Sequence[Row], largest: Scale) -> str:
@@ -376,6 +377,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
+    load_start = os.getloadavg()[0]
     scales = [SMALL] if args.quick else [SMALL, LARGE]
     rows: list[Row] = []
     for scale in scales:
@@ -396,6 +398,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         when=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         cpus=os.cpu_count(),
         seconds=time.perf_counter() - started,
+        load_start=load_start,
+        load_end=os.getloadavg()[0],
     )
     verdict = check_targets(rows, scales[-1])
     text = f"{table}\n\n{notes}\n\n{verdict}\n"

@@ -2,7 +2,8 @@
 
 The generator builds plain dictionaries and never loads ORM objects, so ids are
 assigned here (continuing after the highest id already in each table) and each
-table's rows go to the database with one ``executemany`` per batch. Statements that
+table's rows go to the database in bulk: ``COPY`` on PostgreSQL, ``executemany`` in
+batches on SQLite. Statements that
 must run after the rows are in (publishing a template version, closing a survey
 round: the database refuses those rows' children once they are published or open)
 are queued and run after each flush.
