@@ -24,6 +24,7 @@ import survey_load as load
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 1024  # kB in /proc
+STARTUP_LIMIT = 120.0  # seconds: importing the app takes long on a busy machine
 
 
 @dataclass
@@ -199,7 +200,9 @@ def run(scale: Any, targets: Any, paths: dict[str, str], args: Any) -> list[Row]
     """The portal's loads, then the ceiling's, on the scale's database."""
     section = f"HTTP, gunicorn -w {args.workers}, c={args.concurrency}"
     loads: list[tuple[Load, str]] = []
-    with load.gunicorn_process(scale.url, load.free_port(), args.workers) as (base, master):
+    with load.gunicorn_process(
+        scale.url, load.free_port(), args.workers, startup_limit=STARTUP_LIMIT
+    ) as (base, master):
         load.out(f"HTTP load on {base} …")
         tokens = targets.tokens
         form_jobs = [
@@ -235,6 +238,7 @@ def _ceiling(scale: Any, args: Any) -> tuple[Load, list[int]]:
         app="bench_ceiling:app",
         cwd=ROOT / "scripts",
         health="/",
+        startup_limit=STARTUP_LIMIT,
     ) as (base, master):
         jobs = [get_job(base, "/", {})] * args.requests
         result = hammer("Ceiling: Flask + SELECT 1", jobs, args.concurrency)

@@ -409,6 +409,7 @@ def gunicorn_process(
     app: str = "wsgi:app",
     cwd: Path = ROOT,
     health: str = "/healthz",
+    startup_limit: float = STARTUP_LIMIT,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Serve ``app`` with gunicorn on 127.0.0.1:port; yields the base URL and the master.
 
@@ -442,7 +443,7 @@ def gunicorn_process(
         command, cwd=cwd, env=env, stdout=log, stderr=errlog
     )
     try:
-        _wait_until_healthy(process, errlog, base + health)
+        _wait_until_healthy(process, errlog, base + health, startup_limit)
         yield base, process
     finally:
         process.terminate()
@@ -459,8 +460,10 @@ def gunicorn_process(
             out("gunicorn stderr (last lines):\n" + "\n".join(tail.splitlines()[-20:]))
 
 
-def _wait_until_healthy(process: subprocess.Popen[bytes], errlog: Any, url: str) -> None:
-    deadline = time.monotonic() + STARTUP_LIMIT
+def _wait_until_healthy(
+    process: subprocess.Popen[bytes], errlog: Any, url: str, limit: float
+) -> None:
+    deadline = time.monotonic() + limit
     while True:
         if process.poll() is not None:
             errlog.seek(0)
