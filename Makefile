@@ -5,7 +5,9 @@ BIN      := $(VENV)/bin
 FLASK    := $(BIN)/flask --app portal
 PG_URL   ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test test-sqlite test-postgres lint translations messages system-deps clean
+BENCH_ARGS ?=
+
+.PHONY: install run test test-sqlite test-postgres lint translations messages system-deps clean bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +48,10 @@ test-postgres: install system-deps
 
 ## Lint, type-check, then the whole suite on SQLite and on PostgreSQL.
 test: lint test-sqlite test-postgres
+
+## Benchmarks on PostgreSQL at Gävleborg and national scale (not part of `make test`).
+bench: install
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -397,6 +397,25 @@ def free_port() -> int:
 @contextlib.contextmanager
 def gunicorn(url: str, port: int, workers: int) -> Iterator[str]:
     """gunicorn on 127.0.0.1:port, stopped (and waited for) however the block ends."""
+    with gunicorn_process(url, port, workers) as (base, _process):
+        yield base
+
+
+@contextlib.contextmanager
+def gunicorn_process(
+    url: str,
+    port: int,
+    workers: int,
+    app: str = "wsgi:app",
+    cwd: Path = ROOT,
+    health: str = "/healthz",
+    startup_limit: float = STARTUP_LIMIT,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Serve ``app`` with gunicorn on 127.0.0.1:port; yields the base URL and the master.
+
+    The benchmark (scripts/bench.py) serves its ceiling app the same way and reads the
+    workers' memory through the master's process id.
+    """
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -416,30 +435,16 @@ def gunicorn(url: str, port: int, workers: int) -> Iterator[str]:
         "60",
         "--log-level",
         "warning",
-        "wsgi:app",
+        app,
     ]
     log = open(os.devnull, "wb")  # noqa: SIM115 - closed in finally
     errlog = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finally
     process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-        command, cwd=ROOT, env=env, stdout=log, stderr=errlog
+        command, cwd=cwd, env=env, stdout=log, stderr=errlog
     )
     try:
-        deadline = time.monotonic() + STARTUP_LIMIT
-        while True:
-            if process.poll() is not None:
-                errlog.seek(0)
-                stderr = errlog.read().decode(errors="replace")
-                raise SystemExit(f"gunicorn exited with {process.returncode}:\n{stderr[-3000:]}")
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not answer /healthz in time")
-            time.sleep(0.2)
-        yield base
+        _wait_until_healthy(process, errlog, base + health, startup_limit)
+        yield base, process
     finally:
         process.terminate()
         try:
@@ -453,6 +458,26 @@ def gunicorn(url: str, port: int, workers: int) -> Iterator[str]:
         errlog.close()
         if tail:
             out("gunicorn stderr (last lines):\n" + "\n".join(tail.splitlines()[-20:]))
+
+
+def _wait_until_healthy(
+    process: subprocess.Popen[bytes], errlog: Any, url: str, limit: float
+) -> None:
+    deadline = time.monotonic() + limit
+    while True:
+        if process.poll() is not None:
+            errlog.seek(0)
+            stderr = errlog.read().decode(errors="replace")
+            raise SystemExit(f"gunicorn exited with {process.returncode}:\n{stderr[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit("gunicorn did not answer its health check in time")
+        time.sleep(0.2)
 
 
 # --- respondents ----------------------------------------------------------------------

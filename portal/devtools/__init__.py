@@ -1,0 +1,1 @@
+"""Developer tools: synthetic data at national scale for benchmarks (``flask dev …``)."""

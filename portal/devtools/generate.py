@@ -1,0 +1,371 @@
+"""Synthetic data in the Gävleborg shape for N associations over Y years (``flask dev generate``).
+
+Each association gets 13 member agencies (Arbetsförmedlingen, Försäkringskassan, a
+region and ten municipalities), nine Mysam groups of 5–8 seats whose holders change
+over the years (ended memberships are kept), an admin and a board member; then the
+plans (:mod:`gen_plans`), meetings (:mod:`gen_meetings`) and survey rounds
+(:mod:`gen_surveys`) of every year. The years end with the current one. Rows are
+built as plain dictionaries and written with :class:`~portal.devtools.bulk.BulkWriter`
+in one transaction; the same seed and day give the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+
+from portal.accounts.services import hash_password
+from portal.cli.demo import DEMO_PASSWORD, FIRST, LAST
+from portal.db import utcnow
+from portal.devtools.bulk import BulkWriter
+from portal.extensions import db
+from portal.groups import services as group_services
+from portal.groups.models import MembershipRole
+from portal.organisations.models import AgencyKind, Association, AssociationRoleName
+
+SLUG_PREFIX = "gen-"
+PLACES = [
+    "Norrbotten",
+    "Västerbotten",
+    "Jämtland",
+    "Västernorrland",
+    "Dalarna",
+    "Värmland",
+    "Örebro",
+    "Västmanland",
+    "Uppsala",
+    "Sörmland",
+    "Östergötland",
+    "Jönköping",
+    "Kronoberg",
+    "Kalmar",
+    "Blekinge",
+    "Skåne",
+    "Halland",
+    "Västra Götaland",
+    "Gotland",
+    "Stockholm",
+]
+TOWNS = [
+    "Aneby",
+    "Boden",
+    "Dorotea",
+    "Eda",
+    "Falun",
+    "Gnosjö",
+    "Habo",
+    "Kiruna",
+    "Lekeberg",
+    "Malung",
+    "Nora",
+    "Orsa",
+    "Piteå",
+    "Rättvik",
+    "Sala",
+    "Torsby",
+    "Umeå",
+    "Vansbro",
+    "Ydre",
+    "Åre",
+    "Älvdalen",
+    "Östhammar",
+    "Mora",
+    "Leksand",
+    "Hedemora",
+    "Avesta",
+]
+# Seats besides the shared Försäkringskassan and Arbetsförmedlingen managers, with the
+# yearly chance that the person in them changes.
+TURNOVER = {"leader": 0.12, "region": 0.2, "municipality": 0.25, "extra": 0.3, "substitute": 0.2}
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to generate."""
+
+    associations: int
+    years: int
+    seed: int = 2026
+    today: dt.date | None = None
+
+
+@dataclass
+class Seat:
+    """One membership row, as the generator needs it later."""
+
+    id: int
+    user_id: int
+    agency_id: int
+    agency_kind: AgencyKind
+    role: MembershipRole
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+    def holds(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)
+
+
+@dataclass
+class GroupData:
+    """A generated group and every seat it has had."""
+
+    id: int
+    name: str
+    agency_ids: list[int]
+    seats: list[Seat] = field(default_factory=list)
+
+    def current(self, day: dt.date) -> list[Seat]:
+        """The seats held on ``day``, one per person (the first seat wins)."""
+        seen: set[int] = set()
+        out = []
+        for seat in self.seats:
+            if seat.holds(day) and seat.user_id not in seen:
+                seen.add(seat.user_id)
+                out.append(seat)
+        return out
+
+    def leader(self, day: dt.date) -> Seat | None:
+        return next((s for s in self.current(day) if s.role is MembershipRole.PROCESS_LEADER), None)
+
+
+@dataclass
+class AssociationData:
+    """A generated association, handed to the plans, meetings and survey generators."""
+
+    id: int
+    slug: str
+    number: int
+    admin_id: int
+    agencies: dict[str, tuple[int, AgencyKind]] = field(default_factory=dict)
+    groups: list[GroupData] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    """Rows written per table and the time it took."""
+
+    counts: dict[str, int]
+    seconds: float
+
+
+class Context:
+    """What every part of the generator shares: the writer, the randomness, the dates."""
+
+    def __init__(self, writer: BulkWriter, options: Options) -> None:
+        self.writer = writer
+        self.rng = random.Random(options.seed)  # noqa: S311 - synthetic data, not security
+        self.today = options.today or group_services.today()
+        self.years = list(range(self.today.year - options.years + 1, self.today.year + 1))
+        self.now = utcnow()
+        self.password_hash = hash_password(DEMO_PASSWORD)
+        self.secret_key = str(current_app.config["SECRET_KEY"])
+        self.names: dict[int, str] = {}
+
+    def moment(self, day: dt.date, hour: int = 10) -> dt.datetime:
+        """A UTC instant on ``day``, never later than now."""
+        return min(dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC), self.now)
+
+    def day_in(self, year: int, first_month: int = 1, last_month: int = 12) -> dt.date:
+        start = dt.date(year, first_month, 1)
+        end = dt.date(year, last_month, 28)
+        return start + dt.timedelta(days=self.rng.randint(0, (end - start).days))
+
+
+def already_generated() -> bool:
+    """Whether the database holds generated associations already."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Association)
+            .where(Association.slug.startswith(SLUG_PREFIX))
+        )
+        or 0
+    ) > 0
+
+
+def generate(options: Options, progress: Callable[[int, float], None] | None = None) -> Report:
+    """Write the data (the caller commits). Refuses a database that has generated data."""
+    from portal.devtools import gen_meetings, gen_plans, gen_surveys
+
+    if already_generated():
+        raise ValueError("the database already holds generated associations; use an empty one")
+    started = time.perf_counter()
+    instrument = gen_surveys.instrument()
+    writer = BulkWriter(db.session.connection())
+    ctx = Context(writer, options)
+    for number in range(1, options.associations + 1):
+        association = _association(ctx, number)
+        gen_plans.add_plans(ctx, association)
+        gen_meetings.add_meetings(ctx, association)
+        gen_surveys.add_rounds(ctx, association, instrument)
+        writer.flush()
+        if progress is not None:
+            progress(number, time.perf_counter() - started)
+    writer.reset_sequences()
+    writer.analyze()
+    return Report(dict(writer.counts), time.perf_counter() - started)
+
+
+def _association(ctx: Context, number: int) -> AssociationData:
+    place = PLACES[(number - 1) % len(PLACES)]
+    slug = f"{SLUG_PREFIX}{number:03d}"
+    row = {"slug": slug, "name": f"Samordningsförbundet {place} {number:03d}"}
+    assoc_id = ctx.writer.add_with_id("associations", {**row, "min_survey_answers": 3})
+    admin = _user(ctx, assoc_id, slug, "forbundschef", password=True)
+    board = _user(ctx, assoc_id, slug, "styrelse", password=True)
+    for user_id, role in ((admin, AssociationRoleName.ADMIN), (board, AssociationRoleName.BOARD)):
+        ctx.writer.add_with_id(
+            "association_roles", {"association_id": assoc_id, "user_id": user_id, "role": role}
+        )
+    association = AssociationData(assoc_id, slug, number, admin)
+    towns = ctx.rng.sample(TOWNS, 10)
+    kinds = [("Arbetsförmedlingen", AgencyKind.STATE), ("Försäkringskassan", AgencyKind.STATE)]
+    kinds += [(f"Region {place}", AgencyKind.REGION)]
+    kinds += [(f"{town} kommun", AgencyKind.MUNICIPALITY) for town in towns]
+    for name, kind in kinds:
+        agency_id = ctx.writer.add_with_id(
+            "agencies", {"association_id": assoc_id, "name": name, "kind": kind}
+        )
+        association.agencies[name] = (agency_id, kind)
+    _groups(ctx, association, towns, place)
+    return association
+
+
+def _user(ctx: Context, assoc_id: int, slug: str, title: str, *, password: bool) -> int:
+    """A new person in the association's register; returns the user id."""
+    first, last = ctx.rng.choice(FIRST), ctx.rng.choice(LAST)
+    user_id = ctx.writer.new_id("users")
+    local = f"{first}.{last}".lower().translate(str.maketrans("åäöé", "aaoe"))
+    ctx.writer.add(
+        "users",
+        {
+            "id": user_id,
+            "email": f"{title}.{local}.{user_id}@{slug}.example.org",
+            "name": f"{first} {last}",
+            "password_hash": ctx.password_hash if password else None,
+            "is_platform_admin": False,
+            "active": True,
+            "locale": None,
+            "session_version": 1,
+            "created_at": ctx.now,
+            "updated_at": ctx.now,
+        },
+    )
+    ctx.writer.add("association_people", {"association_id": assoc_id, "user_id": user_id})
+    ctx.names[user_id] = f"{first} {last}"
+    return user_id
+
+
+def _groups(ctx: Context, association: AssociationData, towns: list[str], place: str) -> None:
+    """Nine groups; the last covers two municipalities (like Hudiksvall–Nordanstig)."""
+    shared = {
+        name: [
+            _user(ctx, association.id, association.slug, "chef", password=True) for _ in range(3)
+        ]
+        for name in ("Försäkringskassan", "Arbetsförmedlingen")
+    }
+    for index in range(9):
+        covered = towns[index : index + 1] if index < 8 else towns[8:10]
+        name = f"Mysam {'–'.join(covered)}"
+        municipality_ids = [association.agencies[f"{t} kommun"][0] for t in covered]
+        group_id = ctx.writer.add_with_id(
+            "groups",
+            {
+                "association_id": association.id,
+                "name": name,
+                "created_at": ctx.now,
+                "updated_at": ctx.now,
+            },
+        )
+        for agency_id in municipality_ids:
+            ctx.writer.add("group_municipalities", {"group_id": group_id, "agency_id": agency_id})
+        group = GroupData(group_id, name, municipality_ids)
+        association.groups.append(group)
+        _fill_group(ctx, association, group, index, covered, place, shared)
+
+
+def _fill_group(
+    ctx: Context,
+    association: AssociationData,
+    group: GroupData,
+    index: int,
+    covered: list[str],
+    place: str,
+    shared: dict[str, list[int]],
+) -> None:
+    """The seats of a group: the shared state managers, then seats with turnover."""
+    start = dt.date(ctx.years[0], 1, 1)
+    for agency_name, people in shared.items():
+        user_id = people[index % 3]
+        _seat(ctx, group, user_id, association.agencies[agency_name], MembershipRole.MEMBER, start)
+    municipality = association.agencies[f"{covered[0]} kommun"]
+    region = association.agencies[f"Region {place}"]
+    seats: list[tuple[str, tuple[int, AgencyKind], MembershipRole]] = [
+        ("leader", municipality, MembershipRole.PROCESS_LEADER),
+        ("region", region, MembershipRole.MEMBER),
+    ]
+    seats += [
+        ("municipality", association.agencies[f"{t} kommun"], MembershipRole.MEMBER)
+        for t in covered
+    ]
+    if index % 2 == 0:
+        seats.append(("extra", municipality, MembershipRole.MEMBER))
+    if index % 3 == 0:
+        seats.append(("substitute", region, MembershipRole.SUBSTITUTE))
+    for kind, agency, role in seats:
+        _seat_chain(ctx, association, group, kind, agency, role, start)
+
+
+def _seat(
+    ctx: Context,
+    group: GroupData,
+    user_id: int,
+    agency: tuple[int, AgencyKind],
+    role: MembershipRole,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+) -> Seat:
+    row = {
+        "group_id": group.id,
+        "user_id": user_id,
+        "agency_id": agency[0],
+        "role": role,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "created_at": ctx.now,
+        "updated_at": ctx.now,
+    }
+    seat = Seat(0, user_id, agency[0], agency[1], role, valid_from, valid_to)
+    seat.id = ctx.writer.add_with_id("memberships", row)
+    group.seats.append(seat)
+    return seat
+
+
+def _seat_chain(
+    ctx: Context,
+    association: AssociationData,
+    group: GroupData,
+    kind: str,
+    agency: tuple[int, AgencyKind],
+    role: MembershipRole,
+    start: dt.date,
+) -> None:
+    """The people who held one seat over the years: each change ends one membership."""
+    holders: list[tuple[dt.date, dt.date | None]] = []
+    since = start
+    for year in ctx.years:
+        change = ctx.day_in(year, 3, 11)
+        if ctx.rng.random() < TURNOVER[kind] and since < change < ctx.today:
+            holders.append((since, change - dt.timedelta(days=1)))
+            since = min(change + dt.timedelta(days=ctx.rng.randint(0, 30)), ctx.today)
+    holders.append((since, None))
+    leader = role is MembershipRole.PROCESS_LEADER
+    for valid_from, valid_to in holders:
+        user_id = _user(ctx, association.id, association.slug, kind, password=leader)
+        _seat(ctx, group, user_id, agency, role, valid_from, valid_to)

@@ -1,0 +1,245 @@
+"""The HTTP half of ``scripts/bench.py``: gunicorn, a bounded load, the ceiling, memory.
+
+Every load is a fixed number of requests through a pool of ``concurrency`` threads on
+loopback. Latency is per request, measured by the client; throughput is completed
+requests over the load's wall time. The survey submission load first takes every
+respondent to the review page (not timed), then times the submit POSTs only.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import http.cookiejar
+import math
+import random
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import survey_load as load
+
+ROOT = Path(__file__).resolve().parent.parent
+MB = 1024  # kB in /proc
+STARTUP_LIMIT = 120.0  # seconds: importing the app takes long on a busy machine
+
+
+@dataclass
+class Row:
+    """One line of the results table; ``data`` keeps the numbers for the verdict."""
+
+    section: str
+    what: str
+    scale: str
+    requests: str = "–"
+    p50: str = "–"
+    p95: str = "–"
+    p99: str = "–"
+    queries: str = "–"
+    rps: str = "–"
+    errors: str = "–"
+    ratio: str = "–"
+    notes: str = ""
+    path: str = ""
+    data: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Load:
+    """The outcome of one load."""
+
+    label: str
+    seconds: list[float]
+    errors: int
+    wall: float
+
+    @property
+    def rps(self) -> float:
+        return len(self.seconds) / self.wall if self.wall else math.nan
+
+    def row(self, section: str, scale: str, ceiling: Load | None, notes: str = "") -> Row:
+        ratio = self.rps / ceiling.rps if ceiling and ceiling.rps else math.nan
+        p95 = load.percentile(self.seconds, 95)
+        return Row(
+            section,
+            self.label,
+            scale,
+            requests=str(len(self.seconds) + self.errors),
+            p50=load.fmt_ms(load.percentile(self.seconds, 50)),
+            p95=load.fmt_ms(p95),
+            p99=load.fmt_ms(load.percentile(self.seconds, 99)),
+            rps=f"{self.rps:.1f}",
+            errors=str(self.errors),
+            ratio="–" if math.isnan(ratio) else f"{ratio:.2f}",
+            notes=notes,
+            data={"rps": self.rps, "ratio": ratio, "errors": self.errors, "p95": p95},
+        )
+
+
+Job = Callable[[], bool]
+
+
+def hammer(label: str, jobs: Sequence[Job], concurrency: int) -> Load:
+    """Run the jobs ``concurrency`` at a time; each returns whether its answer was right."""
+
+    def timed(job: Job) -> tuple[bool, float]:
+        started = time.perf_counter()
+        try:
+            ok = job()
+        except OSError:
+            ok = False
+        return ok, time.perf_counter() - started
+
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
+        results = list(pool.map(timed, jobs, timeout=load.RUN_LIMIT))
+    wall = time.perf_counter() - started
+    good = [seconds for ok, seconds in results if ok]
+    return Load(label, good, len(results) - len(good), wall)
+
+
+def _opener(jar: http.cookiejar.CookieJar | None = None) -> urllib.request.OpenerDirector:
+    handlers: list[Any] = [load._KeepAllResponses()]
+    if jar is not None:
+        handlers.append(urllib.request.HTTPCookieProcessor(jar))
+    return urllib.request.build_opener(*handlers)
+
+
+def get_job(base: str, path: str, headers: dict[str, str]) -> Job:
+    """A GET that must answer 200."""
+    url = urllib.parse.urljoin(base, path)
+    load.check_loopback_url(url)
+
+    def job() -> bool:
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310 - loopback only
+        with _opener().open(request, timeout=load.REQUEST_TIMEOUT) as response:
+            response.read()
+            return bool(response.status == 200)
+
+    return job
+
+
+def sign_in(base: str, email: str, password: str) -> dict[str, str]:
+    """Sign in through the form once; the session cookie as a header for every thread."""
+    jar = http.cookiejar.CookieJar()
+    opener = _opener(jar)
+    with opener.open(base + "/login", timeout=load.REQUEST_TIMEOUT) as response:
+        forms, _links = load.parse_page(response.read().decode())
+    form = next(f for f in forms if f.method == "post" and "email" in f.texts)
+    data = {**form.hidden, "email": email, "password": password}
+    body = urllib.parse.urlencode(data).encode()
+    request = urllib.request.Request(base + "/login", data=body)  # noqa: S310 - loopback only
+    with opener.open(request, timeout=load.REQUEST_TIMEOUT) as response:
+        if response.status != 302:
+            raise SystemExit(f"could not sign in as {email} over HTTP ({response.status})")
+    return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in jar)}
+
+
+def submit_jobs(base: str, tokens: Sequence[str], concurrency: int, seed: int) -> list[Job]:
+    """Take each respondent to the review page (untimed); returns their submit POSTs."""
+
+    def prepare(index: int) -> Job | None:
+        token = tokens[index]
+        browser = load.Browser(base)
+        try:
+            browser.get_ok(f"/survey/{token}")
+            forms, _links = load.parse_page(browser.get_ok(f"/survey/{token}/answers"))
+            form = load.find_form(forms, "/answers")
+            data = load.fill_answers(form, random.Random(seed + index), button="review")  # noqa: S311
+            status, _text, location = browser.request(form.action, data)
+            review = load._expect_redirect("POST answers", status, location, "/review")
+            confirm = load.find_form(load.parse_page(browser.get_ok(review))[0], "/submit")
+        except (OSError, RuntimeError, LookupError):
+            return None
+        payload = {**confirm.hidden, "csrf_token": load.csrf_token(confirm)}
+
+        def job() -> bool:
+            status, _text, location = browser.request(confirm.action, payload)
+            return status in {302, 303} and (location or "").endswith("/receipt")
+
+        return job
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
+        prepared = list(pool.map(prepare, range(len(tokens))))
+    return [job if job is not None else (lambda: False) for job in prepared]
+
+
+def worker_rss_kb(master: int) -> list[int]:
+    """Resident memory (VmRSS, kB) of each child process of the gunicorn master."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            children.append(int(stat.parent.name))
+    sizes = []
+    for pid in sorted(children):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]))
+    return sizes
+
+
+def _memory_row(label: str, scale: str, sizes: Sequence[int]) -> Row:
+    text = ", ".join(f"{size / MB:.0f} MB" for size in sizes)
+    return Row(
+        "Memory after load",
+        label,
+        scale,
+        notes=f"VmRSS per worker: {text}",
+        data={"max_mb": max(sizes, default=0) / MB},
+    )
+
+
+def run(scale: Any, targets: Any, paths: dict[str, str], args: Any) -> list[Row]:
+    """The portal's loads, then the ceiling's, on the scale's database."""
+    section = f"HTTP, gunicorn -w {args.workers}, c={args.concurrency}"
+    loads: list[tuple[Load, str]] = []
+    with load.gunicorn_process(
+        scale.url, load.free_port(), args.workers, startup_limit=STARTUP_LIMIT
+    ) as (base, master):
+        load.out(f"HTTP load on {base} …")
+        tokens = targets.tokens
+        form_jobs = [
+            get_job(base, f"/survey/{tokens[i % len(tokens)]}/answers", {})
+            for i in range(args.requests)
+        ]
+        loads.append((hammer("Survey form (GET)", form_jobs, args.concurrency), ""))
+        jobs = submit_jobs(base, tokens, args.concurrency, seed=2026)
+        loads.append((hammer("Survey submission (POST)", jobs, args.concurrency), ""))
+        cookie = sign_in(base, targets.admin_email, "demo-losenord-2026")
+        missing = []
+        for label in ("Group page", "Board summary"):
+            if label in paths:
+                get = get_job(base, paths[label], cookie)
+                loads.append((hammer(label, [get] * args.requests, args.concurrency), ""))
+            else:
+                missing.append(Row(section, label, scale.label, notes="not built yet"))
+        portal_rss = worker_rss_kb(master.pid)
+    ceiling, ceiling_rss = _ceiling(scale, args)
+    rows = [item.row(section, scale.label, ceiling, notes) for item, notes in loads] + missing
+    rows.append(ceiling.row(section, scale.label, ceiling, "`scripts/bench_ceiling.py`"))
+    rows.append(_memory_row("Portal workers", scale.label, portal_rss))
+    rows.append(_memory_row("Ceiling workers", scale.label, ceiling_rss))
+    return rows
+
+
+def _ceiling(scale: Any, args: Any) -> tuple[Load, list[int]]:
+    """The minimal app under the same load; returns (load, worker memory)."""
+    with load.gunicorn_process(
+        scale.url,
+        load.free_port(),
+        args.workers,
+        app="bench_ceiling:app",
+        cwd=ROOT / "scripts",
+        health="/",
+        startup_limit=STARTUP_LIMIT,
+    ) as (base, master):
+        jobs = [get_job(base, "/", {})] * args.requests
+        result = hammer("Ceiling: Flask + SELECT 1", jobs, args.concurrency)
+        return result, worker_rss_kb(master.pid)
