@@ -153,7 +153,10 @@ def holds_data(scale: Scale) -> bool:
 def ensure_data(scale: Scale, rebuild: bool) -> None:
     """Generate the scale's database unless it already holds the data."""
     if not rebuild and holds_data(scale):
-        load.out(f"{scale.database}: generated data present, reused; refreshing statistics")
+        load.out(
+            f"{scale.database}: generated data present, reused; migrating, refreshing statistics"
+        )
+        _flask(scale.url, "db", "upgrade")  # tables added since the data was generated
         import psycopg
 
         with psycopg.connect(load._psycopg_conninfo(scale.url, scale.database)) as conn:
