@@ -194,11 +194,15 @@ def agency_figures(
         .distinct()
         .subquery("invited")
     )
+    # Both halves are limited to the same meetings: unfiltered, they would read every
+    # attendance row of the installation (115 ms at 80 associations × 10 years).
     represented = sa.union(
-        sa.select(Invitee.meeting_id, Invitee.agency_id).where(
-            Invitee.status == AttendanceStatus.PRESENT
-        ),
-        sa.select(Substitute.meeting_id, Substitute.agency_id),
+        sa.select(Invitee.meeting_id, Invitee.agency_id)
+        .join(Meeting, Meeting.id == Invitee.meeting_id)
+        .where(*held, Invitee.status == AttendanceStatus.PRESENT),
+        sa.select(Substitute.meeting_id, Substitute.agency_id)
+        .join(Meeting, Meeting.id == Substitute.meeting_id)
+        .where(*held),
     ).subquery("represented")
     rows = db.session.execute(
         sa.select(
