@@ -11,11 +11,11 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 
-from portal.accounts.models import User
 from portal.api import services
 from portal.api.models import ApiToken
 from portal.extensions import db
-from portal.organisations.models import Association, AssociationRole, AssociationRoleName
+from portal.organisations.models import Association
+from portal.people import services as people_services
 
 DEMO_TOKEN_NAME = "Demo: BI-verktyg"  # noqa: S105 (the name shown in the list, not a secret)
 
@@ -35,16 +35,7 @@ def load_demo(association: Association) -> None:
             "was made. Revoke it and create a new one under API tokens to get a new secret."
         )
         return
-    admin = db.session.scalar(
-        sa.select(User)
-        .join(AssociationRole, AssociationRole.user_id == User.id)
-        .where(
-            AssociationRole.association_id == association.id,
-            AssociationRole.role == AssociationRoleName.ADMIN,
-        )
-        .order_by(User.id)
-        .limit(1)
-    )
+    admin = people_services.first_admin(association)
     assert admin is not None  # the demo appoints its admin before this runs
     _token, secret = services.create_token(admin, association, DEMO_TOKEN_NAME)
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")

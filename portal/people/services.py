@@ -161,6 +161,20 @@ def roles_of(user: User, association: Association) -> set[AssociationRoleName]:
     )
 
 
+def first_admin(association: Association) -> User | None:
+    """The association's longest-serving administrator (the demo acts as this person)."""
+    return db.session.scalar(
+        sa.select(User)
+        .join(AssociationRole, AssociationRole.user_id == User.id)
+        .where(
+            AssociationRole.association_id == association.id,
+            AssociationRole.role == AssociationRoleName.ADMIN,
+        )
+        .order_by(User.id)
+        .limit(1)
+    )
+
+
 def _admin_count(association: Association) -> int:
     """How many administrators the association has."""
     return int(

@@ -14,7 +14,8 @@ from flask_babel import force_locale
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.groups.models import Group, Membership, MembershipRole
-from portal.organisations.models import Association, AssociationRole, AssociationRoleName
+from portal.organisations.models import Association
+from portal.people import services as people_services
 from portal.plans.models import ActivityStatus, FieldKind, GoalArea, Plan, TemplateVersion
 from portal.plans.services import goal_areas, items, plans, templates
 from portal.plans.services.templates import FieldData, SectionData
@@ -55,15 +56,7 @@ def load_demo(association: Association) -> None:
 
 
 def _load(association: Association) -> None:
-    admin = db.session.scalar(
-        sa.select(User)
-        .join(AssociationRole, AssociationRole.user_id == User.id)
-        .where(
-            AssociationRole.association_id == association.id,
-            AssociationRole.role == AssociationRoleName.ADMIN,
-        )
-        .limit(1)
-    )
+    admin = people_services.first_admin(association)
     _goal_areas(admin, association)
     v1, v2 = _template(admin, association)
     groups = db.session.scalars(

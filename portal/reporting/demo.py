@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from portal.accounts.models import User
 from portal.extensions import db
-from portal.organisations.models import Association, AssociationRole, AssociationRoleName
+from portal.organisations.models import Association
+from portal.people import services as people_services
 from portal.plans.models import Plan, ResultGoal
 from portal.plans.services import items
 from portal.reporting import development, texts
@@ -42,15 +42,7 @@ OUTCOMES = {"75": ("80 %", "62 %", "45 %"), "3": ("3", "2", "1")}
 
 def load_demo(association: Association) -> None:
     """Give the year's numeric result goals without an outcome a measured one."""
-    admin = db.session.scalar(
-        sa.select(User)
-        .join(AssociationRole, AssociationRole.user_id == User.id)
-        .where(
-            AssociationRole.association_id == association.id,
-            AssociationRole.role == AssociationRoleName.ADMIN,
-        )
-        .limit(1)
-    )
+    admin = people_services.first_admin(association)
     goals = db.session.scalars(
         sa.select(ResultGoal)
         .join(Plan, Plan.id == ResultGoal.plan_id)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from portal.accounts.models import User
 from portal.extensions import db
 from portal.groups.models import Group
-from portal.organisations.models import Association, AssociationRole, AssociationRoleName
+from portal.organisations.models import Association
+from portal.people import services as people_services
 from portal.reporting import development, texts
 
 YEAR = 2025
@@ -66,16 +66,7 @@ def load_demo(association: Association) -> None:
 
 
 def _load(association: Association) -> None:
-    admin = db.session.scalar(
-        sa.select(User)
-        .join(AssociationRole, AssociationRole.user_id == User.id)
-        .where(
-            AssociationRole.association_id == association.id,
-            AssociationRole.role == AssociationRoleName.ADMIN,
-        )
-        .order_by(User.id)
-        .limit(1)
-    )
+    admin = people_services.first_admin(association)
     for section, body in ANALYSES.items():
         texts.save_analysis(admin, association.id, YEAR, "year", section, body, None)
     texts.save_analysis(
