@@ -12,25 +12,21 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from portal.accounts.models import User
-from portal.core import permissions
 from portal.core.errors import DomainError
 from portal.core.forms import choices as options
 from portal.core.htmx import is_htmx
 from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.extensions import db
-from portal.groups.models import Group
 from portal.organisations.models import Association
 from portal.plans.models import GoalArea
-from portal.reporting import development, texts
+from portal.reporting import development, policies, texts
 from portal.reporting.forms import AnalysisForm, AreaForm, CarryForm
 from portal.reporting.models import ReportPeriod
 
@@ -51,34 +47,15 @@ def _signed_in() -> None:
     """The whole blueprint needs a signed-in person (refusals below are 404s)."""
 
 
-def can_write_texts(user: User, association_id: int) -> bool:
-    """Association admins write the analysis and the development areas."""
-    return permissions.is_association_admin(user, association_id)
-
-
-def can_read_texts(user: User, association_id: int) -> bool:
-    """Admins, the board and the association's process leaders read them."""
-    if permissions.is_association_admin(user, association_id) or permissions.is_board_member(
-        user, association_id
-    ):
-        return True
-    led = permissions.principal(user).led_groups if user.is_authenticated else frozenset()
-    return bool(led) and bool(
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Group)
-            .where(Group.id.in_(list(led)), Group.association_id == association_id)
-        )
-    )
-
-
 def _load(association_id: int, year: int, *, write: bool) -> Association:
     association = db.session.get(Association, association_id)
-    require(association is not None and can_read_texts(current_user, association_id))
+    require(
+        association is not None and policies.can_read_board_summary(current_user, association_id)
+    )
     assert association is not None
     require(2000 <= year <= 2100)
     if write:
-        require(can_write_texts(current_user, association_id))
+        require(policies.can_write_analysis(current_user, association_id))
     return association
 
 
@@ -107,7 +84,7 @@ def _page(association: Association, year: int, period: str, status: int, **extra
 
 
 def _context(association: Association, year: int, period: str) -> dict[str, Any]:
-    can_edit = can_write_texts(current_user, association.id)
+    can_edit = policies.can_write_analysis(current_user, association.id)
     return {
         "association": association,
         "year": year,
