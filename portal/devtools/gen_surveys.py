@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from flask import current_app
 
-from portal.surveys import crypto
+from portal.surveys import crypto, results
 from portal.surveys import services as survey_services
 from portal.surveys.demo import FREE_TEXT, WITHHELD
 from portal.surveys.instrument import parse_instrument
@@ -102,6 +102,7 @@ def _round(
             closed_at=dt.datetime(year, 10, 1, 2, tzinfo=dt.UTC),
         )
     )
+    ctx.writer.then(results.totals_insert([round_id]))  # as closing through the services does
 
 
 def _invitation(

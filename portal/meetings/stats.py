@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -104,6 +105,75 @@ def group_figures(
     for gid, planned, held_count, recorded, present_count in rows:
         out[gid] = GroupFigures(planned, held_count, recorded, int(present_count))
     return out
+
+
+def stockholm_year(column: Any) -> sa.ColumnElement[int]:
+    """The Stockholm calendar year of a UTC timestamp column, in SQL.
+
+    New Year in Stockholm always falls in winter time (UTC+1), so on SQLite, which
+    has no time zones, one hour added to UTC gives the right year.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        local = sa.func.timezone(str(STOCKHOLM), column)
+        return sa.cast(sa.extract("year", local), sa.Integer)
+    return sa.cast(sa.func.strftime("%Y", column, "+1 hours"), sa.Integer)
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    """All the groups' meetings held in one year, and seats present of recorded."""
+
+    year: int
+    held: int
+    recorded: int
+    present: int
+
+    @property
+    def rate(self) -> float | None:
+        return _rate(self.present, self.recorded)
+
+
+def figures_by_year(
+    group_ids: list[int], span: When, now: dt.datetime | None = None
+) -> tuple[dict[int, GroupFigures], list[YearFigures]]:
+    """``group_figures`` for the span, and the groups' figures for every year (Stockholm)
+    from their first meeting to their last, in one query."""
+    start, end = year_bounds(span)
+    now = now or utcnow()
+    year = stockholm_year(Meeting.starts_at)
+    in_span = sa.and_(Meeting.starts_at >= start, Meeting.starts_at < end)
+    held = Meeting.starts_at <= now
+    recorded = sa.and_(held, Invitee.status.is_not(None))
+    present = sa.and_(held, Invitee.status == AttendanceStatus.PRESENT)
+
+    def meetings(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.count(sa.distinct(sa.case((condition, Meeting.id))))
+
+    def seats(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.count(sa.case((condition, Invitee.id)))
+
+    rows = db.session.execute(
+        sa.select(
+            Meeting.group_id, year,
+            meetings(in_span), meetings(sa.and_(in_span, held)),
+            seats(sa.and_(in_span, recorded)), seats(sa.and_(in_span, present)),
+            meetings(held), seats(recorded), seats(present),
+        )
+        .outerjoin(Invitee, Invitee.meeting_id == Meeting.id)
+        .where(Meeting.group_id.in_(group_ids))
+        .group_by(Meeting.group_id, year)
+    ).all() if group_ids else []  # fmt: skip
+    per_group = {gid: [0, 0, 0, 0] for gid in group_ids}
+    per_year: dict[int, list[int]] = {}
+    for gid, in_year, *counts in rows:
+        per_group[gid] = [a + b for a, b in zip(per_group[gid], counts[:4], strict=True)]
+        totals = per_year.setdefault(int(in_year), [0, 0, 0])
+        per_year[int(in_year)] = [a + b for a, b in zip(totals, counts[4:], strict=True)]
+    figures = {gid: GroupFigures(*c) for gid, c in per_group.items()}
+    if not per_year:
+        return figures, []
+    years = range(min(per_year), max(per_year) + 1)
+    return figures, [YearFigures(y, *per_year.get(y, [0, 0, 0])) for y in years]
 
 
 @dataclass(frozen=True)
@@ -244,25 +314,30 @@ class Turnover:
         return _rate(self.left, self.at_start)
 
 
-def turnover(group_ids: list[int], year: When) -> dict[int, Turnover]:
-    """Members joined and left (omsättning) per group in the year (or span)."""
+def turnover_columns(year: When) -> list[sa.ColumnElement[int]]:
+    """Seats held at the start, begun and ended within the year (or span), as aggregates
+    over ``Membership`` rows: for a query grouped by group."""
     first, last = days(year)
 
     def count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
+    return [
+        count(
+            sa.and_(
+                Membership.valid_from < first,
+                sa.or_(Membership.valid_to.is_(None), Membership.valid_to >= first),
+            )
+        ),
+        count(Membership.valid_from.between(first, last)),
+        count(Membership.valid_to.between(first, last)),
+    ]
+
+
+def turnover(group_ids: list[int], year: When) -> dict[int, Turnover]:
+    """Members joined and left (omsättning) per group in the year (or span)."""
     rows = db.session.execute(
-        sa.select(
-            Membership.group_id,
-            count(
-                sa.and_(
-                    Membership.valid_from < first,
-                    sa.or_(Membership.valid_to.is_(None), Membership.valid_to >= first),
-                )
-            ),
-            count(Membership.valid_from.between(first, last)),
-            count(Membership.valid_to.between(first, last)),
-        )
+        sa.select(Membership.group_id, *turnover_columns(year))
         .where(Membership.group_id.in_(group_ids))
         .group_by(Membership.group_id)
     )

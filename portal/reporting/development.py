@@ -303,14 +303,26 @@ class CarryChoices:
     goal_areas: list[GoalArea]
 
 
-def carry_choices(association_id: int, year: int) -> CarryChoices:
-    """Groups of the association and the goal areas of ``year + 1`` (two queries)."""
-    groups = db.session.scalars(
-        sa.select(Group).where(Group.association_id == association_id).order_by(Group.name)
-    ).all()
-    goal_areas = db.session.scalars(
-        sa.select(GoalArea)
-        .where(GoalArea.association_id == association_id, GoalArea.year == year + 1)
-        .order_by(GoalArea.position, GoalArea.id)
-    ).all()
+def carry_choices(
+    association_id: int,
+    year: int,
+    groups: list[Group] | None = None,
+    goal_areas: list[GoalArea] | None = None,
+) -> CarryChoices:
+    """Groups of the association and the goal areas of ``year + 1`` (two queries, fewer
+    where the caller has them loaded already)."""
+    if groups is None:
+        groups = list(
+            db.session.scalars(
+                sa.select(Group).where(Group.association_id == association_id).order_by(Group.name)
+            )
+        )
+    if goal_areas is None:
+        goal_areas = list(
+            db.session.scalars(
+                sa.select(GoalArea)
+                .where(GoalArea.association_id == association_id, GoalArea.year == year + 1)
+                .order_by(GoalArea.position, GoalArea.id)
+            )
+        )
     return CarryChoices(list(groups), list(goal_areas))

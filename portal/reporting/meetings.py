@@ -8,7 +8,7 @@ functions) for the period's days; nothing here names a person.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from portal.groups.models import Group
 from portal.meetings import stats
@@ -55,6 +55,7 @@ class MeetingFigures:
 
     groups: list[GroupMeetings]
     agencies: list[AgencyAttendance]
+    years: list[stats.YearFigures] = field(default_factory=list)  # every year, for the trend
 
     @property
     def held(self) -> int:
@@ -88,13 +89,18 @@ class MeetingFigures:
 
 
 def meeting_figures(
-    groups: list[Group], span: stats.Span, now: dt.datetime | None = None
+    groups: list[Group],
+    span: stats.Span,
+    now: dt.datetime | None = None,
+    turnover: dict[int, Turnover] | None = None,
 ) -> MeetingFigures:
-    """The meetings section for these groups over the span (three queries)."""
+    """The meetings section for these groups over the span, and their figures for every
+    year (three queries; two when the groups' ``turnover`` is known)."""
     ids = [g.id for g in groups]
-    figures = stats.group_figures(ids, span, now)
+    figures, years = stats.figures_by_year(ids, span, now)
     per_agency = stats.agency_figures(ids, span, now)
-    turnover = stats.turnover(ids, span)
+    if turnover is None:
+        turnover = stats.turnover(ids, span)
     totals: dict[int, list[int]] = {}
     names: dict[int, str] = {}
     flagged_in: dict[int, list[str]] = {}
@@ -125,4 +131,5 @@ def meeting_figures(
             for g in groups
         ],
         agencies=agencies,
+        years=years,
     )

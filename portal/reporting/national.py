@@ -1,28 +1,23 @@
 """National and installation-wide reference figures for the survey questions.
 
-Both read functions answer in one SQL query each. The installation-wide figure pools
-the answers of every association on this installation whose own closed round has at
-least its own *k* answers on the scale for the question; it is given only where at
-least :data:`MIN_ASSOCIATIONS` associations qualify, so no single association's
-figure can be read from it.
+Each read answers in one SQL query. The installation-wide figure pools the answers of
+every association on this installation whose own closed round has at least its own *k*
+answers on the scale for the question; it is given only where at least
+:data:`MIN_ASSOCIATIONS` associations qualify, so no single association's figure can be
+read from it. It reads the yearly rollup (``RoundTotal``, written when a round closes),
+not the answers: one row per round and question.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.surveys.models import (
-    Answer,
-    Question,
-    QuestionKind,
-    RoundStatus,
-    SurveyResponse,
-    SurveyRound,
-)
+from portal.surveys.models import Question, RoundStatus, RoundTotal, SurveyRound
 from portal.surveys.national import NationalReference
 
 MIN_ASSOCIATIONS = 3
@@ -52,8 +47,48 @@ def national_shares(codes: Collection[str], years: Collection[int]) -> dict[tupl
     return {(int(year), str(code)): float(share) for year, code, share in rows}
 
 
-def installation_shares(
-    codes: Collection[str], years: Collection[int]
+@dataclass(frozen=True)
+class RoundFigure:
+    """One closed round's counts for one scale question, from the yearly rollup."""
+
+    association_id: int
+    year: int
+    k: int
+    code: str
+    indicator_code: str
+    text: str
+    indicator_title: str
+    answers: int
+    base: int
+    positive: int
+
+
+def _round_figures(*conditions: sa.ColumnElement[bool]) -> list[RoundFigure]:
+    rows = db.session.execute(
+        sa.select(
+            SurveyRound.association_id, SurveyRound.year, SurveyRound.min_answers,
+            Question.code, Question.indicator_code, Question.text, Question.indicator_title,
+            RoundTotal.answers, RoundTotal.base, RoundTotal.positive,
+        )
+        .join(SurveyRound, SurveyRound.id == RoundTotal.round_id)
+        .join(Question, Question.id == RoundTotal.question_id)
+        .where(SurveyRound.status == RoundStatus.CLOSED, *conditions)
+        .order_by(Question.code, SurveyRound.year, SurveyRound.association_id)
+    )  # fmt: skip
+    return [RoundFigure(*row) for row in rows]
+
+
+def round_figures(association_id: int, year: int) -> list[RoundFigure]:
+    """The rollup rows a board summary needs, in one query: every closed round of the
+    association (its trends), and every closed round of ``year`` on the installation
+    (the installation-wide figure)."""
+    return _round_figures(
+        sa.or_(SurveyRound.association_id == association_id, SurveyRound.year == year)
+    )
+
+
+def pool_installation(
+    figures: Iterable[RoundFigure], codes: Collection[str], years: Collection[int]
 ) -> dict[tuple[int, str], InstallationFigure]:
     """(year, question code) → pooled figure, where at least three associations qualify.
 
@@ -61,47 +96,26 @@ def installation_shares(
     year has at least the round's own *k* answers on the scale ("don't know" is
     outside the base) to the question.
     """
+    pooled: dict[tuple[int, str], list[RoundFigure]] = defaultdict(list)
+    for figure in figures:
+        if figure.year in years and figure.code in codes and figure.base >= figure.k:
+            pooled[figure.year, figure.code].append(figure)
+    out = {}
+    for key, parts in pooled.items():
+        if len(parts) >= MIN_ASSOCIATIONS:
+            base = sum(p.base for p in parts)
+            out[key] = InstallationFigure(
+                share=sum(p.positive for p in parts) / base, associations=len(parts), base=base
+            )
+    return out
+
+
+def installation_shares(
+    codes: Collection[str], years: Collection[int]
+) -> dict[tuple[int, str], InstallationFigure]:
+    """The installation-wide figures (see ``pool_installation``) for these codes and
+    years, from the yearly rollup (one query)."""
     if not codes or not years:
         return {}
-    positive = sa.case((Answer.value >= Question.positive_from, 1), else_=0)
-    per_round = (
-        sa.select(
-            SurveyRound.year.label("year"),
-            Question.code.label("code"),
-            sa.func.count(Answer.value).label("base"),
-            sa.func.sum(positive).label("positive"),
-        )
-        .select_from(Answer)
-        .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
-        .join(SurveyRound, SurveyRound.id == SurveyResponse.round_id)
-        .join(Question, Question.id == Answer.question_id)
-        .where(
-            SurveyRound.status == RoundStatus.CLOSED,
-            SurveyRound.year.in_(list(years)),
-            Question.kind == QuestionKind.SCALE,
-            Question.code.in_(list(codes)),
-            Answer.value.is_not(None),
-        )
-        .group_by(SurveyRound.id, SurveyRound.year, SurveyRound.min_answers, Question.code)
-        .having(sa.func.count(Answer.value) >= SurveyRound.min_answers)
-        .subquery()
-    )
-    pooled = (
-        sa.select(
-            per_round.c.year,
-            per_round.c.code,
-            sa.func.count().label("associations"),
-            sa.func.sum(per_round.c.base).label("base"),
-            sa.func.sum(per_round.c.positive).label("positive"),
-        )
-        .group_by(per_round.c.year, per_round.c.code)
-        .having(sa.func.count() >= MIN_ASSOCIATIONS)
-    )
-    return {
-        (int(row.year), str(row.code)): InstallationFigure(
-            share=int(row.positive) / int(row.base),
-            associations=int(row.associations),
-            base=int(row.base),
-        )
-        for row in db.session.execute(pooled)
-    }
+    figures = _round_figures(SurveyRound.year.in_(list(years)), Question.code.in_(list(codes)))
+    return pool_installation(figures, set(codes), set(years))

@@ -30,7 +30,6 @@ from portal.extensions import db
 from portal.groups.models import Group
 from portal.organisations.models import Agency
 from portal.plans.models import Activity, ActivityStatus, GoalArea, Plan, PlanStatus, ResultGoal
-from portal.plans.services.plans import plan_states
 
 NUMBER_RE = re.compile(r"\s*([-−]?\d[\d\u00a0 ]*(?:[.,]\d+)?)\s*%?\s*$")
 
@@ -118,12 +117,23 @@ class GroupPlan:
 
 
 @dataclass(frozen=True)
+class PlanYear:
+    """How many groups had a plan in a year, and how many were konkretiserade."""
+
+    year: int
+    plans: int
+    concretised: int
+
+
+@dataclass(frozen=True)
 class PlanFigures:
     """Everything the plan section of a summary shows."""
 
     areas: list[AreaFulfilment]
     goals: list[GoalRow]
     groups: list[GroupPlan]
+    years: list[PlanYear] = field(default_factory=list)  # every plan year, for the trend
+    next_goal_areas: list[GoalArea] = field(default_factory=list)  # to carry areas into
 
     @property
     def concretised(self) -> int:
@@ -165,32 +175,75 @@ def goal_rows(association_id: int, year: int, group_ids: list[int] | None = None
     ]  # fmt: skip
 
 
-def area_fulfilment(association_id: int, year: int, goals: list[GoalRow]) -> list[AreaFulfilment]:
-    """Per goal area of the year (one query for the areas), the goals' judgements counted."""
-    titles = db.session.scalars(
-        sa.select(GoalArea.title)
-        .where(GoalArea.association_id == association_id, GoalArea.year == year)
-        .order_by(GoalArea.position, GoalArea.title)
-    ).all()
-    areas: dict[str | None, AreaFulfilment] = {t: AreaFulfilment(t) for t in titles}
-    for goal in goals:
-        areas.setdefault(goal.goal_area, AreaFulfilment(goal.goal_area))
-        areas[goal.goal_area].counts[goal.assessment] += 1
-    return list(areas.values())
-
-
-def activity_counts(group_ids: list[int], year: int) -> dict[int, dict[ActivityStatus, int]]:
-    """Per group, the activities of its plan for the year counted by status (one query)."""
-    rows = db.session.execute(
-        sa.select(Plan.group_id, Activity.status, sa.func.count())
-        .join(Plan, Plan.id == Activity.plan_id)
-        .where(Plan.group_id.in_(group_ids), Plan.year == year)
-        .group_by(Plan.group_id, Activity.status)
+def goal_areas(association_id: int, years: list[int]) -> list[GoalArea]:
+    """The association's goal areas of these years (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(GoalArea)
+            .where(GoalArea.association_id == association_id, GoalArea.year.in_(years))
+            .order_by(GoalArea.year, GoalArea.position, GoalArea.id)
+        )
     )
-    out = {gid: dict.fromkeys(ActivityStatus, 0) for gid in group_ids}
-    for gid, status, n in rows:
-        out[gid][ActivityStatus(status)] = int(n)
-    return out
+
+
+def area_fulfilment(areas: list[GoalArea], goals: list[GoalRow]) -> list[AreaFulfilment]:
+    """Per goal area of the year, the goals' judgements counted."""
+    titles = [a.title for a in sorted(areas, key=lambda a: (a.position, a.title))]
+    found: dict[str | None, AreaFulfilment] = {t: AreaFulfilment(t) for t in titles}
+    for goal in goals:
+        found.setdefault(goal.goal_area, AreaFulfilment(goal.goal_area))
+        found[goal.goal_area].counts[goal.assessment] += 1
+    return list(found.values())
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One plan: its group, year, status, konkretiserad, activities per status."""
+
+    group_id: int
+    year: int
+    plan_id: int
+    status: PlanStatus
+    concretised: bool
+    activities: dict[ActivityStatus, int]
+
+
+def plan_rows(group_ids: list[int]) -> list[PlanRow]:
+    """Every plan of these groups, every year, with its activities counted (one query).
+
+    Konkretiserad: at least one activity with a responsible person and a due date.
+    """
+    concrete = sa.and_(Activity.responsible_id.is_not(None), Activity.due_date.is_not(None))
+    statuses = list(ActivityStatus)
+    rows = db.session.execute(
+        sa.select(
+            Plan.group_id,
+            Plan.year,
+            Plan.id,
+            Plan.status,
+            sa.func.count(sa.case((concrete, Activity.id))),
+            *[sa.func.count(sa.case((Activity.status == st, Activity.id))) for st in statuses],
+        )
+        .outerjoin(Activity, Activity.plan_id == Plan.id)
+        .where(Plan.group_id.in_(group_ids))
+        .group_by(Plan.group_id, Plan.year, Plan.id, Plan.status)
+        .order_by(Plan.year, Plan.group_id)
+    ).all()
+    return [
+        PlanRow(gid, year, pid, PlanStatus(status), bool(concrete_n),
+                {st: int(n) for st, n in zip(statuses, counts, strict=True)})
+        for gid, year, pid, status, concrete_n, *counts in rows
+    ]  # fmt: skip
+
+
+def plan_years(rows: list[PlanRow]) -> list[PlanYear]:
+    """Per plan year: plans and konkretiserade plans."""
+    years: dict[int, list[int]] = {}
+    for row in rows:
+        count = years.setdefault(row.year, [0, 0])
+        count[0] += 1
+        count[1] += int(row.concretised)
+    return [PlanYear(y, n, c) for y, (n, c) in sorted(years.items())]
 
 
 def activities_done(group_id: int, year: int) -> list[tuple[str, str, str]]:
@@ -206,17 +259,24 @@ def activities_done(group_id: int, year: int) -> list[tuple[str, str, str]]:
 
 
 def plan_figures(association_id: int, year: int, groups: list[Group]) -> PlanFigures:
-    """The plan section for these groups of the association (four queries)."""
+    """The plan section for these groups of the association, with every year's plans for
+    the trend and next year's goal areas (three queries)."""
     ids = [g.id for g in groups]
     goals = goal_rows(association_id, year, ids)
-    states = plan_states(ids, year)
-    counts = activity_counts(ids, year)
+    areas = goal_areas(association_id, [year, year + 1])
+    rows = plan_rows(ids)
+    this_year = {row.group_id: row for row in rows if row.year == year}
+
+    def group_plan(g: Group) -> GroupPlan:
+        p = this_year.get(g.id)
+        if p is None:
+            return GroupPlan(g.id, g.name, None, None, False, dict.fromkeys(ActivityStatus, 0))
+        return GroupPlan(g.id, g.name, p.plan_id, p.status, p.concretised, p.activities)
+
     return PlanFigures(
-        areas=area_fulfilment(association_id, year, goals),
+        areas=area_fulfilment([a for a in areas if a.year == year], goals),
         goals=goals,
-        groups=[
-            GroupPlan(g.id, g.name, states[g.id].plan_id, states[g.id].status,
-                      states[g.id].concretised, counts[g.id])
-            for g in groups
-        ],
+        groups=[group_plan(g) for g in groups],
+        years=plan_years(rows),
+        next_goal_areas=[a for a in areas if a.year == year + 1],
     )  # fmt: skip

@@ -16,22 +16,23 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from portal.extensions import db
-from portal.groups.models import Group
+from portal.groups.models import Group, Membership
+from portal.meetings import stats
+from portal.meetings.stats import YearFigures
 from portal.organisations.models import Association
 from portal.plans.models import ActivityStatus, PlanStatus
 from portal.reporting.export import Table
 from portal.reporting.meetings import MeetingFigures, meeting_figures
 from portal.reporting.period import Period
-from portal.reporting.plans import Assessment, PlanFigures, activities_done, plan_figures
-from portal.reporting.survey import SurveyFigures, survey_figures
-from portal.reporting.trends import (
-    Trend,
-    TrendSeries,
-    attendance_trend,
-    indicator_trend,
-    plan_trend,
-    survey_trend,
+from portal.reporting.plans import (
+    Assessment,
+    PlanFigures,
+    PlanYear,
+    activities_done,
+    plan_figures,
 )
+from portal.reporting.survey import References, SurveyFigures, survey_figures
+from portal.reporting.trends import Trend, TrendSeries, indicator_trend, survey_trend
 
 __all__ = [
     "BoardSummary",
@@ -89,31 +90,52 @@ def association_groups(association_id: int) -> list[Group]:
     )
 
 
+def groups_with_turnover(
+    association_id: int, span: stats.Span
+) -> tuple[list[Group], dict[int, stats.Turnover]]:
+    """The association's groups by name, with their member turnover over the span
+    (one query)."""
+    rows = db.session.execute(
+        sa.select(Group, *stats.turnover_columns(span))
+        .outerjoin(Membership, Membership.group_id == Group.id)
+        .where(Group.association_id == association_id)
+        .group_by(Group.id)
+        .order_by(Group.name)
+    ).all()
+    turnover = {g.id: stats.Turnover(int(a), int(j), int(lf)) for g, a, j, lf in rows}
+    return [row[0] for row in rows], turnover
+
+
 def board_summary(
     association: Association, period: Period, now: dt.datetime | None = None
 ) -> BoardSummary:
     """The board summary of ``association`` for ``period`` (a fixed number of queries)."""
-    groups = association_groups(association.id)
-    survey = survey_figures(association.id, period, groups)
+    groups, turnover = groups_with_turnover(association.id, period.span)
+    references = References(association.id)
+    survey = survey_figures(association.id, period, groups, references)
+    if not references.loaded:  # no round closed by the period's end: trends only
+        references.load([], period.year)
+    meetings = meeting_figures(groups, period.span, now, turnover)
+    plans = plan_figures(association.id, period.year, groups)
     return BoardSummary(
         association_id=association.id,
         association=association.name,
         period=period,
         groups=groups,
-        plans=plan_figures(association.id, period.year, groups),
-        meetings=meeting_figures(groups, period.span, now),
+        plans=plans,
+        meetings=meetings,
         survey=survey,
-        trends=trends(association.id, [g.id for g in groups], now),
+        trends=trends(references, meetings.years, plans.years),
     )
 
 
 def trends(
-    association_id: int, group_ids: list[int], now: dt.datetime | None = None
+    references: References, attendance: list[YearFigures], plans: list[PlanYear]
 ) -> list[Trend]:
     """The charts over all years on record: survey per indicator and question, attendance,
     konkretiserade groups."""
     out: list[Trend] = []
-    years, rows, titles = survey_trend(association_id)
+    years, rows, titles = survey_trend(references.own, references.national)
     association, national = _("The association"), _("National reference")
     indicators = indicator_trend(rows, years, titles)
     for kind, items in ((_("Indicator"), indicators), (_("Question"), rows)):
@@ -132,7 +154,6 @@ def trends(
                     ],
                 )
             )  # fmt: skip
-    attendance = attendance_trend(group_ids, now)
     if attendance:
         out.append(
             Trend(
@@ -142,7 +163,6 @@ def trends(
                 series=[TrendSeries(_("Attendance rate"), [a.rate for a in attendance])],
             )
         )
-    plans = plan_trend(association_id)
     if plans:
         out.append(
             Trend(

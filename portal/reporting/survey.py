@@ -22,13 +22,22 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.extensions import db
 from portal.groups.models import Group
 from portal.reporting import national
+from portal.reporting.national import InstallationFigure, RoundFigure
 from portal.reporting.period import Period
 from portal.surveys import results
-from portal.surveys.models import Invitation, RoundStatus, SurveyRound, TextReview
+from portal.surveys.models import (
+    Invitation,
+    RoundStatus,
+    SurveyResponse,
+    SurveyRound,
+    round_groups,
+)
 from portal.surveys.results import Cell, Hidden, QuestionResult, RoundResults
 
 
@@ -150,33 +159,100 @@ class SurveyFigures:
         return self.responses / self.invited if self.invited else None
 
 
-def rounds_for(
-    association_id: int, period: Period
-) -> tuple[SurveyRound | None, SurveyRound | None]:
-    """The latest closed round that ended within the period, and the one of the year before."""
-    found = list(
-        db.session.scalars(
-            sa.select(SurveyRound)
-            .where(
-                SurveyRound.association_id == association_id,
-                SurveyRound.status == RoundStatus.CLOSED,
-                SurveyRound.year <= period.year,
-                SurveyRound.closes_on <= period.end,
-            )
-            .order_by(SurveyRound.year.desc())
-            .limit(2)
+@dataclass
+class Rounds:
+    """The latest closed round that ended within a period and the one of the year
+    before, with invitations and responses per group of each."""
+
+    current: SurveyRound | None
+    previous: SurveyRound | None
+    invited: dict[int, dict[int, int]]  # round id → group id → invited
+    responded: dict[int, dict[int, int]]  # round id → group id → responses
+
+    @property
+    def loaded(self) -> list[SurveyRound]:
+        return [r for r in (self.current, self.previous) if r is not None]
+
+
+def rounds_for(association_id: int, period: Period) -> Rounds:
+    """The period's round and last year's, their instrument and their groups with
+    invitations and responses counted (one query; ``groups`` is set on each round)."""
+    latest = (
+        sa.select(SurveyRound.id)
+        .where(
+            SurveyRound.association_id == association_id,
+            SurveyRound.status == RoundStatus.CLOSED,
+            SurveyRound.year <= period.year,
+            SurveyRound.closes_on <= period.end,
         )
+        .order_by(SurveyRound.year.desc())
+        .limit(2)
     )
-    if not found:
-        return None, None
-    current = found[0]
-    previous = found[1] if len(found) > 1 and found[1].year == current.year - 1 else None
-    return current, previous
+    in_group = round_groups.c.group_id
+    invited = (
+        sa.select(sa.func.count())
+        .select_from(Invitation)
+        .where(Invitation.round_id == SurveyRound.id, Invitation.group_id == in_group)
+        .scalar_subquery()
+    )
+    responded = (
+        sa.select(sa.func.count())
+        .select_from(SurveyResponse)
+        .where(SurveyResponse.round_id == SurveyRound.id, SurveyResponse.group_id == in_group)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(SurveyRound, Group, invited, responded)
+        .options(joinedload(SurveyRound.instrument))
+        .outerjoin(round_groups, round_groups.c.round_id == SurveyRound.id)
+        .outerjoin(Group, Group.id == in_group)
+        .where(SurveyRound.id.in_(latest.scalar_subquery()))
+        .order_by(SurveyRound.year.desc(), Group.name, Group.id)
+    ).all()
+    found: dict[int, SurveyRound] = {}
+    groups: dict[int, list[Group]] = defaultdict(list)
+    counts: dict[int, dict[int, int]] = defaultdict(dict)
+    answered: dict[int, dict[int, int]] = defaultdict(dict)
+    for survey_round, group, n_invited, n_responded in rows:
+        found.setdefault(survey_round.id, survey_round)
+        if group is not None:
+            groups[survey_round.id].append(group)
+            counts[survey_round.id][group.id] = int(n_invited)
+            answered[survey_round.id][group.id] = int(n_responded)
+    for round_id, survey_round in found.items():
+        set_committed_value(survey_round, "groups", groups[round_id])
+    ordered = list(found.values())
+    if not ordered:
+        return Rounds(None, None, {}, {})
+    current = ordered[0]
+    previous = ordered[1] if len(ordered) > 1 and ordered[1].year == current.year - 1 else None
+    return Rounds(current, previous, dict(counts), dict(answered))
 
 
-def _national(codes: list[str], years: list[int]) -> tuple[dict[Any, float], dict[Any, Any]]:
-    """National shares and installation-wide figures per (year, code)."""
-    return national.national_shares(codes, years), national.installation_shares(codes, years)
+@dataclass
+class References:
+    """The survey reference figures of one summary, read once (two queries).
+
+    The yearly rollup of every closed round of the association (its trends) and of
+    every closed round of the summary's survey year (the installation-wide figure),
+    and the national reference for every question code and year either shows.
+    """
+
+    association_id: int
+    own: list[RoundFigure] = field(default_factory=list)
+    national: dict[tuple[int, str], float] = field(default_factory=dict)
+    installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
+    loaded: bool = False
+
+    def load(self, codes: list[str], year: int) -> References:
+        figures = national.round_figures(self.association_id, year)
+        self.own = [f for f in figures if f.association_id == self.association_id]
+        all_codes = set(codes) | {f.code for f in self.own}
+        years = {f.year for f in self.own} | {year}
+        self.national = national.national_shares(all_codes, years)
+        self.installation = national.pool_installation(figures, set(codes), {year})
+        self.loaded = True
+        return self
 
 
 def _pooled(cells: list[Share]) -> Share:
@@ -254,24 +330,16 @@ def _indicator_rows(rows: list[Row], group_ids: list[int]) -> list[Row]:
     return out
 
 
-def _responses(survey_round: SurveyRound, figures: RoundResults) -> list[GroupResponses]:
-    invited: dict[int, int] = {
-        int(gid): int(n)
-        for gid, n in db.session.execute(
-            sa.select(Invitation.group_id, sa.func.count())
-            .where(Invitation.round_id == survey_round.id)
-            .group_by(Invitation.group_id)
-        )
-    }
+def _responses(
+    survey_round: SurveyRound, figures: RoundResults, invited: dict[int, int]
+) -> list[GroupResponses]:
     return [
-        GroupResponses(g.id, g.name, int(invited.get(g.id, 0)),
-                       figures.responses_by_group.get(g.id, 0))
+        GroupResponses(g.id, g.name, invited.get(g.id, 0), figures.responses_by_group.get(g.id, 0))
         for g in survey_round.groups
-    ]  # fmt: skip
+    ]
 
 
 def _texts(survey_round: SurveyRound, figures: RoundResults) -> list[TextAnswer]:
-    shown = results.free_texts(survey_round, reviews=(TextReview.SHOWN,))
     own = results.groups_with_text(survey_round, figures.responses_by_group)
     names = {g.id: g.name for g in survey_round.groups}
     out = []
@@ -279,8 +347,8 @@ def _texts(survey_round: SurveyRound, figures: RoundResults) -> list[TextAnswer]
         if q.is_scale:
             continue
         answers = [
-            TextAnswer(q.text, names.get(t.group_id) if t.group_id in own else None, t.text)
-            for t in shown.get(q.id, [])
+            TextAnswer(q.text, names.get(group_id) if group_id in own else None, text)
+            for group_id, text in figures.shown_texts.get(q.id, [])
         ]
         # A fixed order that says nothing about when anyone answered: by group, then text.
         out += sorted(answers, key=lambda t: (t.group is None, t.group or "", t.text))
@@ -288,20 +356,32 @@ def _texts(survey_round: SurveyRound, figures: RoundResults) -> list[TextAnswer]
 
 
 def survey_figures(
-    association_id: int, period: Period, groups: list[Group] | None = None
+    association_id: int,
+    period: Period,
+    groups: list[Group] | None = None,
+    references: References | None = None,
 ) -> SurveyFigures | None:
-    """The survey section for the period, or None when no round has closed by its end."""
-    current_round, previous_round = rounds_for(association_id, period)
+    """The survey section for the period, or None when no round has closed by its end.
+
+    ``references`` is filled on the way, for the trends to read the same figures.
+    """
+    rounds = rounds_for(association_id, period)
+    current_round, previous_round = rounds.current, rounds.previous
     if current_round is None:
         return None
-    current = results.round_results(current_round)
-    previous = results.round_results(previous_round) if previous_round else None
+    figures = results.rounds_results(rounds.loaded, rounds.responded)
+    current = figures[current_round.id]
+    previous = figures[previous_round.id] if previous_round else None
     group_ids = [g.id for g in (groups if groups is not None else current_round.groups)]
     rows = _question_rows(current, previous, group_ids)
-    national, installation = _national([r.code for r in rows], [current_round.year])
-    rows = [_with_reference(row, national, installation, current_round.year) for row in rows]
+    refs = (references or References(association_id)).load(
+        [r.code for r in rows], current_round.year
+    )
+    rows = [
+        _with_reference(row, refs.national, refs.installation, current_round.year) for row in rows
+    ]
     texts_hidden = current.responses < current.k
-    responses = _responses(current_round, current)
+    responses = _responses(current_round, current, rounds.invited.get(current_round.id, {}))
     return SurveyFigures(
         round_id=current_round.id,
         year=current_round.year,

@@ -82,13 +82,17 @@ def chart_of(trend: Trend) -> Any:
     )
 
 
-def _extras(association: Association, period: Period) -> dict[str, Any]:
+def _extras(association: Association, summary: BoardSummary) -> dict[str, Any]:
     """The admins' analysis texts and development areas, and what an admin may carry."""
+    period = summary.period
     can_edit = policies.can_write_analysis(current_user, association.id)
+    choices = development.carry_choices(
+        association.id, period.year, summary.groups, summary.plans.next_goal_areas
+    )
     return {
         "analyses": texts.analyses(association.id, period.year, period.kind),
         "areas": development.development_areas(association.id, period.year),
-        "choices": development.carry_choices(association.id, period.year) if can_edit else None,
+        "choices": choices if can_edit else None,
         "can_edit_texts": can_edit,
     }
 
@@ -105,7 +109,7 @@ def _context(association: Association, summary: BoardSummary) -> dict[str, Any]:
         "statuses": list(ActivityStatus),
         "assessment_labels": labels.assessment_labels(),
         "plan_status_labels": labels.plan_status_labels(),
-        **_extras(association, period),
+        **_extras(association, summary),
     }
 
 

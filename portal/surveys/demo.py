@@ -19,7 +19,7 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.groups.models import Group, Membership
 from portal.organisations.models import Association
-from portal.surveys import crypto, services
+from portal.surveys import crypto, results, services
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import (
     Answer,
@@ -122,6 +122,7 @@ def _round(
     survey_round.opened_at = dt.datetime(year, 8, 15, 6, 0, tzinfo=dt.UTC)
     survey_round.closed_at = dt.datetime(year, 10, 1, 2, 0, tzinfo=dt.UTC)
     db.session.flush()
+    db.session.execute(results.totals_insert([survey_round.id]))  # as close_round does
 
 
 def _invite(survey_round: SurveyRound, group: Group) -> list[Invitation]:

@@ -282,6 +282,30 @@ class Answer(db.Model):  # type: ignore[name-defined]
     )
 
 
+class RoundTotal(db.Model):  # type: ignore[name-defined]
+    """A closed round's answers to one scale question, counted once at closing.
+
+    The yearly rollup behind the board's trends and the installation-wide figure, so
+    those read one row per round and question instead of every answer of every year.
+    It is written in the transaction that closes the round (``services.close_round``)
+    and never again: answers are only recorded while a round is open, and a closed
+    round never reopens, so the counts cannot go stale. Counts only, like a response:
+    nothing here points at a person or a time.
+    """
+
+    __tablename__ = "survey_round_totals"
+
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_questions.id", ondelete="RESTRICT"), primary_key=True
+    )
+    answers: Mapped[int]  # every answer, "don't know" included
+    base: Mapped[int]  # answers on the scale
+    positive: Mapped[int]  # answers at or above the question's positive_from
+
+
 ACTION_LABELS.update(
     {
         "survey_instrument.import": _l("Survey instrument version imported"),

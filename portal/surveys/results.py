@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import User
 from portal.core import audit
@@ -26,12 +27,14 @@ from portal.surveys.models import (
     Answer,
     Question,
     QuestionKind,
+    RoundTotal,
     SurveyResponse,
     SurveyRound,
     TextReview,
 )
 
 ALL = "all"  # the key of the association-wide cell
+KIND = "kind"  # (KIND, agency kind): the key of an agency-kind cell
 
 
 class Hidden(enum.StrEnum):
@@ -79,37 +82,87 @@ def hide_small(bases: dict[Hashable, int], k: int) -> dict[Hashable, Hidden]:
     return hidden
 
 
-def _cells(survey_round: SurveyRound, by: Any | None) -> dict[tuple[int, Any], Cell]:
-    """(question id, part) → cell, for scale questions, split by ``by`` (or not at all)."""
-    key = by if by is not None else sa.literal_column(f"'{ALL}'")
-    # PostgreSQL refuses a constant in GROUP BY: the whole is grouped by question only.
-    keys = [Answer.question_id] if by is None else [Answer.question_id, by]
+def totals_insert(round_ids: list[int] | sa.Select[Any]) -> sa.Insert:
+    """The rollup rows (``RoundTotal``) of the rounds given, counted from their answers.
+
+    One ``INSERT … SELECT``: run by ``services.close_round`` in the closing
+    transaction, by the data generator, and by the migration that added the table.
+    """
     positive = sa.case((Answer.value >= Question.positive_from, 1), else_=0)
-    dont_know = sa.case((Answer.dont_know.is_(True), 1), else_=0)
-    base_filter = (
-        sa.select(Answer.question_id, key.label("part"))
+    counted = (
+        sa.select(
+            SurveyResponse.round_id,
+            Answer.question_id,
+            sa.func.count(),
+            sa.func.count(Answer.value),
+            sa.func.coalesce(sa.func.sum(positive), 0),
+        )
         .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
         .join(Question, Question.id == Answer.question_id)
-        .where(SurveyResponse.round_id == survey_round.id, Question.kind == QuestionKind.SCALE)
+        .where(SurveyResponse.round_id.in_(round_ids), Question.kind == QuestionKind.SCALE)
+        .group_by(SurveyResponse.round_id, Answer.question_id)
     )
-    cells: dict[tuple[int, Any], Cell] = {}
-    totals = base_filter.add_columns(
-        sa.func.count(),
-        sa.func.count(Answer.value),
-        sa.func.sum(dont_know),
-        sa.func.sum(positive),
-        sa.func.coalesce(sa.func.sum(Answer.value), 0),
-    ).group_by(*keys)
-    for qid, part, n, base, dk, pos, total in db.session.execute(totals):
-        cells[(qid, part)] = Cell(n, base, dk or 0, pos or 0, total or 0)
-    spread = (
-        base_filter.add_columns(Answer.value, sa.func.count())
-        .where(Answer.value.is_not(None))
-        .group_by(*keys, Answer.value)
+    return sa.insert(RoundTotal).from_select(
+        ["round_id", "question_id", "answers", "base", "positive"], counted
     )
-    for qid, part, value, n in db.session.execute(spread):
-        cells[(qid, part)].distribution[value] = n
-    return cells
+
+
+def _counted(rounds: list[SurveyRound]) -> list[Any]:
+    """Every question of the rounds' instruments with its answers counted per round,
+    group, agency kind and scale point, and the free text the review let through (one
+    query; the questions are put on their instruments, so nothing loads them again).
+
+    The finest split there is: the association, group and agency-kind cells are sums
+    of these rows, so one round trip serves every cell of every round asked for.
+    """
+    counts = (
+        sa.select(
+            SurveyResponse.round_id,
+            Answer.question_id,
+            SurveyResponse.group_id,
+            SurveyResponse.agency_kind,
+            Answer.value,
+            Answer.dont_know,
+            Answer.text,
+            sa.func.count().label("n"),
+        )
+        .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
+        .where(
+            SurveyResponse.round_id.in_([r.id for r in rounds]),
+            sa.or_(Answer.text.is_(None), Answer.review == TextReview.SHOWN),
+        )
+        .group_by(
+            SurveyResponse.round_id, Answer.question_id, SurveyResponse.group_id,
+            SurveyResponse.agency_kind, Answer.value, Answer.dont_know, Answer.text,
+        )
+        .subquery()
+    )  # fmt: skip
+    rows = db.session.execute(
+        sa.select(Question, counts)
+        .outerjoin(counts, counts.c.question_id == Question.id)
+        .where(Question.instrument_id.in_({r.instrument_id for r in rounds}))
+        .order_by(Question.instrument_id, Question.position)
+    ).all()
+    by_instrument: dict[int, list[Question]] = defaultdict(list)
+    for row in rows:
+        questions = by_instrument[row[0].instrument_id]
+        if not questions or questions[-1] is not row[0]:
+            questions.append(row[0])
+    for r in rounds:
+        set_committed_value(r.instrument, "questions", by_instrument.get(r.instrument_id, []))
+    return [row for row in rows if row.round_id is not None]
+
+
+def _add(cell: Cell, question: Question, value: int | None, dont_know: bool, n: int) -> None:
+    cell.answers += n
+    if value is not None:
+        cell.base += n
+        cell.value_sum += value * n
+        cell.distribution[value] = cell.distribution.get(value, 0) + n
+        if question.positive_from is not None and value >= question.positive_from:
+            cell.positive += n
+    elif dont_know:
+        cell.dont_know += n
 
 
 @dataclass
@@ -131,6 +184,8 @@ class RoundResults:
     responses_by_group: dict[int, int]
     questions: list[QuestionResult]
     kinds: list[Any]
+    # question id → (group id, text) of each free-text answer the review let through
+    shown_texts: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
 
 
 def _blank(cell: Cell, reason: Hidden) -> Cell:
@@ -144,29 +199,69 @@ def _apply_hiding(parts: dict[Any, Cell], k: int) -> dict[Any, Cell]:
 
 def round_results(survey_round: SurveyRound) -> RoundResults:
     """Per scale question: the association, each group, each recorded agency kind."""
+    return rounds_results([survey_round])[survey_round.id]
+
+
+def responses_per_group(rounds: list[SurveyRound]) -> dict[int, dict[int, int]]:
+    """Round id → group id → responses (one query)."""
+    out: dict[int, dict[int, int]] = {r.id: {} for r in rounds}
+    for round_id, gid, n in db.session.execute(
+        sa.select(SurveyResponse.round_id, SurveyResponse.group_id, sa.func.count())
+        .where(SurveyResponse.round_id.in_([r.id for r in rounds]))
+        .group_by(SurveyResponse.round_id, SurveyResponse.group_id)
+    ):
+        out[int(round_id)][int(gid)] = int(n)
+    return out
+
+
+def rounds_results(
+    rounds: list[SurveyRound], responses: dict[int, dict[int, int]] | None = None
+) -> dict[int, RoundResults]:
+    """``round_results`` of several rounds in two queries (one when ``responses``, the
+    responses per group of each round, is known already). The rounds' ``groups`` are
+    read as loaded."""
+    if responses is None:
+        responses = responses_per_group(rounds)
+    cells: dict[int, dict[tuple[int, Any], Cell]] = {r.id: {} for r in rounds}
+    question_of: dict[int, Question] = {}
+    texts: dict[int, dict[int, list[tuple[int, str]]]] = {r.id: defaultdict(list) for r in rounds}
+    for row in _counted(rounds):
+        question = row[0]
+        if not question.is_scale:
+            if row.text is not None:
+                texts[row.round_id][question.id] += [(row.group_id, row.text)] * row.n
+            continue
+        question_of[question.id] = question
+        kind = row.agency_kind
+        for part in (row.group_id, (KIND, kind), ALL):
+            cell = cells[row.round_id].setdefault((question.id, part), Cell())
+            _add(cell, question, row.value, row.dont_know, row.n)
+    out = {r.id: _results(r, cells[r.id], responses.get(r.id, {})) for r in rounds}
+    for r in rounds:
+        out[r.id].shown_texts = dict(texts[r.id])
+    return out
+
+
+def _results(
+    survey_round: SurveyRound,
+    cells: dict[tuple[int, Any], Cell],
+    responses_by_group: dict[int, int],
+) -> RoundResults:
     k = survey_round.min_answers
-    by_group = _cells(survey_round, SurveyResponse.group_id)
-    by_kind = _cells(survey_round, SurveyResponse.agency_kind)
-    overall = _cells(survey_round, None)
-    responses_by_group: dict[int, int] = {
-        int(gid): int(n)
-        for gid, n in db.session.execute(
-            sa.select(SurveyResponse.group_id, sa.func.count())
-            .where(SurveyResponse.round_id == survey_round.id)
-            .group_by(SurveyResponse.group_id)
-        )
-    }
     group_ids = [g.id for g in survey_round.groups]
-    kinds_seen = sorted({part for (_q, part) in by_kind}, key=lambda p: (p is None, str(p)))
+    kinds_seen = sorted(
+        {part[1] for (_q, part) in cells if isinstance(part, tuple)},
+        key=lambda p: (p is None, str(p)),
+    )
     results = []
     for question in survey_round.instrument.questions:
         if not question.is_scale:
             continue
-        whole = overall.get((question.id, ALL), Cell())
+        whole = cells.get((question.id, ALL), Cell())
         if whole.base < k:
             whole = _blank(whole, Hidden.FEW)
-        groups = {g: by_group.get((question.id, g), Cell()) for g in group_ids}
-        kinds = {kind: by_kind.get((question.id, kind), Cell()) for kind in kinds_seen}
+        groups = {g: cells.get((question.id, g), Cell()) for g in group_ids}
+        kinds = {kind: cells.get((question.id, (KIND, kind)), Cell()) for kind in kinds_seen}
         results.append(
             QuestionResult(question, whole, _apply_hiding(groups, k), _apply_hiding(kinds, k))
         )

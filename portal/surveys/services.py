@@ -25,7 +25,7 @@ from portal.extensions import db
 from portal.groups import services as group_services
 from portal.groups.models import Group, Membership
 from portal.organisations.models import AgencyKind, Association
-from portal.surveys import crypto
+from portal.surveys import crypto, results
 from portal.surveys.instrument import ParsedInstrument
 from portal.surveys.models import (
     Draft,
@@ -416,6 +416,7 @@ def close_round(actor: User | None, survey_round: SurveyRound) -> None:
     db.session.execute(sa.delete(Draft).where(Draft.invitation_id.in_(invitation_ids)))
     generalise_small_kind_cells(survey_round)
     db.session.flush()
+    db.session.execute(results.totals_insert([survey_round.id]))  # the yearly rollup
     audit.record(
         actor=actor,
         action="survey_round.close",

@@ -34,6 +34,7 @@ from portal.meetings.models import AttendanceStatus, Invitee
 from portal.organisations.models import AgencyKind
 from portal.plans.models import ActivityStatus
 from portal.plans.services import goal_areas, items, plans
+from portal.surveys import results
 from portal.surveys import services as survey_services
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import (
@@ -180,6 +181,7 @@ def _round(association: Any, instrument: Any, groups: dict[str, Group], year: in
     survey_round.opened_at = dt.datetime(year, 8, 15, 6, tzinfo=dt.UTC)
     survey_round.closed_at = dt.datetime(year, 10, 1, 2, tzinfo=dt.UTC)
     db.session.flush()
+    db.session.execute(results.totals_insert([survey_round.id]))  # as close_round does
 
 
 @pytest.fixture

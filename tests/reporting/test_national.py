@@ -9,7 +9,7 @@ import pytest
 
 from portal import PROJECT_ROOT
 from portal.reporting.national import InstallationFigure, installation_shares, national_shares
-from portal.surveys import services
+from portal.surveys import results, services
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import Answer, Question, RoundStatus, SurveyResponse, SurveyRound
 from portal.surveys.national import import_national
@@ -64,6 +64,8 @@ def closed_round(
                     Answer(question=questions[code], value=value, dont_know=value is None)
                 )
     db_session.flush()
+    if status == RoundStatus.CLOSED:
+        db_session.execute(results.totals_insert([survey_round.id]))  # as close_round does
     return survey_round
 
 

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from portal.accounts.models import User
 from portal.surveys import answering, results, services
-from portal.surveys.models import Answer, TextReview
-from portal.surveys.results import Hidden, hide_small
+from portal.surveys.models import Answer, RoundTotal, SurveyRound, TextReview
+from portal.surveys.results import Hidden, hide_small, round_results, rounds_results
 from tests.conftest import post
 from tests.surveys.conftest import links, make_round, sign_in
 
@@ -172,3 +172,37 @@ def test_no_results_while_the_round_runs(client, sworld, db_session) -> None:
 def test_links_are_unique(sworld, db_session) -> None:
     make_round(db_session, sworld)
     assert len(set(links(db_session).values())) == len(links(db_session))
+
+
+def test_closing_writes_the_yearly_rollup(closed_round, db_session):
+    """The rollup written at closing holds, per scale question, what counting the
+    answers gives: every answer, answers on the scale, clearly positive answers."""
+    totals = {
+        t.question_id: (t.answers, t.base, t.positive)
+        for t in db_session.scalars(
+            sa.select(RoundTotal).where(RoundTotal.round_id == closed_round.id)
+        )
+    }
+    figures = round_results(closed_round)
+    expected = {
+        q.question.id: (q.overall.answers, q.overall.base or 0, q.overall.positive or 0)
+        for q in figures.questions
+        if q.overall.answers
+    }
+    # The whole is shown here (four answers ≥ k), so the cells carry their counts.
+    assert totals == expected
+    a1 = next(q for q in closed_round.instrument.questions if q.code == "A1")
+    assert totals[a1.id] == (4, 4, 2)  # 6 and 7 are at or above positive_from (6)
+    text_questions = {q.id for q in closed_round.instrument.questions if not q.is_scale}
+    assert not text_questions & set(totals)
+
+
+def test_results_of_two_rounds_in_two_queries(closed_round, db_session, count_queries):
+    db_session.expire_all()
+    survey_round = db_session.get(SurveyRound, closed_round.id)
+    survey_round.groups  # noqa: B018 - loaded, as the pages have them
+    survey_round.instrument  # noqa: B018
+    with count_queries() as counter:
+        figures = rounds_results([survey_round])
+    assert counter.count == 2  # responses per group; questions with their counted answers
+    assert [q.question.code for q in figures[survey_round.id].questions]
