@@ -224,7 +224,31 @@ SCHEMAS: dict[str, Schema] = {
                     }
                 )
             ),
+            "analyses": array(
+                obj({"section": STRING, "markdown": STRING}),
+            ),
+            "development_areas": array(
+                obj(
+                    {
+                        "title": STRING,
+                        "description": STRING,
+                        "carried_to": array(
+                            obj(
+                                {
+                                    "group_id": INTEGER,
+                                    "group": STRING,
+                                    "plan_year": INTEGER,
+                                    "kind": {"enum": ["goal", "activity", None]},
+                                    "item": NULLABLE_STRING,
+                                }
+                            )
+                        ),
+                    }
+                )
+            ),
         },
-        "The board summary of the period, figures exactly as on the summary page.",
+        "The board summary of the period, figures exactly as on the summary page, with the"
+        " admins' analysis texts (Markdown as written, unrendered) and the development"
+        " areas with the plans each was carried into.",
     ),
 }

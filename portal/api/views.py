@@ -18,6 +18,8 @@ from portal.extensions import db, limiter
 from portal.groups import services as group_services
 from portal.groups.models import Group
 from portal.organisations.models import Association
+from portal.reporting import development, texts
+from portal.reporting.serialize import texts_json
 from portal.reporting.summary import Period, board_summary, plan_summaries
 from portal.surveys.models import RoundStatus, SurveyRound
 from portal.surveys.results import round_results
@@ -164,4 +166,12 @@ def plans(association_id: int) -> Response:
 def board_summary_json(association_id: int, year: int) -> Response:
     """The board summary (``portal.reporting.board_summary``), ``?period=year|h1``."""
     period = Period.parse(params.check_year(year), params.choice_arg("period", PERIODS, "year"))
-    return jsonify(board_summary(_association(), period).as_json())
+    association = _association()
+    body = board_summary(association, period).as_json()
+    body.update(
+        texts_json(
+            texts.analyses(association.id, period.year, period.kind),
+            development.development_areas(association.id, period.year),
+        )
+    )
+    return jsonify(body)

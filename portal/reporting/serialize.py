@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from portal.reporting.development import AreaWithTargets
+from portal.reporting.models import ReportAnalysis
 from portal.reporting.survey import Comparison, Row, Share, SurveyFigures
 
 if TYPE_CHECKING:
@@ -195,4 +197,33 @@ def group_json(summary: GroupSummary) -> dict[str, Any]:
         ],
         "meetings": meetings_json(summary.meetings),
         "survey": survey_json(summary.survey, {summary.group_id: summary.group}),
+    }
+
+
+def texts_json(analyses: dict[str, ReportAnalysis], areas: list[AreaWithTargets]) -> dict[str, Any]:
+    """The admins' analysis texts (Markdown as written) and the development areas with
+    where each was carried: the words beside the figures of a board summary."""
+    return {
+        "analyses": [
+            {"section": key, "markdown": analyses[key].body}
+            for key in sorted(analyses)
+            if analyses[key].body.strip()
+        ],
+        "development_areas": [
+            {
+                "title": a.area.title,
+                "description": a.area.description,
+                "carried_to": [
+                    {
+                        "group_id": t.group_id,
+                        "group": t.group_name,
+                        "plan_year": t.plan_year,
+                        "kind": t.kind or None,
+                        "item": t.item_title or None,
+                    }
+                    for t in a.targets
+                ],
+            }
+            for a in areas
+        ],
     }

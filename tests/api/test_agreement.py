@@ -9,6 +9,7 @@ from typing import Any
 from flask import template_rendered
 
 from portal.api.serialize import cell_json
+from portal.reporting.serialize import texts_json
 from portal.surveys.models import SurveyRound
 from tests.api.conftest import ApiWorld
 
@@ -122,7 +123,11 @@ def test_board_summary_equals_the_summary_page(app, client, aworld) -> None:
                 f"/associations/{aworld.association_id}/reports/{year}?period={period}"
             )
         assert page.status_code == 200
-        expected = contexts[0]["summary"].as_json()
+        context = contexts[0]
+        expected = {
+            **context["summary"].as_json(),
+            **texts_json(context["analyses"], context["areas"]),  # the words beside the figures
+        }
         api = client.get(
             f"{aworld.base}/board-summary/{year}?period={period}", headers=aworld.headers
         ).json

@@ -197,3 +197,40 @@ def test_query_count_does_not_grow_with_the_groups(
     with count_queries() as after:
         assert get(client, aworld, path).status_code == 200
     assert after.count == before.count
+
+
+def test_board_summary_has_the_analysis_texts_and_development_areas(
+    client, aworld, db_session
+) -> None:
+    from portal.groups.models import Group
+    from portal.reporting import development, texts
+
+    texts.save_analysis(None, aworld.association_id, 2025, "year", "survey", "**Bra** år.", 0)
+    texts.save_analysis(None, aworld.association_id, 2025, "h1", "survey", "Halvåret.", 0)
+    area = development.add_area(
+        None, aworld.association_id, 2025, development.AreaData("Fler möten", "Varannan vecka.")
+    )
+    gavle = db_session.get(Group, aworld.world.group_id)
+    development.carry(None, area, [gavle], "activity")  # into the 2026 plan (aworld has one)
+    db_session.commit()
+    body = get(client, aworld, "/board-summary/2025").json
+    assert_valid("/associations/{association_id}/board-summary/{year}", body)
+    assert body["analyses"] == [{"section": "survey", "markdown": "**Bra** år."}]
+    assert body["development_areas"] == [
+        {
+            "title": "Fler möten",
+            "description": "Varannan vecka.",
+            "carried_to": [
+                {
+                    "group_id": gavle.id,
+                    "group": gavle.name,
+                    "plan_year": 2026,
+                    "kind": "activity",
+                    "item": "Fler möten",
+                }
+            ],
+        }
+    ]
+    half = get(client, aworld, "/board-summary/2025?period=h1").json
+    assert half["analyses"] == [{"section": "survey", "markdown": "Halvåret."}]
+    assert get(client, aworld, "/board-summary/2024").json["development_areas"] == []
