@@ -48,7 +48,7 @@ def closed_round(
         opens_on=dt.date(year, 8, 1),
         closes_on=dt.date(year, 9, 30),
         min_answers=k,
-        status=status,
+        status=RoundStatus.DRAFT,  # answers first: a closed round takes none
     )
     db_session.add(survey_round)
     db_session.flush()
@@ -63,6 +63,8 @@ def closed_round(
                 response.answers.append(
                     Answer(question=questions[code], value=value, dont_know=value is None)
                 )
+    db_session.flush()
+    survey_round.status = status
     db_session.flush()
     if status == RoundStatus.CLOSED:
         db_session.execute(results.totals_insert([survey_round.id]))  # as close_round does

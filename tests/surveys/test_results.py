@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.accounts.models import User
 from portal.surveys import answering, results, services
-from portal.surveys.models import Answer, RoundTotal, SurveyRound, TextReview
+from portal.surveys.models import Answer, RoundTotal, SurveyResponse, SurveyRound, TextReview
 from portal.surveys.results import Hidden, hide_small, round_results, rounds_results
 from tests.conftest import post
 from tests.surveys.conftest import links, make_round, sign_in
@@ -206,3 +206,25 @@ def test_results_of_two_rounds_in_two_queries(closed_round, db_session, count_qu
         figures = rounds_results([survey_round])
     assert counter.count == 2  # responses per group; questions with their counted answers
     assert [q.question.code for q in figures[survey_round.id].questions]
+
+
+def test_a_closed_round_takes_no_new_or_changed_answers(closed_round, db_session):
+    """What keeps the rollup true: the database refuses to add to a closed round or
+    to change a scale point in it; a free text's review decision may still change."""
+    group_id = closed_round.groups[0].id
+    db_session.add(SurveyResponse(round_id=closed_round.id, group_id=group_id))
+    with pytest.raises(sa.exc.DBAPIError, match="answers are final"):
+        db_session.flush()
+    db_session.rollback()
+    in_round = (
+        sa.select(Answer).join(SurveyResponse).where(SurveyResponse.round_id == closed_round.id)
+    )
+    scale = db_session.scalars(in_round.where(Answer.value.is_not(None))).first()
+    scale.value = 2 if scale.value == 1 else 1
+    with pytest.raises(sa.exc.DBAPIError, match="answers are final"):
+        db_session.flush()
+    db_session.rollback()
+    text = db_session.scalars(in_round.where(Answer.text.is_not(None))).first()
+    text.review = TextReview.WITHHELD
+    db_session.flush()  # allowed: the review is not counted in the rollup
+    db_session.rollback()
