@@ -6,14 +6,12 @@ typed values shown again, and the database before and after.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from portal.extensions import limiter
 from portal.groups.models import MembershipRole
 from portal.organisations.models import AgencyKind
 from tests.conftest import csrf_token, login, post
@@ -32,12 +30,6 @@ class Setup:
     spare_agency_id: int
     person_id: int
     membership_id: int
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_limits() -> None:
-    with contextlib.suppress(AttributeError):
-        limiter.reset()
 
 
 @pytest.fixture

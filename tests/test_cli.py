@@ -7,7 +7,6 @@ the test.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 from collections import Counter
@@ -38,13 +37,6 @@ from portal.organisations.models import (
 from tests.conftest import TEST_CONFIG, login
 
 ADMIN_PASSWORD = "ett långt lösenord för drift"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_limits(app: Flask) -> None:
-    """Each test starts with no sign-in attempts counted (the suite signs in often)."""
-    with contextlib.suppress(AttributeError):
-        limiter.reset()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +14,6 @@ from portal.accounts.models import User
 from portal.core import audit
 from portal.core.audit import AuditEvent
 from portal.core.mail import MailStatus, OutboxMessage, queue_mail
-from portal.extensions import limiter
 from portal.groups.models import Group, Membership, group_municipalities
 from portal.organisations.models import Agency, AssociationPerson, AssociationRole
 from tests.conftest import csrf_token, login, post
@@ -76,12 +74,6 @@ def build_tenant(f: Any, label: str) -> Tenant:
             f"Händelse {label}",
         ],
     )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_limits() -> None:
-    with contextlib.suppress(AttributeError):
-        limiter.reset()
 
 
 @pytest.fixture

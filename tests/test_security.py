@@ -54,13 +54,6 @@ TOKEN_GUARDED_ENDPOINTS = {
 UNREACHABLE_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:1/none"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_login_limits(app: Flask) -> None:
-    """Each test starts with no sign-in attempts counted (the suite signs in often)."""
-    with contextlib.suppress(AttributeError):
-        limiter.reset()
-
-
 @contextlib.contextmanager
 def other_app(monkeypatch: pytest.MonkeyPatch, app: Flask, **overrides: Any) -> Iterator[Flask]:
     """A second app on the suite's database; the shared limiter is restored afterwards.

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from portal.extensions import limiter
 from portal.groups.models import MembershipRole
 from portal.organisations.models import AgencyKind
 from portal.plans.models import FieldKind
@@ -17,12 +15,6 @@ from portal.plans.services import goal_areas, templates
 from portal.plans.services.templates import FieldData, SectionData
 
 YEAR = 2025
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_limits() -> None:
-    with contextlib.suppress(AttributeError):
-        limiter.reset()
 
 
 @pytest.fixture(autouse=True)

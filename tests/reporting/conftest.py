@@ -18,7 +18,6 @@ Gamma [7]; 2024 Alfa [6, 2, 2, 1], Beta [7, 7, 1], Gamma [6, 1, 1].
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.groups.models import Group, MembershipRole
 from portal.meetings import services as meeting_services
 from portal.meetings.models import AttendanceStatus, Invitee
@@ -65,12 +64,6 @@ TEXTS = [  # (group, text, review)
     ("Mysam Alfa", "Per på kommunen svarar aldrig.", TextReview.WITHHELD),
     ("Mysam Beta", "Ännu inte granskad text.", TextReview.PENDING),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_limits() -> None:
-    with contextlib.suppress(AttributeError):
-        limiter.reset()
 
 
 @pytest.fixture(autouse=True)
