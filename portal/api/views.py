@@ -79,11 +79,10 @@ def groups(association_id: int) -> Response:
 @bp.route(f"{PREFIX}/groups/<int:group_id>")
 def group(association_id: int, group_id: int) -> Response:
     """One group with its head counts."""
-    rows = group_services.group_rows(_association())
-    row = next((r for r in rows if r.group.id == group_id), None)
-    if row is None:
-        abort(404)
-    return jsonify(serialize.group_json(row))
+    rows = group_services.group_rows(_association(), group_id)
+    if not rows:
+        abort(404)  # no such group, or another association's
+    return jsonify(serialize.group_json(rows[0]))
 
 
 @bp.route(f"{PREFIX}/meetings/statistics")

@@ -130,17 +130,23 @@ class GroupRow:
     agencies_represented: int
 
 
-def group_rows(association: Association) -> list[GroupRow]:
-    """Every group with its current head count and agencies represented (two queries)."""
+def group_rows(association: Association, group_id: int | None = None) -> list[GroupRow]:
+    """Every group (or the one ``group_id``, if it is the association's) with its current
+    head count and agencies represented (two queries)."""
     on = today()
+    mine = [Group.association_id == association.id]
+    if group_id is not None:
+        mine.append(Group.id == group_id)
     groups = list(
         db.session.scalars(
             sa.select(Group)
-            .where(Group.association_id == association.id)
+            .where(*mine)
             .options(selectinload(Group.municipalities))
             .order_by(Group.name)
         )
     )
+    if not groups:
+        return []
     counts = {
         gid: (members, agencies)
         for gid, members, agencies in db.session.execute(
@@ -150,7 +156,7 @@ def group_rows(association: Association) -> list[GroupRow]:
                 sa.func.count(sa.distinct(Membership.agency_id)),
             )
             .join(Group, Group.id == Membership.group_id)
-            .where(Group.association_id == association.id, _current(on))
+            .where(*mine, _current(on))
             .group_by(Membership.group_id)
         )
     }
