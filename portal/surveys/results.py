@@ -82,7 +82,7 @@ def hide_small(bases: dict[Hashable, int], k: int) -> dict[Hashable, Hidden]:
     return hidden
 
 
-def totals_insert(round_ids: list[int] | sa.Select[Any]) -> sa.Insert:
+def totals_insert(round_ids: list[int]) -> sa.Insert:
     """The rollup rows (``RoundTotal``) of the rounds given, counted from their answers.
 
     One ``INSERT … SELECT``: run by ``services.close_round`` in the closing
@@ -223,7 +223,6 @@ def rounds_results(
     if responses is None:
         responses = responses_per_group(rounds)
     cells: dict[int, dict[tuple[int, Any], Cell]] = {r.id: {} for r in rounds}
-    question_of: dict[int, Question] = {}
     texts: dict[int, dict[int, list[tuple[int, str]]]] = {r.id: defaultdict(list) for r in rounds}
     for row in _counted(rounds):
         question = row[0]
@@ -231,7 +230,6 @@ def rounds_results(
             if row.text is not None:
                 texts[row.round_id][question.id] += [(row.group_id, row.text)] * row.n
             continue
-        question_of[question.id] = question
         kind = row.agency_kind
         for part in (row.group_id, (KIND, kind), ALL):
             cell = cells[row.round_id].setdefault((question.id, part), Cell())
