@@ -21,7 +21,7 @@ from portal.meetings.services import STOCKHOLM
 from portal.organisations.models import Association
 from portal.plans.forms import STATUS_LABELS
 from portal.plans.models import ActivityStatus
-from portal.reporting import development, export, policies, texts
+from portal.reporting import cells, development, export, policies, texts
 from portal.reporting import tables as labels
 from portal.reporting.period import FIRST_YEAR, LAST_YEAR, Period
 from portal.reporting.summary import BoardSummary, board_summary, group_summary
@@ -36,6 +36,15 @@ SECTIONS = ("summary", "plans", "meetings", "survey", "trends")
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
     return {"percent": percent, "short_reason": labels.short_reason}
+
+
+for _name, _function in (
+    ("pct", cells.pct),
+    ("rate", cells.rate),
+    ("pp", cells.pp),
+    ("share", cells.share),
+):
+    bp.add_app_template_global(_function, f"figure_{_name}")  # templates/reporting/_figures.html
 
 
 def _association(association_id: int) -> Association:

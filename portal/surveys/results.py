@@ -153,13 +153,13 @@ def _counted(rounds: list[SurveyRound]) -> list[Any]:
     return [row for row in rows if row.round_id is not None]
 
 
-def _add(cell: Cell, question: Question, value: int | None, dont_know: bool, n: int) -> None:
+def _add(cell: Cell, positive_from: int | None, value: int | None, dont_know: bool, n: int) -> None:
     cell.answers += n
     if value is not None:
         cell.base += n
         cell.value_sum += value * n
         cell.distribution[value] = cell.distribution.get(value, 0) + n
-        if question.positive_from is not None and value >= question.positive_from:
+        if positive_from is not None and value >= positive_from:
             cell.positive += n
     elif dont_know:
         cell.dont_know += n
@@ -224,16 +224,17 @@ def rounds_results(
         responses = responses_per_group(rounds)
     cells: dict[int, dict[tuple[int, Any], Cell]] = {r.id: {} for r in rounds}
     texts: dict[int, dict[int, list[tuple[int, str]]]] = {r.id: defaultdict(list) for r in rounds}
-    for row in _counted(rounds):
-        question = row[0]
+    for question, round_id, _qid, group_id, kind, value, dont_know, text, n in _counted(rounds):
         if not question.is_scale:
-            if row.text is not None:
-                texts[row.round_id][question.id] += [(row.group_id, row.text)] * row.n
+            if text is not None:
+                texts[round_id][question.id] += [(group_id, text)] * n
             continue
-        kind = row.agency_kind
-        for part in (row.group_id, (KIND, kind), ALL):
-            cell = cells[row.round_id].setdefault((question.id, part), Cell())
-            _add(cell, question, row.value, row.dont_know, row.n)
+        in_round = cells[round_id]
+        for key in ((question.id, group_id), (question.id, (KIND, kind)), (question.id, ALL)):
+            cell = in_round.get(key)
+            if cell is None:
+                cell = in_round[key] = Cell()
+            _add(cell, question.positive_from, value, dont_know, n)
     out = {r.id: _results(r, cells[r.id], responses.get(r.id, {})) for r in rounds}
     for r in rounds:
         out[r.id].shown_texts = dict(texts[r.id])
