@@ -179,27 +179,46 @@ def submit(access: Access, answers: dict[str, str]) -> None:
     )
     if marked.rowcount != 1:  # type: ignore[attr-defined]
         raise AlreadyAnsweredError(_("Your answer has already been submitted."))
-    response = SurveyResponse(
-        id=uuid.uuid4(),
-        round_id=invitation.round_id,
-        group_id=invitation.group_id,
-        agency_kind=_recorded_kind(invitation),
+    # Plain inserts: all answers go in as one executemany. As ORM objects they were
+    # flushed in runs of alike rows, up to one statement per answer.
+    response_id = uuid.uuid4()
+    db.session.execute(
+        sa.insert(SurveyResponse).values(
+            id=response_id,
+            round_id=invitation.round_id,
+            group_id=invitation.group_id,
+            agency_kind=_recorded_kind(invitation),
+        )
     )
-    for question in questions:
-        value = clean.get(question.code)
-        if value is None:
-            continue
-        if not question.is_scale:
-            answer = Answer(question_id=question.id, text=value, review=TextReview.PENDING)
-        elif value == DONT_KNOW:
-            answer = Answer(question_id=question.id, dont_know=True)
-        else:
-            answer = Answer(question_id=question.id, value=int(value))
-        response.answers.append(answer)
-    db.session.add(response)
+    rows = [_answer_row(response_id, q, clean[q.code]) for q in questions if q.code in clean]
+    if rows:
+        # render_nulls: the ORM would leave out None values and split the rows by key.
+        db.session.execute(sa.insert(Answer).execution_options(render_nulls=True), rows)
     db.session.execute(sa.delete(Draft).where(Draft.invitation_id == invitation.id))
     db.session.flush()
     db.session.expire(invitation, ["answered"])
+
+
+def _answer_row(response_id: uuid.UUID, question: Question, value: str) -> dict[str, object]:
+    """The columns of one answer: a scale point, "don't know", or free text to review.
+
+    Every row names every column, so that all of them go in as one statement.
+    """
+    row: dict[str, object] = {
+        "response_id": response_id,
+        "question_id": question.id,
+        "value": None,
+        "dont_know": False,
+        "text": None,
+        "review": None,
+    }
+    if not question.is_scale:
+        row.update(text=value, review=TextReview.PENDING)
+    elif value == DONT_KNOW:
+        row["dont_know"] = True
+    else:
+        row["value"] = int(value)
+    return row
 
 
 def _recorded_kind(invitation: Invitation) -> AgencyKind | None:
