@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -16,7 +17,6 @@ from sqlalchemy.orm import joinedload
 
 from portal.core.errors import DomainError
 from portal.extensions import db
-from portal.organisations.models import AgencyKind
 from portal.surveys import crypto
 from portal.surveys.models import (
     FREE_TEXT_MAX,
@@ -184,11 +184,11 @@ def submit(access: Access, answers: dict[str, str]) -> None:
     )
     if marked.rowcount != 1:  # type: ignore[attr-defined]
         raise AlreadyAnsweredError(_("Your answer has already been submitted."))
-    # Plain inserts: all answers go in as one executemany. As ORM objects they were
-    # flushed in runs of alike rows, up to one statement per answer.
+    # Plain inserts: the response, then all its answers as one executemany. As ORM
+    # objects the answers were flushed in runs of alike rows, up to one INSERT each.
     response_id = uuid.uuid4()
     db.session.execute(
-        sa.insert(SurveyResponse).values(
+        sa.insert(SurveyResponse.__table__).values(
             id=response_id,
             round_id=invitation.round_id,
             group_id=invitation.group_id,
@@ -197,8 +197,7 @@ def submit(access: Access, answers: dict[str, str]) -> None:
     )
     rows = [_answer_row(response_id, q, clean[q.code]) for q in questions if q.code in clean]
     if rows:
-        # render_nulls: the ORM would leave out None values and split the rows by key.
-        db.session.execute(sa.insert(Answer).execution_options(render_nulls=True), rows)
+        db.session.execute(sa.insert(Answer.__table__), rows)
     db.session.execute(sa.delete(Draft).where(Draft.invitation_id == invitation.id))
     db.session.flush()
     db.session.expire(invitation, ["answered"])
@@ -226,12 +225,17 @@ def _answer_row(response_id: uuid.UUID, question: Question, value: str) -> dict[
     return row
 
 
-def _recorded_kind(invitation: Invitation) -> AgencyKind | None:
-    """The agency kind, if the round records it and at least k in the group share it."""
+def _recorded_kind(invitation: Invitation) -> sa.ColumnElement[Any] | None:
+    """The agency kind to record: the invitation's, if the round records kinds and at
+    least k invitations in the group share it, else none.
+
+    An SQL expression: the count is made inside the response's INSERT, not by a query
+    of its own.
+    """
     survey_round = invitation.survey_round
     if not survey_round.record_agency_kind:
         return None
-    same_kind = db.session.scalar(
+    same_kind = (
         sa.select(sa.func.count())
         .select_from(Invitation)
         .where(
@@ -239,5 +243,7 @@ def _recorded_kind(invitation: Invitation) -> AgencyKind | None:
             Invitation.group_id == invitation.group_id,
             Invitation.agency_kind == invitation.agency_kind,
         )
+        .scalar_subquery()
     )
-    return invitation.agency_kind if (same_kind or 0) >= survey_round.min_answers else None
+    kind = sa.literal(invitation.agency_kind, SurveyResponse.__table__.c.agency_kind.type)
+    return sa.case((same_kind >= survey_round.min_answers, kind), else_=sa.null())
