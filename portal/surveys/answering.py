@@ -171,6 +171,7 @@ def submit(access: Access, answers: dict[str, str]) -> None:
 
     The invitation is marked answered by a conditional UPDATE first: of two submits at
     once only one changes the row, the other finds it answered and records nothing.
+    Every DomainError is raised before anything is written: a caller needs no savepoint.
     """
     _require_open(access)
     questions = access.instrument.questions

@@ -274,3 +274,18 @@ def test_submit_writes_the_answers_in_one_statement(
         "B2": (None, True, None, None),
         "F2": (None, False, "Tydligare roller", TextReview.PENDING),
     }
+
+
+def test_a_submit_refused_for_missing_answers_changes_nothing(
+    client, link, sworld, db_session
+) -> None:
+    save(client, link, form_data({"A1": "6"}, db_session, sworld))
+    response = client.post(link + "/submit", data={"csrf_token": csrf(client, link + "/answers")})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/answers")
+    from portal.surveys import answering
+
+    access = answering.find(link.rsplit("/", 1)[1])
+    assert not access.invitation.answered
+    assert answering.load_draft(access) == {"A1": "6"}
+    assert count(db_session, SurveyResponse) == count(db_session, Answer) == 0
