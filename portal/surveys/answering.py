@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -68,7 +68,8 @@ def find(token: str) -> Access | None:
         return None
     # One query on every respondent page: the invitation with its round, instrument,
     # questions (a row each) and group joined in. On PostgreSQL every statement is a
-    # round trip, which costs more than the few repeated columns.
+    # round trip, which costs more than the few repeated columns. The instrument's
+    # source document is left out: it is repeated in every row and needed only on import.
     invitation = (
         db.session.scalars(
             sa.select(Invitation)
@@ -76,7 +77,7 @@ def find(token: str) -> Access | None:
             .options(
                 joinedload(Invitation.survey_round)
                 .joinedload(SurveyRound.instrument)
-                .joinedload(Instrument.questions),
+                .options(defer(Instrument.definition), joinedload(Instrument.questions)),
                 joinedload(Invitation.group),
             )
         )
