@@ -7,6 +7,7 @@ point as text ("1"…"7"), ``DONT_KNOW``, or free text.
 from __future__ import annotations
 
 import enum
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -66,25 +67,34 @@ def find(token: str) -> Access | None:
     """The invitation of this token, or None (nothing tells the two cases apart)."""
     if not crypto.looks_like_token(token):
         return None
-    # One query on every respondent page: the invitation with its round, instrument,
-    # questions (a row each) and group joined in. On PostgreSQL every statement is a
-    # round trip, which costs more than the few repeated columns. The instrument's
-    # source document is left out: it is repeated in every row and needed only on import.
     invitation = (
-        db.session.scalars(
-            sa.select(Invitation)
-            .where(Invitation.token_hash == crypto.token_hash(token))
-            .options(
-                joinedload(Invitation.survey_round)
-                .joinedload(SurveyRound.instrument)
-                .options(defer(Instrument.definition), joinedload(Instrument.questions)),
-                joinedload(Invitation.group),
-            )
-        )
+        db.session.scalars(_find_statement(), {"token_hash": crypto.token_hash(token)})
         .unique()
         .one_or_none()
     )
     return None if invitation is None else Access(invitation, token)
+
+
+@functools.cache
+def _find_statement() -> sa.Select[tuple[Invitation]]:
+    """The invitation by its token's hash, with all a respondent page shows.
+
+    Made once: building the loader options and their cache key cost more than running
+    the query. One query: the invitation with its round, instrument, questions (a row
+    each) and group joined in; on PostgreSQL every statement is a round trip, which
+    costs more than the few repeated columns. The instrument's source document is left
+    out: it would be repeated in every row and is needed only on import.
+    """
+    return (
+        sa.select(Invitation)
+        .where(Invitation.token_hash == sa.bindparam("token_hash"))
+        .options(
+            joinedload(Invitation.survey_round)
+            .joinedload(SurveyRound.instrument)
+            .options(defer(Instrument.definition), joinedload(Instrument.questions)),
+            joinedload(Invitation.group),
+        )
+    )
 
 
 def state(access: Access | None) -> LinkState:
