@@ -188,31 +188,88 @@ def submit(access: Access, answers: dict[str, str]) -> None:
     questions = access.instrument.questions
     clean = check(questions, answers, complete=True)
     invitation = access.invitation
-    marked = db.session.execute(
-        sa.update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.answered.is_(False))
-        .values(answered=True)
-        .execution_options(synchronize_session=False)
-    )
+    survey_round = invitation.survey_round
+    marked = db.session.execute(_mark_answered(), {"invitation": invitation.id})
     if marked.rowcount != 1:  # type: ignore[attr-defined]
         raise AlreadyAnsweredError(_("Your answer has already been submitted."))
     # Plain inserts: the response, then all its answers as one executemany. As ORM
     # objects the answers were flushed in runs of alike rows, up to one INSERT each.
     response_id = uuid.uuid4()
     db.session.execute(
-        sa.insert(SurveyResponse.__table__).values(
-            id=response_id,
-            round_id=invitation.round_id,
-            group_id=invitation.group_id,
-            agency_kind=_recorded_kind(invitation),
-        )
+        _insert_response(survey_round.record_agency_kind),
+        {
+            "response": response_id,
+            "round": invitation.round_id,
+            "group": invitation.group_id,
+            "kind": invitation.agency_kind,
+            "k": survey_round.min_answers,
+        },
     )
     rows = [_answer_row(response_id, q, clean[q.code]) for q in questions if q.code in clean]
     if rows:
-        db.session.execute(sa.insert(Answer.__table__), rows)
-    db.session.execute(sa.delete(Draft).where(Draft.invitation_id == invitation.id))
+        db.session.execute(_insert_answers(), rows)
+    db.session.execute(_delete_draft(), {"invitation": invitation.id})
     db.session.flush()
     db.session.expire(invitation, ["answered"])
+
+
+# The statements of a submit are made once, on first use, like the respondent link's
+# query: building a statement and its cache key costs more than sending it.
+
+
+@functools.cache
+def _mark_answered() -> sa.Update:
+    """Mark the invitation answered, unless it already is (then no row changes)."""
+    table = Invitation.__table__
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("invitation"), table.c.answered.is_(False))
+        .values(answered=True)
+    )
+
+
+@functools.cache
+def _insert_response(record_kind: bool) -> sa.Insert:
+    """Insert a response. Its agency kind, if the round records kinds, is the
+    invitation's where at least k invitations in the group share it, else none: the
+    count is made inside the INSERT, not by a query of its own.
+    """
+    invitations = Invitation.__table__
+    round_id = sa.bindparam("round", type_=sa.Integer)
+    group_id = sa.bindparam("group", type_=sa.Integer)
+    kind: sa.ColumnElement[Any] = sa.null()
+    if record_kind:
+        agency_kind = sa.bindparam("kind", type_=invitations.c.agency_kind.type)
+        same_kind = (
+            sa.select(sa.func.count())
+            .select_from(invitations)
+            .where(
+                invitations.c.round_id == round_id,
+                invitations.c.group_id == group_id,
+                invitations.c.agency_kind == agency_kind,
+            )
+            .scalar_subquery()
+        )
+        kind = sa.case((same_kind >= sa.bindparam("k", type_=sa.Integer), agency_kind))
+    return sa.insert(SurveyResponse.__table__).values(
+        id=sa.bindparam("response", type_=sa.Uuid),
+        round_id=round_id,
+        group_id=group_id,
+        agency_kind=kind,
+    )
+
+
+@functools.cache
+def _insert_answers() -> sa.Insert:
+    """Insert answers, one row each (see ``_answer_row``)."""
+    return sa.insert(Answer.__table__)
+
+
+@functools.cache
+def _delete_draft() -> sa.Delete:
+    """Delete the invitation's draft."""
+    table = Draft.__table__
+    return sa.delete(table).where(table.c.invitation_id == sa.bindparam("invitation"))
 
 
 def _answer_row(response_id: uuid.UUID, question: Question, value: str) -> dict[str, object]:
@@ -235,27 +292,3 @@ def _answer_row(response_id: uuid.UUID, question: Question, value: str) -> dict[
     else:
         row["value"] = int(value)
     return row
-
-
-def _recorded_kind(invitation: Invitation) -> sa.ColumnElement[Any] | None:
-    """The agency kind to record: the invitation's, if the round records kinds and at
-    least k invitations in the group share it, else none.
-
-    An SQL expression: the count is made inside the response's INSERT, not by a query
-    of its own.
-    """
-    survey_round = invitation.survey_round
-    if not survey_round.record_agency_kind:
-        return None
-    same_kind = (
-        sa.select(sa.func.count())
-        .select_from(Invitation)
-        .where(
-            Invitation.round_id == invitation.round_id,
-            Invitation.group_id == invitation.group_id,
-            Invitation.agency_kind == invitation.agency_kind,
-        )
-        .scalar_subquery()
-    )
-    kind = sa.literal(invitation.agency_kind, SurveyResponse.__table__.c.agency_kind.type)
-    return sa.case((same_kind >= survey_round.min_answers, kind), else_=sa.null())
