@@ -36,6 +36,8 @@ from tests.plans.conftest import build_template
 from tests.surveys.conftest import FULL_ANSWERS, LINK_RE, demo_text
 
 MAX_STATEMENTS = 15
+# A respondent page: the invitation with everything it shows, then the draft.
+RESPONDENT_STATEMENTS = 2
 
 
 @pytest.fixture(autouse=True)
@@ -348,6 +350,8 @@ def test_main_pages_cost_the_same_at_any_size(app, client, f, db_session, count_
         assert small[0] == large[0] == (200 if allowed else 404), report
         assert small[1] == large[1], report
         assert large[1] <= MAX_STATEMENTS, report
+        if viewer == "respondent":
+            assert large[1] <= RESPONDENT_STATEMENTS, report
 
 
 @pytest.mark.parametrize("viewer", ["admin", "board"])

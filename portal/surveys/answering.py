@@ -7,16 +7,17 @@ point as text ("1"…"7"), ``DONT_KNOW``, or free text.
 from __future__ import annotations
 
 import enum
+import functools
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from portal.core.errors import DomainError
 from portal.extensions import db
-from portal.organisations.models import AgencyKind
 from portal.surveys import crypto
 from portal.surveys.models import (
     FREE_TEXT_MAX,
@@ -66,19 +67,34 @@ def find(token: str) -> Access | None:
     """The invitation of this token, or None (nothing tells the two cases apart)."""
     if not crypto.looks_like_token(token):
         return None
-    invitation = db.session.scalar(
+    invitation = (
+        db.session.scalars(_find_statement(), {"token_hash": crypto.token_hash(token)})
+        .unique()
+        .one_or_none()
+    )
+    return None if invitation is None else Access(invitation, token)
+
+
+@functools.cache
+def _find_statement() -> sa.Select[tuple[Invitation]]:
+    """The invitation by its token's hash, with all a respondent page shows.
+
+    Made once: building the loader options and their cache key cost more than running
+    the query. One query: the invitation with its round, instrument, questions (a row
+    each) and group joined in; on PostgreSQL every statement is a round trip, which
+    costs more than the few repeated columns. The instrument's source document is left
+    out: it would be repeated in every row and is needed only on import.
+    """
+    return (
         sa.select(Invitation)
-        .where(Invitation.token_hash == crypto.token_hash(token))
+        .where(Invitation.token_hash == sa.bindparam("token_hash"))
         .options(
-            # Two queries on every respondent page: the invitation with its round,
-            # instrument and group joined in, then the questions.
             joinedload(Invitation.survey_round)
             .joinedload(SurveyRound.instrument)
-            .selectinload(Instrument.questions),
+            .options(defer(Instrument.definition), joinedload(Instrument.questions)),
             joinedload(Invitation.group),
         )
     )
-    return None if invitation is None else Access(invitation, token)
 
 
 def state(access: Access | None) -> LinkState:
@@ -166,54 +182,113 @@ def submit(access: Access, answers: dict[str, str]) -> None:
 
     The invitation is marked answered by a conditional UPDATE first: of two submits at
     once only one changes the row, the other finds it answered and records nothing.
+    Every DomainError is raised before anything is written: a caller needs no savepoint.
     """
     _require_open(access)
     questions = access.instrument.questions
     clean = check(questions, answers, complete=True)
     invitation = access.invitation
-    marked = db.session.execute(
-        sa.update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.answered.is_(False))
-        .values(answered=True)
-        .execution_options(synchronize_session=False)
-    )
+    survey_round = invitation.survey_round
+    marked = db.session.execute(_mark_answered(), {"invitation": invitation.id})
     if marked.rowcount != 1:  # type: ignore[attr-defined]
         raise AlreadyAnsweredError(_("Your answer has already been submitted."))
-    response = SurveyResponse(
-        id=uuid.uuid4(),
-        round_id=invitation.round_id,
-        group_id=invitation.group_id,
-        agency_kind=_recorded_kind(invitation),
+    # Plain inserts: the response, then all its answers as one executemany. As ORM
+    # objects the answers were flushed in runs of alike rows, up to one INSERT each.
+    response_id = uuid.uuid4()
+    db.session.execute(
+        _insert_response(survey_round.record_agency_kind),
+        {
+            "response": response_id,
+            "round": invitation.round_id,
+            "group": invitation.group_id,
+            "kind": invitation.agency_kind,
+            "k": survey_round.min_answers,
+        },
     )
-    for question in questions:
-        value = clean.get(question.code)
-        if value is None:
-            continue
-        if not question.is_scale:
-            answer = Answer(question_id=question.id, text=value, review=TextReview.PENDING)
-        elif value == DONT_KNOW:
-            answer = Answer(question_id=question.id, dont_know=True)
-        else:
-            answer = Answer(question_id=question.id, value=int(value))
-        response.answers.append(answer)
-    db.session.add(response)
-    db.session.execute(sa.delete(Draft).where(Draft.invitation_id == invitation.id))
+    rows = [_answer_row(response_id, q, clean[q.code]) for q in questions if q.code in clean]
+    if rows:
+        db.session.execute(_insert_answers(), rows)
+    db.session.execute(_delete_draft(), {"invitation": invitation.id})
     db.session.flush()
     db.session.expire(invitation, ["answered"])
 
 
-def _recorded_kind(invitation: Invitation) -> AgencyKind | None:
-    """The agency kind, if the round records it and at least k in the group share it."""
-    survey_round = invitation.survey_round
-    if not survey_round.record_agency_kind:
-        return None
-    same_kind = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Invitation)
-        .where(
-            Invitation.round_id == invitation.round_id,
-            Invitation.group_id == invitation.group_id,
-            Invitation.agency_kind == invitation.agency_kind,
-        )
+# The statements of a submit are made once, on first use, like the respondent link's
+# query: building a statement and its cache key costs more than sending it.
+
+
+@functools.cache
+def _mark_answered() -> sa.Update:
+    """Mark the invitation answered, unless it already is (then no row changes)."""
+    table = Invitation.__table__
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("invitation"), table.c.answered.is_(False))
+        .values(answered=True)
     )
-    return invitation.agency_kind if (same_kind or 0) >= survey_round.min_answers else None
+
+
+@functools.cache
+def _insert_response(record_kind: bool) -> sa.Insert:
+    """Insert a response. Its agency kind, if the round records kinds, is the
+    invitation's where at least k invitations in the group share it, else none: the
+    count is made inside the INSERT, not by a query of its own.
+    """
+    invitations = Invitation.__table__
+    round_id = sa.bindparam("round", type_=sa.Integer)
+    group_id = sa.bindparam("group", type_=sa.Integer)
+    kind: sa.ColumnElement[Any] = sa.null()
+    if record_kind:
+        agency_kind = sa.bindparam("kind", type_=invitations.c.agency_kind.type)
+        same_kind = (
+            sa.select(sa.func.count())
+            .select_from(invitations)
+            .where(
+                invitations.c.round_id == round_id,
+                invitations.c.group_id == group_id,
+                invitations.c.agency_kind == agency_kind,
+            )
+            .scalar_subquery()
+        )
+        kind = sa.case((same_kind >= sa.bindparam("k", type_=sa.Integer), agency_kind))
+    return sa.insert(SurveyResponse.__table__).values(
+        id=sa.bindparam("response", type_=sa.Uuid),
+        round_id=round_id,
+        group_id=group_id,
+        agency_kind=kind,
+    )
+
+
+@functools.cache
+def _insert_answers() -> sa.Insert:
+    """Insert answers, one row each (see ``_answer_row``)."""
+    return sa.insert(Answer.__table__)
+
+
+@functools.cache
+def _delete_draft() -> sa.Delete:
+    """Delete the invitation's draft."""
+    table = Draft.__table__
+    return sa.delete(table).where(table.c.invitation_id == sa.bindparam("invitation"))
+
+
+def _answer_row(response_id: uuid.UUID, question: Question, value: str) -> dict[str, object]:
+    """The columns of one answer: a scale point, "don't know", or free text to review.
+
+    Every row names every column, so that all of them go in as one statement.
+    """
+    row: dict[str, object] = {
+        "response_id": response_id,
+        "question_id": question.id,
+        "value": None,
+        "dont_know": False,
+        "text": None,
+        "review": None,
+    }
+    if not question.is_scale:
+        row.update(text=value, review=TextReview.PENDING)
+    elif value == DONT_KNOW:
+        row["dont_know"] = True
+    else:
+        row["value"] = int(value)
+    return row

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from flask_babel import gettext as _
@@ -90,17 +91,24 @@ class TextReviewForm(BaseForm):
 
 
 class AnswerFormBase(BaseForm):
-    """The generated questionnaire; ``questions`` maps field names to questions."""
+    """The generated questionnaire; ``questions`` maps field names to questions.
+
+    The class (fields, scale options) is made once per instrument version and shared;
+    ``questions`` is set on each instance, since questions belong to one request's session.
+    """
 
     questions: dict[str, Question]
+    # Field name → (value, label) of each scale option, and the values allowed.
+    scale_choices: dict[str, list[tuple[str, str]]]
+    scale_values: dict[str, frozenset[str]]
     save = SubmitField(_l("Save and continue later"))
     review = SubmitField(_l("Review my answers"))
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
-        for name, question in self.questions.items():
+        for name, allowed in self.scale_values.items():
             field = self[name]
-            if question.is_scale and field.data and field.data not in field.valid_values:
+            if field.data and field.data not in allowed:
                 field.errors = [*field.errors, _("Choose one of the options on the scale.")]
                 ok = False
         return ok
@@ -127,49 +135,74 @@ class AnswerFormBase(BaseForm):
 
 def scale_options(question: Question) -> list[tuple[str, str]]:
     """(value, label): the points, the ends named, then "don't know" if offered."""
-    points = question.points or 0
+    return _scale_options(
+        question.points or 0, question.low_label, question.high_label, question.dont_know_label
+    )
+
+
+def _scale_options(
+    points: int, low: str | None, high: str | None, dont_know: str | None
+) -> list[tuple[str, str]]:
     options = []
     for point in range(1, points + 1):
         label = str(point)
         if point == 1:
-            label = f"1 – {question.low_label}"
+            label = f"1 – {low}"
         elif point == points:
-            label = f"{points} – {question.high_label}"
+            label = f"{points} – {high}"
         options.append((str(point), label))
-    if question.dont_know_label:
-        options.append((DONT_KNOW, question.dont_know_label))
+    if dont_know:
+        options.append((DONT_KNOW, dont_know))
     return options
 
 
-def answer_form(questions: list[Question], **kwargs: Any) -> AnswerFormBase:
-    """A form class made for this instrument version, instantiated."""
+# What a question contributes to the form: its field name, kind, wording and scale.
+_FieldShape = tuple[str, bool, str, int, str | None, str | None, str | None]
+
+
+def _shape(question: Question) -> _FieldShape:
+    return (
+        f"q{question.position}",
+        question.is_scale,
+        question.text,
+        question.points or 0,
+        question.low_label,
+        question.high_label,
+        question.dont_know_label,
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _answer_form_class(shapes: tuple[_FieldShape, ...]) -> type[AnswerFormBase]:
+    """The form class for these questions; cached by their content, not by an id, so a
+    cached class can never describe other questions than the ones it is used for."""
 
     class AnswerForm(AnswerFormBase):
         pass
 
-    mapping: dict[str, Question] = {}
-    for question in questions:
-        name = f"q{question.position}"
-        mapping[name] = question
-        if question.is_scale:
+    AnswerForm.scale_choices, AnswerForm.scale_values = {}, {}
+    for name, is_scale, text, points, low, high, dont_know in shapes:
+        if is_scale:
+            options = _scale_options(points, low, high, dont_know)
+            AnswerForm.scale_choices[name] = options
+            AnswerForm.scale_values[name] = frozenset(value for value, _label in options)
             field: Any = RadioField(
-                question.text,
-                choices=choices(scale_options(question)),
-                validators=[Optional()],
-                validate_choice=False,
+                text, choices=choices(options), validators=[Optional()], validate_choice=False
             )
         else:
             field = TextAreaField(
-                question.text,
+                text,
                 validators=[Optional(), Length(max=FREE_TEXT_MAX)],
                 description=_l("Do not write names or anything else that could identify a person."),
             )
         setattr(AnswerForm, name, field)
-    AnswerForm.questions = mapping
-    form = AnswerForm(**kwargs)
-    for name, question in mapping.items():
-        if question.is_scale:
-            form[name].valid_values = {value for value, _label in scale_options(question)}
+    return AnswerForm
+
+
+def answer_form(questions: list[Question], **kwargs: Any) -> AnswerFormBase:
+    """The questionnaire form for this instrument version, instantiated."""
+    form = _answer_form_class(tuple(_shape(q) for q in questions))(**kwargs)
+    form.questions = {f"q{q.position}": q for q in questions}
     return form
 
 

@@ -246,3 +246,46 @@ def test_the_closing_day_passing_stops_answers_before_the_round_is_closed(
     )
     db_session.commit()
     assert client.get(link).status_code == 404
+
+
+def test_submit_writes_the_answers_in_one_statement(
+    client, link, sworld, db_session, count_queries
+) -> None:
+    from portal.surveys.models import Question, TextReview
+
+    answer_everything(client, link, db_session, sworld)
+    token = csrf(client, link + "/review")
+    with count_queries() as counter:
+        response = client.post(link + "/submit", data={"csrf_token": token})
+    assert response.status_code == 302
+    inserts = [s for s in counter.statements if s.lstrip().upper().startswith("INSERT")]
+    assert len(inserts) == 2, inserts  # the response, then all its answers at once
+    assert counter.count <= 6, counter.statements
+    stored = {
+        code: (value, dont_know, text, review)
+        for code, value, dont_know, text, review in db_session.execute(
+            sa.select(
+                Question.code, Answer.value, Answer.dont_know, Answer.text, Answer.review
+            ).join(Answer, Answer.question_id == Question.id)
+        )
+    }
+    assert stored == {
+        **{c: (int(v), False, None, None) for c, v in FULL_ANSWERS.items() if v != "dk"},
+        "B2": (None, True, None, None),
+        "F2": (None, False, "Tydligare roller", TextReview.PENDING),
+    }
+
+
+def test_a_submit_refused_for_missing_answers_changes_nothing(
+    client, link, sworld, db_session
+) -> None:
+    save(client, link, form_data({"A1": "6"}, db_session, sworld))
+    response = client.post(link + "/submit", data={"csrf_token": csrf(client, link + "/answers")})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/answers")
+    from portal.surveys import answering
+
+    access = answering.find(link.rsplit("/", 1)[1])
+    assert not access.invitation.answered
+    assert answering.load_draft(access) == {"A1": "6"}
+    assert count(db_session, SurveyResponse) == count(db_session, Answer) == 0
