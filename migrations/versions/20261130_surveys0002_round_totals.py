@@ -58,11 +58,17 @@ SQLITE_TRIGGERS = {
         WHEN {ANSWER_CLOSED}
         BEGIN SELECT RAISE(ABORT, '{FINAL}'); END""",
 }
+# A new response takes a share lock on its round's row, whatever the status: a submit
+# under way holds back a concurrent close until it commits (so the rollup counts it),
+# and a submit that comes after a close waits for it and then sees the round closed.
 POSTGRES_FUNCTION = f"""
 CREATE FUNCTION survey_answers_final() RETURNS trigger AS $$
+DECLARE
+  round_status text;
 BEGIN
   IF TG_TABLE_NAME = 'survey_responses' THEN
-    IF {RESPONSE_CLOSED} THEN
+    SELECT status INTO round_status FROM survey_rounds WHERE id = NEW.round_id FOR SHARE;
+    IF round_status = 'closed' THEN
       RAISE EXCEPTION '{FINAL}' USING ERRCODE = 'raise_exception';
     END IF;
   ELSIF {ANSWER_CLOSED} THEN
