@@ -220,6 +220,10 @@ def run(scale: Any, targets: Any, paths: dict[str, str], args: Any) -> list[Row]
                 loads.append((hammer(label, [get] * args.requests, args.concurrency), ""))
             else:
                 missing.append(Row(section, label, scale.label, notes="not built yet"))
+        # The portal's own floor: its whole middleware (session, sign-in, CSP, locale,
+        # transaction) around one SELECT, to tell framework cost from page cost.
+        floor = [get_job(base, "/healthz", {})] * args.requests
+        loads.append((hammer("Portal floor: /healthz", floor, args.concurrency), "one `SELECT 1`"))
         portal_rss = worker_rss_kb(master.pid)
     ceiling, ceiling_rss = _ceiling(scale, args)
     rows = [item.row(section, scale.label, ceiling, notes) for item, notes in loads] + missing
