@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -301,10 +302,16 @@ class Activity(db.Model):  # type: ignore[name-defined]
 
     __mapper_args__: dict[str, Any] = {"version_id_col": lock_version}
 
-    @property
+    @hybrid_property
     def is_concrete(self) -> bool:
-        """Has a responsible person and a due date."""
+        """Has a responsible person and a due date (what makes a plan konkretiserad);
+        in a query, the same rule as an SQL condition."""
         return self.responsible_id is not None and self.due_date is not None
+
+    @is_concrete.inplace.expression
+    @classmethod
+    def _is_concrete_condition(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.responsible_id.is_not(None), cls.due_date.is_not(None))
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.status in UNFINISHED and self.due_date is not None and self.due_date < today

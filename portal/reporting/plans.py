@@ -213,7 +213,6 @@ def plan_rows(group_ids: list[int]) -> list[PlanRow]:
 
     Konkretiserad: at least one activity with a responsible person and a due date.
     """
-    concrete = sa.and_(Activity.responsible_id.is_not(None), Activity.due_date.is_not(None))
     statuses = list(ActivityStatus)
     rows = db.session.execute(
         sa.select(
@@ -221,7 +220,7 @@ def plan_rows(group_ids: list[int]) -> list[PlanRow]:
             Plan.year,
             Plan.id,
             Plan.status,
-            sa.func.count(sa.case((concrete, Activity.id))),
+            sa.func.count(sa.case((Activity.is_concrete, Activity.id))),
             *[sa.func.count(sa.case((Activity.status == st, Activity.id))) for st in statuses],
         )
         .outerjoin(Activity, Activity.plan_id == Plan.id)

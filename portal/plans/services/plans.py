@@ -293,11 +293,7 @@ def plan_states(group_ids: Iterable[int], year: int) -> dict[int, GroupPlanState
     concrete = (
         sa.select(sa.func.count())
         .select_from(Activity)
-        .where(
-            Activity.plan_id == Plan.id,
-            Activity.responsible_id.is_not(None),
-            Activity.due_date.is_not(None),
-        )
+        .where(Activity.plan_id == Plan.id, Activity.is_concrete)
         .scalar_subquery()
     )
     rows = db.session.execute(
