@@ -6,7 +6,6 @@ board sees a group's shape (agencies, head count) but no names (DESIGN.md).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +13,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from portal.extensions import limiter
 from portal.groups.models import Membership, MembershipRole
 from portal.organisations.models import Agency, AssociationRole, AssociationRoleName
 from tests.conftest import login, post
@@ -48,12 +46,6 @@ class World:
     seated_name: str
     seated_membership_id: int
     user_ids: dict[str, int]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_limits() -> None:
-    with contextlib.suppress(AttributeError):
-        limiter.reset()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ and a large world and counts each page for each kind of viewer in both.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,6 @@ import sqlalchemy as sa
 from flask import g
 
 from portal.accounts.models import User
-from portal.extensions import limiter
 from portal.groups.models import Group, MembershipRole
 from portal.groups.services import today as stockholm_today
 from portal.meetings import attendance, follow_ups, minutes
@@ -38,12 +36,6 @@ from tests.surveys.conftest import FULL_ANSWERS, LINK_RE, demo_text
 MAX_STATEMENTS = 15
 # A respondent page: the invitation with everything it shows, then the draft.
 RESPONDENT_STATEMENTS = 2
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_limits() -> None:
-    with contextlib.suppress(AttributeError):
-        limiter.reset()
 
 
 def forget_request_caches() -> None:

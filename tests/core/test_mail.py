@@ -9,7 +9,6 @@ again. Time is passed to ``deliver_pending`` instead of waited for.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import email
@@ -40,7 +39,7 @@ from portal.core.mail import (
 )
 from portal.core.transactions import atomic
 from portal.db import utcnow
-from portal.extensions import db, limiter
+from portal.extensions import db
 from tests.conftest import TEST_CONFIG, login, post
 
 SENDER = "Samverkansportalen <noreply@portal.test>"
@@ -49,13 +48,6 @@ ICS = (
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n"
     "SUMMARY:Mysam Gävle\r\nLOCATION:Stadshuset\\, Gävle\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_limits(app: Any) -> None:
-    """Each test starts with no sign-in attempts counted (the suite signs in often)."""
-    with contextlib.suppress(AttributeError):
-        limiter.reset()
 
 
 @dataclass

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from portal.extensions import limiter
 from portal.groups.models import MembershipRole
 from portal.meetings import services
 from portal.meetings.models import Meeting
 from portal.organisations.models import AgencyKind
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_limits() -> None:
-    with contextlib.suppress(AttributeError):
-        limiter.reset()
+from tests.request_context import request_context  # noqa: F401 - autouse here
 
 
 @dataclass
@@ -118,10 +111,3 @@ def make_meeting(
     )
     db_session.commit()
     return meeting
-
-
-@pytest.fixture(autouse=True)
-def _request_context(app: Any, db_session: Any) -> Any:
-    """Services translate their messages, which needs a request (the locale comes from it)."""
-    with app.test_request_context("/"):
-        yield

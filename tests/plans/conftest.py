@@ -13,15 +13,9 @@ from portal.organisations.models import AgencyKind
 from portal.plans.models import FieldKind
 from portal.plans.services import goal_areas, templates
 from portal.plans.services.templates import FieldData, SectionData
+from tests.request_context import request_context  # noqa: F401 - autouse here
 
 YEAR = 2025
-
-
-@pytest.fixture(autouse=True)
-def _request_context(app: Any, db_session: Any) -> Any:
-    """Services translate their messages, which needs a request (the locale comes from it)."""
-    with app.test_request_context("/"):
-        yield
 
 
 @dataclass

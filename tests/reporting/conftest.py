@@ -50,6 +50,7 @@ from tests.plans.conftest import (  # noqa: F401 - pworld is shared with the pla
     build_template,
     pworld,
 )
+from tests.request_context import request_context  # noqa: F401 - autouse here
 from tests.surveys.conftest import demo_text
 
 YEAR = 2025
@@ -64,13 +65,6 @@ TEXTS = [  # (group, text, review)
     ("Mysam Alfa", "Per på kommunen svarar aldrig.", TextReview.WITHHELD),
     ("Mysam Beta", "Ännu inte granskad text.", TextReview.PENDING),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _request_context(app: Any, db_session: Any) -> Any:
-    """Services translate their messages, which needs a request (the locale comes from it)."""
-    with app.test_request_context("/"):
-        yield
 
 
 @dataclass

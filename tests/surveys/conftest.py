@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -14,28 +13,15 @@ import sqlalchemy as sa
 
 from portal import PROJECT_ROOT
 from portal.core.mail import OutboxMessage
-from portal.extensions import limiter
 from portal.groups.models import MembershipRole
 from portal.organisations.models import AgencyKind
 from portal.surveys import services
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import Instrument, SurveyRound
+from tests.request_context import request_context  # noqa: F401 - autouse here
 
 DEMO_FILE = PROJECT_ROOT / "portal" / "surveys" / "data" / "demo-instrument.json"
 LINK_RE = re.compile(r"http://portal\.test(/survey/[A-Za-z0-9_-]{43})")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_limits() -> None:
-    with contextlib.suppress(AttributeError):
-        limiter.reset()
-
-
-@pytest.fixture(autouse=True)
-def _request_context(app: Any, db_session: Any) -> Any:
-    """Services translate their messages, which needs a request (the locale comes from it)."""
-    with app.test_request_context("/"):
-        yield
 
 
 @dataclass

@@ -1,35 +1,49 @@
-"""Two connections submitting the same invitation at once record exactly one response."""
+"""Concurrent transactions on PostgreSQL: two submits of one invitation record exactly
+one response, and a close waits for a submit under way so the rollup counts it."""
 
 from __future__ import annotations
 
 import os
 import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from portal.accounts.models import User
 from portal.extensions import db
+from portal.groups.models import Group
+from portal.groups.services import today
+from portal.organisations.models import Association
 from portal.surveys import answering, services
-from portal.surveys.models import SurveyResponse
-from tests.surveys.conftest import FULL_ANSWERS, links
+from portal.surveys.instrument import parse_instrument
+from portal.surveys.models import RoundTotal, SurveyResponse, SurveyRound
+from tests.factories import Factory
+from tests.surveys.conftest import FULL_ANSWERS, demo_text, links
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="concurrent transactions need PostgreSQL",
+)
 
 
 @pytest.fixture(autouse=True)
 def _request_context(app: Any) -> None:
-    """Overrides the package's fixture: this test commits for real, on its own connections."""
+    """Overrides the package's fixture: these tests commit for real, on their own connections."""
 
 
-@pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="concurrent transactions need PostgreSQL",
-)
-def test_concurrent_submits_record_one_response(app) -> None:
-    """Two connections submit the same invitation at once: exactly one response."""
-    from portal.surveys.instrument import parse_instrument
-    from tests.factories import Factory
-    from tests.surveys.conftest import demo_text
+@dataclass(frozen=True)
+class OpenRound:
+    token: str
+    round_id: int
 
+
+@pytest.fixture
+def open_round(app: Any) -> Iterator[OpenRound]:
+    """An open round of a new association with one member, committed; removed afterwards."""
     with app.app_context():
         session = db.session
         f = Factory(session)
@@ -40,8 +54,6 @@ def test_concurrent_submits_record_one_response(app) -> None:
         f.membership(group, member, municipality)
         with app.test_request_context("/"):
             instrument, _ = services.import_instrument(None, parse_instrument(demo_text()))
-            from portal.groups.services import today
-
             survey_round = services.create_round(
                 None, association,  # type: ignore[arg-type]
                 services.RoundData(year=2026, instrument_id=instrument.id, group_ids=[group.id],
@@ -50,15 +62,32 @@ def test_concurrent_submits_record_one_response(app) -> None:
             services.open_round(None, survey_round)
             session.commit()
             token = links(session)[member.email].rsplit("/", 1)[1]
-        round_id = survey_round.id
-        association_id, member_id = association.id, member.id
+        round_id, association_id, member_id = survey_round.id, association.id, member.id
         session.remove()
+    yield OpenRound(token, round_id)
+    with app.app_context():
+        for model in (SurveyRound, Group, Association):
+            column = model.id if model is Association else model.association_id
+            db.session.execute(sa.delete(model).where(column == association_id))
+        db.session.execute(sa.delete(User).where(User.id == member_id))
+        db.session.execute(
+            sa.text(
+                "DELETE FROM survey_instruments"
+                " WHERE id NOT IN (SELECT instrument_id FROM survey_rounds)"
+            )
+        )
+        db.session.commit()
+        db.session.remove()
+
+
+def test_concurrent_submits_record_one_response(app, open_round) -> None:
+    """Two connections submit the same invitation at once: exactly one response."""
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
     def submit() -> None:
         with app.app_context(), app.test_request_context("/"):
-            access = answering.find(token)
+            access = answering.find(open_round.token)
             barrier.wait()
             try:
                 answering.submit(access, FULL_ANSWERS)
@@ -79,72 +108,22 @@ def test_concurrent_submits_record_one_response(app) -> None:
         recorded = db.session.scalar(
             sa.select(sa.func.count())
             .select_from(SurveyResponse)
-            .where(SurveyResponse.round_id == round_id)
+            .where(SurveyResponse.round_id == open_round.round_id)
         )
-        from portal.accounts.models import User
-        from portal.groups.models import Group
-        from portal.organisations.models import Association
-        from portal.surveys.models import SurveyRound
-
-        for model in (SurveyRound, Group, Association):
-            column = model.id if model is Association else model.association_id
-            db.session.execute(sa.delete(model).where(column == association_id))
-        db.session.execute(sa.delete(User).where(User.id == member_id))
-        db.session.execute(
-            sa.text(
-                "DELETE FROM survey_instruments"
-                " WHERE id NOT IN (SELECT instrument_id FROM survey_rounds)"
-            )
-        )
-        db.session.commit()
         db.session.remove()
     assert sorted(outcomes) == ["recorded", "refused"]
     assert recorded == 1
 
 
-@pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="concurrent transactions need PostgreSQL",
-)
-def test_a_close_waits_for_a_submit_under_way_and_counts_it(app) -> None:
+def test_a_close_waits_for_a_submit_under_way_and_counts_it(app, open_round) -> None:
     """The yearly rollup is written as the round closes: a submit that has written its
     response but not committed holds the close back until it does, so it is counted."""
-    import time
-
-    from portal.surveys.instrument import parse_instrument
-    from portal.surveys.models import RoundTotal, SurveyRound
-    from tests.factories import Factory
-    from tests.surveys.conftest import demo_text
-
-    with app.app_context():
-        session = db.session
-        f = Factory(session)
-        association = f.association()
-        municipality = f.agency(association)
-        group = f.group(association, municipalities=[municipality])
-        member = f.user(association)
-        f.membership(group, member, municipality)
-        with app.test_request_context("/"):
-            instrument, _ = services.import_instrument(None, parse_instrument(demo_text()))
-            from portal.groups.services import today
-
-            survey_round = services.create_round(
-                None, association,  # type: ignore[arg-type]
-                services.RoundData(year=2026, instrument_id=instrument.id, group_ids=[group.id],
-                                   opens_on=today(), closes_on=today(), min_answers=1),
-            )  # fmt: skip
-            services.open_round(None, survey_round)
-            session.commit()
-            token = links(session)[member.email].rsplit("/", 1)[1]
-        round_id, association_id, member_id = survey_round.id, association.id, member.id
-        session.remove()
-
     submitted, closed = threading.Event(), threading.Event()
 
     def close() -> None:
         submitted.wait(10)
         with app.app_context(), app.test_request_context("/"):
-            services.close_round(None, db.session.get(SurveyRound, round_id))
+            services.close_round(None, db.session.get(SurveyRound, open_round.round_id))
             db.session.commit()
             closed.set()
             db.session.remove()
@@ -153,37 +132,21 @@ def test_a_close_waits_for_a_submit_under_way_and_counts_it(app) -> None:
     closer.start()
     try:
         with app.app_context(), app.test_request_context("/"):
-            answering.submit(answering.find(token), FULL_ANSWERS)  # written, not committed
+            answering.submit(answering.find(open_round.token), FULL_ANSWERS)  # not committed
             submitted.set()
             time.sleep(1.0)
             held_back = not closed.is_set()
             db.session.commit()
             db.session.remove()
-        closer.join(timeout=30)
-        with app.app_context():
-            counted = db.session.scalar(
-                sa.select(sa.func.max(RoundTotal.answers)).where(RoundTotal.round_id == round_id)
-            )
-            db.session.remove()
     finally:
         closer.join(timeout=30)
-        with app.app_context():
-            from portal.accounts.models import User
-            from portal.groups.models import Group
-            from portal.organisations.models import Association
-
-            for model in (SurveyRound, Group, Association):
-                column = model.id if model is Association else model.association_id
-                db.session.execute(sa.delete(model).where(column == association_id))
-            db.session.execute(sa.delete(User).where(User.id == member_id))
-            db.session.execute(
-                sa.text(
-                    "DELETE FROM survey_instruments"
-                    " WHERE id NOT IN (SELECT instrument_id FROM survey_rounds)"
-                )
+    with app.app_context():
+        counted = db.session.scalar(
+            sa.select(sa.func.max(RoundTotal.answers)).where(
+                RoundTotal.round_id == open_round.round_id
             )
-            db.session.commit()
-            db.session.remove()
+        )
+        db.session.remove()
     assert held_back  # the close waited for the submit's commit
     assert closed.is_set()
     assert counted == 1  # and the rollup has the submitted response
