@@ -43,8 +43,17 @@ class LinkState(enum.StrEnum):
     UNUSABLE = "unusable"  # unknown, tampered, or the round has closed: one neutral page
 
 
+# The database's refusal (migration surveys0002) when a round has closed.
+ANSWERS_FINAL = "survey round is closed: its answers are final"
+
+
 class AlreadyAnsweredError(DomainError):
     """The invitation was answered already (double submit, two tabs)."""
+
+
+class ClosedMeanwhileError(Exception):
+    """The round closed between the check and the write (the database refused the
+    response: a closed round's answers are final). The caller must roll back."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +192,8 @@ def submit(access: Access, answers: dict[str, str]) -> None:
     The invitation is marked answered by a conditional UPDATE first: of two submits at
     once only one changes the row, the other finds it answered and records nothing.
     Every DomainError is raised before anything is written: a caller needs no savepoint.
+    Only if the round closes between the check and the write does the database refuse
+    the response; that is ``ClosedMeanwhileError``, after which the caller rolls back.
     """
     _require_open(access)
     questions = access.instrument.questions
@@ -195,16 +206,21 @@ def submit(access: Access, answers: dict[str, str]) -> None:
     # Plain inserts: the response, then all its answers as one executemany. As ORM
     # objects the answers were flushed in runs of alike rows, up to one INSERT each.
     response_id = uuid.uuid4()
-    db.session.execute(
-        _insert_response(survey_round.record_agency_kind),
-        {
-            "response": response_id,
-            "round": invitation.round_id,
-            "group": invitation.group_id,
-            "kind": invitation.agency_kind,
-            "k": survey_round.min_answers,
-        },
-    )
+    try:
+        db.session.execute(
+            _insert_response(survey_round.record_agency_kind),
+            {
+                "response": response_id,
+                "round": invitation.round_id,
+                "group": invitation.group_id,
+                "kind": invitation.agency_kind,
+                "k": survey_round.min_answers,
+            },
+        )
+    except sa.exc.DBAPIError as error:
+        if ANSWERS_FINAL not in str(error.orig):
+            raise
+        raise ClosedMeanwhileError from error
     rows = [_answer_row(response_id, q, clean[q.code]) for q in questions if q.code in clean]
     if rows:
         db.session.execute(_insert_answers(), rows)

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from portal.core.errors import DomainError
 from portal.core.security import public
 from portal.core.transactions import atomic
+from portal.extensions import db
 from portal.surveys import answering
 from portal.surveys.answering import Access, AlreadyAnsweredError, LinkState
 from portal.surveys.forms import ConfirmForm, answer_form, scale_options
@@ -166,6 +167,9 @@ def respond_submit(token: str) -> Response | tuple[str, int]:
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for(".respond_answers", token=token))
+    except answering.ClosedMeanwhileError:
+        db.session.rollback()
+        return _unusable()  # what the link shows from now on: the round has closed
     return redirect(url_for(".respond_receipt", token=token))
 
 

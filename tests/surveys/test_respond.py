@@ -289,3 +289,30 @@ def test_a_submit_refused_for_missing_answers_changes_nothing(
     assert not access.invitation.answered
     assert answering.load_draft(access) == {"A1": "6"}
     assert count(db_session, SurveyResponse) == count(db_session, Answer) == 0
+
+
+def test_a_round_closing_during_the_submit_gets_the_closed_page(
+    client, link, sworld, db_session, monkeypatch
+) -> None:
+    """The app checked the round was open; it closed before the response was written.
+    The database refuses the response, nothing is recorded, and the respondent gets
+    the page a closed round's link shows rather than an error."""
+    from portal.surveys import answering
+    from portal.surveys.models import Invitation, RoundStatus
+
+    answer_everything(client, link, db_session, sworld)
+    token = csrf(client, link + "/review")
+    db_session.execute(sa.update(SurveyRound).values(status=RoundStatus.CLOSED))
+    db_session.commit()
+    monkeypatch.setattr(answering, "accepts_answers", lambda _round: True)  # checked before
+    response = client.post(link + "/submit", data={"csrf_token": token})
+    unknown = client.get("/survey/" + "B" * 43)
+    assert response.status_code == unknown.status_code == 404
+
+    def neutral(page: str) -> str:  # the language switch returns to a GET address only
+        return without_csrf(re.sub(r'(name="next"[^>]*value=")[^"]*"', r'\1"', page))
+
+    assert neutral(response.get_data(as_text=True)) == neutral(unknown.get_data(as_text=True))
+    assert count(db_session, SurveyResponse) == 0
+    assert count(db_session, Draft) == 1  # rolled back: the close had not deleted it
+    assert not db_session.scalar(sa.select(Invitation.answered).limit(1))
