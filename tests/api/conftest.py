@@ -25,10 +25,9 @@ from portal.plans.models import ActivityStatus
 from portal.plans.services import goal_areas, items, plans
 from portal.surveys import services as survey_services
 from tests.plans.conftest import build_template
+from tests.request_context import request_context  # noqa: F401 - autouse here
 from tests.surveys.conftest import (  # noqa: F401  (fixtures used by these tests)
     SurveyWorld,
-    _fresh_login_limits,
-    _request_context,
     make_round,
     sworld,
 )
