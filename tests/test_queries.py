@@ -34,8 +34,9 @@ from tests.plans.conftest import build_template
 from tests.surveys.conftest import FULL_ANSWERS, LINK_RE, demo_text
 
 MAX_STATEMENTS = 15
-# A respondent page: the invitation with everything it shows, then the draft.
-RESPONDENT_STATEMENTS = 2
+# A respondent page: the invitation with everything it shows and the draft, in one row
+# (the questions of an opened round's instrument version are read once per worker).
+RESPONDENT_STATEMENTS = 1
 
 
 def forget_request_caches() -> None:

@@ -6,15 +6,17 @@ point as text ("1"…"7"), ``DONT_KNOW``, or free text.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import functools
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import joinedload
 
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -26,6 +28,7 @@ from portal.surveys.models import (
     Instrument,
     Invitation,
     Question,
+    QuestionKind,
     SurveyResponse,
     SurveyRound,
     TextReview,
@@ -56,12 +59,55 @@ class ClosedMeanwhileError(Exception):
     response: a closed round's answers are final). The caller must roll back."""
 
 
+@dataclass(frozen=True, slots=True)
+class AskedQuestion:
+    """A question as the respondent pages use it: a plain, immutable copy.
+
+    Shared by every request a worker serves (see ``_frozen_questions``), so it holds no
+    database session and can never change under a request.
+    """
+
+    id: int
+    position: int
+    code: str
+    indicator_title: str
+    kind: QuestionKind
+    text: str
+    required: bool
+    points: int | None
+    low_label: str | None
+    high_label: str | None
+    dont_know_label: str | None
+
+    @property
+    def is_scale(self) -> bool:
+        return self.kind == QuestionKind.SCALE
+
+    @classmethod
+    def of(cls, question: Question) -> AskedQuestion:
+        return cls(
+            id=question.id,
+            position=question.position,
+            code=question.code,
+            indicator_title=question.indicator_title,
+            kind=question.kind,
+            text=question.text,
+            required=question.required,
+            points=question.points,
+            low_label=question.low_label,
+            high_label=question.high_label,
+            dont_know_label=question.dont_know_label,
+        )
+
+
 @dataclass(frozen=True)
 class Access:
-    """A respondent's way in: the invitation their token names, and the token itself."""
+    """A respondent's way in: the invitation their token names, the token itself, and
+    the questions of the round's instrument version in order."""
 
     invitation: Invitation
     token: str
+    questions: tuple[AskedQuestion, ...]
 
     @property
     def round(self) -> SurveyRound:
@@ -76,12 +122,18 @@ def find(token: str) -> Access | None:
     """The invitation of this token, or None (nothing tells the two cases apart)."""
     if not crypto.looks_like_token(token):
         return None
-    invitation = (
-        db.session.scalars(_find_statement(), {"token_hash": crypto.token_hash(token)})
-        .unique()
-        .one_or_none()
-    )
-    return None if invitation is None else Access(invitation, token)
+    invitation = db.session.scalars(
+        _find_statement(), {"token_hash": crypto.token_hash(token)}
+    ).one_or_none()
+    if invitation is None:
+        return None
+    survey_round = invitation.survey_round
+    if survey_round.is_draft:  # no link is sent before opening; never cache what may change
+        questions = tuple(AskedQuestion.of(q) for q in survey_round.instrument.questions)
+    else:
+        instrument = survey_round.instrument
+        questions = _frozen_questions(instrument.id, instrument.imported_at)
+    return Access(invitation, token, questions)
 
 
 @functools.cache
@@ -89,10 +141,10 @@ def _find_statement() -> sa.Select[tuple[Invitation]]:
     """The invitation by its token's hash, with all a respondent page shows.
 
     Made once: building the loader options and their cache key cost more than running
-    the query. One query: the invitation with its round, instrument, questions (a row
-    each) and group joined in; on PostgreSQL every statement is a round trip, which
-    costs more than the few repeated columns. The instrument's source document is left
-    out: it would be repeated in every row and is needed only on import.
+    the query. One query, one row: the invitation with its round, instrument, group and
+    draft joined in (on PostgreSQL every statement is a round trip). The instrument's
+    source document is left out; it is needed only on import. The questions come from
+    ``_frozen_questions``.
     """
     return (
         sa.select(Invitation)
@@ -100,10 +152,28 @@ def _find_statement() -> sa.Select[tuple[Invitation]]:
         .options(
             joinedload(Invitation.survey_round)
             .joinedload(SurveyRound.instrument)
-            .options(defer(Instrument.definition), joinedload(Instrument.questions)),
+            .defer(Instrument.definition),
             joinedload(Invitation.group),
+            joinedload(Invitation.draft),
         )
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _frozen_questions(instrument_id: int, imported_at: dt.datetime) -> tuple[AskedQuestion, ...]:
+    """The questions of an instrument version that an opened round uses, read once per
+    worker. Safe to keep: from a round's opening on the database refuses any change to
+    its instrument version or the version's questions, and the version cannot be deleted
+    while a round refers to it. The import time is in the key as well, so that a test
+    database that reuses an id after starting over never meets another version's
+    questions.
+    """
+    statement = (
+        sa.select(Question)
+        .where(Question.instrument_id == instrument_id)
+        .order_by(Question.position)
+    )
+    return tuple(AskedQuestion.of(q) for q in db.session.scalars(statement))
 
 
 def state(access: Access | None) -> LinkState:
@@ -119,7 +189,7 @@ def state(access: Access | None) -> LinkState:
 
 def load_draft(access: Access) -> dict[str, str]:
     """The saved answers (empty when there is no draft)."""
-    draft = db.session.get(Draft, access.invitation.id)
+    draft = access.invitation.draft
     if draft is None:
         return {}
     data = crypto.decrypt_draft(
@@ -133,7 +203,9 @@ def load_draft(access: Access) -> dict[str, str]:
     return {str(k): str(v) for k, v in answers.items() if isinstance(v, str)}
 
 
-def check(questions: list[Question], answers: dict[str, str], *, complete: bool) -> dict[str, str]:
+def check(
+    questions: Sequence[AskedQuestion], answers: dict[str, str], *, complete: bool
+) -> dict[str, str]:
     """The answers that belong to the questions, stripped; raise on the first bad one.
 
     ``complete`` also requires every required question to be answered.
@@ -157,7 +229,7 @@ def check(questions: list[Question], answers: dict[str, str], *, complete: bool)
     return clean
 
 
-def missing(questions: list[Question], answers: dict[str, str]) -> list[Question]:
+def missing(questions: Sequence[AskedQuestion], answers: dict[str, str]) -> list[AskedQuestion]:
     """Required questions without an answer."""
     return [q for q in questions if q.required and not (answers.get(q.code) or "").strip()]
 
@@ -172,15 +244,13 @@ def _require_open(access: Access) -> None:
 def save_draft(access: Access, answers: dict[str, str]) -> None:
     """Keep unfinished answers, encrypted with a key derived from the link."""
     _require_open(access)
-    clean = check(access.instrument.questions, answers, complete=False)
+    clean = check(access.questions, answers, complete=False)
     nonce, ciphertext = crypto.encrypt_draft(
         access.token, access.invitation.token_salt, access.invitation.id, {"answers": clean}
     )
-    draft = db.session.get(Draft, access.invitation.id)
+    draft = access.invitation.draft
     if draft is None:
-        db.session.add(
-            Draft(invitation_id=access.invitation.id, nonce=nonce, ciphertext=ciphertext)
-        )
+        access.invitation.draft = Draft(nonce=nonce, ciphertext=ciphertext)
     else:
         draft.nonce, draft.ciphertext = nonce, ciphertext
     db.session.flush()
@@ -196,7 +266,7 @@ def submit(access: Access, answers: dict[str, str]) -> None:
     the response; that is ``ClosedMeanwhileError``, after which the caller rolls back.
     """
     _require_open(access)
-    questions = access.instrument.questions
+    questions = access.questions
     clean = check(questions, answers, complete=True)
     invitation = access.invitation
     survey_round = invitation.survey_round
@@ -226,7 +296,7 @@ def submit(access: Access, answers: dict[str, str]) -> None:
         db.session.execute(_insert_answers(), rows)
     db.session.execute(_delete_draft(), {"invitation": invitation.id})
     db.session.flush()
-    db.session.expire(invitation, ["answered"])
+    db.session.expire(invitation, ["answered", "draft"])
 
 
 # The statements of a submit are made once, on first use, like the respondent link's
@@ -288,7 +358,7 @@ def _delete_draft() -> sa.Delete:
     return sa.delete(table).where(table.c.invitation_id == sa.bindparam("invitation"))
 
 
-def _answer_row(response_id: uuid.UUID, question: Question, value: str) -> dict[str, object]:
+def _answer_row(response_id: uuid.UUID, question: AskedQuestion, value: str) -> dict[str, object]:
     """The columns of one answer: a scale point, "don't know", or free text to review.
 
     Every row names every column, so that all of them go in as one statement.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import gettext as _
@@ -28,8 +29,8 @@ from wtforms.validators import (
 
 from portal.core.errors import DomainError
 from portal.core.forms import BaseForm, MultiCheckboxField, choices
-from portal.surveys.answering import DONT_KNOW
-from portal.surveys.models import FREE_TEXT_MAX, Question, TextReview
+from portal.surveys.answering import DONT_KNOW, AskedQuestion
+from portal.surveys.models import FREE_TEXT_MAX, TextReview
 from portal.surveys.services import RoundData
 
 
@@ -97,7 +98,7 @@ class AnswerFormBase(BaseForm):
     ``questions`` is set on each instance, since questions belong to one request's session.
     """
 
-    questions: dict[str, Question]
+    questions: dict[str, AskedQuestion]
     # Field name → (value, label) of each scale option, and the values allowed.
     scale_choices: dict[str, list[tuple[str, str]]]
     scale_values: dict[str, frozenset[str]]
@@ -133,7 +134,7 @@ class AnswerFormBase(BaseForm):
         self.add_domain_error(DomainError(error.message, name))
 
 
-def scale_options(question: Question) -> list[tuple[str, str]]:
+def scale_options(question: AskedQuestion) -> list[tuple[str, str]]:
     """(value, label): the points, the ends named, then "don't know" if offered."""
     return _scale_options(
         question.points or 0, question.low_label, question.high_label, question.dont_know_label
@@ -160,7 +161,7 @@ def _scale_options(
 _FieldShape = tuple[str, bool, str, int, str | None, str | None, str | None]
 
 
-def _shape(question: Question) -> _FieldShape:
+def _shape(question: AskedQuestion) -> _FieldShape:
     return (
         f"q{question.position}",
         question.is_scale,
@@ -199,7 +200,7 @@ def _answer_form_class(shapes: tuple[_FieldShape, ...]) -> type[AnswerFormBase]:
     return AnswerForm
 
 
-def answer_form(questions: list[Question], **kwargs: Any) -> AnswerFormBase:
+def answer_form(questions: Sequence[AskedQuestion], **kwargs: Any) -> AnswerFormBase:
     """The questionnaire form for this instrument version, instantiated."""
     form = _answer_form_class(tuple(_shape(q) for q in questions))(**kwargs)
     form.questions = {f"q{q.position}": q for q in questions}

@@ -73,7 +73,7 @@ def respond_answers(token: str) -> Response | tuple[str, int] | str:
     access = _open_access(token)
     if not isinstance(access, Access):
         return access
-    form = answer_form(access.instrument.questions)
+    form = answer_form(access.questions)
     status = 200
     if request.method == "GET":
         form.fill(answering.load_draft(access))
@@ -87,7 +87,7 @@ def respond_answers(token: str) -> Response | tuple[str, int] | str:
             form.add_answer_error(error)
             status = 400
         else:
-            missing = answering.missing(access.instrument.questions, form.answers())
+            missing = answering.missing(access.questions, form.answers())
             if form.review.data and not missing:
                 return redirect(url_for(".respond_review", token=token))
             if not form.review.data:
@@ -113,7 +113,7 @@ def respond_autosave(token: str) -> Response | tuple[str, int] | str:
     access = _open_access(token)
     if not isinstance(access, Access):
         return access
-    form = answer_form(access.instrument.questions)
+    form = answer_form(access.questions)
     error = None
     if form.validate_on_submit():
         try:
@@ -135,11 +135,11 @@ def respond_review(token: str) -> Response | tuple[str, int] | str:
         return access
     answers = answering.load_draft(access)
     try:
-        answering.check(access.instrument.questions, answers, complete=True)
+        answering.check(access.questions, answers, complete=True)
     except DomainError:
         flash(_("Some questions are not answered yet; they are marked below."), "error")
         return redirect(url_for(".respond_answers", token=token))
-    labels = {q.code: dict(scale_options(q)) for q in access.instrument.questions if q.is_scale}
+    labels = {q.code: dict(scale_options(q)) for q in access.questions if q.is_scale}
     return render_template(
         "surveys/respond/review.html",
         access=access,
