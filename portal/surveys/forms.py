@@ -7,8 +7,11 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
+from flask import get_template_attribute
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -132,6 +135,48 @@ class AnswerFormBase(BaseForm):
         """A service error about a question, shown at that question."""
         name = next((n for n, q in self.questions.items() if q.code == error.field), None)
         self.add_domain_error(DomainError(error.message, name))
+
+    def question_markup(self, name: str) -> Markup:
+        """One question as the page shows it: a scale by ``scale_fieldset`` in
+        surveys/_macros.html, free text by ``field`` in macros/forms.html.
+
+        A question without errors looks the same to everyone who has chosen the same
+        option (or left an empty text box), in the same language. That markup is made
+        once per worker and reused: writing some sixty radios through a macro on every
+        request cost more than the rest of the page together. What was written in a text
+        box, an error, or a value that is no option is written afresh every time.
+        """
+        field, question = self[name], self.questions[name]
+        options = self.scale_choices.get(name)
+        chosen = field.data or None
+        if field.errors or (chosen is not None and chosen not in self.scale_values.get(name, ())):
+            return _question_markup(field, question, options)
+        key = (question, chosen, str(get_locale()))
+        markup = _QUESTION_MARKUP.get(key)
+        if markup is None:
+            if len(_QUESTION_MARKUP) >= QUESTION_MARKUP_MAX:
+                _QUESTION_MARKUP.clear()
+            markup = _QUESTION_MARKUP[key] = _question_markup(field, question, options)
+        return markup
+
+
+# Markup of questions without errors: (question, option chosen, language) → markup.
+# Bounded, though an instrument version of thirty questions needs only a few hundred.
+_QUESTION_MARKUP: dict[tuple[AskedQuestion, str | None, str], Markup] = {}
+QUESTION_MARKUP_MAX = 4096
+
+
+def _question_markup(
+    field: Any, question: AskedQuestion, options: list[tuple[str, str]] | None
+) -> Markup:
+    """The macro's output (Markup: the templates escape automatically)."""
+    if options is None:
+        markup: Markup = get_template_attribute("macros/forms.html", "field")(field)
+    else:
+        macro = get_template_attribute("surveys/_macros.html", "scale_fieldset")
+        markup = macro(field, question, options)
+    assert isinstance(markup, Markup)
+    return markup
 
 
 def scale_options(question: AskedQuestion) -> list[tuple[str, str]]:
