@@ -111,3 +111,37 @@ def test_one_form_class_per_instrument_version(sworld, db_session) -> None:
     assert type(third) is not type(first)
     assert third.scale_choices["q1"][0] == ("1", "1 – Inte alls (ny)")
     assert first.scale_choices["q1"][0] == ("1", "1 – Inte alls")
+
+
+def test_kept_markup_is_shared_only_by_alike_questions(client, sworld, db_session) -> None:
+    """The markup kept per worker follows the choice, the language and errors."""
+    make_round(db_session, sworld)
+    by_email = links(db_session)
+    mine, theirs = by_email[sworld.emails["member"]], by_email[sworld.emails["region_member"]]
+
+    def checked(link: str) -> list[str]:
+        page = client.get(link + "/answers").get_data(as_text=True)
+        return re.findall(r'<input checked id="(q\d+-\d+)"', page)
+
+    blank = client.get(theirs + "/answers").get_data(as_text=True)
+    assert "checked" not in blank
+    assert save(client, mine, form_data({"A1": "6"}, db_session, sworld)).status_code == 302
+    assert checked(mine) == ["q1-5"]
+    assert checked(theirs) == []
+    assert save(client, theirs, form_data({"A1": "2"}, db_session, sworld)).status_code == 302
+    assert checked(theirs) == ["q1-1"]
+    assert checked(mine) == ["q1-5"]
+
+    # An error is written for that page only, never kept for the next.
+    rejected = save(client, mine, form_data({"A1": "9"}, db_session, sworld))
+    assert rejected.status_code == 400
+    assert 'id="q1-error"' in rejected.get_data(as_text=True)
+    assert 'id="q1-error"' not in client.get(theirs + "/answers").get_data(as_text=True)
+
+    # Each language its own: the hint under a free-text box is translated.
+    assert "Skriv inte namn" in blank
+    with client.session_transaction() as session:
+        session["locale"] = "en"
+    english = client.get(theirs + "/answers").get_data(as_text=True)
+    assert "Do not write names" in english
+    assert "Skriv inte namn" not in english
