@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 from flask import current_app
@@ -356,7 +357,17 @@ def open_round(actor: User | None, survey_round: SurveyRound) -> int:
     return len(invitations)
 
 
-def accepts_answers(survey_round: SurveyRound, today: dt.date | None = None) -> bool:
+class RoundDates(Protocol):
+    """What ``accepts_answers`` reads: a round, or the respondent pages' copy of one."""
+
+    @property
+    def is_open(self) -> bool: ...
+
+    @property
+    def closes_on(self) -> dt.date: ...
+
+
+def accepts_answers(survey_round: RoundDates, today: dt.date | None = None) -> bool:
     """Open, and its closing day has not passed (Stockholm time)."""
     today = today or group_services.today()
     return survey_round.is_open and today <= survey_round.closes_on

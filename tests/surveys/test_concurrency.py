@@ -1,5 +1,6 @@
 """Concurrent transactions on PostgreSQL: two submits of one invitation record exactly
-one response, and a close waits for a submit under way so the rollup counts it."""
+one response, two first saves keep one draft, and a close waits for a submit under way
+so the rollup counts it."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from portal.groups.services import today
 from portal.organisations.models import Association
 from portal.surveys import answering, services
 from portal.surveys.instrument import parse_instrument
-from portal.surveys.models import RoundTotal, SurveyResponse, SurveyRound
+from portal.surveys.models import Draft, RoundTotal, SurveyResponse, SurveyRound
 from tests.factories import Factory
 from tests.surveys.conftest import FULL_ANSWERS, demo_text, links
 
@@ -113,6 +114,40 @@ def test_concurrent_submits_record_one_response(app, open_round) -> None:
         db.session.remove()
     assert sorted(outcomes) == ["recorded", "refused"]
     assert recorded == 1
+
+
+def test_two_first_saves_at_once_keep_one_draft(app, open_round) -> None:
+    """Two tabs save a first draft at once: both succeed, one draft remains, readable."""
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def save(answer: str) -> None:
+        with app.app_context(), app.test_request_context("/"):
+            access = answering.find(open_round.token)
+            assert access is not None
+            assert access.draft is None
+            barrier.wait()
+            try:
+                answering.save_draft(access, {"A1": answer})
+                db.session.commit()
+                outcomes.append("saved")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=save, args=(answer,)) for answer in ("3", "5")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    with app.app_context(), app.test_request_context("/"):
+        drafts = db.session.scalar(sa.select(sa.func.count()).select_from(Draft))
+        access = answering.find(open_round.token)
+        assert access is not None
+        kept = answering.load_draft(access)
+        db.session.remove()
+    assert outcomes == ["saved", "saved"]
+    assert drafts == 1
+    assert kept in ({"A1": "3"}, {"A1": "5"})
 
 
 def test_a_close_waits_for_a_submit_under_way_and_counts_it(app, open_round) -> None:

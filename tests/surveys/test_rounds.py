@@ -263,6 +263,9 @@ def test_close_by_hand_deletes_drafts_and_stops_answers(sworld, db_session) -> N
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Draft)) == 0
     assert answering.state(answering.find(token)) is answering.LinkState.UNUSABLE
     with pytest.raises(DomainError, match="stängt"):
+        answering.submit(answering.find(token), FULL_ANSWERS)
+    # Read before the close, submitted after it: the database refuses the response.
+    with pytest.raises(answering.ClosedMeanwhileError), db_session.begin_nested():
         answering.submit(access, FULL_ANSWERS)
     with pytest.raises(DomainError, match="Bara en öppen"):
         services.close_round(None, survey_round)
