@@ -145,3 +145,10 @@ def test_kept_markup_is_shared_only_by_alike_questions(client, sworld, db_sessio
     english = client.get(theirs + "/answers").get_data(as_text=True)
     assert "Do not write names" in english
     assert "Skriv inte namn" not in english
+
+
+def test_buttons_are_written_as_wtforms_would(client, link) -> None:
+    page = client.get(link + "/answers").get_data(as_text=True)
+    form = answer_form([], meta={"csrf": False})
+    assert str(form.review(class_="button")) in page
+    assert str(form.save(class_="button button-secondary")) in page
