@@ -4,6 +4,10 @@ Python rather than Jinja macros: a board summary has a few thousand such cells, 
 macro call costs several times what the figure does. The markup is what the macros
 gave: a dash with a hidden explanation for screen readers where there is no figure,
 and the reason in words where *k* hides one.
+
+The words are looked up once per page (``templates/reporting/_figures.html`` makes one
+``Cells`` per render), not once per cell: each Flask-Babel lookup walks the request
+context, and a summary has a hundred cells without a figure.
 """
 
 from __future__ import annotations
@@ -13,35 +17,45 @@ from markupsafe import Markup
 
 from portal.reporting.survey import Share, percent
 from portal.reporting.tables import short_reason
+from portal.surveys.results import Hidden
 
 MISSING = Markup('–<span class="visually-hidden"> {}</span>')
 
 
-def pct(value: int | None) -> Markup:
-    """Whole per cent."""
-    return MISSING.format(_("not available")) if value is None else Markup("{} %").format(value)
+class Cells:
+    """The cell formatters of one page, in the page's language."""
 
+    def __init__(self) -> None:
+        self.not_available = MISSING.format(_("not available"))
+        self.no_answers = MISSING.format(_("no answers"))
+        self.not_shown = _("Not shown")
+        self.reasons: dict[tuple[Hidden, int], str] = {}
 
-def rate(share: float | None) -> Markup:
-    """A share 0..1 as whole per cent."""
-    return pct(percent(share))
+    def pct(self, value: int | None) -> Markup:
+        """Whole per cent."""
+        return self.not_available if value is None else Markup("{} %").format(value)
 
+    def rate(self, share: float | None) -> Markup:
+        """A share 0..1 as whole per cent."""
+        return self.pct(percent(share))
 
-def pp(value: int | None) -> Markup:
-    """Percentage points with their sign (±0 for no change)."""
-    if value is None:
-        return MISSING.format(_("not available"))
-    return Markup("{:+d}").format(value) if value else Markup("±0")
+    def pp(self, value: int | None) -> Markup:
+        """Percentage points with their sign (±0 for no change)."""
+        if value is None:
+            return self.not_available
+        return Markup("{:+d}").format(value) if value else Markup("±0")
 
-
-def share(s: Share | None, k: int) -> Markup:
-    """The share clearly positive behind a cell, or why it is not shown."""
-    if s is None:
-        return MISSING.format(_("not available"))
-    if s.hidden:
-        return Markup('<span class="suppressed">{} ({})</span>').format(
-            _("Not shown"), short_reason(s.hidden, k)
-        )
-    if s.percent is None:
-        return MISSING.format(_("no answers"))
-    return Markup("{} %").format(s.percent)
+    def share(self, s: Share | None, k: int) -> Markup:
+        """The share clearly positive behind a cell, or why it is not shown."""
+        if s is None:
+            return self.not_available
+        if s.hidden:
+            reason = self.reasons.get((s.hidden, k))
+            if reason is None:
+                reason = self.reasons[s.hidden, k] = short_reason(s.hidden, k)
+            return Markup('<span class="suppressed">{} ({})</span>').format(
+                self.not_shown, reason
+            )
+        if s.percent is None:
+            return self.no_answers
+        return Markup("{} %").format(s.percent)

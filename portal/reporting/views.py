@@ -38,13 +38,7 @@ def _helpers() -> dict[str, Any]:
     return {"percent": percent, "short_reason": labels.short_reason}
 
 
-for _name, _function in (
-    ("pct", cells.pct),
-    ("rate", cells.rate),
-    ("pp", cells.pp),
-    ("share", cells.share),
-):
-    bp.add_app_template_global(_function, f"figure_{_name}")  # templates/reporting/_figures.html
+bp.add_app_template_global(cells.Cells, "figure_cells")  # templates/reporting/_figures.html
 
 
 def _association(association_id: int) -> Association:
