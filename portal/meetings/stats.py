@@ -119,35 +119,54 @@ def figures_by_year(
     group_ids: list[int], span: When, now: dt.datetime | None = None
 ) -> tuple[dict[int, GroupFigures], list[YearFigures]]:
     """``group_figures`` for the span, and the groups' figures for every year (Stockholm)
-    from their first meeting to their last, in one query."""
+    from their first meeting to their last, in one query.
+
+    The seats are counted per meeting first and the meetings then per group and year:
+    counting distinct meetings over the meeting × invitee rows made PostgreSQL sort
+    every attendance row of ten years (half the statement's time at national scale).
+    """
+    if not group_ids:
+        return {}, []
     start, end = year_bounds(span)
     now = now or utcnow()
-    year = stockholm_year(Meeting.starts_at)
-    in_span = sa.and_(Meeting.starts_at >= start, Meeting.starts_at < end)
-    held = Meeting.starts_at <= now
-    recorded = sa.and_(held, Invitee.status.is_not(None))
-    present = sa.and_(held, Invitee.status == AttendanceStatus.PRESENT)
-
-    def meetings(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-        return sa.func.count(sa.distinct(sa.case((condition, Meeting.id))))
-
-    def seats(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-        return sa.func.count(sa.case((condition, Invitee.id)))
-
-    rows = db.session.execute(
+    per_meeting = (
         sa.select(
-            Meeting.group_id, year,
-            meetings(in_span), meetings(sa.and_(in_span, held)),
-            seats(sa.and_(in_span, recorded)), seats(sa.and_(in_span, present)),
-            meetings(held), seats(recorded), seats(present),
+            Meeting.id,
+            Meeting.group_id,
+            Meeting.starts_at,
+            sa.func.count(Invitee.status).label("recorded"),
+            sa.func.count(
+                sa.case((Invitee.status == AttendanceStatus.PRESENT, Invitee.id))
+            ).label("present"),
         )
         .outerjoin(Invitee, Invitee.meeting_id == Meeting.id)
         .where(Meeting.group_id.in_(group_ids))
-        .group_by(Meeting.group_id, year)
-    ).all() if group_ids else []  # fmt: skip
+        .group_by(Meeting.id, Meeting.group_id, Meeting.starts_at)
+        .subquery("per_meeting")
+    )
+    m = per_meeting.c
+    year = stockholm_year(m.starts_at)
+    in_span = sa.and_(m.starts_at >= start, m.starts_at < end)
+    held = m.starts_at <= now
+
+    def meetings(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.count(sa.case((condition, m.id)))
+
+    def seats(condition: sa.ColumnElement[bool], seat: sa.ColumnElement[int]) -> Any:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, seat), else_=0)), 0)
+
+    rows = db.session.execute(
+        sa.select(
+            m.group_id, year,
+            meetings(in_span), meetings(sa.and_(in_span, held)),
+            seats(sa.and_(in_span, held), m.recorded), seats(sa.and_(in_span, held), m.present),
+            meetings(held), seats(held, m.recorded), seats(held, m.present),
+        ).group_by(m.group_id, year)
+    ).all()  # fmt: skip
     per_group = {gid: [0, 0, 0, 0] for gid in group_ids}
     per_year: dict[int, list[int]] = {}
     for gid, in_year, *counts in rows:
+        counts = [int(n) for n in counts]  # PostgreSQL sums counts as numeric
         per_group[gid] = [a + b for a, b in zip(per_group[gid], counts[:4], strict=True)]
         totals = per_year.setdefault(int(in_year), [0, 0, 0])
         per_year[int(in_year)] = [a + b for a, b in zip(totals, counts[4:], strict=True)]
