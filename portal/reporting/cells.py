@@ -15,7 +15,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from portal.reporting.survey import Share, percent
+from portal.reporting.survey import Comparison, Share, percent
 from portal.reporting.tables import short_reason
 from portal.surveys.results import Hidden
 
@@ -59,3 +59,15 @@ class Cells:
         if s.percent is None:
             return self.no_answers
         return Markup("{} %").format(s.percent)
+
+    def group_share(self, c: Comparison | None, k: int) -> Markup:
+        """A group's share with its change in brackets, as the group matrices show it
+        (a dash where the group has no cell for the question)."""
+        if c is None:
+            return Markup("–")
+        change = c.change
+        if change is None:
+            return self.share(c.current, k)
+        return Markup('{} <span class="change">({})</span>').format(
+            self.share(c.current, k), self.pp(change)
+        )
