@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,8 +42,14 @@ from portal.surveys.models import (
 from portal.surveys.results import Cell, Hidden, QuestionResult, RoundResults
 
 
+@lru_cache(maxsize=4096)
 def percent(share: float | None) -> int | None:
-    """A share 0..1 as whole per cent, rounded half up (None stays None)."""
+    """A share 0..1 as whole per cent, rounded half up (None stays None).
+
+    Memoised, as a pure function of its argument: a summary asks for the same few
+    hundred shares several times each (a cell, its change, its difference from the
+    national figure), and the exact decimal rounding costs more than the rest of a cell.
+    """
     if share is None:
         return None
     return int((Decimal(str(share)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
