@@ -33,6 +33,7 @@ from portal.reporting.national import InstallationFigure, RoundFigure
 from portal.reporting.period import Period
 from portal.surveys import results
 from portal.surveys.models import (
+    Instrument,
     Invitation,
     RoundStatus,
     SurveyResponse,
@@ -183,7 +184,11 @@ class Rounds:
 
 def rounds_for(association_id: int, period: Period) -> Rounds:
     """The period's round and last year's, their instrument and their groups with
-    invitations and responses counted (one query; ``groups`` is set on each round)."""
+    invitations and responses counted (one query; ``groups`` is set on each round).
+
+    The instrument's source document is left out: it would come, and be parsed as
+    JSON, once per group row, and the summary reads only the questions.
+    """
     latest = (
         sa.select(SurveyRound.id)
         .where(
@@ -210,7 +215,7 @@ def rounds_for(association_id: int, period: Period) -> Rounds:
     )
     rows = db.session.execute(
         sa.select(SurveyRound, Group, invited, responded)
-        .options(joinedload(SurveyRound.instrument))
+        .options(joinedload(SurveyRound.instrument).defer(Instrument.definition))
         .outerjoin(round_groups, round_groups.c.round_id == SurveyRound.id)
         .outerjoin(Group, Group.id == in_group)
         .where(SurveyRound.id.in_(latest.scalar_subquery()))
