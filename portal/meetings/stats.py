@@ -343,10 +343,11 @@ class Turnover:
         return _rate(self.left, self.at_start)
 
 
-def turnover_columns(year: When) -> list[sa.ColumnElement[int]]:
+def turnover_columns() -> list[sa.ColumnElement[int]]:
     """Seats held at the start, begun and ended within the year (or span), as aggregates
-    over ``Membership`` rows: for a query grouped by group."""
-    first, last = days(year)
+    over ``Membership`` rows: for a query grouped by group. The days are bound at
+    execution (``turnover_params``), so a query using these can be built once."""
+    first, last = sa.bindparam("first", type_=sa.Date), sa.bindparam("last", type_=sa.Date)
 
     def count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
@@ -363,12 +364,19 @@ def turnover_columns(year: When) -> list[sa.ColumnElement[int]]:
     ]
 
 
+def turnover_params(year: When) -> dict[str, dt.date]:
+    """The values of ``turnover_columns``: the first and last day of the year or span."""
+    first, last = days(year)
+    return {"first": first, "last": last}
+
+
 def turnover(group_ids: list[int], year: When) -> dict[int, Turnover]:
     """Members joined and left (omsättning) per group in the year (or span)."""
     rows = db.session.execute(
-        sa.select(Membership.group_id, *turnover_columns(year))
+        sa.select(Membership.group_id, *turnover_columns())
         .where(Membership.group_id.in_(group_ids))
-        .group_by(Membership.group_id)
+        .group_by(Membership.group_id),
+        turnover_params(year),
     )
     out = {gid: Turnover(0, 0, 0) for gid in group_ids}
     for gid, at_start, joined, left in rows:
