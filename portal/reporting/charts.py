@@ -352,7 +352,25 @@ def render_svg(chart: Chart) -> Markup:
     return Markup("\n".join(parts))  # noqa: S704 - every text above went through escape()
 
 
+def table_rows(chart: Chart) -> list[tuple[str, list[str | None]]]:
+    """The chart's figures as its table shows them: per series, its name and a cell per
+    x label, formatted, or None where the value is missing or hidden.
+
+    Formatted here, with the locale read once, rather than a cell at a time in the
+    macro: a board summary has a dozen ten-year charts, and each call into Python from
+    Jinja looked the locale up again.
+    """
+    locale = str(get_locale() or "sv")
+    width = len(chart.x_labels)
+    rows = []
+    for series in chart.series:
+        values = series.values[:width] + [None] * (width - len(series.values))
+        cells = [None if v is None else _formatted(locale, chart.unit, v) for v in values]
+        rows.append((series.name, cells))
+    return rows
+
+
 def register_jinja(app: Flask) -> None:
-    """Make ``render_svg`` and ``format_value`` available to the ``chart`` macro."""
+    """Make ``render_svg`` and ``table_rows`` available to the ``chart`` macro."""
     app.jinja_env.globals["render_chart_svg"] = render_svg
-    app.jinja_env.globals["format_chart_value"] = format_value
+    app.jinja_env.globals["chart_table_rows"] = table_rows

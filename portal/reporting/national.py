@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -47,9 +48,13 @@ def national_shares(codes: Collection[str], years: Collection[int]) -> dict[tupl
     return {(int(year), str(code)): float(share) for year, code, share in rows}
 
 
-@dataclass(frozen=True)
-class RoundFigure:
-    """One closed round's counts for one scale question, from the yearly rollup."""
+class RoundFigure(NamedTuple):
+    """One closed round's counts for one scale question, from the yearly rollup.
+
+    A named tuple, not a frozen dataclass: a national-scale summary reads some six
+    hundred of these (every association's round of the year), and a frozen dataclass
+    took several times as long to build as the row took to fetch.
+    """
 
     association_id: int
     year: int
@@ -75,7 +80,7 @@ def _round_figures(*conditions: sa.ColumnElement[bool]) -> list[RoundFigure]:
         .where(SurveyRound.status == RoundStatus.CLOSED, *conditions)
         .order_by(Question.code, SurveyRound.year, SurveyRound.association_id)
     )  # fmt: skip
-    return [RoundFigure(*row) for row in rows]
+    return [RoundFigure._make(row) for row in rows]
 
 
 def round_figures(association_id: int, year: int) -> list[RoundFigure]:

@@ -9,6 +9,7 @@ API all read ``board_summary`` / ``group_summary`` and their ``tables()`` and
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -96,14 +97,24 @@ def groups_with_turnover(
     """The association's groups by name, with their member turnover over the span
     (one query)."""
     rows = db.session.execute(
-        sa.select(Group, *stats.turnover_columns(span))
-        .outerjoin(Membership, Membership.group_id == Group.id)
-        .where(Group.association_id == association_id)
-        .group_by(Group.id)
-        .order_by(Group.name)
+        _groups_with_turnover_statement(),
+        {"association": association_id, **stats.turnover_params(span)},
     ).all()
     turnover = {g.id: stats.Turnover(int(a), int(j), int(lf)) for g, a, j, lf in rows}
     return [row[0] for row in rows], turnover
+
+
+@functools.cache
+def _groups_with_turnover_statement() -> sa.Select[Any]:
+    """``groups_with_turnover``'s query, built once: building its aggregates and cache
+    key took longer than running it."""
+    return (
+        sa.select(Group, *stats.turnover_columns())
+        .outerjoin(Membership, Membership.group_id == Group.id)
+        .where(Group.association_id == sa.bindparam("association"))
+        .group_by(Group.id)
+        .order_by(Group.name)
+    )
 
 
 def board_summary(

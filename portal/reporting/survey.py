@@ -16,6 +16,7 @@ its year.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -32,6 +33,7 @@ from portal.reporting.national import InstallationFigure, RoundFigure
 from portal.reporting.period import Period
 from portal.surveys import results
 from portal.surveys.models import (
+    Instrument,
     Invitation,
     RoundStatus,
     SurveyResponse,
@@ -41,8 +43,14 @@ from portal.surveys.models import (
 from portal.surveys.results import Cell, Hidden, QuestionResult, RoundResults
 
 
+@functools.lru_cache(maxsize=4096)
 def percent(share: float | None) -> int | None:
-    """A share 0..1 as whole per cent, rounded half up (None stays None)."""
+    """A share 0..1 as whole per cent, rounded half up (None stays None).
+
+    Memoised, as a pure function of its argument: a summary asks for the same few
+    hundred shares several times each (a cell, its change, its difference from the
+    national figure), and the exact decimal rounding costs more than the rest of a cell.
+    """
     if share is None:
         return None
     return int((Decimal(str(share)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -177,37 +185,9 @@ class Rounds:
 def rounds_for(association_id: int, period: Period) -> Rounds:
     """The period's round and last year's, their instrument and their groups with
     invitations and responses counted (one query; ``groups`` is set on each round)."""
-    latest = (
-        sa.select(SurveyRound.id)
-        .where(
-            SurveyRound.association_id == association_id,
-            SurveyRound.status == RoundStatus.CLOSED,
-            SurveyRound.year <= period.year,
-            SurveyRound.closes_on <= period.end,
-        )
-        .order_by(SurveyRound.year.desc())
-        .limit(2)
-    )
-    in_group = round_groups.c.group_id
-    invited = (
-        sa.select(sa.func.count())
-        .select_from(Invitation)
-        .where(Invitation.round_id == SurveyRound.id, Invitation.group_id == in_group)
-        .scalar_subquery()
-    )
-    responded = (
-        sa.select(sa.func.count())
-        .select_from(SurveyResponse)
-        .where(SurveyResponse.round_id == SurveyRound.id, SurveyResponse.group_id == in_group)
-        .scalar_subquery()
-    )
     rows = db.session.execute(
-        sa.select(SurveyRound, Group, invited, responded)
-        .options(joinedload(SurveyRound.instrument))
-        .outerjoin(round_groups, round_groups.c.round_id == SurveyRound.id)
-        .outerjoin(Group, Group.id == in_group)
-        .where(SurveyRound.id.in_(latest.scalar_subquery()))
-        .order_by(SurveyRound.year.desc(), Group.name, Group.id)
+        _rounds_statement(),
+        {"association": association_id, "year": period.year, "end": period.end},
     ).all()
     found: dict[int, SurveyRound] = {}
     groups: dict[int, list[Group]] = defaultdict(list)
@@ -227,6 +207,48 @@ def rounds_for(association_id: int, period: Period) -> Rounds:
     current = ordered[0]
     previous = ordered[1] if len(ordered) > 1 and ordered[1].year == current.year - 1 else None
     return Rounds(current, previous, dict(counts), dict(answered))
+
+
+@functools.cache
+def _rounds_statement() -> sa.Select[Any]:
+    """``rounds_for``'s query, built once: building its subqueries, loader option and
+    cache key took longer than running it.
+
+    The instrument's source document is left out: it would come, and be parsed as
+    JSON, once per group row, and the summary reads only the questions.
+    """
+    latest = (
+        sa.select(SurveyRound.id)
+        .where(
+            SurveyRound.association_id == sa.bindparam("association"),
+            SurveyRound.status == RoundStatus.CLOSED,
+            SurveyRound.year <= sa.bindparam("year"),
+            SurveyRound.closes_on <= sa.bindparam("end"),
+        )
+        .order_by(SurveyRound.year.desc())
+        .limit(2)
+    )
+    in_group = round_groups.c.group_id
+    invited = (
+        sa.select(sa.func.count())
+        .select_from(Invitation)
+        .where(Invitation.round_id == SurveyRound.id, Invitation.group_id == in_group)
+        .scalar_subquery()
+    )
+    responded = (
+        sa.select(sa.func.count())
+        .select_from(SurveyResponse)
+        .where(SurveyResponse.round_id == SurveyRound.id, SurveyResponse.group_id == in_group)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(SurveyRound, Group, invited, responded)
+        .options(joinedload(SurveyRound.instrument).defer(Instrument.definition))
+        .outerjoin(round_groups, round_groups.c.round_id == SurveyRound.id)
+        .outerjoin(Group, Group.id == in_group)
+        .where(SurveyRound.id.in_(latest.scalar_subquery()))
+        .order_by(SurveyRound.year.desc(), Group.name, Group.id)
+    )
 
 
 @dataclass
