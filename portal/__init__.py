@@ -94,7 +94,7 @@ def _register_hooks(app: Flask) -> None:
     from portal.accounts.services import load_user_from_session_id
     from portal.core import audit, permissions
     from portal.core.errors import register_error_pages
-    from portal.core.i18n import register_filters, select_locale
+    from portal.core.i18n import bound_gettext, register_filters, select_locale
     from portal.core.security import register_security
     from portal.core.transactions import register_request_transaction
     from portal.reporting import policies as reporting_policies
@@ -120,6 +120,8 @@ def _register_hooks(app: Flask) -> None:
             "can_read_board_summary": reporting_policies.can_read_board_summary,
             "audit_action_label": audit.action_label,
             "audit_field_label": audit.field_label,
+            # Every page looks its translations up once, not once per word.
+            **bound_gettext(),
         }
 
 

@@ -48,8 +48,10 @@ def register_filters(app: Flask) -> None:
 
 
 def bound_gettext() -> dict[str, Any]:
-    """Jinja's ``gettext`` and ``ngettext`` with the request's translations looked up
-    once, for a blueprint's context processor: its templates' ``_()`` then use these.
+    """Jinja's ``gettext`` and ``ngettext`` with the translations looked up once per
+    rendered template, for the app's context processor: templates' ``_()`` use these.
+    Looked up as the template is rendered, so ``force_locale`` (mail in the
+    recipient's language) is respected.
 
     Flask-Babel's own look the translations up on every call (walking the request
     context three times), which was a fifth of the board summary's rendering. They

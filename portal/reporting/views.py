@@ -14,7 +14,6 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import force_locale
 from flask_login import current_user
 
-from portal.core.i18n import bound_gettext
 from portal.core.loaders import require
 from portal.extensions import db
 from portal.groups.models import Group
@@ -36,8 +35,7 @@ SECTIONS = ("summary", "plans", "meetings", "survey", "trends")
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    # A summary page says a few hundred words: each page looks its translations up once.
-    return {"percent": percent, "short_reason": labels.short_reason, **bound_gettext()}
+    return {"percent": percent, "short_reason": labels.short_reason}
 
 
 bp.add_app_template_global(cells.Cells, "figure_cells")  # templates/reporting/_figures.html
