@@ -16,8 +16,9 @@ Bounded and loopback only. The script
    have yet is reported as "not built yet";
 4. on the national database, serves the portal with gunicorn (2 sync workers) and
    puts a fixed number of requests on it at concurrency 8 from a thread pool on
-   loopback; then does the same to ``scripts/bench_ceiling.py`` (one ``SELECT 1``),
-   and reads each worker's resident memory from ``/proc`` after the load;
+   loopback; serves ``scripts/bench_ceiling.py`` (one ``SELECT 1``) the same way beside
+   it and loads it before and after every portal load, so each ratio compares loads
+   seconds apart; reads each worker's resident memory from ``/proc`` after the loads;
 5. prints one Markdown table and writes it to ``bench-results.md``.
 
 Run from the repository root::
@@ -318,8 +319,9 @@ Notes: in-process server time is measured around the Flask test client's request
 after one warm-up, signed in as the association's admin; SQL queries are statements
 sent to the database per request. HTTP figures: gunicorn {workers} sync workers,
 {concurrency} client threads in this process on loopback (client and server share
-this machine's CPUs), fixed request counts; "× ceiling" is req/s divided by the
-ceiling's req/s. Memory is VmRSS of each gunicorn worker after its load.
+this machine's CPUs), fixed request counts; "× ceiling" is req/s divided by the mean
+req/s of the two ceiling loads run just before and just after it (the ceiling row pools
+all of them). Memory is VmRSS of each gunicorn worker after the loads.
 Finished {when} on {cpus} CPUs; total {seconds:.0f} s; load average (1 min) {load_start:.1f}
 at the start and {load_end:.1f} at the end (other work on the machine slows every figure)."""
 

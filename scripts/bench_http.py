@@ -4,6 +4,12 @@ Every load is a fixed number of requests through a pool of ``concurrency`` threa
 loopback. Latency is per request, measured by the client; throughput is completed
 requests over the load's wall time. The survey submission load first takes every
 respondent to the review page (not timed), then times the submit POSTs only.
+
+The ceiling app is served beside the portal for the whole run, and every portal load
+is bracketed by two ceiling loads: its ratio is to their mean. This machine's speed
+drifts within a minute (one ceiling load after another gave 435 to 1,016 req/s), so a
+ceiling measured once, a minute away from a portal load, said more about the drift
+than about the portal.
 """
 
 from __future__ import annotations
@@ -60,8 +66,9 @@ class Load:
     def rps(self) -> float:
         return len(self.seconds) / self.wall if self.wall else math.nan
 
-    def row(self, section: str, scale: str, ceiling: Load | None, notes: str = "") -> Row:
-        ratio = self.rps / ceiling.rps if ceiling and ceiling.rps else math.nan
+    def row(self, section: str, scale: str, reference: float, notes: str = "") -> Row:
+        """The load's row; ``reference`` is the ceiling's req/s to compare with."""
+        ratio = self.rps / reference if reference else math.nan
         p95 = load.percentile(self.seconds, 95)
         return Row(
             section,
@@ -196,54 +203,77 @@ def _memory_row(label: str, scale: str, sizes: Sequence[int]) -> Row:
     )
 
 
+CEILING = "Ceiling: Flask + SELECT 1"
+
+
 def run(scale: Any, targets: Any, paths: dict[str, str], args: Any) -> list[Row]:
-    """The portal's loads, then the ceiling's, on the scale's database."""
+    """The portal's loads, each between two of the ceiling's, on the scale's database."""
     section = f"HTTP, gunicorn -w {args.workers}, c={args.concurrency}"
     loads: list[tuple[Load, str]] = []
-    with load.gunicorn_process(
-        scale.url, load.free_port(), args.workers, startup_limit=STARTUP_LIMIT
-    ) as (base, master):
-        load.out(f"HTTP load on {base} …")
+    ceilings: list[Load] = []
+    with (
+        load.gunicorn_process(
+            scale.url, load.free_port(), args.workers, startup_limit=STARTUP_LIMIT
+        ) as (base, master),
+        load.gunicorn_process(
+            scale.url,
+            load.free_port(),
+            args.workers,
+            app="bench_ceiling:app",
+            cwd=ROOT / "scripts",
+            health="/",
+            startup_limit=STARTUP_LIMIT,
+        ) as (ceiling_base, ceiling_master),
+    ):
+        load.out(f"HTTP load on {base}, ceiling on {ceiling_base} …")
+        ceiling_jobs = [get_job(ceiling_base, "/", {})] * args.requests
+        hammer("warm-up", ceiling_jobs[: args.concurrency * 4], args.concurrency)
+        hammer("warm-up", [get_job(base, "/healthz", {})] * args.concurrency * 4, args.concurrency)
+        ceilings.append(hammer(CEILING, ceiling_jobs, args.concurrency))
+
+        def measure(label: str, jobs: Sequence[Job], notes: str = "") -> None:
+            loads.append((hammer(label, jobs, args.concurrency), notes))
+            ceilings.append(hammer(CEILING, ceiling_jobs, args.concurrency))
+
         tokens = targets.tokens
         form_jobs = [
             get_job(base, f"/survey/{tokens[i % len(tokens)]}/answers", {})
             for i in range(args.requests)
         ]
-        loads.append((hammer("Survey form (GET)", form_jobs, args.concurrency), ""))
-        jobs = submit_jobs(base, tokens, args.concurrency, seed=2026)
-        loads.append((hammer("Survey submission (POST)", jobs, args.concurrency), ""))
+        measure("Survey form (GET)", form_jobs)
+        measure("Survey submission (POST)", submit_jobs(base, tokens, args.concurrency, 2026))
         cookie = sign_in(base, targets.admin_email, "demo-losenord-2026")
         missing = []
         for label in ("Group page", "Board summary"):
             if label in paths:
-                get = get_job(base, paths[label], cookie)
-                loads.append((hammer(label, [get] * args.requests, args.concurrency), ""))
+                measure(label, [get_job(base, paths[label], cookie)] * args.requests)
             else:
                 missing.append(Row(section, label, scale.label, notes="not built yet"))
         # The portal's own floor: its whole middleware (session, sign-in, CSP, locale,
         # transaction) around one SELECT, to tell framework cost from page cost.
         floor = [get_job(base, "/healthz", {})] * args.requests
-        loads.append((hammer("Portal floor: /healthz", floor, args.concurrency), "one `SELECT 1`"))
+        measure("Portal floor: /healthz", floor, "one `SELECT 1`")
         portal_rss = worker_rss_kb(master.pid)
-    ceiling, ceiling_rss = _ceiling(scale, args)
-    rows = [item.row(section, scale.label, ceiling, notes) for item, notes in loads] + missing
-    rows.append(ceiling.row(section, scale.label, ceiling, "`scripts/bench_ceiling.py`"))
+        ceiling_rss = worker_rss_kb(ceiling_master.pid)
+    rows = [
+        item.row(section, scale.label, (ceilings[n].rps + ceilings[n + 1].rps) / 2, notes)
+        for n, (item, notes) in enumerate(loads)
+    ]
+    rows += missing
+    rows.append(_ceiling_row(section, scale.label, ceilings))
     rows.append(_memory_row("Portal workers", scale.label, portal_rss))
     rows.append(_memory_row("Ceiling workers", scale.label, ceiling_rss))
     return rows
 
 
-def _ceiling(scale: Any, args: Any) -> tuple[Load, list[int]]:
-    """The minimal app under the same load; returns (load, worker memory)."""
-    with load.gunicorn_process(
-        scale.url,
-        load.free_port(),
-        args.workers,
-        app="bench_ceiling:app",
-        cwd=ROOT / "scripts",
-        health="/",
-        startup_limit=STARTUP_LIMIT,
-    ) as (base, master):
-        jobs = [get_job(base, "/", {})] * args.requests
-        result = hammer("Ceiling: Flask + SELECT 1", jobs, args.concurrency)
-        return result, worker_rss_kb(master.pid)
+def _ceiling_row(section: str, scale: str, ceilings: Sequence[Load]) -> Row:
+    """All ceiling loads as one: their requests over their summed wall time."""
+    pooled = Load(
+        CEILING,
+        [seconds for item in ceilings for seconds in item.seconds],
+        sum(item.errors for item in ceilings),
+        sum(item.wall for item in ceilings),
+    )
+    spread = ", ".join(f"{item.rps:.0f}" for item in ceilings)
+    notes = f"`scripts/bench_ceiling.py`; {len(ceilings)} loads around the others: {spread} req/s"
+    return pooled.row(section, scale, pooled.rps, notes)
