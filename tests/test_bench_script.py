@@ -76,7 +76,7 @@ def test_the_pool_counts_wrong_answers_and_failures_as_errors() -> None:
     assert len(result.seconds) == 6
     assert result.errors == 2
     assert result.rps > 0
-    row = result.row("HTTP", "small", result)
+    row = result.row("HTTP", "small", result.rps)
     assert row.requests == "8"
     assert row.ratio == "1.00"
 
