@@ -98,7 +98,7 @@ class AnswerFormBase(BaseForm):
     """The generated questionnaire; ``questions`` maps field names to questions.
 
     The class (fields, scale options) is made once per instrument version and shared;
-    ``questions`` is set on each instance, since questions belong to one request's session.
+    ``questions`` is set on each instance (tests build forms from database rows too).
     """
 
     questions: dict[str, AskedQuestion]

@@ -208,8 +208,6 @@ class Invitation(db.Model):  # type: ignore[name-defined]
     survey_round: Mapped[SurveyRound] = relationship()
     group: Mapped[Group] = relationship()
     membership: Mapped[Membership] = relationship()
-    # The unfinished answers, if any. The database deletes them with the invitation.
-    draft: Mapped[Draft | None] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     __table_args__ = (sa.UniqueConstraint("round_id", "membership_id"),)
 
