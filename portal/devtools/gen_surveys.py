@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from flask import current_app
 
-from portal.surveys import crypto, results
+from portal.surveys import answering, crypto, results
 from portal.surveys import services as survey_services
 from portal.surveys.demo import FREE_TEXT, WITHHELD
 from portal.surveys.instrument import parse_instrument
@@ -141,14 +141,7 @@ def _response(
     response_id = uuid.UUID(int=ctx.rng.getrandbits(128), version=4)
     lift = 0.15 * (year - ctx.years[0])  # slowly better year on year
     for question in info.questions:
-        answer = {
-            "response_id": response_id,
-            "question_id": question.id,
-            "value": None,
-            "dont_know": False,
-            "text": None,
-            "review": None,
-        }
+        answer = answering.blank_answer(response_id, question.id)
         if question.scale:
             if ctx.rng.random() < 0.08:
                 answer["dont_know"] = True

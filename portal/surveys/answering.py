@@ -482,19 +482,21 @@ def _delete_draft() -> sa.Delete:
 ANSWER_COLUMNS = ("response_id", "question_id", "value", "dont_know", "text", "review")
 
 
-def _answer_row(response_id: uuid.UUID, question: AskedQuestion, value: str) -> dict[str, object]:
-    """The columns of one answer: a scale point, "don't know", or free text to review.
-
-    Every row names every column, so that all of them go in as one statement.
+def blank_answer(response_id: uuid.UUID, question_id: int) -> dict[str, Any]:
+    """An answer row that names every column, nothing chosen yet. Rows written together
+    (a submit's one INSERT, the data generator's bulk insert) must name the same columns.
     """
-    row: dict[str, object] = {
+    return {
+        **dict.fromkeys(ANSWER_COLUMNS),
         "response_id": response_id,
-        "question_id": question.id,
-        "value": None,
+        "question_id": question_id,
         "dont_know": False,
-        "text": None,
-        "review": None,
     }
+
+
+def _answer_row(response_id: uuid.UUID, question: AskedQuestion, value: str) -> dict[str, Any]:
+    """The columns of one answer: a scale point, "don't know", or free text to review."""
+    row = blank_answer(response_id, question.id)
     if not question.is_scale:
         row.update(text=value, review=TextReview.PENDING)
     elif value == DONT_KNOW:
