@@ -8,8 +8,9 @@ Bounded and loopback only. The script
    reused; ``--rebuild`` drops and regenerates both. Only names starting with
    ``bench_`` are ever dropped;
 2. in each, opens a fresh survey round (through the survey services) in an association
-   of its own, ``bench-svar``, whose group has one member per load respondent, so the
-   generated associations stay as generated and every run has unanswered links;
+   of its own, ``bench-svar``, whose group has at least one member per load respondent
+   (members an earlier run with more respondents added stay, and are invited too), so
+   the generated associations stay as generated and every run has unanswered links;
 3. measures each main page in-process (Flask test client, signed in as the
    association's admin): median and p95 of the time inside the app and the number of
    SQL statements. The page list is data: an entry whose endpoint the app does not
