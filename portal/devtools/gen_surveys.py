@@ -141,7 +141,7 @@ def _response(
     response_id = uuid.UUID(int=ctx.rng.getrandbits(128), version=4)
     lift = 0.15 * (year - ctx.years[0])  # slowly better year on year
     for question in info.questions:
-        answer = answering.blank_answer(response_id, question.id)
+        answer = {"response_id": response_id, **answering.blank_answer(question.id)}
         if question.scale:
             if ctx.rng.random() < 0.08:
                 answer["dont_know"] = True

@@ -152,13 +152,14 @@ def respond_review(token: str) -> Response | tuple[str, int] | str:
 @bp.route("/survey/<token>/submit", methods=["POST"])
 @public
 def respond_submit(token: str) -> Response | tuple[str, int]:
-    """Submit once: the draft becomes an anonymous response; a second submit does nothing."""
+    """Submit once: the draft becomes an anonymous response; a second submit does nothing.
+
+    The review page's CSRF token was checked before this view runs, as for every POST
+    (``CSRFProtect``): the form it came with has nothing else to validate.
+    """
     access = _open_access(token)
     if not isinstance(access, Access):
         return access
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        return _unusable()
     try:
         # No savepoint (two statements more): submit refuses only before it writes.
         answering.submit(access, answering.load_draft(access))

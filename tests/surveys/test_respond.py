@@ -150,6 +150,20 @@ def test_review_submit_and_receipt(client, link, sworld, db_session) -> None:
     assert client.get(link + "/answers").headers["Location"].endswith("/receipt")
 
 
+def test_the_database_forgets_the_draft_of_an_answered_invitation(
+    client, link, sworld, db_session
+) -> None:
+    """Whatever marks an invitation answered, its draft (the respondent's own words)
+    goes with it: a trigger, not the submit's code, deletes it."""
+    from portal.surveys.models import Invitation
+
+    answer_everything(client, link, db_session, sworld)
+    assert count(db_session, Draft) == 1
+    db_session.execute(sa.update(Invitation).values(answered=True))
+    assert count(db_session, Draft) == 0
+    db_session.rollback()
+
+
 def test_a_double_submit_is_recorded_once(client, link, sworld, db_session) -> None:
     answer_everything(client, link, db_session, sworld)
     token = csrf(client, link + "/review")
@@ -158,6 +172,40 @@ def test_a_double_submit_is_recorded_once(client, link, sworld, db_session) -> N
     assert first.status_code == second.status_code == 302
     assert second.headers["Location"].endswith("/receipt")
     assert count(db_session, SurveyResponse) == 1
+
+
+def test_a_submit_without_its_csrf_token_records_nothing(client, link, sworld, db_session) -> None:
+    answer_everything(client, link, db_session, sworld)
+    response = client.post(link + "/submit", data={})
+    assert response.status_code == 400
+    assert count(db_session, SurveyResponse) == 0
+    assert count(db_session, Draft) == 1
+    assert client.get(link + "/review").status_code == 200  # the answers are still there
+
+
+def test_the_answers_of_a_submit_are_stored_as_given(client, link, sworld, db_session) -> None:
+    """The one INSERT unpacks every kind of answer into its columns, on both databases."""
+    from portal.surveys.models import Question, TextReview
+
+    given = {**FULL_ANSWERS, "F2": ' Vi behöver "tydligare" roller \\ och mål\n'}
+    saved = save(client, link, form_data(given, db_session, sworld), button="review")
+    assert saved.status_code == 302
+    client.post(link + "/submit", data={"csrf_token": csrf(client, link + "/review")})
+    rows = db_session.execute(
+        sa.select(Question.code, Answer.value, Answer.dont_know, Answer.text, Answer.review)
+        .join(Answer, Answer.question_id == Question.id)
+        .order_by(Question.position)
+    ).all()
+    stored = {code: tuple(columns) for code, *columns in rows}
+    expected = {}
+    for code, value in given.items():
+        if value == "dk":
+            expected[code] = (None, True, None, None)
+        elif value.isdigit():
+            expected[code] = (int(value), False, None, None)
+        elif value.strip():
+            expected[code] = (None, False, value.strip(), TextReview.PENDING)
+    assert stored == expected
 
 
 def test_two_tabs_submitting_record_once(sworld, db_session) -> None:
@@ -173,6 +221,19 @@ def test_two_tabs_submitting_record_once(sworld, db_session) -> None:
     with pytest.raises(answering.AlreadyAnsweredError):
         answering.submit(access, FULL_ANSWERS)
     assert count(db_session, SurveyResponse) == 1
+
+
+def test_a_submit_writes_with_three_statements(sworld, db_session, count_queries) -> None:
+    """Mark the invitation, insert the response, insert all its answers: the draft is
+    deleted by the database, the answers travel as one parameter."""
+    from portal.surveys import answering
+
+    make_round(db_session, sworld)
+    access = answering.find(links(db_session)[sworld.emails["member"]].rsplit("/", 1)[1])
+    with count_queries() as counter:
+        answering.submit(access, {**FULL_ANSWERS, "F2": "Tydligare roller"})
+    assert counter.count == 3
+    assert count(db_session, Answer) == len(FULL_ANSWERS) + 1
 
 
 @pytest.mark.parametrize(

@@ -228,3 +228,18 @@ def test_a_closed_round_takes_no_new_or_changed_answers(closed_round, db_session
     text.review = TextReview.WITHHELD
     db_session.flush()  # allowed: the review is not counted in the rollup
     db_session.rollback()
+    # A new answer to a question the response left open is refused as well.
+    response_id = scale.response_id
+    answered = db_session.scalars(
+        sa.select(Answer.question_id).where(Answer.response_id == response_id)
+    ).all()
+    open_question = next(q for q in closed_round.instrument.questions if q.id not in answered)
+    late = Answer(response_id=response_id, question_id=open_question.id, dont_know=False)
+    if open_question.is_scale:
+        late.value = 3
+    else:
+        late.text, late.review = "Sent", TextReview.PENDING
+    db_session.add(late)
+    with pytest.raises(sa.exc.DBAPIError, match="answers are final"):
+        db_session.flush()
+    db_session.rollback()
