@@ -6,18 +6,37 @@ tampered token and a closed round get the very same page, so the link reveals no
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from collections.abc import Hashable
+
+from flask import (
+    current_app,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from portal.core.errors import DomainError
+from portal.core.htmx import is_htmx
+from portal.core.pagecache import SlotCache
 from portal.core.security import public
 from portal.core.transactions import atomic
 from portal.extensions import db
 from portal.surveys import answering
 from portal.surveys.answering import Access, AlreadyAnsweredError, LinkState
-from portal.surveys.forms import ConfirmForm, answer_form, scale_options
+from portal.surveys.forms import AnswerFormBase, ConfirmForm, answer_form, scale_options
 from portal.surveys.views import bp
+
+# The questionnaire as it is before anything is answered: the same for every
+# respondent of a group in a language, but for the link's token and the CSRF token.
+BLANK_QUESTIONNAIRES = SlotCache(("token", "csrf"))
 
 
 def _unusable() -> tuple[str, int]:
@@ -66,6 +85,40 @@ def respond_start(token: str) -> Response | tuple[str, int] | str:
     return render_template("surveys/respond/start.html", access=access, started=started)
 
 
+def _blank_key(access: Access) -> Hashable | None:
+    """What the unanswered questionnaire of this request shows, as a key for
+    ``BLANK_QUESTIONNAIRES``; None when the page would show more than that (a message,
+    a signed-in person's name) or when templates may change under a running worker."""
+    if request.query_string or is_htmx() or current_app.debug:
+        return None
+    if get_flashed_messages() or current_user.is_authenticated:
+        return None
+    return (access.round, access.group_name, access.instrument, access.questions, str(get_locale()))
+
+
+def _questionnaire(access: Access, form: AnswerFormBase) -> str:
+    return render_template(
+        "surveys/respond/answers.html",
+        access=access,
+        form=form,
+        sections=_grouped(access, form),
+    )
+
+
+def _show_questionnaire(access: Access) -> str:
+    """The questionnaire with the draft's answers; before there are any, the page kept
+    for the group and language with this link's and session's tokens filled in."""
+    answers = answering.load_draft(access)
+    key = None if answers else _blank_key(access)
+    if key is not None:
+        slots = {"token": access.token, "csrf": generate_csrf()}
+        blank = lambda: _questionnaire(access, answer_form(access.questions))  # noqa: E731
+        return BLANK_QUESTIONNAIRES.page(key, slots, blank)
+    form = answer_form(access.questions)
+    form.fill(answers)
+    return _questionnaire(access, form)
+
+
 @bp.route("/survey/<token>/answers", methods=["GET", "POST"])
 @public
 def respond_answers(token: str) -> Response | tuple[str, int] | str:
@@ -73,11 +126,11 @@ def respond_answers(token: str) -> Response | tuple[str, int] | str:
     access = _open_access(token)
     if not isinstance(access, Access):
         return access
+    if request.method == "GET":
+        return _show_questionnaire(access)
     form = answer_form(access.questions)
     status = 200
-    if request.method == "GET":
-        form.fill(answering.load_draft(access))
-    elif form.validate_on_submit():
+    if form.validate_on_submit():
         try:
             with atomic():
                 answering.save_draft(access, form.answers())
@@ -98,12 +151,7 @@ def respond_answers(token: str) -> Response | tuple[str, int] | str:
                 form.add_answer_error(DomainError(_("Answer this question."), question.code))
     else:
         status = 400
-    return render_template(
-        "surveys/respond/answers.html",
-        access=access,
-        form=form,
-        sections=_grouped(access, form),
-    ), status
+    return _questionnaire(access, form), status
 
 
 @bp.route("/survey/<token>/autosave", methods=["POST"])

@@ -10,7 +10,9 @@ import sqlalchemy as sa
 
 from portal.surveys import services
 from portal.surveys.models import Answer, Draft, SurveyResponse, SurveyRound
-from tests.surveys.conftest import FULL_ANSWERS, links, make_round
+from tests.surveys.conftest import FULL_ANSWERS, links, make_round, sign_in
+
+CSRF_TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def form_data(answers: dict[str, str], db_session: Any, world: Any) -> dict[str, str]:
@@ -375,3 +377,69 @@ def test_a_round_closing_during_the_submit_gets_the_closed_page(
     assert count(db_session, SurveyResponse) == 0
     assert count(db_session, Draft) == 1  # rolled back: the close had not deleted it
     assert not db_session.scalar(sa.select(Invitation.answered).limit(1))
+
+
+@pytest.fixture
+def kept() -> Any:
+    """The kept questionnaires, emptied before and after the test."""
+    from portal.surveys.views_respond import BLANK_QUESTIONNAIRES
+
+    BLANK_QUESTIONNAIRES.clear()
+    yield BLANK_QUESTIONNAIRES
+    BLANK_QUESTIONNAIRES.clear()
+
+
+@pytest.mark.parametrize("locale", ["sv", "en"])
+def test_the_blank_questionnaire_is_kept_per_group_and_filled_in_per_link(
+    app, link, sworld, db_session, kept, locale
+) -> None:
+    """The second respondent of a group gets the page made for the first, with their
+    own link and CSRF token in it: the same page, to the byte, as a fresh rendering."""
+    other = links(db_session)[sworld.emails["region_member"]]
+    first_client, second_client = app.test_client(), app.test_client()
+    for each in (first_client, second_client):
+        with each.session_transaction() as session:
+            session["locale"] = locale
+    assert first_client.get(link + "/answers").status_code == 200
+    from_kept = second_client.get(other + "/answers")
+    assert (kept.misses, kept.hits) == (1, 1)
+    kept.clear()
+    fresh = second_client.get(other + "/answers")
+    assert (kept.misses, kept.hits) == (1, 0)
+    page = from_kept.get_data(as_text=True)
+    assert from_kept.status_code == 200
+    assert f'<html lang="{locale}">' in page
+    assert without_csrf(page) == without_csrf(fresh.get_data(as_text=True))
+    assert other in page
+    assert link.rsplit("/", 1)[1] not in page  # nothing of the first respondent's link
+    assert "\x00" not in page
+    # The CSRF token filled in is this session's: the form saves with it.
+    data = form_data({"A1": "5"}, db_session, sworld)
+    token = CSRF_TOKEN_RE.search(page)
+    assert token is not None
+    payload = {**data, "csrf_token": token[1], "save": "1"}
+    saved = second_client.post(other + "/answers", data=payload)
+    assert saved.status_code == 302
+
+
+def test_the_kept_questionnaire_is_not_used_when_the_page_shows_more(
+    client, link, sworld, db_session, kept
+) -> None:
+    """A message, a draft's answers or a signed-in person's name are not in the key:
+    such a page is rendered afresh."""
+    client.get(link + "/answers")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Ett meddelande")]
+    assert "Ett meddelande" in client.get(link + "/answers").get_data(as_text=True)
+    sign_in(client, sworld, "member")
+    assert 'class="who"' in client.get(link + "/answers").get_data(as_text=True)
+    assert kept.hits == 0
+    with client.session_transaction() as session:
+        session.pop("_user_id")
+    client.get(link + "/answers?x=1")
+    assert kept.hits == 0
+    save(client, link, form_data({"A1": "5"}, db_session, sworld))  # its GET: from the kept
+    hits = kept.hits
+    page = client.get(link + "/answers").get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*value="5"|value="5"[^>]*checked', page)
+    assert kept.hits == hits
