@@ -25,7 +25,6 @@ from portal.organisations.models import AgencyKind
 from portal.surveys import crypto
 from portal.surveys.models import (
     FREE_TEXT_MAX,
-    Answer,
     Draft,
     Instrument,
     Invitation,
@@ -351,7 +350,8 @@ def submit(access: Access, answers: dict[str, str]) -> None:
     The invitation is marked answered by a conditional UPDATE first: of two submits at
     once only one changes the row, the other finds it answered and records nothing.
     Every DomainError is raised before anything is written: a caller needs no savepoint.
-    Three statements in all: the mark, the response, and its answers.
+    On PostgreSQL the mark, the response and its answers are one statement (one round
+    trip), on SQLite three.
     Only if the round closes between the check and the write does the database refuse
     the response; that is ``ClosedMeanwhileError``, after which the caller rolls back.
     """
@@ -359,34 +359,39 @@ def submit(access: Access, answers: dict[str, str]) -> None:
     questions = access.questions
     clean = check(questions, answers, complete=True)
     invitation, survey_round = access.invitation, access.round
-    marked = db.session.execute(_mark_answered(), {"invitation": invitation.id})
-    if marked.rowcount != 1:  # type: ignore[attr-defined]
-        raise AlreadyAnsweredError(_("Your answer has already been submitted."))
-    # Plain inserts: the response, then all its answers in one statement.
-    response_id = uuid.uuid4()
+    rows = [_answer_row(q, clean[q.code]) for q in questions if q.code in clean]
+    values = {
+        "invitation": invitation.id,
+        "response": uuid.uuid4(),
+        "round": invitation.round_id,
+        "group": invitation.group_id,
+        "kind": invitation.agency_kind,
+        "k": survey_round.min_answers,
+        "rows": json.dumps(rows, ensure_ascii=False),
+    }
     try:
-        db.session.execute(
-            _insert_response(survey_round.record_agency_kind),
-            {
-                "response": response_id,
-                "round": invitation.round_id,
-                "group": invitation.group_id,
-                "kind": invitation.agency_kind,
-                "k": survey_round.min_answers,
-            },
-        )
+        if db.session.get_bind().dialect.name == "postgresql":
+            marked = db.session.execute(_submit_at_once(survey_round.record_agency_kind), values)
+            if marked.scalar_one() != 1:
+                raise AlreadyAnsweredError(_("Your answer has already been submitted."))
+        else:
+            _submit_step_by_step(survey_round.record_agency_kind, values)
     except sa.exc.DBAPIError as error:
         if ANSWERS_FINAL not in str(error.orig):
             raise
         raise ClosedMeanwhileError from error
-    rows = [_answer_row(q, clean[q.code]) for q in questions if q.code in clean]
-    if rows:
-        db.session.execute(
-            _insert_answers(db.session.get_bind().dialect.name),
-            {"response": response_id, "rows": json.dumps(rows, ensure_ascii=False)},
-        )
-    # The draft goes with the UPDATE above: the database deletes the draft of an
-    # invitation the moment it is marked answered (migration surveys0003).
+    # The draft goes with the mark: the database deletes the draft of an invitation the
+    # moment it is marked answered (migration surveys0003).
+
+
+def _submit_step_by_step(record_kind: bool, values: dict[str, Any]) -> None:
+    """SQLite: the mark, then the response, then its answers (nothing after a mark that
+    changed no row)."""
+    marked = db.session.execute(_mark_answered(), values)
+    if marked.rowcount != 1:  # type: ignore[attr-defined]
+        raise AlreadyAnsweredError(_("Your answer has already been submitted."))
+    db.session.execute(_insert_response(record_kind), values)
+    db.session.execute(_insert_answers(), values)
 
 
 # The statements of a submit are made once, on first use, like the respondent link's
@@ -435,35 +440,79 @@ def _insert_response(record_kind: bool) -> sa.Insert:
     )
 
 
-@functools.cache
-def _insert_answers(dialect: str) -> sa.TextClause:
-    """Insert a response's answers with one statement whose text never changes: the rows
-    travel as one JSON array of objects (see ``_answer_row``), unpacked by the database.
+# A response's answers travel as one JSON array of objects (see ``_answer_row``),
+# unpacked by the database. The statement's text and parameters are the same for every
+# submit, so the database driver keeps its converted form and PostgreSQL its plan. A
+# VALUES list with a row per answer was a statement of its own for each number of
+# answers, with five parameters a row: psycopg converts a statement of more than 50
+# parameters afresh on every execution, and SQLAlchemy processed each parameter, which
+# was a third of a submit.
+POSTGRES_ANSWER_ROWS = (
+    "json_to_recordset(CAST(:rows AS json)) AS a(question_id integer, value integer,"
+    " dont_know boolean, text varchar, review varchar)"
+)
+SQLITE_ANSWER_ROWS = "json_each(:rows) AS a"  # JSON true and false are SQLite's 1 and 0
 
-    The text and its two parameters are the same for every submit, so the database
-    driver keeps its converted form and PostgreSQL its plan. A VALUES list with a row
-    per answer was a statement of its own for each number of answers, with five
-    parameters a row: psycopg converts a statement of more than 50 parameters afresh on
-    every execution, and SQLAlchemy processed each parameter, a third of a submit.
+_SUBMIT_TYPES = {
+    "invitation": Invitation.__table__.c.id.type,
+    "response": SurveyResponse.__table__.c.id.type,
+    "round": sa.Integer(),
+    "group": sa.Integer(),
+    "kind": Invitation.__table__.c.agency_kind.type,
+    "k": sa.Integer(),
+    "rows": sa.Text(),
+}
+
+
+def _typed(sql: str) -> sa.TextClause:
+    """``sql`` with the submit's parameters typed (those it names)."""
+    return sa.text(sql).bindparams(
+        *(
+            sa.bindparam(name, type_=kind)
+            for name, kind in _SUBMIT_TYPES.items()
+            if f":{name}" in sql
+        )
+    )
+
+
+@functools.cache
+def _insert_answers() -> sa.TextClause:
+    """SQLite: insert a response's answers with one statement."""
+    columns = ", ".join(f"json_extract(a.value, '$.{name}')" for name in ANSWER_COLUMNS)
+    return _typed(
+        f"INSERT INTO survey_answers (response_id, {', '.join(ANSWER_COLUMNS)})"  # noqa: S608 - constants
+        f" SELECT :response, {columns} FROM {SQLITE_ANSWER_ROWS}"
+    )
+
+
+@functools.cache
+def _submit_at_once(record_kind: bool) -> sa.TextClause:
+    """PostgreSQL: a submit's three writes as one statement, which answers how many
+    invitations it marked (0: answered already, and nothing is written).
+
+    The same writes as ``_mark_answered``, ``_insert_response`` and the SQLite
+    ``_insert_answers``, as data-modifying CTEs: the response is inserted only from the
+    row the mark returned, the answers only from the response inserted. Each statement
+    was a round trip of its own.
     """
     fields = ", ".join(ANSWER_COLUMNS)
-    if dialect == "postgresql":
-        columns = fields
-        source = (
-            "json_to_recordset(CAST(:rows AS json)) AS a(question_id integer, value integer,"
-            " dont_know boolean, text varchar, review varchar)"
-        )
-    else:  # SQLite: JSON true and false are 1 and 0, as it stores booleans
-        columns = ", ".join(f"json_extract(a.value, '$.{name}')" for name in ANSWER_COLUMNS)
-        source = "json_each(:rows) AS a"
-    table = Answer.__table__
-    sql = (
-        f"INSERT INTO {table.name} (response_id, {fields})"  # noqa: S608 - constants only
-        f" SELECT :response, {columns} FROM {source}"
+    kind = (
+        "CASE WHEN (SELECT count(*) FROM survey_invitations WHERE round_id = :round"
+        " AND group_id = :group AND agency_kind = :kind) >= :k THEN :kind END"
+        if record_kind
+        else "NULL"
     )
-    return sa.text(sql).bindparams(
-        sa.bindparam("response", type_=table.c.response_id.type),
-        sa.bindparam("rows", type_=sa.Text()),
+    return _typed(
+        "WITH marked AS ("  # noqa: S608 - names and fragments are constants
+        " UPDATE survey_invitations SET answered = true"
+        " WHERE id = :invitation AND NOT answered RETURNING id"
+        "), response AS ("
+        " INSERT INTO survey_responses (id, round_id, group_id, agency_kind)"
+        f" SELECT :response, :round, :group, {kind} FROM marked RETURNING id"
+        "), answers AS ("
+        f" INSERT INTO survey_answers (response_id, {fields})"
+        f" SELECT response.id, {fields} FROM response, {POSTGRES_ANSWER_ROWS}"
+        ") SELECT count(*) FROM marked"
     )
 
 
