@@ -99,19 +99,30 @@ def register_security(app: Flask) -> None:
         ):
             abort(400)
 
+    defaults = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if app.config["PORTAL_ENV"] == "production":
+        defaults.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+
     @app.after_request
     def _headers(response: Response) -> Response:
+        """Each header unless the view set its own: the names present are read once
+        (one ``setdefault`` per header walked the whole list each time)."""
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.config["PORTAL_ENV"] == "production":
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.endpoint != "static" and current_user.is_authenticated:
-            headers.setdefault("Cache-Control", "no-store")
+        present = {name.lower() for name in headers.keys()}  # noqa: SIM118 - Headers
+        headers.extend([(name, value) for name, value in defaults if name.lower() not in present])
+        if (
+            "cache-control" not in present
+            and request.endpoint != "static"
+            and current_user.is_authenticated
+        ):
+            headers["Cache-Control"] = "no-store"
         return response
 
 
