@@ -320,7 +320,8 @@ Notes: in-process server time is measured around the Flask test client's request
 after one warm-up, signed in as the association's admin; SQL queries are statements
 sent to the database per request. HTTP figures: gunicorn {workers} sync workers,
 {concurrency} client threads in this process on loopback (client and server share
-this machine's CPUs), fixed request counts; "× ceiling" is req/s divided by the mean
+this machine's CPUs), fixed request counts, each load after {warm} untimed requests of
+its own kind (a submission load's first ones); "× ceiling" is req/s divided by the mean
 req/s of the two ceiling loads run just before and just after it (the ceiling row pools
 all of them). Memory is VmRSS of each gunicorn worker after the loads.
 Finished {when} on {cpus} CPUs; total {seconds:.0f} s; load average (1 min) {load_start:.1f}
@@ -401,6 +402,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         samples=args.samples,
         workers=args.workers,
         concurrency=args.concurrency,
+        warm=args.concurrency * bench_http.WARM_UP_ROUNDS,
         when=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         cpus=os.cpu_count(),
         seconds=time.perf_counter() - started,
