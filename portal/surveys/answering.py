@@ -345,7 +345,7 @@ def save_draft(access: Access, answers: dict[str, str]) -> None:
 
 
 def submit(access: Access, answers: dict[str, str]) -> None:
-    """Turn the answers into an anonymous response, in one transaction with the rest.
+    """Turn the answers into an anonymous response: all of it or nothing.
 
     The invitation is marked answered by a conditional UPDATE first: of two submits at
     once only one changes the row, the other finds it answered and records nothing.

@@ -27,7 +27,7 @@ from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx
 from portal.core.pagecache import SlotCache
 from portal.core.security import public
-from portal.core.transactions import atomic
+from portal.core.transactions import atomic, without_transaction
 from portal.extensions import db
 from portal.surveys import answering
 from portal.surveys.answering import Access, AlreadyAnsweredError, LinkState
@@ -45,6 +45,8 @@ def _unusable() -> tuple[str, int]:
 
 def _open_access(token: str) -> Access | Response | tuple[str, int]:
     """The access for an open link, else the page the link should show instead."""
+    if request.method == "GET":
+        without_transaction()  # one query, nothing written
     access = answering.find(token)
     link_state = answering.state(access)
     if link_state is LinkState.UNUSABLE:
@@ -203,8 +205,10 @@ def respond_submit(token: str) -> Response | tuple[str, int]:
     """Submit once: the draft becomes an anonymous response; a second submit does nothing.
 
     The review page's CSRF token was checked before this view runs, as for every POST
-    (``CSRFProtect``): the form it came with has nothing else to validate.
+    (``CSRFProtect``): the form it came with has nothing else to validate. On
+    PostgreSQL the submit is one statement, which needs no transaction around it.
     """
+    without_transaction()
     access = _open_access(token)
     if not isinstance(access, Access):
         return access
@@ -226,6 +230,7 @@ def respond_submit(token: str) -> Response | tuple[str, int]:
 @public
 def respond_receipt(token: str) -> Response | tuple[str, int] | str:
     """The receipt: the answer is in, and can no longer be traced to the respondent."""
+    without_transaction()
     access = answering.find(token)
     link_state = answering.state(access)
     if link_state is LinkState.OPEN:

@@ -185,3 +185,60 @@ def test_a_close_waits_for_a_submit_under_way_and_counts_it(app, open_round) -> 
     assert held_back  # the close waited for the submit's commit
     assert closed.is_set()
     assert counted == 1  # and the rollup has the submitted response
+
+
+def test_the_link_pages_run_without_a_transaction_and_leave_none_behind(app, open_round) -> None:
+    """The link's pages and the submit (one statement on PostgreSQL) run in autocommit;
+    a draft's save, two statements in a savepoint, does not; and every connection is
+    back to transactions when it returns to the pool."""
+    from tests.surveys.test_respond import CSRF_TOKEN_RE
+
+    autocommit: dict[str, bool] = {}
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        for start in ("WITH marked", "INSERT INTO survey_drafts", "SELECT survey_invitations"):
+            if statement.startswith(start):
+                autocommit.setdefault(start, conn.connection.dbapi_connection.autocommit)
+
+    link = f"/survey/{open_round.token}"
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        client = app.test_client()
+        page = client.get(link + "/answers").get_data(as_text=True)
+        token = CSRF_TOKEN_RE.search(page)
+        assert token is not None
+        answers = {f"q{n}": "5" for n in range(1, 8)}
+        saved = client.post(
+            link + "/answers", data={**answers, "csrf_token": token[1], "review": "1"}
+        )
+        assert saved.status_code == 302
+        assert client.get(link + "/review").status_code == 200
+        submitted = client.post(link + "/submit", data={"csrf_token": token[1]})
+        assert submitted.headers["Location"].endswith("/receipt")
+        assert client.get(link + "/receipt").status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert autocommit == {
+        "SELECT survey_invitations": True,
+        "INSERT INTO survey_drafts": False,
+        "WITH marked": True,
+    }
+    with app.app_context():
+        recorded = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(SurveyResponse)
+            .where(SurveyResponse.round_id == open_round.round_id)
+        )
+        drafts = db.session.scalar(sa.select(sa.func.count()).select_from(Draft))
+        db.session.remove()
+        pooled = [engine.connect() for _ in range(engine.pool.checkedin())]
+        try:
+            assert pooled
+            assert not any(c.connection.dbapi_connection.autocommit for c in pooled)
+        finally:
+            for connection in pooled:
+                connection.close()
+    assert recorded == 1
+    assert drafts == 0
