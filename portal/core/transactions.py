@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask import Flask, Response
+from flask import Flask, Response, g
 
 from portal.extensions import db
 
@@ -41,14 +41,19 @@ def without_transaction() -> None:
     if isinstance(bind, sa.Connection) or bind.dialect.name != "postgresql":
         return
     db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    g.without_transaction = True
 
 
 def register_request_transaction(app: Flask) -> None:
-    """Commit after a successful response, roll back otherwise."""
+    """Commit after a successful response, roll back otherwise. A request without a
+    transaction has nothing to commit: only a change still pending in the session is
+    written (its statements commit on their own), which skips the session's commit."""
 
     @app.after_request
     def _commit(response: Response) -> Response:
-        if response.status_code < 400:
+        if response.status_code < 400 and g.get("without_transaction"):
+            db.session.flush()  # each statement committed as it ran; so would a change here
+        elif response.status_code < 400:
             db.session.commit()
         else:
             db.session.rollback()
