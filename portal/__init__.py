@@ -9,7 +9,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import INSTANCE_DIR, load_config
-from portal.db import configure_sqlite
+from portal.db import configure_postgresql, configure_sqlite
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
 PROJECT_ROOT = INSTANCE_DIR.parent
@@ -44,6 +44,8 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            configure_postgresql(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -37,7 +37,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PORTAL_ENV": environment,
         "SECRET_KEY": env.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", default_db),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pool_pre_ping: db.configure_postgresql replaces closed connections.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

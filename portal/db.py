@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import select
 from typing import Any
 
 import sqlalchemy as sa
@@ -81,3 +82,25 @@ def configure_sqlite(engine: sa.engine.Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.engine.Connection) -> None:
         conn.exec_driver_sql("BEGIN")
+
+
+def configure_postgresql(engine: sa.engine.Engine) -> None:
+    """Replace a pooled connection that the server has closed, without a round trip.
+
+    PostgreSQL closes its end of a connection when it restarts or ends a session
+    (``pg_terminate_backend``, an idle timeout); the socket of an idle connection then
+    reads as ready (end of file, or the server's last message). SQLAlchemy's
+    ``pool_pre_ping`` asked the server instead, on every checkout: a round trip and two
+    switches of autocommit, a fifth of the survey form's time in the app. A connection
+    found closed is replaced before use (the pool opens a new one on
+    ``DisconnectionError``); one that is lost without the server closing it still fails
+    its request, and the pool then starts afresh.
+    """
+
+    @sa.event.listens_for(engine, "checkout")
+    def _replace_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_connection.closed or dbapi_connection.broken:
+            raise sa.exc.DisconnectionError("the connection is closed")
+        ready, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+        if ready:  # nothing is expected on an idle connection but the server's goodbye
+            raise sa.exc.DisconnectionError("the server has closed the connection")

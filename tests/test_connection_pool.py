@@ -1,0 +1,40 @@
+"""PostgreSQL: a pooled connection the server has closed is replaced before use."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import psycopg
+import pytest
+
+from portal.extensions import db
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="server-side disconnects need PostgreSQL",
+)
+
+
+def test_connections_the_server_closed_are_replaced_without_an_error(app: Any) -> None:
+    """PostgreSQL restarted or ended the sessions: every pooled connection is closed on
+    the server's side. The next requests still succeed, on new connections, and no
+    request pays a round trip to find out."""
+    with app.app_context():
+        engine = db.engine
+        pooled = [engine.connect() for _ in range(3)]
+        pids = {c.exec_driver_sql("SELECT pg_backend_pid()").scalar() for c in pooled}
+        for connection in pooled:
+            connection.close()
+        url = engine.url.set(drivername="postgresql")
+        with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as admin:
+            for pid in pids:
+                admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        time.sleep(0.3)  # the server closes the sockets
+        client = app.test_client()
+        statuses = [client.get("/healthz").status_code for _ in range(len(pids) + 1)]
+        with engine.connect() as connection:
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    assert statuses == [200] * (len(pids) + 1)
+    assert pid not in pids
