@@ -486,7 +486,7 @@ def _insert_answers() -> sa.TextClause:
 
 
 @functools.cache
-def _submit_at_once(record_kind: bool) -> sa.TextClause:
+def _submit_at_once(record_kind: bool) -> sa.TextualSelect:
     """PostgreSQL: a submit's three writes as one statement, which answers how many
     invitations it marked (0: answered already, and nothing is written).
 
@@ -512,8 +512,8 @@ def _submit_at_once(record_kind: bool) -> sa.TextClause:
         "), answers AS ("
         f" INSERT INTO survey_answers (response_id, {fields})"
         f" SELECT response.id, {fields} FROM response, {POSTGRES_ANSWER_ROWS}"
-        ") SELECT count(*) FROM marked"
-    )
+        ") SELECT count(*) AS marked FROM marked"
+    ).columns(sa.column("marked", sa.Integer))  # known columns: the result's shape is cached
 
 
 @functools.cache
