@@ -10,6 +10,7 @@ import datetime as dt
 import enum
 import functools
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -470,7 +471,7 @@ def _typed(sql: str) -> sa.TextClause:
         *(
             sa.bindparam(name, type_=kind)
             for name, kind in _SUBMIT_TYPES.items()
-            if f":{name}" in sql
+            if re.search(rf":{name}\b", sql)
         )
     )
 
