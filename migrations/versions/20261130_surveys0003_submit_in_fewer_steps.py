@@ -12,9 +12,9 @@ until they submit.
 
 On PostgreSQL the check that a closed round's answers are final (surveys0002) ran once
 for every inserted answer, each with its own look-up of the response's round. New
-answers are now checked once per statement, all together; an UPDATE of a scale point
-is still checked row by row (PostgreSQL gives transition tables to triggers without a
-column list only). SQLite's triggers are row triggers only and stay as they are.
+answers are now checked once per statement, once per response among them (a submit
+inserts one response's answers); an UPDATE of a scale point is still checked row by row
+(PostgreSQL gives transition tables only to triggers without a column list). SQLite's triggers are row triggers only and stay as they are.
 """
 
 from alembic import op
@@ -50,7 +50,7 @@ POSTGRES_ANSWERS_PER_STATEMENT = [
     f"""CREATE FUNCTION survey_answers_final_all() RETURNS trigger AS $$
 BEGIN
   IF EXISTS (
-    SELECT 1 FROM new_answers AS a
+    SELECT 1 FROM (SELECT DISTINCT response_id FROM new_answers) AS a
     JOIN survey_responses AS r ON r.id = a.response_id
     JOIN survey_rounds AS s ON s.id = r.round_id
     WHERE s.status = 'closed'
