@@ -1,4 +1,5 @@
-"""PostgreSQL: a pooled connection the server has closed is replaced before use."""
+"""PostgreSQL connections: one the server has closed is replaced before use; a request
+runs without a transaction only when it asks before its first statement."""
 
 from __future__ import annotations
 
@@ -38,3 +39,24 @@ def test_connections_the_server_closed_are_replaced_without_an_error(app: Any) -
             pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
     assert statuses == [200] * (len(pids) + 1)
     assert pid not in pids
+
+
+def test_a_request_that_began_a_transaction_keeps_it(app: Any) -> None:
+    """without_transaction() after a statement leaves the transaction as it is, and the
+    request is committed as any other: nothing written is lost."""
+    import sqlalchemy as sa
+    from flask import g
+
+    from portal.core.transactions import without_transaction
+
+    with app.test_request_context("/"):
+        db.session.execute(sa.text("CREATE TEMPORARY TABLE IF NOT EXISTS kept (n integer)"))
+        without_transaction()
+        assert not g.get("without_transaction")
+        assert not db.session.connection().connection.dbapi_connection.autocommit
+        db.session.rollback()
+    with app.test_request_context("/"):
+        without_transaction()
+        assert g.without_transaction
+        assert db.session.connection().connection.dbapi_connection.autocommit
+        db.session.remove()

@@ -32,15 +32,19 @@ def without_transaction() -> None:
     no BEGIN and COMMIT round trips around them, two of the four a page's one query took.
 
     Only for a view that reads, or whose every write is one statement that stands
-    alone; call it before the request's first statement. The connection gets its
+    alone; call it before the request's first statement (after one, the request keeps
+    its transaction and is committed as any other). The connection gets its
     isolation level back when it returns to the pool at the end of the request. A
     session bound to a connection of its own (each test runs in an outer transaction)
     keeps its transaction, and SQLite has no round trips to save.
     """
-    bind = db.session.get_bind()
+    session = db.session()  # the request's own Session (the scoped proxy lacks in_transaction)
+    bind = session.get_bind()
     if isinstance(bind, sa.Connection) or bind.dialect.name != "postgresql":
         return
-    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    if session.in_transaction():  # a statement ran already: its transaction commits
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     g.without_transaction = True
 
 
