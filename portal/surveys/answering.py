@@ -345,6 +345,10 @@ def save_draft(access: Access, answers: dict[str, str]) -> None:
     )
 
 
+# An answer's columns besides its response, in the order the generator writes them.
+ANSWER_COLUMNS = ("question_id", "value", "dont_know", "text", "review")
+
+
 def submit(access: Access, answers: dict[str, str]) -> None:
     """Turn the answers into an anonymous response: all of it or nothing.
 
@@ -396,48 +400,24 @@ def _submit_step_by_step(record_kind: bool, values: dict[str, Any]) -> None:
 
 
 # The statements of a submit are made once, on first use, like the respondent link's
-# query: building a statement and its cache key costs more than sending it.
+# query: building a statement and its cache key costs more than sending it. They are
+# written as text from the fragments below, so that both databases run the same rules.
+
+# Mark the invitation answered, unless it already is (then no row changes).
+_MARK = "UPDATE survey_invitations SET answered = true WHERE id = :invitation AND NOT answered"
+_INSERT_RESPONSE = "INSERT INTO survey_responses (id, round_id, group_id, agency_kind)"
+_INSERT_ANSWERS = f"INSERT INTO survey_answers (response_id, {', '.join(ANSWER_COLUMNS)})"
 
 
-@functools.cache
-def _mark_answered() -> sa.Update:
-    """Mark the invitation answered, unless it already is (then no row changes)."""
-    table = Invitation.__table__
+def _response_kind(record_kind: bool) -> str:
+    """A response's agency kind, if the round records kinds: the invitation's where at
+    least k invitations in the group share it, else none. The count is made inside the
+    INSERT, not by a query of its own."""
+    if not record_kind:
+        return "NULL"
     return (
-        sa.update(table)
-        .where(table.c.id == sa.bindparam("invitation"), table.c.answered.is_(False))
-        .values(answered=True)
-    )
-
-
-@functools.cache
-def _insert_response(record_kind: bool) -> sa.Insert:
-    """Insert a response. Its agency kind, if the round records kinds, is the
-    invitation's where at least k invitations in the group share it, else none: the
-    count is made inside the INSERT, not by a query of its own.
-    """
-    invitations = Invitation.__table__
-    round_id = sa.bindparam("round", type_=sa.Integer)
-    group_id = sa.bindparam("group", type_=sa.Integer)
-    kind: sa.ColumnElement[Any] = sa.null()
-    if record_kind:
-        agency_kind = sa.bindparam("kind", type_=invitations.c.agency_kind.type)
-        same_kind = (
-            sa.select(sa.func.count())
-            .select_from(invitations)
-            .where(
-                invitations.c.round_id == round_id,
-                invitations.c.group_id == group_id,
-                invitations.c.agency_kind == agency_kind,
-            )
-            .scalar_subquery()
-        )
-        kind = sa.case((same_kind >= sa.bindparam("k", type_=sa.Integer), agency_kind))
-    return sa.insert(SurveyResponse.__table__).values(
-        id=sa.bindparam("response", type_=sa.Uuid),
-        round_id=round_id,
-        group_id=group_id,
-        agency_kind=kind,
+        "CASE WHEN (SELECT count(*) FROM survey_invitations WHERE round_id = :round"
+        " AND group_id = :group AND agency_kind = :kind) >= :k THEN :kind END"
     )
 
 
@@ -477,13 +457,25 @@ def _typed(sql: str) -> sa.TextClause:
 
 
 @functools.cache
+def _mark_answered() -> sa.TextClause:
+    """SQLite: mark the invitation answered (see ``_MARK``)."""
+    return _typed(_MARK)
+
+
+@functools.cache
+def _insert_response(record_kind: bool) -> sa.TextClause:
+    """SQLite: insert the response."""
+    return _typed(
+        f"{_INSERT_RESPONSE} VALUES (:response, :round, :group, {_response_kind(record_kind)})"
+    )
+
+
+@functools.cache
 def _insert_answers() -> sa.TextClause:
     """SQLite: insert a response's answers with one statement."""
     columns = ", ".join(f"json_extract(a.value, '$.{name}')" for name in ANSWER_COLUMNS)
-    return _typed(
-        f"INSERT INTO survey_answers (response_id, {', '.join(ANSWER_COLUMNS)})"  # noqa: S608 - constants
-        f" SELECT :response, {columns} FROM {SQLITE_ANSWER_ROWS}"
-    )
+    sql = f"{_INSERT_ANSWERS} SELECT :response, {columns} FROM {SQLITE_ANSWER_ROWS}"  # noqa: S608
+    return _typed(sql)
 
 
 @functools.cache
@@ -491,29 +483,19 @@ def _submit_at_once(record_kind: bool) -> sa.TextualSelect:
     """PostgreSQL: a submit's three writes as one statement, which answers how many
     invitations it marked (0: answered already, and nothing is written).
 
-    The same writes as ``_mark_answered``, ``_insert_response`` and the SQLite
-    ``_insert_answers``, as data-modifying CTEs: the response is inserted only from the
-    row the mark returned, the answers only from the response inserted. Each statement
-    was a round trip of its own.
+    The same writes as SQLite's three statements, as data-modifying CTEs: the response
+    is inserted only from the row the mark returned, the answers only from the response
+    inserted. Each statement was a round trip of its own.
     """
     fields = ", ".join(ANSWER_COLUMNS)
-    kind = (
-        "CASE WHEN (SELECT count(*) FROM survey_invitations WHERE round_id = :round"
-        " AND group_id = :group AND agency_kind = :kind) >= :k THEN :kind END"
-        if record_kind
-        else "NULL"
-    )
     return _typed(
-        "WITH marked AS ("  # noqa: S608 - names and fragments are constants
-        " UPDATE survey_invitations SET answered = true"
-        " WHERE id = :invitation AND NOT answered RETURNING id"
-        "), response AS ("
-        " INSERT INTO survey_responses (id, round_id, group_id, agency_kind)"
-        f" SELECT :response, :round, :group, {kind} FROM marked RETURNING id"
-        "), answers AS ("
-        f" INSERT INTO survey_answers (response_id, {fields})"
-        f" SELECT response.id, {fields} FROM response, {POSTGRES_ANSWER_ROWS}"
-        ") SELECT count(*) AS marked FROM marked"
+        f"WITH marked AS ({_MARK} RETURNING id),"  # noqa: S608 - fragments are constants
+        f" response AS ({_INSERT_RESPONSE}"
+        f" SELECT :response, :round, :group, {_response_kind(record_kind)} FROM marked"
+        " RETURNING id),"
+        f" answers AS ({_INSERT_ANSWERS}"
+        f" SELECT response.id, {fields} FROM response, {POSTGRES_ANSWER_ROWS})"
+        " SELECT count(*) AS marked FROM marked"
     ).columns(sa.column("marked", sa.Integer))  # known columns: the result's shape is cached
 
 
@@ -533,10 +515,6 @@ def _upsert_draft() -> sa.TextClause:
         sa.bindparam("nonce", type_=table.c.nonce.type),
         sa.bindparam("ciphertext", type_=table.c.ciphertext.type),
     )
-
-
-# An answer's columns besides its response, in the order the generator writes them.
-ANSWER_COLUMNS = ("question_id", "value", "dont_know", "text", "review")
 
 
 def blank_answer(question_id: int) -> dict[str, Any]:
