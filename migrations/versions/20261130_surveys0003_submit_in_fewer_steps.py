@@ -14,7 +14,8 @@ On PostgreSQL the check that a closed round's answers are final (surveys0002) ra
 for every inserted answer, each with its own look-up of the response's round. New
 answers are now checked once per statement, once per response among them (a submit
 inserts one response's answers); an UPDATE of a scale point is still checked row by row
-(PostgreSQL gives transition tables only to triggers without a column list). SQLite's triggers are row triggers only and stay as they are.
+(PostgreSQL gives transition tables only to triggers without a column list). SQLite's
+triggers are row triggers only and stay as they are.
 """
 
 from alembic import op
