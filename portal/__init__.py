@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from portal.core.i18n import select_locale, select_timezone
+    from portal.core.ratelimit import limit_blueprints_only
 
     db.init_app(app)
     with app.app_context():
@@ -56,6 +57,7 @@ def _init_extensions(app: Flask) -> None:
         default_translation_directories=str(PROJECT_ROOT / "portal" / "translations"),
     )
     limiter.init_app(app)
+    limit_blueprints_only(app)
     htmx.init_app(app)
 
 

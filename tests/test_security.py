@@ -245,6 +245,42 @@ def test_sign_in_is_rate_limited(app, db_session, monkeypatch):
         assert client.get("/login").status_code == 200  # only attempts are limited
 
 
+
+def test_the_limiter_checks_only_rate_limited_blueprints(app, db_session, monkeypatch):
+    """Flask-Limiter's per-request check runs for the API, not for pages without limits;
+    the sign-in views are checked by their own decorator (test above)."""
+    from flask import request
+
+    calls: list[tuple[str | None, bool]] = []  # (endpoint, from the hook)
+    real_check = limiter._check_request_limit
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        calls.append((request.endpoint, kwargs.get("in_middleware", True)))
+        real_check(*args, **kwargs)
+
+    monkeypatch.setattr(limiter, "_check_request_limit", counted)  # before init_app finds it
+    with other_app(monkeypatch, app, RATELIMIT_ENABLED=True) as limited:
+        client = limited.test_client()
+        assert client.get("/healthz").status_code == 200
+        assert calls == []
+        assert client.get("/login").status_code == 200
+        assert calls == [("accounts.login", False)]  # by the view's decorator only
+        calls.clear()
+        assert client.get("/api/v1/associations/1/groups").status_code == 401
+        assert calls == [("api.groups", True)]
+
+
+def test_a_default_rate_limit_refuses_to_start(app, monkeypatch):
+    """A default limit would have to be checked on every page: the hook that skips pages
+    without limits must not silently drop it."""
+    from portal.core.ratelimit import limit_blueprints_only
+
+    manager = type(limiter.limit_manager)
+    monkeypatch.setattr(manager, "default_limits", property(lambda _self: ["1 per day"]))
+    with pytest.raises(RuntimeError, match="default"):
+        limit_blueprints_only(app)
+
+
 def test_healthz_says_503_when_the_database_is_unreachable(app, monkeypatch):
     # create_app must not connect: it only looks at the dialect name.
     with other_app(

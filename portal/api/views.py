@@ -13,8 +13,9 @@ from flask import Blueprint, Response, abort, jsonify, request, url_for
 
 from portal.api import auth, params, serialize
 from portal.api.openapi import openapi_document
+from portal.core.ratelimit import rate_limited
 from portal.core.security import public, token_guarded
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.groups import services as group_services
 from portal.groups.models import Group
 from portal.organisations.models import Association
@@ -24,8 +25,11 @@ from portal.reporting.summary import Period, board_summary, plan_summaries
 from portal.surveys.models import RoundStatus, SurveyRound
 from portal.surveys.results import round_results
 
-bp = token_guarded(Blueprint("api", __name__, url_prefix="/api/v1"))
-limiter.limit(auth.rate_limit, key_func=auth.rate_limit_key)(bp)
+bp = rate_limited(
+    token_guarded(Blueprint("api", __name__, url_prefix="/api/v1")),
+    auth.rate_limit,
+    key_func=auth.rate_limit_key,
+)
 
 PREFIX = "/associations/<int:association_id>"
 PERIODS = ("year", "h1")
