@@ -12,7 +12,7 @@ import functools
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 
 from portal.core.errors import DomainError
 from portal.extensions import db
+from portal.groups import services as group_services
 from portal.groups.models import Group
 from portal.organisations.models import AgencyKind
 from portal.surveys import crypto
@@ -140,6 +141,7 @@ class LinkedInstrument:
     title: str
     is_example: bool
     notice: str
+    imported_at: dt.datetime  # with the id, names the version (see ``_frozen_questions``)
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,9 @@ def find(token: str) -> Access | None:
         ),
         round=survey_round,
         group_name=row.group_name,
-        instrument=LinkedInstrument(row.instrument_id, row.title, row.is_example, row.notice),
+        instrument=LinkedInstrument(
+            row.instrument_id, row.title, row.is_example, row.notice, row.imported_at
+        ),
         questions=questions,
         draft=None if row.nonce is None else (row.nonce, row.ciphertext),
     )
@@ -244,7 +248,11 @@ def _find_statement() -> sa.Select[Any]:
     )
 
 
-@functools.lru_cache(maxsize=64)
+# The questions of instrument versions this worker has read, by (id, import time).
+_QUESTIONS: dict[tuple[int, dt.datetime], tuple[AskedQuestion, ...]] = {}
+QUESTION_VERSIONS_KEPT = 64
+
+
 def _frozen_questions(instrument_id: int, imported_at: dt.datetime) -> tuple[AskedQuestion, ...]:
     """The questions of an instrument version that an opened round uses, read once per
     worker. Safe to keep: from a round's opening on the database refuses any change to
@@ -253,7 +261,21 @@ def _frozen_questions(instrument_id: int, imported_at: dt.datetime) -> tuple[Ask
     database that reuses an id after starting over never meets another version's
     questions.
     """
-    return _load_questions(instrument_id)
+    key = (instrument_id, imported_at)
+    questions = _QUESTIONS.get(key)
+    if questions is None:
+        if len(_QUESTIONS) >= QUESTION_VERSIONS_KEPT:
+            _QUESTIONS.pop(next(iter(_QUESTIONS)))  # the version read first
+        questions = _QUESTIONS[key] = _load_questions(instrument_id)
+    return questions
+
+
+def known_questions(
+    instrument_id: int, imported_at: dt.datetime
+) -> tuple[AskedQuestion, ...] | None:
+    """The questions of a version this worker has read for a link, else None (never a
+    query: what a request names is not looked up before its link is)."""
+    return _QUESTIONS.get((instrument_id, imported_at))
 
 
 def _load_questions(instrument_id: int) -> tuple[AskedQuestion, ...]:
@@ -349,6 +371,94 @@ def save_draft(access: Access, answers: dict[str, str]) -> None:
 ANSWER_COLUMNS = ("question_id", "value", "dont_know", "text", "review")
 
 
+# The review page sends back what it showed: each answer as "answer-<question code>",
+# and the instrument version they answer.
+REVIEWED_PREFIX = "answer-"
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """The answers the review page showed and the respondent submitted, and the
+    instrument version (id, import time) they answer. Nothing here is trusted: the
+    answers are checked against the questions, the version against the link's round."""
+
+    instrument_id: int
+    imported_at: dt.datetime
+    answers: dict[str, str]
+
+    @classmethod
+    def of(cls, form: Mapping[str, str]) -> Reviewed | None:
+        """From the submitted form; None when it does not name a version (a review page
+        from before the answers were part of it)."""
+        try:
+            instrument_id = int(form["instrument"])
+            imported_at = dt.datetime.fromisoformat(form["version"])
+        except (KeyError, ValueError, OverflowError):
+            return None
+        answers = {
+            name.removeprefix(REVIEWED_PREFIX): value
+            for name, value in form.items()
+            if name.startswith(REVIEWED_PREFIX)
+        }
+        return cls(instrument_id, imported_at, answers)
+
+    def answers_for(self, access: Access) -> dict[str, str] | None:
+        """The answers, if they answer this link's instrument version; else None."""
+        instrument = access.instrument
+        if (self.instrument_id, self.imported_at) != (instrument.id, instrument.imported_at):
+            return None
+        return self.answers
+
+
+def submitted_answers(access: Access, reviewed: Reviewed | None) -> dict[str, str]:
+    """What a submit records: the answers the review page showed, or the saved draft
+    when the submit did not bring them (or brought another version's)."""
+    answers = reviewed.answers_for(access) if reviewed is not None else None
+    return load_draft(access) if answers is None else answers
+
+
+def submits_at_once() -> bool:
+    """Whether a submit is one statement here (PostgreSQL); SQLite runs three."""
+    return bool(db.session.get_bind().dialect.name == "postgresql")
+
+
+def submit_reviewed(token: str, reviewed: Reviewed) -> bool:
+    """PostgreSQL: record the reviewed answers with one statement and no query first.
+
+    True when recorded. False when this way cannot tell: this worker has not read that
+    instrument version's questions for a link yet, or the statement marked nothing (the
+    link is unknown or answered, its round is not open or not on that version). The
+    caller then goes the way through ``find``, which tells those cases apart.
+    Raises ``DomainError`` for answers the questions refuse, before anything is written,
+    and ``ClosedMeanwhileError`` as ``submit`` does.
+    """
+    questions = known_questions(reviewed.instrument_id, reviewed.imported_at)
+    if questions is None or not crypto.looks_like_token(token):
+        return False
+    clean = check(questions, reviewed.answers, complete=True)
+    values = {
+        "token_hash": crypto.token_hash(token),
+        "instrument": reviewed.instrument_id,
+        "imported_at": reviewed.imported_at,
+        "today": group_services.today(),
+        "response": uuid.uuid4(),
+        "rows": _answer_rows(questions, clean),
+    }
+    try:
+        marked = db.session.execute(_submit_reviewed_at_once(), values).scalar_one()
+    except sa.exc.DBAPIError as error:
+        if ANSWERS_FINAL not in str(error.orig):
+            raise
+        raise ClosedMeanwhileError from error
+    return bool(marked == 1)
+
+
+def _answer_rows(questions: Sequence[AskedQuestion], clean: dict[str, str]) -> str:
+    """A response's answers as the one JSON parameter the statements unpack."""
+    rows = [_answer_row(q, clean[q.code]) for q in questions if q.code in clean]
+    return json.dumps(rows, ensure_ascii=False)
+
+
 def submit(access: Access, answers: dict[str, str]) -> None:
     """Turn the answers into an anonymous response: all of it or nothing.
 
@@ -364,7 +474,6 @@ def submit(access: Access, answers: dict[str, str]) -> None:
     questions = access.questions
     clean = check(questions, answers, complete=True)
     invitation, survey_round = access.invitation, access.round
-    rows = [_answer_row(q, clean[q.code]) for q in questions if q.code in clean]
     values = {
         "invitation": invitation.id,
         "response": uuid.uuid4(),
@@ -372,10 +481,10 @@ def submit(access: Access, answers: dict[str, str]) -> None:
         "group": invitation.group_id,
         "kind": invitation.agency_kind,
         "k": survey_round.min_answers,
-        "rows": json.dumps(rows, ensure_ascii=False),
+        "rows": _answer_rows(questions, clean),
     }
     try:
-        if db.session.get_bind().dialect.name == "postgresql":
+        if submits_at_once():
             marked = db.session.execute(_submit_at_once(survey_round.record_agency_kind), values)
             if marked.scalar_one() != 1:
                 raise AlreadyAnsweredError(_("Your answer has already been submitted."))
@@ -409,16 +518,22 @@ _INSERT_RESPONSE = "INSERT INTO survey_responses (id, round_id, group_id, agency
 _INSERT_ANSWERS = f"INSERT INTO survey_answers (response_id, {', '.join(ANSWER_COLUMNS)})"
 
 
+def _kind_counts(round_id: str, group_id: str, kind: str, k: str) -> str:
+    """The k-anonymity rule for a response's agency kind, on SQL expressions: at least
+    k invitations of the group in the round share the kind. Counted inside the INSERT,
+    not by a query of its own."""
+    return (
+        f"(SELECT count(*) FROM survey_invitations WHERE round_id = {round_id}"  # noqa: S608
+        f" AND group_id = {group_id} AND agency_kind = {kind}) >= {k}"
+    )
+
+
 def _response_kind(record_kind: bool) -> str:
-    """A response's agency kind, if the round records kinds: the invitation's where at
-    least k invitations in the group share it, else none. The count is made inside the
-    INSERT, not by a query of its own."""
+    """A response's agency kind, if the round records kinds: the invitation's where the
+    rule allows it, else none."""
     if not record_kind:
         return "NULL"
-    return (
-        "CASE WHEN (SELECT count(*) FROM survey_invitations WHERE round_id = :round"
-        " AND group_id = :group AND agency_kind = :kind) >= :k THEN :kind END"
-    )
+    return f"CASE WHEN {_kind_counts(':round', ':group', ':kind', ':k')} THEN :kind END"
 
 
 # A response's answers travel as one JSON array of objects (see ``_answer_row``),
@@ -442,6 +557,10 @@ _SUBMIT_TYPES = {
     "kind": Invitation.__table__.c.agency_kind.type,
     "k": sa.Integer(),
     "rows": sa.Text(),
+    "token_hash": Invitation.__table__.c.token_hash.type,
+    "instrument": sa.Integer(),
+    "imported_at": Instrument.__table__.c.imported_at.type,
+    "today": sa.Date(),
 }
 
 
@@ -497,6 +616,32 @@ def _submit_at_once(record_kind: bool) -> sa.TextualSelect:
         f" SELECT response.id, {fields} FROM response, {POSTGRES_ANSWER_ROWS})"
         " SELECT count(*) AS marked FROM marked"
     ).columns(sa.column("marked", sa.Integer))  # known columns: the result's shape is cached
+
+
+@functools.cache
+def _submit_reviewed_at_once() -> sa.TextualSelect:
+    """PostgreSQL: ``_submit_at_once`` for a link not read first. The mark finds the
+    invitation by its token's hash, only while its round accepts answers (open, closing
+    day not passed: ``accepts_answers``) on the reviewed instrument version, and hands
+    the response what the link's query would have: round, group, kind and k."""
+    fields = ", ".join(ANSWER_COLUMNS)
+    kind = _kind_counts("m.round_id", "m.group_id", "m.agency_kind", "m.min_answers")
+    return _typed(
+        "WITH marked AS (UPDATE survey_invitations AS i SET answered = true"  # noqa: S608
+        " FROM survey_rounds AS r, survey_instruments AS v"
+        " WHERE i.token_hash = :token_hash AND NOT i.answered AND r.id = i.round_id"
+        f" AND r.status = '{RoundStatus.OPEN.value}' AND r.closes_on >= :today"
+        " AND v.id = r.instrument_id AND v.id = :instrument AND v.imported_at = :imported_at"
+        " RETURNING i.round_id, i.group_id, i.agency_kind, r.min_answers,"
+        " r.record_agency_kind),"
+        f" response AS ({_INSERT_RESPONSE}"
+        " SELECT :response, m.round_id, m.group_id,"
+        f" CASE WHEN m.record_agency_kind AND {kind} THEN m.agency_kind END FROM marked AS m"
+        " RETURNING id),"
+        f" answers AS ({_INSERT_ANSWERS}"
+        f" SELECT response.id, {fields} FROM response, {POSTGRES_ANSWER_ROWS})"
+        " SELECT count(*) AS marked FROM marked"
+    ).columns(sa.column("marked", sa.Integer))
 
 
 @functools.cache

@@ -202,19 +202,30 @@ def respond_review(token: str) -> Response | tuple[str, int] | str:
 @bp.route("/survey/<token>/submit", methods=["POST"])
 @public
 def respond_submit(token: str) -> Response | tuple[str, int]:
-    """Submit once: the draft becomes an anonymous response; a second submit does nothing.
+    """Submit once: the reviewed answers become an anonymous response; a second submit
+    does nothing.
 
+    What is recorded is what the review page showed, which it sends back with the
+    instrument version (``answering.Reviewed``); a submit without them records the draft.
     The review page's CSRF token was checked before this view runs, as for every POST
-    (``CSRFProtect``): the form it came with has nothing else to validate. On
-    PostgreSQL the submit is one statement, which needs no transaction around it.
+    (``CSRFProtect``). On PostgreSQL the submit is one statement, which needs no
+    transaction around it; when this worker knows the version's questions, no query
+    reads the link first (``answering.submit_reviewed``).
     """
     without_transaction()
-    access = _open_access(token)
-    if not isinstance(access, Access):
-        return access
+    reviewed = answering.Reviewed.of(request.form)
     try:
+        if (
+            reviewed is not None
+            and answering.submits_at_once()
+            and answering.submit_reviewed(token, reviewed)
+        ):
+            return redirect(url_for(".respond_receipt", token=token))
+        access = _open_access(token)
+        if not isinstance(access, Access):
+            return access
         # No savepoint (two statements more): submit refuses only before it writes.
-        answering.submit(access, answering.load_draft(access))
+        answering.submit(access, answering.submitted_answers(access, reviewed))
     except AlreadyAnsweredError:
         return redirect(url_for(".respond_receipt", token=token))
     except DomainError as error:

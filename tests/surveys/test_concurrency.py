@@ -116,6 +116,43 @@ def test_concurrent_submits_record_one_response(app, open_round) -> None:
     assert recorded == 1
 
 
+def test_concurrent_reviewed_submits_record_one_response(app, open_round) -> None:
+    """The same, through the one statement that reads no link first: the second
+    statement waits for the first's row and then finds it answered."""
+    with app.app_context(), app.test_request_context("/"):
+        access = answering.find(open_round.token)  # the worker has read the questions
+        assert access is not None
+        version = (access.instrument.id, access.instrument.imported_at)
+        db.session.remove()
+    reviewed = answering.Reviewed(*version, answers=FULL_ANSWERS)
+    barrier = threading.Barrier(2)
+    outcomes: list[bool] = []
+
+    def submit() -> None:
+        with app.app_context(), app.test_request_context("/"):
+            barrier.wait()
+            try:
+                outcomes.append(answering.submit_reviewed(open_round.token, reviewed))
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    with app.app_context():
+        recorded = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(SurveyResponse)
+            .where(SurveyResponse.round_id == open_round.round_id)
+        )
+        db.session.remove()
+    assert sorted(outcomes) == [False, True]
+    assert recorded == 1
+
+
 def test_two_first_saves_at_once_keep_one_draft(app, open_round) -> None:
     """Two tabs save a first draft at once: both succeed, one draft remains, readable."""
     barrier = threading.Barrier(2)

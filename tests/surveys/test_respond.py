@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -43,6 +44,29 @@ def save(client: Any, link: str, data: dict[str, str], button: str = "save", **k
 
 def count(db_session: Any, model: Any) -> int:
     return db_session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+HIDDEN_RE = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def review_form(client: Any, link: str) -> dict[str, str]:
+    """The review page's submit form as a browser sends it: its hidden fields."""
+    page = client.get(link + "/review").get_data(as_text=True)
+    form = page[page.index(f'action="{link}/submit"') :]
+    form = form[: form.index("</form>")]
+    return {name: html.unescape(value) for name, value in HIDDEN_RE.findall(form)}
+
+
+def stored_answers(db_session: Any) -> dict[str, Any]:
+    """Recorded answers by question code: the scale point, "dk", or the text."""
+    from portal.surveys.models import Question
+
+    rows = db_session.execute(
+        sa.select(Question.code, Answer.value, Answer.dont_know, Answer.text).join(
+            Answer, Answer.question_id == Question.id
+        )
+    )
+    return {code: "dk" if dk else text or str(value) for code, value, dk, text in rows}
 
 
 def test_the_opening_page_needs_no_account_and_says_what_is_stored(client, link) -> None:
@@ -303,6 +327,129 @@ def test_submit_writes_the_answers_in_one_statement(
         "B2": (None, True, None, None),
         "F2": (None, False, text.strip(), TextReview.PENDING),
     }
+
+
+def test_a_submit_records_what_the_review_page_showed(
+    client, link, sworld, db_session, count_queries
+) -> None:
+    """The review page sends its answers back with the instrument version. Where the
+    worker has read that version's questions (the review page did), PostgreSQL records
+    them with one statement and no query of the link first."""
+    answer_everything(client, link, db_session, sworld)
+    data = review_form(client, link)
+    assert data["answer-F2"] == "Tydligare roller"
+    with count_queries() as counter:
+        response = client.post(link + "/submit", data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/receipt")
+    if db_session.get_bind().dialect.name == "postgresql":
+        assert counter.count == 1, counter.statements
+    else:
+        assert counter.count == 4, counter.statements  # the link's query, mark, inserts
+    assert stored_answers(db_session) == {**FULL_ANSWERS, "F2": "Tydligare roller"}
+    assert count(db_session, Draft) == 0
+    again = client.post(link + "/submit", data=data)  # a double submit: recorded once
+    assert again.headers["Location"].endswith("/receipt")
+    assert count(db_session, SurveyResponse) == 1
+
+
+def test_what_was_reviewed_is_recorded_not_a_draft_saved_later(
+    client, link, sworld, db_session
+) -> None:
+    """Another tab changed the draft after this review page was shown: the submit
+    records what the respondent saw and confirmed."""
+    answer_everything(client, link, db_session, sworld)
+    data = review_form(client, link)
+    changed = save(client, link, form_data({**FULL_ANSWERS, "A1": "1"}, db_session, sworld))
+    assert changed.status_code == 302
+    assert client.post(link + "/submit", data=data).status_code == 302
+    assert stored_answers(db_session)["A1"] == FULL_ANSWERS["A1"] != "1"
+
+
+def test_without_the_version_questions_the_submit_reads_the_link_first(
+    client, link, sworld, db_session, count_queries, monkeypatch
+) -> None:
+    """A worker that has not read the version's questions (the review page was served
+    by another) takes the way through the link's query, with the same outcome."""
+    from portal.surveys import answering
+
+    answer_everything(client, link, db_session, sworld)
+    data = review_form(client, link)
+    monkeypatch.setattr(answering, "_QUESTIONS", {})
+    with count_queries() as counter:
+        response = client.post(link + "/submit", data=data)
+    assert response.headers["Location"].endswith("/receipt")
+    if db_session.get_bind().dialect.name == "postgresql":
+        assert counter.count == 3, counter.statements  # the link, its questions, the submit
+    assert stored_answers(db_session) == {**FULL_ANSWERS, "F2": "Tydligare roller"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("answer-A1", "9"), ("answer-A1", ""), ("answer-F2", "x" * 4001)],
+    ids=["off-the-scale", "required-missing", "too-long"],
+)
+def test_reviewed_answers_are_checked_like_saved_ones(
+    client, link, sworld, db_session, field, value
+) -> None:
+    answer_everything(client, link, db_session, sworld)
+    data = {**review_form(client, link), field: value}
+    response = client.post(link + "/submit", data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/answers")
+    assert count(db_session, SurveyResponse) == count(db_session, Answer) == 0
+    assert count(db_session, Draft) == 1
+    assert client.get(link + "/review").status_code == 200  # the saved answers are intact
+
+
+@pytest.mark.parametrize(
+    "version",
+    [{"instrument": "999999"}, {"version": "2001-01-01T00:00:00+00:00"}, {"version": "x"}],
+    ids=["other-instrument", "other-import", "unreadable"],
+)
+def test_answers_for_another_version_are_not_recorded(
+    client, link, sworld, db_session, version
+) -> None:
+    """A version the link's round does not use: the submit records the saved draft."""
+    answer_everything(client, link, db_session, sworld)
+    data = {**review_form(client, link), "answer-A1": "1", **version}
+    response = client.post(link + "/submit", data=data)
+    assert response.headers["Location"].endswith("/receipt")
+    assert stored_answers(db_session)["A1"] == FULL_ANSWERS["A1"] != "1"
+
+
+@pytest.mark.parametrize("closing", ["closed", "closing day passed"])
+def test_a_reviewed_submit_to_a_round_no_longer_open_records_nothing(
+    client, link, sworld, db_session, closing
+) -> None:
+    import datetime as dt
+
+    from portal.groups.services import today
+    from portal.surveys.models import RoundStatus
+
+    answer_everything(client, link, db_session, sworld)
+    data = review_form(client, link)
+    if closing == "closed":
+        change = {"status": RoundStatus.CLOSED}
+    else:
+        yesterday = today() - dt.timedelta(days=1)
+        change = {"opens_on": yesterday, "closes_on": yesterday}
+    db_session.execute(sa.update(SurveyRound).values(**change))
+    db_session.commit()
+    response = client.post(link + "/submit", data=data)
+    assert response.status_code == 404  # the page of an unusable link
+    assert count(db_session, SurveyResponse) == 0
+
+
+def test_a_reviewed_submit_to_an_unknown_link_records_nothing(
+    client, link, sworld, db_session
+) -> None:
+    answer_everything(client, link, db_session, sworld)
+    data = review_form(client, link)
+    unknown = "/survey/" + "B" * 43
+    response = client.post(unknown + "/submit", data=data)
+    assert response.status_code == 404
+    assert count(db_session, SurveyResponse) == 0
 
 
 def test_a_submit_refused_for_missing_answers_changes_nothing(
