@@ -19,7 +19,8 @@ Bounded and loopback only. The script
    puts a fixed number of requests on it at concurrency 8 from a thread pool on
    loopback; serves ``scripts/bench_ceiling.py`` (one ``SELECT 1``) the same way beside
    it and loads it before and after every portal load, so each ratio compares loads
-   seconds apart; reads each worker's resident memory from ``/proc`` after the loads;
+   seconds apart; the survey pages and the floor are loaded ``--repeats`` times and
+   their ratio is the median; reads each worker's resident memory from ``/proc``;
 5. prints one Markdown table and writes it to ``bench-results.md``.
 
 Run from the repository root::
@@ -323,7 +324,11 @@ sent to the database per request. HTTP figures: gunicorn {workers} sync workers,
 this machine's CPUs), fixed request counts, each load after {warm} untimed requests of
 its own kind (a submission load's first ones); "× ceiling" is req/s divided by the mean
 req/s of the two ceiling loads run just before and just after it (the ceiling row pools
-all of them). Memory is VmRSS of each gunicorn worker after the loads.
+all of them). The survey form, the submission and the floor are loaded {repeats} times
+each (the submissions shared out among the loads): their row pools the loads' requests
+and gives the median of their ratios, since one load of a second or two on a shared
+machine can be off by a tenth either way. Memory is VmRSS of each gunicorn worker after
+the loads.
 Finished {when} on {cpus} CPUs; total {seconds:.0f} s; load average (1 min) {load_start:.1f}
 at the start and {load_end:.1f} at the end (other work on the machine slows every figure)."""
 
@@ -367,15 +372,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rebuild", action="store_true", help="regenerate both databases")
     parser.add_argument("--samples", type=int, default=30, help="in-process requests per page")
     parser.add_argument("--requests", type=int, default=400, help="HTTP requests per load")
-    parser.add_argument("--respondents", type=int, default=200, help="survey submissions")
+    parser.add_argument("--respondents", type=int, default=600, help="survey submissions")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="loads of the survey pages and the floor"
+    )
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="tiny counts, small data only")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.quick:
-        args.samples, args.requests, args.respondents = 3, 16, 8
-    for name in ("samples", "requests", "respondents", "concurrency", "workers"):
+        args.samples, args.requests, args.respondents, args.repeats = 3, 16, 8, 1
+    for name in ("samples", "requests", "respondents", "concurrency", "workers", "repeats"):
         if not 1 <= getattr(args, name) <= 5000:
             parser.error(f"--{name} must be between 1 and 5000")
     return args
@@ -402,6 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         samples=args.samples,
         workers=args.workers,
         concurrency=args.concurrency,
+        repeats=args.repeats,
         warm=args.concurrency * bench_http.WARM_UP_ROUNDS,
         when=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         cpus=os.cpu_count(),

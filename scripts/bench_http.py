@@ -20,6 +20,7 @@ import concurrent.futures
 import http.cookiejar
 import math
 import random
+import statistics
 import time
 import urllib.parse
 import urllib.request
@@ -86,6 +87,34 @@ class Load:
             notes=notes,
             data={"rps": self.rps, "ratio": ratio, "errors": self.errors, "p95": p95},
         )
+
+
+@dataclass
+class Series:
+    """Repeated loads of one kind, each with the ceiling's req/s measured around it."""
+
+    label: str
+    loads: list[tuple[Load, float]] = field(default_factory=list)  # (load, ceiling req/s)
+
+    def row(self, section: str, scale: str, notes: str = "") -> Row:
+        """One row: latencies and req/s over all the loads pooled; the ratio is the
+        median of the loads' ratios, each to the ceiling measured seconds apart."""
+        pooled = Load(
+            self.label,
+            [seconds for item, _ in self.loads for seconds in item.seconds],
+            sum(item.errors for item, _ in self.loads),
+            sum(item.wall for item, _ in self.loads),
+        )
+        ratios = [item.rps / ceiling for item, ceiling in self.loads if ceiling]
+        row = pooled.row(section, scale, 0.0, notes)
+        if ratios:
+            ratio = statistics.median(ratios)
+            row.ratio, row.data["ratio"] = f"{ratio:.2f}", ratio
+            if len(ratios) > 1:
+                each = ", ".join(f"{r:.2f}" for r in ratios)
+                spread = f"median of {len(ratios)} loads: {each}"
+                row.notes = f"{notes}; {spread}" if notes else spread
+        return row
 
 
 Job = Callable[[], bool]
@@ -215,7 +244,7 @@ WARM_UP_ROUNDS = 2
 def run(scale: Any, targets: Any, paths: dict[str, str], args: Any) -> list[Row]:
     """The portal's loads, each between two of the ceiling's, on the scale's database."""
     section = f"HTTP, gunicorn -w {args.workers}, c={args.concurrency}"
-    loads: list[tuple[Load, str]] = []
+    rows: list[Row] = []
     ceilings: list[Load] = []
     with (
         load.gunicorn_process(
@@ -240,42 +269,48 @@ def run(scale: Any, targets: Any, paths: dict[str, str], args: Any) -> list[Row]
         warm = args.concurrency * WARM_UP_ROUNDS
 
         def measure(
-            label: str, jobs: Sequence[Job], notes: str = "", *, once: bool = False
+            label: str,
+            jobs: Sequence[Job],
+            notes: str = "",
+            *,
+            once: bool = False,
+            repeats: int = 1,
         ) -> None:
-            """Warm the page up (untimed), load it, then load the ceiling. Jobs that
-            can run ``once`` only (submits) are split: the first ones warm up."""
+            """Warm the page up (untimed), then load it ``repeats`` times, each load
+            followed by one of the ceiling. Jobs that can run ``once`` only (submits)
+            are split: the first ones warm up, the rest are shared out among the loads."""
             first = min(warm, len(jobs) // 4)  # a quick run keeps most of its few jobs
             hammer("warm-up", jobs[:first], args.concurrency)
-            timed = jobs[first:] if once else jobs
-            loads.append((hammer(label, timed, args.concurrency), notes))
-            ceilings.append(hammer(CEILING, ceiling_jobs, args.concurrency))
+            rest = jobs[first:]
+            series = Series(label)
+            for n in range(repeats):
+                timed = rest[n * len(rest) // repeats : (n + 1) * len(rest) // repeats]
+                done = hammer(label, timed if once else jobs, args.concurrency)
+                before = ceilings[-1].rps
+                ceilings.append(hammer(CEILING, ceiling_jobs, args.concurrency))
+                series.loads.append((done, (before + ceilings[-1].rps) / 2))
+            rows.append(series.row(section, scale.label, notes))
 
         tokens = targets.tokens
         form_jobs = [
             get_job(base, f"/survey/{tokens[i % len(tokens)]}/answers", {})
             for i in range(args.requests)
         ]
-        measure("Survey form (GET)", form_jobs)
+        measure("Survey form (GET)", form_jobs, repeats=args.repeats)
         submits = submit_jobs(base, tokens, args.concurrency, 2026)
-        measure("Survey submission (POST)", submits, once=True)
+        measure("Survey submission (POST)", submits, once=True, repeats=args.repeats)
         cookie = sign_in(base, targets.admin_email, "demo-losenord-2026")
-        missing = []
         for label in ("Group page", "Board summary"):
             if label in paths:
                 measure(label, [get_job(base, paths[label], cookie)] * args.requests)
             else:
-                missing.append(Row(section, label, scale.label, notes="not built yet"))
+                rows.append(Row(section, label, scale.label, notes="not built yet"))
         # The portal's own floor: its whole middleware (session, sign-in, CSP, locale,
         # transaction) around one SELECT, to tell framework cost from page cost.
         floor = [get_job(base, "/healthz", {})] * args.requests
-        measure("Portal floor: /healthz", floor, "one `SELECT 1`")
+        measure("Portal floor: /healthz", floor, "one `SELECT 1`", repeats=args.repeats)
         portal_rss = worker_rss_kb(master.pid)
         ceiling_rss = worker_rss_kb(ceiling_master.pid)
-    rows = [
-        item.row(section, scale.label, (ceilings[n].rps + ceilings[n + 1].rps) / 2, notes)
-        for n, (item, notes) in enumerate(loads)
-    ]
-    rows += missing
     rows.append(_ceiling_row(section, scale.label, ceilings))
     rows.append(_memory_row("Portal workers", scale.label, portal_rss))
     rows.append(_memory_row("Ceiling workers", scale.label, ceiling_rss))

@@ -81,6 +81,25 @@ def test_the_pool_counts_wrong_answers_and_failures_as_errors() -> None:
     assert row.ratio == "1.00"
 
 
+def test_repeated_loads_pool_their_requests_and_take_the_median_ratio() -> None:
+    """A series of loads reports all requests and errors, req/s over the summed wall
+    time, and the median of the loads' ratios to the ceiling measured around each."""
+    loads = [
+        (bench_http.Load("form", [0.01] * 10, 0, 1.0), 20.0),  # 10 req/s, × 0.5
+        (bench_http.Load("form", [0.01] * 30, 1, 1.0), 20.0),  # 30 req/s, × 1.5
+        (bench_http.Load("form", [0.02] * 20, 0, 2.0), 10.0),  # 10 req/s, × 1.0
+    ]
+    row = bench_http.Series("form", loads).row("HTTP", "small", "note")
+    assert row.requests == "61"
+    assert row.errors == "1"
+    assert row.rps == "15.0"  # 60 answered in 4 s
+    assert row.ratio == "1.00"
+    assert row.data["ratio"] == 1.0
+    assert row.notes == "note; median of 3 loads: 0.50, 1.50, 1.00"
+    single = bench_http.Series("form", loads[:1]).row("HTTP", "small")
+    assert (single.ratio, single.notes) == ("0.50", "")
+
+
 def test_worker_memory_is_read_from_proc() -> None:
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
     try:
@@ -95,6 +114,8 @@ def test_worker_memory_is_read_from_proc() -> None:
 
 def test_arguments_are_bounded() -> None:
     assert bench.parse_args(["--quick"]).requests == 16
+    assert bench.parse_args(["--quick"]).repeats == 1
+    assert bench.parse_args([]).repeats == 3
     with pytest.raises(SystemExit):
         bench.parse_args(["--concurrency", "0"])
 
