@@ -245,7 +245,6 @@ def test_sign_in_is_rate_limited(app, db_session, monkeypatch):
         assert client.get("/login").status_code == 200  # only attempts are limited
 
 
-
 def test_the_limiter_checks_only_rate_limited_blueprints(app, db_session, monkeypatch):
     """Flask-Limiter's per-request check runs for the API, not for pages without limits;
     the sign-in views are checked by their own decorator (test above)."""
@@ -268,6 +267,13 @@ def test_the_limiter_checks_only_rate_limited_blueprints(app, db_session, monkey
         calls.clear()
         assert client.get("/api/v1/associations/1/groups").status_code == 401
         assert calls == [("api.groups", True)]
+
+
+def test_the_portal_starts_with_rate_limits_switched_off(app, db_session, monkeypatch):
+    with other_app(monkeypatch, app, RATELIMIT_ENABLED=False) as unlimited:
+        client = unlimited.test_client()
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/api/v1/associations/1/groups").status_code == 401
 
 
 def test_a_default_rate_limit_refuses_to_start(app, monkeypatch):

@@ -32,10 +32,13 @@ def rate_limited(
 def limit_blueprints_only(app: Flask) -> None:
     """Run Flask-Limiter's request check only for blueprints marked ``rate_limited``.
 
-    Call after ``limiter.init_app(app)``. Refuses to start if an application-wide or a
-    default limit is configured (the check would have to run everywhere then) or if
-    Flask-Limiter no longer registers the check this way.
+    Call after ``limiter.init_app(app)``; nothing to do when limits are switched off.
+    Refuses to start if an application-wide or a default limit is configured (the
+    check would have to run everywhere then) or if Flask-Limiter no longer registers
+    the check this way.
     """
+    if not limiter.enabled:
+        return  # RATELIMIT_ENABLED is off: Flask-Limiter registered no hooks
     manager = limiter.limit_manager
     if manager.application_limits or manager.default_limits:
         raise RuntimeError("application or default rate limits need Flask-Limiter's own hook")
