@@ -11,6 +11,7 @@ import enum
 import functools
 import json
 import re
+import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -250,6 +251,7 @@ def _find_statement() -> sa.Select[Any]:
 
 # The questions of instrument versions this worker has read, by (id, import time).
 _QUESTIONS: dict[tuple[int, dt.datetime], tuple[AskedQuestion, ...]] = {}
+_QUESTIONS_WRITE = threading.Lock()  # reads need none: a dict lookup is atomic
 QUESTION_VERSIONS_KEPT = 64
 
 
@@ -264,9 +266,11 @@ def _frozen_questions(instrument_id: int, imported_at: dt.datetime) -> tuple[Ask
     key = (instrument_id, imported_at)
     questions = _QUESTIONS.get(key)
     if questions is None:
-        if len(_QUESTIONS) >= QUESTION_VERSIONS_KEPT:
-            _QUESTIONS.pop(next(iter(_QUESTIONS)))  # the version read first
-        questions = _QUESTIONS[key] = _load_questions(instrument_id)
+        questions = _load_questions(instrument_id)
+        with _QUESTIONS_WRITE:
+            if len(_QUESTIONS) >= QUESTION_VERSIONS_KEPT:
+                del _QUESTIONS[next(iter(_QUESTIONS))]  # the version read first
+            _QUESTIONS[key] = questions
     return questions
 
 

@@ -558,3 +558,23 @@ def test_the_kept_questionnaire_is_not_used_when_the_page_shows_more(
     page = client.get(link + "/answers").get_data(as_text=True)
     assert re.search(r'<input[^>]*checked[^>]*value="5"|value="5"[^>]*checked', page)
     assert kept.hits == hits
+
+
+def test_a_worker_keeps_the_questions_of_at_most_64_versions(monkeypatch) -> None:
+    """The versions whose questions a worker has read, the first read going first; a
+    version it no longer keeps is unknown to the submit (which then reads the link)."""
+    import datetime as dt
+
+    from portal.surveys import answering
+
+    monkeypatch.setattr(answering, "_QUESTIONS", {})
+    monkeypatch.setattr(answering, "_load_questions", lambda instrument_id: (instrument_id,))
+    when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    kept = answering.QUESTION_VERSIONS_KEPT
+    for instrument_id in range(kept + 1):
+        assert answering._frozen_questions(instrument_id, when) == (instrument_id,)
+    assert answering.known_questions(0, when) is None
+    assert answering.known_questions(1, when) == (1,)
+    assert answering.known_questions(kept, when) == (kept,)
+    assert answering.known_questions(1, when.replace(tzinfo=None)) is None
+    assert len(answering._QUESTIONS) == kept
