@@ -5,9 +5,9 @@ their decorator checks) and the API, per token (a limit on the whole blueprint, 
 ``rate_limited``). It sets no application-wide and no default limit.
 
 Flask-Limiter checks a blueprint's limit in a ``before_request`` hook that it runs for
-every request: on the pages without any limit, which are all the others, that check found
-nothing to count and was a sixth of what ``/healthz`` costs the app. ``limit_blueprints_only``
-keeps the hook for the rate-limited blueprints.
+every request. On the pages without any limit, which are all the others, that check found
+nothing to count and cost about a seventh of what ``/healthz`` costs the app (0.25 of
+1.7 ms). ``limit_blueprints_only`` keeps the hook for the rate-limited blueprints.
 """
 
 from __future__ import annotations
