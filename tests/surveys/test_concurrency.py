@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +81,26 @@ def open_round(app: Any) -> Iterator[OpenRound]:
         db.session.remove()
 
 
+def twice_at_once(job: Callable[[], None]) -> None:
+    """Run ``job`` in two threads (each its own connection) and wait for both."""
+    threads = [threading.Thread(target=job) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+
+def responses_in(app: Any, round_id: int) -> int:
+    with app.app_context():
+        recorded = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(SurveyResponse)
+            .where(SurveyResponse.round_id == round_id)
+        )
+        db.session.remove()
+    return int(recorded or 0)
+
+
 def test_concurrent_submits_record_one_response(app, open_round) -> None:
     """Two connections submit the same invitation at once: exactly one response."""
     barrier = threading.Barrier(2)
@@ -100,18 +120,8 @@ def test_concurrent_submits_record_one_response(app, open_round) -> None:
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    with app.app_context():
-        recorded = db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(SurveyResponse)
-            .where(SurveyResponse.round_id == open_round.round_id)
-        )
-        db.session.remove()
+    twice_at_once(submit)
+    recorded = responses_in(app, open_round.round_id)
     assert sorted(outcomes) == ["recorded", "refused"]
     assert recorded == 1
 
@@ -137,18 +147,8 @@ def test_concurrent_reviewed_submits_record_one_response(app, open_round) -> Non
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    with app.app_context():
-        recorded = db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(SurveyResponse)
-            .where(SurveyResponse.round_id == open_round.round_id)
-        )
-        db.session.remove()
+    twice_at_once(submit)
+    recorded = responses_in(app, open_round.round_id)
     assert sorted(outcomes) == [False, True]
     assert recorded == 1
 
