@@ -187,9 +187,11 @@ def test_two_first_saves_at_once_keep_one_draft(app, open_round) -> None:
     assert kept in ({"A1": "3"}, {"A1": "5"})
 
 
-def test_a_close_waits_for_a_submit_under_way_and_counts_it(app, open_round) -> None:
+@pytest.mark.parametrize("way", ["after-the-link", "reviewed"])
+def test_a_close_waits_for_a_submit_under_way_and_counts_it(app, open_round, way) -> None:
     """The yearly rollup is written as the round closes: a submit that has written its
-    response but not committed holds the close back until it does, so it is counted."""
+    response but not committed holds the close back until it does, so it is counted.
+    The same for the one statement that reads no link first."""
     submitted, closed = threading.Event(), threading.Event()
 
     def close() -> None:
@@ -204,7 +206,14 @@ def test_a_close_waits_for_a_submit_under_way_and_counts_it(app, open_round) -> 
     closer.start()
     try:
         with app.app_context(), app.test_request_context("/"):
-            answering.submit(answering.find(open_round.token), FULL_ANSWERS)  # not committed
+            access = answering.find(open_round.token)
+            assert access is not None
+            if way == "after-the-link":
+                answering.submit(access, FULL_ANSWERS)  # not committed
+            else:
+                version = (access.instrument.id, access.instrument.imported_at)
+                reviewed = answering.Reviewed(*version, answers=FULL_ANSWERS)
+                assert answering.submit_reviewed(open_round.token, reviewed)  # not committed
             submitted.set()
             time.sleep(1.0)
             held_back = not closed.is_set()
