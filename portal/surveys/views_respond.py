@@ -37,6 +37,7 @@ from portal.surveys.views import bp
 # The questionnaire as it is before anything is answered: the same for every
 # respondent of a group in a language, but for the link's token and the CSRF token.
 BLANK_QUESTIONNAIRES = SlotCache(("token", "csrf"))
+READING = frozenset({"GET", "HEAD"})  # Flask answers HEAD with the GET view
 
 
 def _unusable() -> tuple[str, int]:
@@ -45,7 +46,7 @@ def _unusable() -> tuple[str, int]:
 
 def _open_access(token: str) -> Access | Response | tuple[str, int]:
     """The access for an open link, else the page the link should show instead."""
-    if request.method == "GET":
+    if request.method in READING:
         without_transaction()  # one query, nothing written
     access = answering.find(token)
     link_state = answering.state(access)
@@ -128,7 +129,7 @@ def respond_answers(token: str) -> Response | tuple[str, int] | str:
     access = _open_access(token)
     if not isinstance(access, Access):
         return access
-    if request.method == "GET":
+    if request.method in READING:  # HEAD too: a mail client's link preview reads
         return _show_questionnaire(access)
     form = answer_form(access.questions)
     status = 200

@@ -578,3 +578,11 @@ def test_a_worker_keeps_the_questions_of_at_most_64_versions(monkeypatch) -> Non
     assert answering.known_questions(kept, when) == (kept,)
     assert answering.known_questions(1, when.replace(tzinfo=None)) is None
     assert len(answering._QUESTIONS) == kept
+
+
+def test_a_head_request_reads_the_link_pages_like_a_get(client, link) -> None:
+    """Link previews (mail clients, chat) send HEAD: it reads, it is not a form post."""
+    for page in ("", "/answers", "/review"):
+        head, get = client.head(link + page), client.get(link + page)
+        assert head.status_code == get.status_code, page
+        assert head.get_data() == b""
