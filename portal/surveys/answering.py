@@ -375,8 +375,9 @@ def save_draft(access: Access, answers: dict[str, str]) -> None:
 ANSWER_COLUMNS = ("question_id", "value", "dont_know", "text", "review")
 
 
-# The review page sends back what it showed: each answer as "answer-<question code>",
-# and the instrument version they answer.
+# The review page sends back what it showed: each answer under this prefix and its
+# question's code (the view hands the prefix to the template), and the instrument
+# version they answer.
 REVIEWED_PREFIX = "answer-"
 
 
@@ -421,7 +422,7 @@ def submitted_answers(access: Access, reviewed: Reviewed | None) -> dict[str, st
     return load_draft(access) if answers is None else answers
 
 
-def submits_at_once() -> bool:
+def _submits_at_once() -> bool:
     """Whether a submit is one statement here (PostgreSQL); SQLite runs three."""
     return bool(db.session.get_bind().dialect.name == "postgresql")
 
@@ -429,13 +430,16 @@ def submits_at_once() -> bool:
 def submit_reviewed(token: str, reviewed: Reviewed) -> bool:
     """PostgreSQL: record the reviewed answers with one statement and no query first.
 
-    True when recorded. False when this way cannot tell: this worker has not read that
-    instrument version's questions for a link yet, or the statement marked nothing (the
-    link is unknown or answered, its round is not open or not on that version). The
-    caller then goes the way through ``find``, which tells those cases apart.
+    True when recorded. False when this way cannot tell: on SQLite (three statements
+    after the link's query cost no round trips), when this worker has not read that
+    instrument version's questions for a link yet, or when the statement marked nothing
+    (the link is unknown or answered, its round is not open or not on that version).
+    The caller then goes the way through ``find``, which tells those cases apart.
     Raises ``DomainError`` for answers the questions refuse, before anything is written,
     and ``ClosedMeanwhileError`` as ``submit`` does.
     """
+    if not _submits_at_once():
+        return False
     questions = known_questions(reviewed.instrument_id, reviewed.imported_at)
     if questions is None or not crypto.looks_like_token(token):
         return False
@@ -488,7 +492,7 @@ def submit(access: Access, answers: dict[str, str]) -> None:
         "rows": _answer_rows(questions, clean),
     }
     try:
-        if submits_at_once():
+        if _submits_at_once():
             marked = db.session.execute(_submit_at_once(survey_round.record_agency_kind), values)
             if marked.scalar_one() != 1:
                 raise AlreadyAnsweredError(_("Your answer has already been submitted."))

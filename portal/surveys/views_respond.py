@@ -197,6 +197,7 @@ def respond_review(token: str) -> Response | tuple[str, int] | str:
         answers=answers,
         labels=labels,
         form=ConfirmForm(),
+        reviewed_prefix=answering.REVIEWED_PREFIX,
     )
 
 
@@ -216,11 +217,7 @@ def respond_submit(token: str) -> Response | tuple[str, int]:
     without_transaction()
     reviewed = answering.Reviewed.of(request.form)
     try:
-        if (
-            reviewed is not None
-            and answering.submits_at_once()
-            and answering.submit_reviewed(token, reviewed)
-        ):
+        if reviewed is not None and answering.submit_reviewed(token, reviewed):
             return redirect(url_for(".respond_receipt", token=token))
         access = _open_access(token)
         if not isinstance(access, Access):

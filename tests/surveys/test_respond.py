@@ -586,3 +586,18 @@ def test_a_head_request_reads_the_link_pages_like_a_get(client, link) -> None:
         head, get = client.head(link + page), client.get(link + page)
         assert head.status_code == get.status_code, page
         assert head.get_data() == b""
+
+
+def test_on_sqlite_the_reviewed_way_leaves_the_submit_to_the_links_query(link, db_session) -> None:
+    """The service, not the view, decides that SQLite (no round trips to save) takes
+    the way through the link's query: the one-statement way declines and writes nothing."""
+    from portal.surveys import answering
+
+    if db_session.get_bind().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL takes the one-statement way (tests above)")
+    token = link.rsplit("/", 1)[1]
+    access = answering.find(token)  # the worker has read the version's questions
+    version = (access.instrument.id, access.instrument.imported_at)
+    assert answering.submit_reviewed(token, answering.Reviewed(*version, FULL_ANSWERS)) is False
+    assert count(db_session, SurveyResponse) == 0
+    assert not answering.find(token).invitation.answered
