@@ -256,7 +256,7 @@ def test_an_htmx_action_refused_by_csrf_shows_the_error_page(
     fill_add_form(visitor, world)
     page.evaluate(
         """() => {
-          document.body.setAttribute("hx-headers", '{"X-CSRFToken": "stale"}');
+          document.body.setAttribute("data-hx-headers", '{"X-CSRFToken": "stale"}');
           document.querySelector("#members input[name=csrf_token]").value = "stale";
         }"""
     )
