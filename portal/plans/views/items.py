@@ -237,7 +237,7 @@ def goal(slug: str, plan_id: int, goal_id: int) -> Response:
         return _item(association, plan, "goal", goal, "view")
     require(policies.can_edit_plan(current_user, plan.group))
     form = GoalForm(formdata=None, obj=goal) if request.method == "GET" else GoalForm()
-    scope_ids(form, f"goal-{goal.id}")
+    scope_ids(form, f"goal-{goal.id}-edit")
     set_goal_choices(form, plan)
     if request.method == "GET":
         form.lock_version.data = str(goal.lock_version)
