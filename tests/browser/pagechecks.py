@@ -10,6 +10,9 @@
 * **Reflow.** At 320 CSS px wide the page does not scroll sideways (WCAG 1.4.10);
   wide tables and charts scroll inside their own region.
 * **Chart text** is drawn at least 12 CSS px high, at the test's width and at 320 px.
+* **Choices** keep their label beside their radio button or checkbox (not wrapped onto
+  the next line), and a rating scale (``.choices.scale``) is one line or one column,
+  at the test's width and at 320 px.
 * **Valid HTML.** Every document is kept (the raw response of a page load, the DOM after
   an htmx swap or another change) and the Nu Html Checker reads them all in one run at
   the end of the session: :class:`HtmlLog`.
@@ -84,6 +87,33 @@ CHART_TEXT = """
 """
 
 
+CHOICES = """
+() => {
+  const problems = [];
+  for (const input of document.querySelectorAll("input[type=radio], input[type=checkbox]")) {
+    const label = input.labels && input.labels[0];
+    if (!input.getClientRects().length || !label || label.contains(input)) continue;
+    const box = input.getBoundingClientRect();
+    const first = label.getClientRects()[0];
+    if (!first) continue;
+    const beside = first.left >= box.right - 1 && first.left - box.right <= 24
+      && first.top < box.bottom && first.bottom > box.top;
+    if (!beside) problems.push(`"${label.textContent.trim()}" is not beside its ${input.type}`);
+  }
+  for (const scale of document.querySelectorAll(".choices.scale")) {
+    const boxes = [...scale.children].map((li) => li.getBoundingClientRect());
+    const rows = new Set(boxes.map((b) => Math.round(b.top))).size;
+    const columns = new Set(boxes.map((b) => Math.round(b.left))).size;
+    if (rows > 1 && columns > 1) {
+      const legend = scale.closest("fieldset")?.querySelector("legend")?.textContent.trim();
+      problems.push(`the scale "${legend}" is neither one line nor one column`);
+    }
+  }
+  return problems;
+}
+"""
+
+
 class PageCheckError(AssertionError):
     """A page broke one of the rules above."""
 
@@ -125,6 +155,11 @@ def unnamed_controls(cdp: CDPSession) -> list[str]:
             cdp.send("DOM.removeAttribute", {"nodeId": node_id, "name": "open"})
 
 
+def choice_problems(page: Page) -> list[str]:
+    """Labels that are not beside their control; scales split over lines and columns."""
+    return page.evaluate(CHOICES)
+
+
 def small_chart_text(page: Page) -> list[str]:
     """Chart texts drawn smaller than 12 CSS px."""
     return page.evaluate(CHART_TEXT, MIN_CHART_TEXT_PX)
@@ -137,7 +172,8 @@ def narrow_problems(page: Page) -> list[str]:
     try:
         width = page.evaluate("document.documentElement.scrollWidth")
         problems = [f"at 320 px the page is {width} px wide"] if width > NARROW else []
-        return problems + [f"at 320 px: {t}" for t in small_chart_text(page)]
+        problems += [f"at 320 px: chart text {t}" for t in small_chart_text(page)]
+        return problems + [f"at 320 px: {c}" for c in choice_problems(page)]
     finally:
         page.set_viewport_size(size)
 
@@ -147,6 +183,7 @@ def page_problems(page: Page, cdp: CDPSession) -> list[str]:
     problems = structure_problems(page)
     problems += [f"no accessible name: {c}" for c in unnamed_controls(cdp)]
     problems += [f"chart text {t}" for t in small_chart_text(page)]
+    problems += choice_problems(page)
     problems += narrow_problems(page)
     return problems
 
