@@ -24,9 +24,9 @@ bp = Blueprint(
 
 
 @bp.app_template_filter("markdown")
-def markdown_filter(source: str | None) -> Markup:
-    """Markdown as sanitized HTML."""
-    return render(source or "")
+def markdown_filter(source: str | None, level: int = 2) -> Markup:
+    """Markdown as sanitized HTML; ``#`` becomes a heading of ``level`` (see render)."""
+    return render(source or "", level)
 
 
 @bp.app_template_global()
