@@ -58,17 +58,20 @@ def links(visitor: Visitor) -> list[str]:
     return found
 
 
-def crawl(visitor: Visitor, seen: set[str]) -> list[str]:
-    """From the start page, visit every kind of page not in ``seen`` once; the paths."""
+def crawl(visitor: Visitor, seen: dict[str, str]) -> list[str]:
+    """From the start page, visit every kind of page not in ``seen`` once, noting its
+    title there; the paths visited."""
     visitor.visit("/")
     queue, visited = links(visitor), ["/"]
     while queue and len(visited) < MAX_PAGES:
         path = queue.pop(0)
-        kind = kind_of(*(path.split("?", 1) + [""])[:2])
+        parts = urlsplit(path)
+        kind = kind_of(parts.path, parts.query)
         if kind in seen:
             continue
-        seen.add(kind)
         visitor.visit(path)
+        # The page's own kind: where it ended (after a redirect), whatever its query.
+        seen[kind] = f"{kind_of(urlsplit(visitor.page.url).path, '')} {visitor.page.title()}"
         visited.append(path)
         queue.extend(links(visitor))
     return visited
@@ -87,10 +90,17 @@ def demo(live_db: LiveDB) -> None:
 
 def test_every_page_of_the_demo_passes_every_check(new_visitor, demo: None) -> None:
     total: list[str] = []
-    seen: set[str] = set()  # a kind of page is seen once, by whoever reaches it first
+    seen: dict[str, str] = {}  # kind → "page title"; seen by whoever reaches it first
     for email in PEOPLE:
         visitor: Visitor = new_visitor()
         visitor.sign_in_as(email)
         total += crawl(visitor, seen)
     assert len(seen) > 60, sorted(seen)  # the demo has that many kinds of page
+    # Pages of different things never share a title.
+    kinds_by_title: dict[str, set[str]] = {}
+    for page in seen.values():
+        kind, title = page.split(" ", 1)
+        kinds_by_title.setdefault(title, set()).add(kind)
+    shared = {title: kinds for title, kinds in kinds_by_title.items() if len(kinds) > 1}
+    assert not shared, "\n".join(f"{title}: {kinds}" for title, kinds in shared.items())
     print(f"crawled {len(total)} pages of {len(seen)} kinds")  # noqa: T201 - shown with -s
