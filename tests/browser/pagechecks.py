@@ -1,6 +1,6 @@
 """Checks axe-core does not make, run on every page a browser test sees.
 
-* **One ``<h1>``** names the page (a ``#`` in user text must not add another).
+* **A meta description**, and **one ``<h1>``** that names the page (a ``#`` in user text must not add another).
 * **Ids.** No id is used twice, and every id reference (``label for``,
   ``aria-labelledby``, ``aria-describedby``…) points at an element that exists and, for a
   label, at a labelable one: a heading that shares a field's id takes the field's label.
@@ -45,6 +45,8 @@ VNU_JAR = Path(
 STRUCTURE = """
 () => {
   const problems = [];
+  const description = document.querySelector("meta[name=description]");
+  if (!description || !description.content.trim()) problems.push("no meta description");
   const h1 = document.querySelectorAll("h1").length;
   if (h1 !== 1) problems.push(`${h1} <h1> elements (one names the page)`);
   const first = new Map();
