@@ -1,6 +1,7 @@
 """Checks axe-core does not make, run on every page a browser test sees.
 
-* **A meta description**, and **one ``<h1>``** that names the page (a ``#`` in user text must not add another).
+* **A meta description**, and **one ``<h1>``** that names the page (a ``#`` in user
+  text must not add another).
 * **Ids.** No id is used twice, and every id reference (``label for``,
   ``aria-labelledby``, ``aria-describedby``…) points at an element that exists and, for a
   label, at a labelable one: a heading that shares a field's id takes the field's label.
