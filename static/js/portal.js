@@ -65,11 +65,4 @@
     p.textContent = message;
     region.replaceChildren(p);
   });
-
-  // Buttons with data-confirm ask before submitting their form.
-  document.addEventListener("submit", function (event) {
-    var button = event.submitter;
-    var message = (button && button.getAttribute("data-confirm")) || event.target.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) { event.preventDefault(); }
-  });
 })();
