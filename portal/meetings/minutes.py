@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -82,6 +82,44 @@ def _audit(actor: User, action: str, minutes: Minutes, summary: str, **values: o
     )
 
 
+def authors(minutes: Minutes | None) -> set[int]:
+    """Everyone who wrote any revision of the minutes, corrections included."""
+    if minutes is None:
+        return set()
+    return {r.author_id for r in minutes.revisions if r.author_id is not None}
+
+
+def adjuster_refusal(minutes: Minutes | None, user_id: int) -> str | None:
+    """Why this person cannot be the adjuster of these minutes, or None if they can.
+
+    The adjuster vouches for someone else's text: whoever wrote any revision of
+    the minutes, a correction included, cannot also approve them.
+    """
+    if user_id in authors(minutes):
+        return _("The adjuster must be someone other than those who wrote the minutes.")
+    return None
+
+
+def not_started_refusal(meeting: Meeting, now: dt.datetime | None = None) -> str | None:
+    """Why the minutes cannot go for approval yet: the meeting has not started."""
+    if meeting.starts_at > (now or utcnow()):
+        return _(
+            "The minutes can be sent for approval and approved once the meeting has started "
+            "(%(when)s).",
+            when=format_datetime(meeting.starts_at, "short"),
+        )
+    return None
+
+
+def _check_adjuster(minutes: Minutes) -> None:
+    """The appointed adjuster may approve: someone other than the writers, after the start."""
+    if minutes.adjuster_id is None:
+        raise DomainError(_("Appoint an adjuster first."), field="adjuster_id")
+    refusal = adjuster_refusal(minutes, minutes.adjuster_id) or not_started_refusal(minutes.meeting)
+    if refusal:
+        raise DomainError(refusal, field="adjuster_id")
+
+
 def _check_editable(minutes: Minutes) -> None:
     if minutes.status is MinutesStatus.SUBMITTED:
         raise DomainError(
@@ -105,6 +143,14 @@ def save_revision(
     if minutes.status is MinutesStatus.APPROVED and not correction:
         raise DomainError(
             _("Approved minutes cannot be edited in place. Make a correction instead."),
+            field="body",
+        )
+    if minutes.adjuster_id == actor.id:
+        raise DomainError(
+            _(
+                "You are the appointed adjuster and cannot also write the minutes. "
+                "Appoint another adjuster first."
+            ),
             field="body",
         )
     previous = latest(minutes)
@@ -131,7 +177,7 @@ def save_revision(
 
 
 def appoint_adjuster(actor: User, meeting: Meeting, user_id: int) -> Minutes:
-    """Appoint one of the invited people as adjuster."""
+    """Appoint one of the invited people, other than the minutes' writers, as adjuster."""
     minutes = _minutes(meeting)
     _check_editable(minutes)
     invitee = next((i for i in meeting.invitees if i.user_id == user_id), None)
@@ -140,6 +186,9 @@ def appoint_adjuster(actor: User, meeting: Meeting, user_id: int) -> Minutes:
             _("The adjuster must be one of the people invited to the meeting."),
             field="adjuster_id",
         )
+    refusal = adjuster_refusal(minutes, user_id)
+    if refusal:
+        raise DomainError(refusal, field="adjuster_id")
     minutes.adjuster_id = user_id
     minutes.adjuster = invitee.user
     _audit(actor, "minutes.adjuster", minutes, invitee.user.name, adjuster=invitee.user.name)
@@ -156,8 +205,8 @@ def submit(actor: User, meeting: Meeting, link: str | None = None) -> Minutes:
         raise DomainError(_("The minutes have already been sent for approval."))
     if revision.approved_at is not None:
         raise DomainError(_("The minutes are already approved."))
-    if minutes.adjuster is None:
-        raise DomainError(_("Appoint an adjuster first."), field="adjuster_id")
+    _check_adjuster(minutes)
+    assert minutes.adjuster is not None
     minutes.status = MinutesStatus.SUBMITTED
     minutes.submitted_at = utcnow()
     minutes.return_comment = None
@@ -197,6 +246,7 @@ def _check_with_adjuster(actor: User, minutes: Minutes | None) -> Minutes:
 def approve(actor: User, meeting: Meeting, link: str | None = None) -> MinutesRevision:
     """The adjuster approves the minutes; they are frozen and mailed to everyone invited."""
     minutes = _check_with_adjuster(actor, minutes_of(meeting))
+    _check_adjuster(minutes)
     revision = latest(minutes)
     assert revision is not None
     revision.approved_at = utcnow()

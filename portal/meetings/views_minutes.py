@@ -69,9 +69,7 @@ def _page(
         form.body.data = newest.body if newest else ""
         form.correction.data = "1" if frozen else ""
     adjuster_form = forms.get("adjuster_form") or AdjusterForm(formdata=None)
-    adjuster_form.adjuster_id.choices = choices(
-        [(0, _("Choose a person")), *((i.user_id, i.user.name) for i in meeting.invitees)]
-    )
+    _set_adjuster_choices(adjuster_form, meeting, minutes)
     if minutes is not None and minutes.adjuster_id and not forms.get("adjuster_form"):
         adjuster_form.adjuster_id.data = minutes.adjuster_id
     plan = follow_ups.plan_of(meeting)
@@ -103,7 +101,34 @@ def _page(
         activities={a.id: a for a in activities},
         link_forms=_link_forms(meeting, minutes, plan, activities, forms.get("link_forms", {})),
         follow_up_errors=forms.get("follow_up_errors", {}),
+        not_started=service.not_started_refusal(meeting),
+        approval_refusal=_approval_refusal(meeting, minutes),
     ), status
+
+
+def _set_adjuster_choices(form: AdjusterForm, meeting: Meeting, minutes: Minutes | None) -> None:
+    """Offer the invited people who may adjust; say who is left out and why."""
+    writers = service.authors(minutes)
+    offered = [i for i in meeting.invitees if i.user_id not in writers]
+    form.adjuster_id.choices = choices(
+        [(0, _("Choose a person")), *((i.user_id, i.user.name) for i in offered)]
+    )
+    left_out = sorted(i.user.name for i in meeting.invitees if i.user_id in writers)
+    if left_out:
+        form.adjuster_id.description = _(
+            "Not offered: %(names)s, who wrote the minutes. "
+            "The adjuster must be someone other than those who wrote them.",
+            names=", ".join(left_out),
+        )
+
+
+def _approval_refusal(meeting: Meeting, minutes: Minutes | None) -> str | None:
+    """Why the appointed adjuster cannot approve (yet), shown instead of the button."""
+    if minutes is None or minutes.adjuster_id is None:
+        return None
+    return service.adjuster_refusal(minutes, minutes.adjuster_id) or service.not_started_refusal(
+        meeting
+    )
 
 
 def _set_activity_choices(form: FollowUpLinkForm, activities: list[Activity]) -> None:
@@ -203,9 +228,7 @@ def minutes_adjuster(slug: str, meeting_id: int) -> Response | tuple[str, int]:
     association, meeting, current = _load(slug, meeting_id)
     require(policies.can_manage_meetings(current_user, meeting.group))
     form = AdjusterForm()
-    form.adjuster_id.choices = choices(
-        [(0, _("Choose a person")), *((i.user_id, i.user.name) for i in meeting.invitees)]
-    )
+    _set_adjuster_choices(form, meeting, current)
     if form.validate_on_submit():
         try:
             with atomic():
