@@ -31,7 +31,7 @@ from portal.surveys import services as survey_services
 from portal.surveys.instrument import parse_instrument
 from tests.conftest import login
 from tests.plans.conftest import build_template
-from tests.surveys.conftest import FULL_ANSWERS, LINK_RE, demo_text
+from tests.surveys.conftest import FULL_ANSWERS, LINK_RE, demo_text, round_window
 
 MAX_STATEMENTS = 15
 # A respondent page: the invitation with everything it shows and the draft, in one row
@@ -218,6 +218,7 @@ def _surveys(db_session: Any, association: Any, world: World, groups: list[Group
     day = stockholm_today()
     rounds = []
     for year in (day.year - 1, day.year):
+        opens_on, closes_on = round_window(year, day)
         survey_round = survey_services.create_round(
             admin,
             association,
@@ -225,12 +226,14 @@ def _surveys(db_session: Any, association: Any, world: World, groups: list[Group
                 year=year,
                 instrument_id=instrument.id,
                 group_ids=[g.id for g in groups],
-                opens_on=day - dt.timedelta(days=1),
-                closes_on=day + dt.timedelta(days=14),
+                opens_on=opens_on,
+                closes_on=closes_on,
                 min_answers=3,
                 record_agency_kind=True,
             ),
         )
+        # Last year's round answered today: its dates are moved by hand to straddle today.
+        survey_round.opens_on, survey_round.closes_on = day, day + dt.timedelta(days=14)
         survey_services.open_round(admin, survey_round)
         rounds.append(survey_round)
     closed, current = rounds

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Sequence
 from typing import Any
@@ -252,8 +251,3 @@ def answer_form(questions: Sequence[AskedQuestion], **kwargs: Any) -> AnswerForm
     form = _answer_form_class(tuple(_shape(q) for q in questions))(**kwargs)
     form.questions = {f"q{q.position}": q for q in questions}
     return form
-
-
-def default_dates(today: dt.date) -> tuple[dt.date, dt.date]:
-    """Open today, close four weeks later."""
-    return today, today + dt.timedelta(days=28)

@@ -26,7 +26,7 @@ from portal.extensions import db
 from portal.groups import services as group_services
 from portal.groups.models import Group, Membership
 from portal.organisations.models import AgencyKind, Association
-from portal.surveys import crypto, results
+from portal.surveys import crypto, results, schedule
 from portal.surveys.instrument import ParsedInstrument
 from portal.surveys.models import (
     Draft,
@@ -153,8 +153,7 @@ def _snapshot(survey_round: SurveyRound) -> dict[str, object]:
 
 
 def _apply(association: Association, survey_round: SurveyRound, data: RoundData) -> None:
-    if data.closes_on < data.opens_on:
-        raise DomainError(_("The survey must close on or after the day it opens."), "closes_on")
+    schedule.check_dates(data.year, data.opens_on, data.closes_on)
     if data.min_answers < 1:
         raise DomainError(_("At least one answer is needed to show a figure."), "min_answers")
     instrument = db.session.get(Instrument, data.instrument_id)

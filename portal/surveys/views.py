@@ -24,8 +24,8 @@ from portal.groups import services as group_services
 from portal.groups.models import Group
 from portal.organisations.forms import AGENCY_KIND_LABELS
 from portal.organisations.models import Association
-from portal.surveys import policies, services
-from portal.surveys.forms import ConfirmForm, RoundForm, default_dates
+from portal.surveys import policies, schedule, services
+from portal.surveys.forms import ConfirmForm, RoundForm
 from portal.surveys.models import Instrument, SurveyRound
 
 bp = Blueprint("surveys", __name__)
@@ -105,11 +105,18 @@ def _round_form(association: Association, survey_round: SurveyRound | None) -> R
         db.select(Group).where(Group.association_id == association.id).order_by(Group.name)
     ).all()
     form.group_ids.choices = choices((g.id, g.name) for g in groups)
+    taken = sorted(r.year for r in services.rounds_of(association) if r is not survey_round)
+    if taken:
+        form.year.description = _(
+            "The round's dates fall within this year. Years that already have a round: %(years)s.",
+            years=", ".join(map(str, taken)),
+        )
+    else:
+        form.year.description = _("The round's dates fall within this year.")
     if request.method == "GET":
         if survey_round is None:
-            today = group_services.today()
-            form.year.data = today.year
-            form.opens_on.data, form.closes_on.data = default_dates(today)
+            suggestion = schedule.suggest(taken, group_services.today())
+            form.year.data, form.opens_on.data, form.closes_on.data = suggestion
             form.min_answers.data = association.min_survey_answers
             form.group_ids.data = [g.id for g in groups]
             form.record_agency_kind.data = True

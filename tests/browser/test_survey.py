@@ -44,8 +44,10 @@ def survey(live_db: LiveDB, world: World) -> Iterator[tuple[str, int]]:
                 None,  # type: ignore[arg-type]
                 association,
                 services.RoundData(
-                    year=2026, instrument_id=instrument.id, group_ids=[world.group_id],
-                    opens_on=today(), closes_on=today() + dt.timedelta(days=7), min_answers=3,
+                    year=today().year, instrument_id=instrument.id, group_ids=[world.group_id],
+                    opens_on=today(), closes_on=min(today() + dt.timedelta(days=7),
+                                                    dt.date(today().year, 12, 31)),
+                    min_answers=3,
                 ),
             )  # fmt: skip
             services.open_round(None, survey_round)

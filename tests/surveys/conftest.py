@@ -98,6 +98,17 @@ def sign_in(client: Any, world: SurveyWorld, role: str) -> None:
         session["_fresh"] = True
 
 
+def round_window(year: int, day: dt.date) -> tuple[dt.date, dt.date]:
+    """Valid dates for a round of ``year``: around ``day`` in its own year, else the
+    usual August–September window."""
+    if year == day.year:
+        return (
+            max(day - dt.timedelta(days=1), dt.date(year, 1, 1)),
+            min(day + dt.timedelta(days=14), dt.date(year, 12, 31)),
+        )
+    return dt.date(year, 8, 15), dt.date(year, 9, 30)
+
+
 def make_round(
     db_session: Any,
     world: SurveyWorld,
@@ -118,6 +129,7 @@ def make_round(
     association = db_session.get(Association, world.association_id)
     admin = db_session.get(User, world.user_ids["admin"])
     day = today()
+    window = round_window(year, day)
     survey_round = services.create_round(
         admin,
         association,
@@ -125,13 +137,19 @@ def make_round(
             year=year,
             instrument_id=world.instrument_id,
             group_ids=group_ids or [world.group_id, world.other_group_id],
-            opens_on=opens_on or day - dt.timedelta(days=1),
-            closes_on=closes_on or day + dt.timedelta(days=14),
+            opens_on=opens_on or window[0],
+            closes_on=closes_on or window[1],
             min_answers=k,
             record_agency_kind=record_agency_kind,
         ),
     )
     if open_it:
+        if opens_on is None and closes_on is None and not window[0] <= day <= window[1]:
+            # A round of another year, open today: these tests are about states and
+            # access, not dates, so its dates are moved by hand to straddle today
+            # (the service keeps a round's dates within its year).
+            survey_round.opens_on = day - dt.timedelta(days=1)
+            survey_round.closes_on = day + dt.timedelta(days=14)
         services.open_round(admin, survey_round)
     db_session.commit()
     return survey_round

@@ -57,8 +57,9 @@ def open_round(app: Any) -> Iterator[OpenRound]:
             instrument, _ = services.import_instrument(None, parse_instrument(demo_text()))
             survey_round = services.create_round(
                 None, association,  # type: ignore[arg-type]
-                services.RoundData(year=2026, instrument_id=instrument.id, group_ids=[group.id],
-                                   opens_on=today(), closes_on=today(), min_answers=1),
+                services.RoundData(year=today().year, instrument_id=instrument.id,
+                                   group_ids=[group.id], opens_on=today(), closes_on=today(),
+                                   min_answers=1),
             )  # fmt: skip
             services.open_round(None, survey_round)
             session.commit()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from portal.groups.services import today
 from portal.surveys import services
 from portal.surveys.models import SurveyRound
 from tests.conftest import post
@@ -34,6 +36,9 @@ def rounds(sworld: Any, db_session: Any) -> dict[str, int]:
     closed = make_round(db_session, sworld, year=2025)
     services.close_round(None, closed)
     draft = make_round(db_session, sworld, year=2027, open_it=False)
+    # Openable today, for the "open" action below (by hand: the service keeps a
+    # round's dates within its year).
+    draft.opens_on, draft.closes_on = today(), today() + dt.timedelta(days=7)
     db_session.commit()
     return {"open": open_round.id, "closed": closed.id, "draft": draft.id}
 

@@ -16,7 +16,7 @@ from portal.core.mail import MailStatus, OutboxMessage
 from portal.groups.services import today
 from portal.organisations.forms import AGENCY_KIND_LABELS
 from portal.organisations.models import Association
-from portal.surveys import answering, services
+from portal.surveys import answering, schedule, services
 from portal.surveys.models import Draft, Invitation, RoundStatus, SurveyRound
 from tests.conftest import post
 from tests.surveys.conftest import FULL_ANSWERS, all_links, links, make_round, sign_in
@@ -75,11 +75,11 @@ def test_admin_creates_and_opens_a_round_through_the_pages(client, sworld, db_se
         client,
         f"/a/{sworld.slug}/surveys/new",
         {
-            "year": "2026",
+            "year": str(day.year),
             "instrument_id": str(sworld.instrument_id),
             "group_ids": [str(sworld.group_id)],
             "opens_on": day.isoformat(),
-            "closes_on": (day + dt.timedelta(days=20)).isoformat(),
+            "closes_on": min(day + dt.timedelta(days=20), dt.date(day.year, 12, 31)).isoformat(),
             "min_answers": "3",
             "record_agency_kind": "y",
         },
@@ -95,6 +95,74 @@ def test_admin_creates_and_opens_a_round_through_the_pages(client, sworld, db_se
     assert len(links(db_session)) == 4
     actions = db_session.scalars(sa.select(AuditEvent.action)).all()
     assert {"survey_round.create", "survey_round.open"} <= set(actions)
+
+
+def test_a_round_opens_and_closes_in_its_own_year(client, sworld, db_session) -> None:
+    admin = db_session.get(User, sworld.user_ids["admin"])
+    association = db_session.get(Association, sworld.association_id)
+
+    def data(year: int, opens: dt.date, closes: dt.date) -> services.RoundData:
+        return services.RoundData(year, sworld.instrument_id, [sworld.group_id], opens, closes, 3)
+
+    with pytest.raises(DomainError, match="öppnar och stänger 2027") as refused:
+        services.create_round(
+            admin, association, data(2027, dt.date(2026, 12, 6), dt.date(2027, 1, 3))
+        )
+    assert refused.value.field == "opens_on"
+    with pytest.raises(DomainError, match="stängningsdag mellan 2026-01-01 och 2026-12-31"):
+        services.create_round(
+            admin, association, data(2026, dt.date(2026, 12, 6), dt.date(2027, 1, 3))
+        )
+    draft = services.create_round(
+        admin, association, data(2026, dt.date(2026, 12, 6), dt.date(2026, 12, 31))
+    )
+    with pytest.raises(DomainError, match="2026"):  # an edit is held to the same rule
+        services.update_round(
+            admin, association, draft, data(2026, dt.date(2025, 9, 1), dt.date(2026, 1, 9))
+        )
+    # Over the form: refused with the reason next to the field, and nothing typed is lost.
+    sign_in(client, sworld, "admin")
+    form = {
+        "year": "2027", "instrument_id": str(sworld.instrument_id),
+        "group_ids": [str(sworld.group_id)], "opens_on": "2026-12-06",
+        "closes_on": "2027-01-03", "min_answers": "3",
+    }  # fmt: skip
+    response = post(client, f"/a/{sworld.slug}/surveys/new", form)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert re.search(r'id="opens_on-error"[^>]*>En omgång för 2027 öppnar', page)
+    assert 'value="2026-12-06"' in page
+    assert 'value="2027-01-03"' in page
+
+
+@pytest.mark.parametrize(
+    ("taken", "day", "expected"),
+    [
+        ((), dt.date(2026, 3, 1), (2026, dt.date(2026, 8, 15), dt.date(2026, 9, 30))),
+        ((), dt.date(2026, 8, 20), (2026, dt.date(2026, 8, 20), dt.date(2026, 9, 30))),
+        ((), dt.date(2026, 12, 6), (2026, dt.date(2026, 12, 6), dt.date(2026, 12, 31))),
+        ((2026,), dt.date(2026, 12, 6), (2027, dt.date(2027, 8, 15), dt.date(2027, 9, 30))),
+        (
+            (2025, 2026, 2027),
+            dt.date(2026, 1, 2),
+            (2028, dt.date(2028, 8, 15), dt.date(2028, 9, 30)),
+        ),
+    ],
+)
+def test_a_new_round_suggests_a_free_year_and_dates_within_it(taken, day, expected) -> None:
+    suggestion = schedule.suggest(taken, day)
+    assert suggestion == expected
+    schedule.check_dates(*suggestion)  # what is suggested is accepted
+
+
+def test_the_new_round_form_offers_the_first_year_without_a_round(client, sworld, db_session):
+    make_round(db_session, sworld, year=today().year, open_it=False)
+    sign_in(client, sworld, "admin")
+    page = client.get(f"/a/{sworld.slug}/surveys/new").get_data(as_text=True)
+    year = today().year + 1
+    assert re.search(rf'<input[^>]*name="year"[^>]*value="{year}"', page)
+    assert re.search(rf'<input[^>]*name="opens_on"[^>]*value="{year}-08-15"', page)
+    assert f"År som redan har en omgång: {today().year}." in page
 
 
 @pytest.mark.parametrize(
