@@ -20,20 +20,18 @@ from __future__ import annotations
 
 import enum
 import functools
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
+from portal.core.numbers import parse_number
 from portal.extensions import db
 from portal.groups.models import Group
 from portal.organisations.models import Agency
 from portal.plans.models import Activity, ActivityStatus, GoalArea, Plan, PlanStatus, ResultGoal
-
-NUMBER_RE = re.compile(r"\s*([-−]?\d[\d\u00a0 ]*(?:[.,]\d+)?)\s*%?\s*$")
 
 
 class Assessment(enum.StrEnum):
@@ -46,18 +44,12 @@ class Assessment(enum.StrEnum):
 
 
 def read_number(text: str) -> Decimal | None:
-    """``text`` as a number when it is one ("1 234,5", "40 %", "−3"), else None.
+    """``text`` as a number when it is a plain figure ("1 234,5", "40 %", "+3", "−3"),
+    else None: the same rule the plan form checks targets by.
 
     Only a figure on its own counts: "3 av 4 parter" is words, not a measurement.
     """
-    match = NUMBER_RE.fullmatch(text or "")
-    if not match:
-        return None
-    raw = re.sub(r"[\s\u00a0]", "", match.group(1)).replace(",", ".").replace("−", "-")
-    try:
-        return Decimal(raw)
-    except InvalidOperation:  # pragma: no cover - the pattern only matches numbers
-        return None
+    return parse_number(text)
 
 
 def assess(numeric: bool, baseline: str, target: str, outcome: str) -> Assessment:

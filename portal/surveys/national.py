@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.accounts.models import User
 from portal.core.audit import ACTION_LABELS, FIELD_LABELS, record
+from portal.core.numbers import parse_number
 from portal.db import utcnow
 from portal.extensions import db
 from portal.surveys.models import Question, QuestionKind
@@ -121,14 +122,12 @@ def _year(raw: str) -> tuple[int | None, str | None]:
 
 
 def _share(raw: str) -> tuple[float | None, str | None]:
-    text = raw.removesuffix("%").strip().replace(",", ".")
-    try:
-        percent = float(text)
-    except ValueError:
+    number = parse_number(raw)  # the portal's one rule: "48,25", "48 %"; not "1e2" or "nan"
+    if number is None:
         return None, _("The share must be a percentage 0–100, not “%(value)s”.", value=raw)
-    if not 0 <= percent <= 100 or percent != percent:  # noqa: PLR0124 - NaN check
+    if not 0 <= number <= 100:
         return None, _("The share %(value)s is outside 0–100.", value=raw)
-    return round(percent / 100, 6), None
+    return round(float(number) / 100, 6), None
 
 
 def _respondents(raw: str) -> tuple[int | None, str | None]:

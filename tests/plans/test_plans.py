@@ -10,10 +10,10 @@ import sqlalchemy as sa
 
 from portal.core.audit import AuditEvent
 from portal.core.errors import DomainError
+from portal.core.numbers import parse_number
 from portal.groups.models import Group
 from portal.plans.models import ActivityStatus, Plan, PlanChange, PlanStatus
 from portal.plans.services import items, plans
-from portal.plans.services.common import parse_number
 from tests.conftest import post
 from tests.plans.conftest import YEAR, due, sign_in
 

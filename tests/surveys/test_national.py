@@ -55,6 +55,13 @@ def test_respondents_column_may_be_left_out(db_session):
     assert parsed.rows[0].respondents is None
 
 
+@pytest.mark.parametrize("share", ["1e1", "nan", "inf", "1_0", "5,5,5"])
+def test_a_share_is_read_by_the_portals_one_number_rule(db_session, share):
+    [(line, message)] = problems_of(HEADER + f"2025;A1;{share};10\n")
+    assert line == 2
+    assert "måste vara en procentsats" in message
+
+
 def test_every_error_is_reported_with_its_line(db_session):
     text = HEADER + (
         "2025;A1;61,5;4020\n"  # 2: fine

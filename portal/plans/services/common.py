@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
@@ -15,8 +13,6 @@ from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.groups.services import today
 from portal.plans.models import Plan, PlanChange, PlanStatus
-
-_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?\s*%?$")
 
 
 class StaleEditError(DomainError):
@@ -30,17 +26,6 @@ class StaleEditError(DomainError):
             )
         )
         self.current = current
-
-
-def parse_number(text: str) -> Decimal | None:
-    """A number written the Swedish or the English way (``12,5``, ``12.5``, ``40 %``)."""
-    cleaned = re.sub(r"(?<=\d)[\s\u00a0](?=\d)", "", text.strip())
-    if not _NUMBER.match(cleaned):
-        return None
-    try:
-        return Decimal(cleaned.rstrip("%").strip().replace(",", "."))
-    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-        return None
 
 
 def check_lock(obj: Any, lock_version: int | None) -> None:

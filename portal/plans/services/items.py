@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from portal.accounts.models import User
 from portal.core import audit
 from portal.core.errors import DomainError
+from portal.core.numbers import parse_number
 from portal.extensions import db
 from portal.groups.models import Group
 from portal.organisations.models import Agency, Association, AssociationPerson
@@ -24,7 +25,7 @@ from portal.plans.models import (
     Plan,
     ResultGoal,
 )
-from portal.plans.services.common import check_lock, check_year, parse_number, record_change
+from portal.plans.services.common import check_lock, check_year, record_change
 
 GOAL_FIELDS = ("goal_area", "title", "indicator", "numeric", "baseline", "target", "outcome")
 ACTIVITY_FIELDS = (

@@ -14,6 +14,7 @@ from sqlalchemy.sql.base import ExecutableOption
 
 from portal.accounts.models import User
 from portal.core.errors import DomainError
+from portal.core.numbers import parse_number
 from portal.db import utcnow
 from portal.extensions import db
 from portal.groups.models import Group
@@ -31,7 +32,7 @@ from portal.plans.models import (
     TemplateSection,
     TemplateVersion,
 )
-from portal.plans.services.common import check_lock, parse_number, record_change
+from portal.plans.services.common import check_lock, record_change
 from portal.plans.services.templates import current_version
 
 HISTORY_LENGTH = 30
