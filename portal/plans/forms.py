@@ -163,7 +163,10 @@ class NewPlanForm(BaseForm):
         choices=choices(
             [
                 (Source.TEMPLATE.value, _l("The current template")),
-                (Source.PREVIOUS.value, _l("Last year's plan (unfinished activities carry over)")),
+                (
+                    Source.PREVIOUS.value,
+                    _l("Last year's plan (unfinished result goals and activities carry over)"),
+                ),
             ]
         ),
         default=Source.TEMPLATE.value,
@@ -179,6 +182,9 @@ class TextForm(LockedForm):
 
 class GoalForm(LockedForm):
     """A result goal."""
+
+    # The year whose goal areas the page offers to carry forward (the plan's year has none).
+    carry_from: int | None = None
 
     goal_area_id = SelectField(_l("Goal area"), coerce=_none_if_zero, validators=[Optional()])
     title = line(_l("Result goal"), required=True)

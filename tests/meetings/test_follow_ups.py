@@ -128,15 +128,22 @@ def test_a_follow_up_creates_an_activity_in_the_plan(client, mworld, meeting, pl
     assert f"/plans/{plan.id}#activity-{activity.id}" in page
 
 
-def test_a_due_date_outside_the_plan_year_is_left_out(mworld, meeting, plan, db_session):
+def test_a_due_date_outside_the_plan_year_is_left_out_and_said_so(
+    client, mworld, meeting, plan, db_session
+):
     item = add_follow_up(db_session, mworld, meeting, due_on=dt.date(YEAR + 1, 2, 1))
-    activity = follow_ups.create_activity(
-        user(db_session, mworld, "process_leader"),
-        meeting,
-        minutes_service.minutes_of(meeting),
-        item.id,
-    )
-    assert activity.due_date is None
+    inside = add_follow_up(db_session, mworld, meeting, text="Inom året")
+    sign_in(client, mworld, "process_leader")
+    page = client.get(minutes_url(mworld, meeting)).get_data(as_text=True)
+    # Said before the button is pressed, and tied to the button for screen readers.
+    assert f"Slutdatumet 1 feb. {YEAR + 1} ligger utanför planåret {YEAR}" in page
+    assert f'aria-describedby="follow-up-{item.id}-title follow-up-{item.id}-due"' in page
+    assert f'id="follow-up-{inside.id}-due"' not in page
+    after = post(client, create_url(mworld, meeting, item), follow_redirects=True)
+    assert "ligger utanför planåret och togs inte med i åtgärden." in after.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(MinutesItem, item.id).activity.due_date is None
+    assert db_session.get(MinutesItem, item.id).due_on == dt.date(YEAR + 1, 2, 1)  # kept here
 
 
 def test_a_long_follow_up_fits_the_activity_title(mworld, meeting, plan, db_session):

@@ -152,3 +152,28 @@ def copy_year(actor: User | None, association: Association, source: int, target:
     if not copied:
         raise DomainError(_("There was nothing to copy."), field="source_year")
     return copied
+
+
+def carry_source(association: Association, year: int) -> int | None:
+    """The year whose goal areas ``year`` would carry forward: the nearest earlier year
+    with goal areas, when ``year`` has none of its own; else None."""
+    if goal_areas(association, year):
+        return None
+    return db.session.scalar(
+        sa.select(sa.func.max(GoalArea.year)).where(
+            GoalArea.association_id == association.id, GoalArea.year < year
+        )
+    )
+
+
+def carry_forward(actor: User | None, association: Association, year: int) -> int | None:
+    """Give a year without goal areas those of the nearest earlier year; returns that year.
+
+    Goal areas are the association's operating plan and seldom change, so next year's
+    plans start from this year's areas; the association's admins rename or remove them
+    as the new operating plan says. Nothing happens when the year has its own.
+    """
+    source = carry_source(association, year)
+    if source is not None:
+        copy_year(actor, association, source, year)
+    return source

@@ -32,8 +32,10 @@ from portal.plans.models import (
     TemplateSection,
     TemplateVersion,
 )
+from portal.plans.services import goal_areas
 from portal.plans.services.common import check_lock, record_change
 from portal.plans.services.templates import current_version
+from portal.reporting.plans import Assessment, assess
 
 HISTORY_LENGTH = 30
 
@@ -71,9 +73,20 @@ def plan_for(group: Group, year: int) -> Plan | None:
     return db.session.scalar(sa.select(Plan).where(Plan.group_id == group.id, Plan.year == year))
 
 
+def suggested_year(taken: Iterable[int], today: dt.date) -> int:
+    """The year a new plan is offered for: the first from this year on without a plan."""
+    years = set(taken)
+    year = today.year
+    while year in years:
+        year += 1
+    return year
+
+
 def create_plan(actor: User | None, group: Group, year: int, source: Source) -> Plan:
     """The group's plan for ``year`` from the current template version, or from last
-    year's plan with its local texts, unfinished activities and development areas."""
+    year's plan with its local texts, unfinished result goals and activities and its
+    development areas. A year without goal areas gets the nearest earlier year's
+    (``goal_areas.carry_forward``), so the plan's goals have areas to belong to."""
     if plan_for(group, year) is not None:
         raise DomainError(
             _("%(group)s already has a plan for %(year)d.", group=group.name, year=year), "year"
@@ -104,6 +117,7 @@ def create_plan(actor: User | None, group: Group, year: int, source: Source) -> 
         raise DomainError(
             _("%(group)s already has a plan for %(year)d.", group=group.name, year=year), "year"
         ) from None
+    goal_areas.carry_forward(actor, group.association, year)
     if previous is not None:
         _carry_forward(previous, plan)
     db.session.flush()
@@ -123,6 +137,7 @@ def create_plan(actor: User | None, group: Group, year: int, source: Source) -> 
 def _carry_forward(previous: Plan, plan: Plan) -> None:
     for text in previous.texts:
         plan.texts.append(PlanText(field_key=text.field_key, label=text.label, body=text.body))
+    _carry_goals(previous, plan)
     for activity in previous.activities:
         if activity.status in UNFINISHED:
             plan.activities.append(
@@ -141,6 +156,31 @@ def _carry_forward(previous: Plan, plan: Plan) -> None:
             )
     for area in previous.development_areas:
         plan.development_areas.append(DevelopmentArea(title=area.title))
+
+
+def _carry_goals(previous: Plan, plan: Plan) -> None:
+    """Last year's result goals that were not met, under this year's area of the same
+    title. A numeric goal starts from where it ended: last year's outcome, when it is a
+    figure, becomes the baseline; the outcome is this year's to write."""
+    areas = {a.title: a for a in goal_areas.goal_areas(plan.group.association, plan.year)}
+    for goal in previous.goals:
+        if assess(goal.numeric, goal.baseline, goal.target, goal.outcome) is Assessment.MET:
+            continue
+        area = areas.get(goal.goal_area.title) if goal.goal_area else None
+        reached = goal.numeric and parse_number(goal.outcome) is not None
+        plan.goals.append(
+            ResultGoal(
+                position=goal.position,
+                goal_area=area,
+                goal_area_id=area.id if area else None,
+                title=goal.title,
+                indicator=goal.indicator,
+                numeric=goal.numeric,
+                baseline=goal.outcome.strip() if reached else goal.baseline,
+                target=goal.target,
+                outcome="",
+            )
+        )
 
 
 def page_options() -> tuple[ExecutableOption, ...]:
@@ -226,6 +266,8 @@ def missing_for_adoption(plan: Plan) -> list[str]:
     if not plan.goals:
         missing.append(_("The plan has no result goals."))
     for goal in plan.goals:
+        if goal.goal_area_id is None:  # carried over from a year whose area is gone
+            missing.append(_("Result goal “%(t)s” has no goal area.", t=goal.title))
         if not goal.indicator.strip():
             missing.append(_("Result goal “%(t)s” has no indicator.", t=goal.title))
         if not goal.target.strip():

@@ -16,7 +16,7 @@ from portal.plans.forms import CopyYearForm, GoalAreaForm
 from portal.plans.services import goal_areas as services
 from portal.plans.services.common import stockholm_today
 from portal.plans.views import bp
-from portal.plans.views.common import whole
+from portal.plans.views.common import load_plan, whole
 
 
 def _year() -> int:
@@ -137,3 +137,27 @@ def delete_goal_area(slug: str, area_id: int) -> Response | str:
         )
     flash(_("The goal area was deleted."), "success")
     return redirect(url_for(".goal_areas", slug=slug, year=year))
+
+
+@bp.route("/a/<slug>/plans/<int:plan_id>/goal-areas/carry", methods=["POST"])
+def carry_goal_areas(slug: str, plan_id: int) -> Response:
+    """From a plan whose year has no goal areas: carry the nearest earlier year's forward.
+
+    Offered to whoever edits the plan, where they need the areas; the association's
+    admins change them afterwards as the new operating plan says.
+    """
+    association, plan = load_plan(slug, plan_id, edit=True)
+    with atomic():
+        source = services.carry_forward(current_user, association, plan.year)
+    if source is None:
+        flash(_("The year already has goal areas, or there are none to carry."), "error")
+    else:
+        flash(
+            _(
+                "The goal areas of %(source)d were carried into %(year)d.",
+                source=source,
+                year=plan.year,
+            ),
+            "success",
+        )
+    return redirect(url_for(".show", slug=slug, plan_id=plan.id, _anchor="goals"))

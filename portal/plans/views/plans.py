@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -45,12 +46,13 @@ def group_plans(slug: str, group_id: int) -> Response:
     group = load_scoped(Group, group_id, association)
     require(policies.can_read_plan(current_user, group))
     can_edit = policies.can_edit_plan(current_user, group)
+    plans = services.plans_of_group(group)
     form = NewPlanForm()
-    if request.method == "GET":
-        form.year.data = stockholm_today().year
-    elif not can_edit:
+    _offer_year(form, [p.year for p in plans])
+    if request.method != "GET" and not can_edit:
         require(False)
     if form.validate_on_submit():
+        carried = area_services.carry_source(association, form.year.data)
         try:
             with atomic():
                 plan = services.create_plan(
@@ -60,8 +62,23 @@ def group_plans(slug: str, group_id: int) -> Response:
             form.add_domain_error(error)
         else:
             flash(_("The plan for %(year)d was created.", year=plan.year), "success")
+            if carried is not None:
+                flash(_carried_message(carried, plan.year), "info")
+            undated = [a for a in plan.activities if a.carried_from_id]
+            if undated:
+                flash(
+                    ngettext(
+                        "%(num)d unfinished activity was carried over from %(last)d without "
+                        "its due date: last year's dates lie outside %(year)d. Give it a new one.",
+                        "%(num)d unfinished activities were carried over from %(last)d without "
+                        "due dates: last year's dates lie outside %(year)d. Give them new ones.",
+                        len(undated),
+                        last=plan.year - 1,
+                        year=plan.year,
+                    ),
+                    "info",
+                )
             return redirect(url_for(".show", slug=slug, plan_id=plan.id))
-    plans = services.plans_of_group(group)
     return whole(
         "plans/group_plans.html",
         form.status,
@@ -72,6 +89,29 @@ def group_plans(slug: str, group_id: int) -> Response:
         can_edit=can_edit,
         current=current_version(association),
         states=services.plan_states([group.id], stockholm_today().year),
+    )
+
+
+def _offer_year(form: NewPlanForm, taken: list[int]) -> None:
+    """Suggest the first year without a plan (from last year's plan when there is one),
+    and say which years already have one."""
+    if taken:
+        form.year.description = _(
+            "The group already has plans for %(years)s.",
+            years=", ".join(str(y) for y in sorted(taken)),
+        )
+    if request.method == "GET":
+        form.year.data = services.suggested_year(taken, stockholm_today())
+        if form.year.data - 1 in taken:
+            form.source.data = services.Source.PREVIOUS.value
+
+
+def _carried_message(source: int, year: int) -> str:
+    return _(
+        "The association had no goal areas for %(year)d, so those of %(source)d were "
+        "carried forward. Its administrators can change them under Goal areas.",
+        year=year,
+        source=source,
     )
 
 
@@ -89,12 +129,31 @@ def item_forms(plan: Plan) -> dict[str, Any]:
 
 
 def set_goal_choices(form: GoalForm, plan: Plan) -> None:
-    """Goal areas of the plan's year."""
+    """Goal areas of the plan's year; when it has none, say so and what can be done
+    (``form.carry_from``: the year whose areas the plan page offers to carry forward)."""
     association = plan.group.association
     areas = area_services.goal_areas(association, plan.year)
     form.goal_area_id.choices = choices(
         [(0, _("Choose a goal area")), *((a.id, a.title) for a in areas)]
     )
+    form.carry_from = None
+    if areas:
+        return
+    form.carry_from = area_services.carry_source(association, plan.year)
+    if form.carry_from is not None:
+        form.goal_area_id.description = _(
+            "The association has no goal areas for %(year)d yet. Carry those of %(source)d "
+            "forward with the button above; its administrators can change them under Goal "
+            "areas.",
+            year=plan.year,
+            source=form.carry_from,
+        )
+    else:
+        form.goal_area_id.description = _(
+            "The association has no goal areas for %(year)d yet. Its administrators add "
+            "them under Goal areas.",
+            year=plan.year,
+        )
 
 
 def set_activity_choices(form: ActivityForm, plan: Plan) -> None:
