@@ -140,6 +140,7 @@ def _register_hooks(app: Flask) -> None:
             "can_read_board_summary": reporting_policies.can_read_board_summary,
             "audit_action_label": audit.action_label,
             "audit_field_label": audit.field_label,
+            "audit_value": audit.value_label,
             # Every page looks its translations up once, not once per word.
             **bound_gettext(),
         }

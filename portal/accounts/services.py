@@ -145,7 +145,9 @@ def set_password_with_token(token: str, password: str) -> User:
         action="password.set",
         obj=user,
         association_id=None,
-        summary=f"{row.purpose.value}",
+        summary=_("from an invitation link")
+        if row.purpose is TokenPurpose.INVITE
+        else _("from a password reset link"),
     )
     return user
 

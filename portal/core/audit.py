@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
@@ -64,6 +67,7 @@ FIELD_LABELS: dict[str, Any] = {
     "min_survey_answers": _l("Minimum answers before a survey figure is shown"),
     "kind": _l("Kind"),
     "municipalities": _l("Municipalities"),
+    "municipality_names": _l("Municipalities"),
     "email": _l("E-mail"),
     "active": _l("Active"),
     "roles": _l("Roles in the association"),
@@ -75,6 +79,14 @@ FIELD_LABELS: dict[str, Any] = {
 }
 
 
+# Readable values of coded fields (an enum's value, a role), per subject (an action's
+# first part, "plan" in "plan.adopt") and field; the field "*" covers every field of
+# its subject (attendance is recorded per person's name). Domains add their own.
+VALUE_LABELS: dict[tuple[str, str], Mapping[Any, Any]] = {}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?")
+
+
 def action_label(action: str) -> str:
     """The readable name of an action code (the code itself if none is known)."""
     return str(ACTION_LABELS.get(action, action))
@@ -83,6 +95,44 @@ def action_label(action: str) -> str:
 def field_label(name: str) -> str:
     """The readable name of a recorded field."""
     return str(FIELD_LABELS.get(name, name))
+
+
+def value_label(action: str, field: str, value: Any) -> str:
+    """A recorded value as people read it: codes through the catalogue, dates and
+    numbers the Swedish way, yes or no, lists as a list; never a raw code or Python syntax."""
+    subject = action.split(".", 1)[0]
+    labels = VALUE_LABELS.get((subject, field)) or VALUE_LABELS.get((subject, "*")) or {}
+    return _shown(value, labels)
+
+
+def _shown(value: Any, labels: Mapping[Any, Any]) -> str:
+    if value is None or value in ("", []):
+        return "–"
+    if isinstance(value, list | tuple):
+        return ", ".join(_shown(v, labels) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{field_label(k)}: {_shown(v, labels)}" for k, v in value.items())
+    if isinstance(value, bool | int | float):
+        return _number(value)
+    return _text(str(value), labels)
+
+
+def _number(value: bool | float) -> str:
+    if isinstance(value, bool):
+        return str(_l("Yes") if value else _l("No"))
+    if isinstance(value, int):
+        return str(value)  # years, counts and numbers of things: no thousands space in 2026
+    return format_decimal(value)
+
+
+def _text(text: str, labels: Mapping[Any, Any]) -> str:
+    if text in labels:
+        return str(labels[text])
+    if _ISO_DATE.fullmatch(text):
+        return format_date(dt.date.fromisoformat(text))
+    if _ISO_DATETIME.fullmatch(text):
+        return format_datetime(dt.datetime.fromisoformat(text), "short")
+    return text
 
 
 def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:

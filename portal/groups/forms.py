@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
+from portal.core import audit
 from portal.core.forms import BaseForm, MultiCheckboxField, choices, name_field
 from portal.groups.models import MembershipRole
 from portal.groups.services import GroupData, MembershipData
@@ -16,6 +17,7 @@ ROLE_LABELS = {
     MembershipRole.SUBSTITUTE: _l("Substitute"),
     MembershipRole.ASSOCIATION_REPRESENTATIVE: _l("Association representative"),
 }
+audit.VALUE_LABELS[("membership", "role")] = ROLE_LABELS
 
 
 class GroupForm(BaseForm):

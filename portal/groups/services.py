@@ -215,7 +215,10 @@ class MembershipData:
 
 
 def _membership_snapshot(m: Membership) -> dict[str, object]:
-    return audit.snapshot(m, MEMBERSHIP_FIELDS)
+    """The seat in words: the person's and the agency's names, not their ids."""
+    out = audit.snapshot(m, MEMBERSHIP_FIELDS)
+    out["user_id"], out["agency_id"] = m.user.name, m.agency.name
+    return out
 
 
 def add_membership(actor: User, group: Group, data: MembershipData) -> Membership:

@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from portal.core import audit
 from portal.core.forms import BaseForm, choices
 from portal.meetings.attendance import SubstituteData
 from portal.meetings.follow_ups import LinkData
@@ -224,6 +225,12 @@ ITEM_KIND_LABELS = {
     MinutesItemKind.DECISION: _l("Decision"),
     MinutesItemKind.FOLLOW_UP: _l("Follow-up"),
 }
+audit.VALUE_LABELS.update(
+    {
+        ("attendance", "*"): STATUS_LABELS,  # recorded per person: name → status
+        ("minutes", "kind"): ITEM_KIND_LABELS,
+    }
+)
 
 
 class ItemForm(BaseForm):

@@ -6,9 +6,11 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
+from portal.core import audit
 from portal.db import TimestampMixin, utcnow
 from portal.extensions import db
 from portal.groups.models import Group, MembershipRole
@@ -260,3 +262,50 @@ class CalendarFeed(db.Model):  # type: ignore[name-defined]
 
     user: Mapped[User] = relationship()
     group: Mapped[Group | None] = relationship()
+
+
+audit.ACTION_LABELS.update(
+    {
+        "meeting.create": _l("Meeting scheduled"),
+        "meeting.update": _l("Meeting changed"),
+        "meeting.notice": _l("Meeting notice sent"),
+        "meeting.notice_again": _l("Changed meeting notice sent"),
+        "attendance.record": _l("Attendance recorded"),
+        "attendance.substitute_add": _l("Substitute recorded"),
+        "attendance.substitute_remove": _l("Substitute removed"),
+        "calendar_feed.create": _l("Calendar feed created"),
+        "calendar_feed.revoke": _l("Calendar feed revoked"),
+        "minutes.save": _l("Minutes saved"),
+        "minutes.correct": _l("Correction of the minutes saved"),
+        "minutes.adjuster": _l("Adjuster appointed"),
+        "minutes.submit": _l("Minutes sent for approval"),
+        "minutes.approve": _l("Minutes approved"),
+        "minutes.return": _l("Minutes returned by the adjuster"),
+        "minutes.item_add": _l("Decision or follow-up added"),
+        "minutes.item_remove": _l("Decision or follow-up removed"),
+        "minutes.follow_up_create": _l("Activity created from a follow-up"),
+        "minutes.follow_up_link": _l("Follow-up linked to an activity"),
+    }
+)
+audit.FIELD_LABELS.update(
+    {
+        "starts_at": _l("Starts"),
+        "ends_at": _l("Ends"),
+        "place": _l("Place"),
+        "video_link": _l("Video link"),
+        "purpose": _l("Purpose"),
+        "agenda": _l("Agenda"),
+        "sequence": _l("Version in calendars"),
+        "substitute": _l("Substitute"),
+        "for": _l("In place of"),
+        "revision": _l("Revision"),
+        "characters": _l("Characters"),
+        "adjuster": _l("Adjuster"),
+        "comment": _l("Comment"),
+        "text": _l("Text"),
+        "item": _l("Item number"),
+        "activity": _l("Activity number"),
+        "plan": _l("Plan number"),
+        "previous": _l("Previous activity number"),
+    }
+)

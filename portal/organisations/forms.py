@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
+from portal.core import audit
 from portal.core.forms import BaseForm, choices, name_field
 from portal.organisations.models import AgencyKind
 from portal.organisations.services import AgencyData, AssociationData
@@ -15,6 +16,7 @@ AGENCY_KIND_LABELS = {
     AgencyKind.REGION: _l("Region"),
     AgencyKind.MUNICIPALITY: _l("Municipality"),
 }
+audit.VALUE_LABELS[("agency", "kind")] = AGENCY_KIND_LABELS
 
 
 class AssociationForm(BaseForm):

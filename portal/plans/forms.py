@@ -17,8 +17,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from portal.core import audit
 from portal.core.forms import BaseForm, choices
-from portal.plans.models import LINE_MAX, TEXT_MAX, ActivityStatus, FieldKind
+from portal.plans.models import LINE_MAX, TEXT_MAX, ActivityStatus, FieldKind, PlanStatus
 from portal.plans.services.goal_areas import GoalAreaData
 from portal.plans.services.items import ActivityData, GoalData
 from portal.plans.services.plans import Source
@@ -35,6 +36,18 @@ KIND_LABELS = {
     FieldKind.RESULT_GOALS: _l("Result goals"),
     FieldKind.ACTIVITIES: _l("Activities"),
 }
+PLAN_STATUS_LABELS = {
+    PlanStatus.DRAFT: _l("Draft"),
+    PlanStatus.ADOPTED: _l("Adopted"),
+    PlanStatus.REVISED: _l("Revised since adoption"),
+}
+audit.VALUE_LABELS.update(
+    {
+        ("plan", "status"): PLAN_STATUS_LABELS,
+        ("activity", "status"): STATUS_LABELS,
+        ("template", "kind"): KIND_LABELS,
+    }
+)
 
 
 def _strip(value: Any) -> Any:

@@ -390,5 +390,10 @@ audit.FIELD_LABELS.update(
         "status": _l("Status"),
         "version": _l("Template version"),
         "change_note": _l("Change note"),
+        "label": _l("Label"),
+        "guidance": _l("Guidance"),
+        "locked": _l("Locked wording"),
+        "wording": _l("Wording"),
+        "position": _l("Position"),
     }
 )

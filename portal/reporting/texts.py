@@ -11,6 +11,7 @@ import re
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from portal.accounts.models import User
@@ -20,6 +21,13 @@ from portal.core.markdown import render
 from portal.extensions import db
 from portal.reporting.models import SECTION_KEY_MAX, TEXT_MAX, ReportAnalysis, ReportPeriod
 
+# The sections of a summary that have an analysis text, by key, as the page names them.
+SECTIONS = {
+    "plans": _l("Plans and goals"),
+    "meetings": _l("Meetings and attendance"),
+    "survey": _l("Survey results"),
+    "summary": _l("Overall assessment"),
+}
 SECTION_RE = re.compile(rf"^[a-z][a-z0-9_-]{{0,{SECTION_KEY_MAX - 1}}}$")
 
 
@@ -42,6 +50,12 @@ def check_key(year: int, period: str, section: str) -> None:
         raise DomainError(_("Unknown period."))
     if not SECTION_RE.match(section) or not 2000 <= year <= 2100:
         raise DomainError(_("Unknown section."))
+
+
+def _summary(year: int, period: str, section: str) -> str:
+    """The audit log's line in words: "2026, full year: Survey results"."""
+    half = _("first half-year") if period == ReportPeriod.H1 else _("full year")
+    return f"{year}, {half}: {SECTIONS.get(section, section)}"
 
 
 def analyses(association_id: int, year: int, period: str) -> dict[str, ReportAnalysis]:
@@ -107,7 +121,7 @@ def save_analysis(
         action="report_analysis.save",
         obj=text,
         association_id=association_id,
-        summary=f"{year} {period} {section}",
+        summary=_summary(year, period, section),
         before=before,
         after={"body": body},
     )

@@ -14,7 +14,6 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -34,12 +33,7 @@ from portal.reporting.models import ReportPeriod
 bp = Blueprint(
     "reporting_texts", __name__, url_prefix="/associations/<int:association_id>/reports/<int:year>"
 )
-SECTIONS = {
-    "plans": _l("Plans and goals"),
-    "meetings": _l("Meetings and attendance"),
-    "survey": _l("Survey results"),
-    "summary": _l("Overall assessment"),
-}
+SECTIONS = texts.SECTIONS
 
 
 @bp.before_request

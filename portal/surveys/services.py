@@ -108,7 +108,9 @@ def import_instrument(actor: User | None, parsed: ParsedInstrument) -> tuple[Ins
         action="survey_instrument.import",
         obj=instrument,
         association_id=None,
-        summary=f"{parsed.code} {parsed.version} ({outcome})",
+        summary=_("%(code)s %(version)s (replaced)", code=parsed.code, version=parsed.version)
+        if outcome == "replaced"
+        else _("%(code)s %(version)s (new)", code=parsed.code, version=parsed.version),
         after={"questions": len(parsed.questions), "example": parsed.is_example},
     )
     return instrument, outcome

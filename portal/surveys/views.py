@@ -10,10 +10,12 @@ import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
+from portal.core import audit
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import choices
@@ -26,19 +28,32 @@ from portal.organisations.forms import AGENCY_KIND_LABELS
 from portal.organisations.models import Association
 from portal.surveys import policies, schedule, services
 from portal.surveys.forms import ConfirmForm, RoundForm
-from portal.surveys.models import Instrument, SurveyRound
+from portal.surveys.models import Instrument, RoundStatus, SurveyRound, TextReview
 
 bp = Blueprint("surveys", __name__)
 PREFIX = "/a/<slug>/surveys"
 
 
+ROUND_STATUS_LABELS = {
+    RoundStatus.DRAFT: _l("Prepared, not opened"),
+    RoundStatus.OPEN: _l("Open for answers"),
+    RoundStatus.CLOSED: _l("Closed"),
+}
+audit.VALUE_LABELS.update(
+    {
+        ("survey_round", "status"): ROUND_STATUS_LABELS,
+        ("survey_text", "review"): {
+            TextReview.SHOWN: _l("Shown"),
+            TextReview.WITHHELD: _l("Withheld"),
+        },
+    }
+)
+audit.FIELD_LABELS.update({"questions": _l("Questions"), "example": _l("Example instrument")})
+
+
 def status_label(survey_round: SurveyRound) -> str:
     """The round's state in words."""
-    return {
-        "draft": _("Prepared, not opened"),
-        "open": _("Open for answers"),
-        "closed": _("Closed"),
-    }[survey_round.status.value]
+    return str(ROUND_STATUS_LABELS[survey_round.status])
 
 
 def load_surveys(slug: str) -> Association:

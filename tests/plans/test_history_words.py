@@ -1,0 +1,83 @@
+"""The plan history and the audit log read in words, never in codes or Python syntax."""
+
+from __future__ import annotations
+
+import re
+
+from portal.groups import services as group_services
+from portal.groups.models import Group, MembershipRole
+from portal.plans.models import ActivityStatus
+from portal.plans.services import items, plans
+from portal.surveys import services as survey_services
+from tests.conftest import post
+from tests.plans.conftest import YEAR, due, sign_in
+
+CODES = re.compile(r"\b(not_started|ongoing|draft|adopted|revised|process_leader)\b|\['|\[\]")
+
+
+def test_plan_history_and_audit_log_show_words(client, pworld, db_session, f):
+    group = db_session.get(Group, pworld.group_id)
+    plan = plans.create_plan(None, group, YEAR, plans.Source.TEMPLATE)
+    items.add_goal(
+        None, plan, items.GoalData(pworld.area_ids[0], "Fler parter", "Antal", True, "2", "4")
+    )
+    activity = items.add_activity(None, plan, items.ActivityData("Utbildning", due_date=due()))
+    db_session.commit()
+    sign_in(client, pworld, "process_leader")
+    url = f"/a/{pworld.slug}/plans/{plan.id}"
+    assert post(client, f"{url}/adopt", token_page=url).status_code == 302
+    items.update_progress(None, activity, ActivityStatus.ONGOING, "Halvvägs", None)
+    db_session.commit()
+    history = client.get(url).get_data(as_text=True).split('id="history-heading"')[1]
+    assert "<del>Utkast</del> → Fastställd" in history
+    assert "<del>Ej påbörjad</del> → Pågår" in history
+    assert not CODES.search(history), CODES.search(history)
+
+    sign_in(client, pworld, "admin")
+    log = client.get(f"/a/{pworld.slug}/audit").get_data(as_text=True)
+    log = log.split('id="audit-caption"')[1]
+    assert "Status</dt><dd>Fastställd" in log
+    assert "Slutdatum</dt><dd>30 juni 2025" in log
+    assert not CODES.search(log), CODES.search(log)
+
+
+def test_lists_and_memberships_in_the_audit_log_are_words(client, pworld, db_session):
+    from portal.accounts.models import User
+    from portal.organisations.models import Association
+
+    association = db_session.get(Association, pworld.association_id)
+    admin = db_session.get(User, pworld.user_ids["admin"])
+    round_ = survey_services.create_round(
+        admin,
+        association,
+        survey_services.RoundData(
+            YEAR, _instrument(db_session), [pworld.group_id, pworld.other_group_id],
+            due(8, 15), due(9, 30), 3,
+        ),
+    )  # fmt: skip
+    assert round_.id
+    group_services.add_membership(
+        admin,
+        db_session.get(Group, pworld.other_group_id),
+        group_services.MembershipData(
+            pworld.user_ids["registered"], pworld.fk_id, MembershipRole.PROCESS_LEADER, due(1, 1)
+        ),
+    )
+    db_session.commit()
+    sign_in(client, pworld, "admin")
+    log = client.get(f"/a/{pworld.slug}/audit").get_data(as_text=True)
+    assert "Grupper</dt><dd>Mysam Hudiksvall, Mysam Ljusdal" in log
+    assert "Status</dt><dd>Förberedd, inte öppnad" in log
+    # A seat names the person and the agency, not their ids.
+    assert "Person</dt><dd>Rut Registrerad" in log
+    assert "Medlemsorganisation</dt><dd>Försäkringskassan" in log
+    assert "Roll</dt><dd>Processledare" in log
+    assert not CODES.search(log.split('id="audit-caption"')[1])
+
+
+def _instrument(db_session) -> int:
+    from portal.surveys.instrument import parse_instrument
+    from tests.surveys.conftest import demo_text
+
+    instrument, _ = survey_services.import_instrument(None, parse_instrument(demo_text()))
+    return instrument.id
