@@ -38,17 +38,30 @@ class Table:
     rows: list[list[Any]]
 
 
+def _sheet_title(text: str, limit: int) -> str:
+    """``text`` as a sheet name of at most ``limit`` characters: forbidden characters and
+    runs of spaces become one space, and a long name ends at a word, not within one."""
+    text = " ".join(text.translate(SHEET_FORBIDDEN).split()).strip("'")
+    if len(text) > limit:
+        cut = text[: limit + 1]
+        text = cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else text[:limit]
+        words = text.split(" ")
+        while len(words) > 2 and len(words[-1]) <= 3 and words[-1].islower():
+            words.pop()  # "Grupper med plan och" reads better without its "och"
+        text = " ".join(words)
+    return text.rstrip(" –-,:;").strip("'") or "-"
+
+
 def _sheet_titles(parts: list[Table]) -> list[str]:
     """Unique sheet names within Excel's 31 characters and without forbidden characters."""
     seen: set[str] = set()
     titles = []
     for part in parts:
-        base = part.title.translate(SHEET_FORBIDDEN)[:SHEET_TITLE_MAX]
-        title, n = base, 1
+        title, n = _sheet_title(part.title, SHEET_TITLE_MAX), 1
         while title.lower() in seen:
             n += 1
             suffix = f" ({n})"
-            title = base[: SHEET_TITLE_MAX - len(suffix)] + suffix
+            title = _sheet_title(part.title, SHEET_TITLE_MAX - len(suffix)) + suffix
         seen.add(title.lower())
         titles.append(title)
     return titles

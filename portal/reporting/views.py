@@ -7,13 +7,13 @@ the xlsx and the CSV all render the same ``BoardSummary`` (or ``GroupSummary``).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_login import current_user
 
+from portal.core.downloads import CSV, XLSX, attachment, file_name
 from portal.core.loaders import require
 from portal.extensions import db
 from portal.groups.models import Group
@@ -29,7 +29,6 @@ from portal.reporting.survey import percent
 from portal.reporting.trends import Trend
 
 bp = Blueprint("reporting", __name__)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SECTIONS = ("summary", "plans", "meetings", "survey", "trends")
 
 
@@ -143,23 +142,11 @@ def print_summary(association_id: int, year: int) -> str:
     return render_template("reporting/print.html", **_context(association, result))
 
 
-def _filename(*parts: str | int) -> str:
-    text = "-".join(str(p) for p in parts)
-    ascii_text = text.encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
-
-
 def download(title: str, parts: list[export.Table], filename: str, ext: str) -> Response:
     """The tables as one xlsx workbook (a sheet per table) or one CSV file."""
     if ext == "xlsx":
-        body: bytes | str = export.to_xlsx(title, parts)
-        mimetype = XLSX
-    else:
-        body = export.to_csv(parts)
-        mimetype = "text/csv; charset=utf-8"
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{ext}"'
-    return response
+        return attachment(export.to_xlsx(title, parts), XLSX, f"{filename}.{ext}")
+    return attachment(export.to_csv(parts), CSV, f"{filename}.{ext}")
 
 
 @bp.route(
@@ -176,7 +163,7 @@ def export_summary(association_id: int, year: int, ext: str) -> Response:
         result = board_summary(association, period)
         parts = result.tables()
         title = f"{association.name} {year}{' H1' if period.half else ''}"
-    name = _filename("sammanstallning", association.slug, year, "h1" if period.half else "")
+    name = file_name("sammanställning", association.name, year, "h1" if period.half else "")
     return download(title, parts, name, ext)
 
 
@@ -230,4 +217,4 @@ def export_group(group_id: int, year: int, ext: str) -> Response:
         abort(404)
     with force_locale("sv"):
         parts = group_summary(group, year).tables()
-    return download(f"{group.name} {year}", parts, _filename("grupp", group.name, year), ext)
+    return download(f"{group.name} {year}", parts, file_name("grupp", group.name, year), ext)

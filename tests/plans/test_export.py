@@ -70,7 +70,9 @@ def test_xlsx_matches_the_golden_file(client, plan, pworld):
     response = client.get(f"/a/{pworld.slug}/plans/{plan.id}/export.xlsx")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
-    assert response.headers["Content-Disposition"].endswith(f'-{YEAR}.xlsx"')
+    disposition = response.headers["Content-Disposition"]
+    assert f'filename="handlingsplan-mysam-hudiksvall-{YEAR}.xlsx"' in disposition
+    assert f"filename*=UTF-8''handlingsplan-mysam-hudiksvall-{YEAR}.xlsx" in disposition
     data = response.get_data()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for part in PARTS:

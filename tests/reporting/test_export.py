@@ -43,7 +43,10 @@ def test_summary_xlsx_matches_the_golden_file(client, rworld, db_session):
     sign_in(client, rworld, "board")
     response = client.get(f"/associations/{rworld.association_id}/reports/2025/export.xlsx")
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"].endswith('-2025.xlsx"')
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="sammanstallning-forbund-1-2025.xlsx"; '
+        "filename*=UTF-8''sammanst%C3%A4llning-f%C3%B6rbund-1-2025.xlsx"
+    )
     data = response.get_data()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for part in PARTS:
@@ -62,7 +65,7 @@ def test_summary_csv_matches_the_golden_file(client, rworld, db_session):
         f"/associations/{rworld.association_id}/reports/2025/export.csv?period=year"
     )
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset
     _golden("summary.csv", response.get_data(as_text=True))
 
 
@@ -86,6 +89,19 @@ def test_exports_are_in_swedish_whatever_the_page_language(client, rworld):
 
 def test_sheet_names_are_unique_and_short(app):
     parts = [Table("x" * 40, ["a"], []), Table("x" * 40, ["a"], []), Table("a:b/c", ["a"], [])]
+    parts += [
+        Table("Indikator A: andel klart positiva – Samverkan", ["a"], []),
+        Table("Åtgärder / status", ["a"], []),
+        Table("'citat'", ["a"], []),
+    ]
     book = load_workbook(io.BytesIO(to_xlsx("t", parts)))
-    assert book.sheetnames == ["x" * 31, "x" * 27 + " (2)", "a b c"]
+    assert book.sheetnames == [
+        "x" * 31,
+        "x" * 27 + " (2)",
+        "a b c",
+        "Indikator A andel klart",  # one space where ":" was, cut at a word
+        "Åtgärder status",
+        "citat",
+    ]
+    assert not [n for n in book.sheetnames if "  " in n or n != n.strip()]
     assert to_csv([Table("T", ["h"], [[1.5], ["=1"]])]).endswith("1,5\r\n'=1\r\n")

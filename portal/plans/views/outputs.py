@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Response
 from flask_login import current_user
 
+from portal.core.downloads import CSV, XLSX, attachment, file_name
 from portal.plans import policies
 from portal.plans.forms import STATUS_LABELS
 from portal.plans.models import Plan
@@ -19,8 +18,7 @@ from portal.plans.views.plans import plan_context
 
 
 def _filename(plan: Plan, ext: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9]+", "-", plan.group.name.encode("ascii", "ignore").decode())
-    return f"handlingsplan-{name.strip('-').lower()}-{plan.year}.{ext}"
+    return f"{file_name('handlingsplan', plan.group.name, plan.year)}.{ext}"
 
 
 @bp.route("/a/<slug>/plans/<int:plan_id>/print")
@@ -39,14 +37,8 @@ def export_plan(slug: str, plan_id: int, ext: str) -> Response:
     plan = context["plan"]
     parts = export.tables(plan, STATUS_LABELS, policies.can_see_people(current_user, plan.group))
     if ext == "xlsx":
-        body: bytes | str = export.to_xlsx(plan, parts)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        body = export.to_csv(parts)
-        mimetype = "text/csv; charset=utf-8"
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(plan, ext)}"'
-    return response
+        return attachment(export.to_xlsx(plan, parts), XLSX, _filename(plan, ext))
+    return attachment(export.to_csv(parts), CSV, _filename(plan, ext))
 
 
 @bp.route("/my-activities")
