@@ -28,6 +28,7 @@ from portal.plans import policies as plan_policies
 from portal.plans.models import LINE_MAX, Activity, ActivityStatus, Plan
 from portal.plans.services import items as plan_items
 from portal.plans.services import plans as plan_services
+from portal.plans.services import responsible
 
 
 def can_link_follow_ups(user: User, group: Group) -> bool:
@@ -104,13 +105,16 @@ def _what(text: str) -> str:
     return text if len(text) <= LINE_MAX else text[: LINE_MAX - 1].rstrip() + "…"
 
 
-def _responsible_id(association_id: int, name: str) -> int | None:
-    """The person in the register whose name is exactly the item's free text, if just one."""
+def _responsible_id(plan: Plan, name: str) -> int | None:
+    """The person in the register whose name is exactly the item's free text, if just one;
+    where several share the name, the one who sits in the group, if just one does."""
     wanted = name.strip().casefold()
     if not wanted:
         return None
-    found = [u.id for u in plan_items.people_of(association_id) if u.name.casefold() == wanted]
-    return found[0] if len(found) == 1 else None
+    found = [c for c in responsible.candidates(plan) if c.name.casefold() == wanted]
+    if len(found) > 1:
+        found = [c for c in found if c.in_group]
+    return found[0].user_id if len(found) == 1 else None
 
 
 def create_activity(
@@ -130,7 +134,7 @@ def create_activity(
         plan,
         plan_items.ActivityData(
             what=_what(item.text),
-            responsible_id=_responsible_id(plan.association_id, item.responsible),
+            responsible_id=_responsible_id(plan, item.responsible),
             due_date=due,
             status=ActivityStatus.NOT_STARTED,
         ),

@@ -144,6 +144,12 @@ class TemplateSection(db.Model):  # type: ignore[name-defined]
 
     __table_args__ = (sa.UniqueConstraint("version_id", "key"),)
 
+    def heads(self, field: TemplateField) -> bool:
+        """Whether ``field`` gets a heading of its own under the section's: not when it is
+        the section's only field and its label repeats the title ("Åtgärder"/"Åtgärder")."""
+        same = field.label.strip().casefold() == self.title.strip().casefold()
+        return not (same and len(self.fields) == 1)
+
 
 class TemplateField(db.Model):  # type: ignore[name-defined]
     """A field of a section. Locked fields carry the association's wording; local fields

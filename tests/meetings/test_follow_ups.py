@@ -146,6 +146,20 @@ def test_a_due_date_outside_the_plan_year_is_left_out_and_said_so(
     assert db_session.get(MinutesItem, item.id).due_on == dt.date(YEAR + 1, 2, 1)  # kept here
 
 
+def test_a_shared_name_means_the_group_member_who_has_it(mworld, meeting, plan, db_session, f):
+    association = db_session.get(Association, mworld.association_id)
+    f.user(association, name="Maja Medlem")  # a namesake outside the group
+    db_session.commit()
+    item = add_follow_up(db_session, mworld, meeting, responsible="Maja Medlem")
+    activity = follow_ups.create_activity(
+        user(db_session, mworld, "process_leader"),
+        meeting,
+        minutes_service.minutes_of(meeting),
+        item.id,
+    )
+    assert activity.responsible_id == mworld.user_ids["member"]
+
+
 def test_a_long_follow_up_fits_the_activity_title(mworld, meeting, plan, db_session):
     item = add_follow_up(db_session, mworld, meeting, text="ord " * 240)
     activity = follow_ups.create_activity(

@@ -81,3 +81,16 @@ def _instrument(db_session) -> int:
 
     instrument, _ = survey_services.import_instrument(None, parse_instrument(demo_text()))
     return instrument.id
+
+
+def test_a_field_that_repeats_its_section_title_gets_no_second_heading(client, pworld, db_session):
+    group = db_session.get(Group, pworld.group_id)
+    plan = plans.create_plan(None, group, YEAR, plans.Source.TEMPLATE)
+    db_session.commit()
+    sign_in(client, pworld, "process_leader")
+    for url in (f"/a/{pworld.slug}/plans/{plan.id}", f"/a/{pworld.slug}/plans/{plan.id}/print"):
+        page = client.get(url).get_data(as_text=True)
+        headings = re.findall(r"<h[1-6][^>]*>([^<]*)<", page)
+        assert headings.count("Åtgärder") == 1, url
+        assert headings.count("Resultatmål") == 1, url
+        assert "Förutsättningar" in headings  # a field under another title keeps its own

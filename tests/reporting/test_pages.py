@@ -219,3 +219,25 @@ def test_summary_query_count_does_not_grow_with_the_data(
         assert client.get(url(rworld)).status_code == 200
     assert large.count == small.count
     assert small.count <= 15  # issue 7: every main page at most 15 statements
+
+
+def _doubled(page: str) -> list[str]:
+    """Captions that repeat the heading just above them, and headings repeated at once."""
+    doubled, last = [], None
+    for tag, text in re.findall(r"<(h[1-6]|caption)\b[^>]*>(.*?)</\1>", page, re.S):
+        words = " ".join(re.sub(r"<[^>]+>", "", text).split())
+        if words == last:
+            doubled.append(f"{tag}: {words}")
+        last = words
+    return doubled
+
+
+def test_no_caption_or_heading_repeats_the_heading_above_it(client, rworld):
+    sign_in(client, rworld, "admin")
+    for path in (
+        url(rworld),
+        url(rworld, suffix="/print"),
+        f"/groups/{rworld.group_ids['Mysam Alfa']}/summary/2025",
+    ):
+        page = client.get(path).get_data(as_text=True)
+        assert _doubled(page) == [], path

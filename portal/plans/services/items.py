@@ -145,18 +145,6 @@ def delete_goal(actor: User | None, goal: ResultGoal) -> None:
     db.session.flush()
 
 
-def people_of(association_id: int) -> list[User]:
-    """People in the association's register, by name."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(AssociationPerson, AssociationPerson.user_id == User.id)
-            .where(AssociationPerson.association_id == association_id)
-            .order_by(User.name)
-        )
-    )
-
-
 def _check_activity(plan: Plan, data: ActivityData) -> None:
     check_year(plan, data.due_date)
     if data.responsible_id is not None and (

@@ -30,8 +30,8 @@ from portal.plans.forms import (
 )
 from portal.plans.models import FieldKind, Plan
 from portal.plans.services import goal_areas as area_services
-from portal.plans.services import items as item_services
 from portal.plans.services import plans as services
+from portal.plans.services import responsible
 from portal.plans.services.common import stockholm_today
 from portal.plans.services.compare import compare, orphaned_texts, plan_changes
 from portal.plans.services.templates import current_version
@@ -157,9 +157,18 @@ def set_goal_choices(form: GoalForm, plan: Plan) -> None:
 
 
 def set_activity_choices(form: ActivityForm, plan: Plan) -> None:
-    """People and agencies of the association."""
-    people = item_services.people_of(plan.association_id)
-    form.responsible_id.choices = choices([(0, _("Nobody yet")), *((u.id, u.name) for u in people)])
+    """People (the group's members first, with their agencies) and agencies of the
+    association."""
+    found = responsible.candidates(plan)
+    names = responsible.labels(found)
+    members = [(c.user_id, names[c.user_id]) for c in found if c.in_group]
+    others = [(c.user_id, names[c.user_id]) for c in found if not c.in_group]
+    groups: dict[str | None, list[Any]] = {None: choices([(0, _("Nobody yet"))])}
+    if members:
+        groups[_("Members of %(group)s", group=plan.group.name)] = choices(members)
+    if others:
+        groups[_("Others in the association")] = choices(others)
+    form.responsible_id.choices = groups
     form.agency_id.choices = choices(
         [(0, _("No agency")), *((a.id, a.name) for a in agencies_of(plan.group.association))]
     )
