@@ -11,7 +11,7 @@ not the answers: one row per round and question.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -111,6 +111,39 @@ def pool_installation(
             base = sum(p.base for p in parts)
             out[key] = InstallationFigure(
                 share=sum(p.positive for p in parts) / base, associations=len(parts), base=base
+            )
+    return out
+
+
+def pool_indicators(
+    figures: Iterable[RoundFigure],
+    indicators: Mapping[str, Collection[str]],
+    years: Collection[int],
+) -> dict[tuple[int, str], InstallationFigure]:
+    """(year, indicator code) → pooled figure, defined as for a question.
+
+    An association qualifies for an indicator when it qualifies for every one of the
+    indicator's questions (``indicators``: indicator code → its question codes); its
+    answers to all of them are pooled, as the association's own indicator figure pools
+    them; the figure is given where at least three associations qualify.
+    """
+    rounds: dict[tuple[int, int, str], list[RoundFigure]] = defaultdict(list)
+    for figure in figures:
+        codes = indicators.get(figure.indicator_code)
+        if figure.year in years and codes is not None and figure.code in codes:
+            rounds[figure.association_id, figure.year, figure.indicator_code].append(figure)
+    pooled: dict[tuple[int, str], list[RoundFigure]] = defaultdict(list)
+    for (_association, year, code), parts in rounds.items():
+        complete = {p.code for p in parts} == set(indicators[code])
+        if complete and all(p.base >= p.k for p in parts):
+            pooled[year, code] += parts
+    out = {}
+    for key, parts in pooled.items():
+        associations = len({p.association_id for p in parts})
+        if associations >= MIN_ASSOCIATIONS:
+            base = sum(p.base for p in parts)
+            out[key] = InstallationFigure(
+                share=sum(p.positive for p in parts) / base, associations=associations, base=base
             )
     return out
 

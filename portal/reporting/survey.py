@@ -264,15 +264,21 @@ class References:
     own: list[RoundFigure] = field(default_factory=list)
     national: dict[tuple[int, str], float] = field(default_factory=dict)
     installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
+    indicator_installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
     loaded: bool = False
 
-    def load(self, codes: list[str], year: int) -> References:
+    def load(
+        self, codes: list[str], year: int, indicators: dict[str, set[str]] | None = None
+    ) -> References:
+        """Read the figures; ``indicators`` (indicator code → its question codes) also
+        gives each indicator its installation-wide figure."""
         figures = national.round_figures(self.association_id, year)
         self.own = [f for f in figures if f.association_id == self.association_id]
         all_codes = set(codes) | {f.code for f in self.own}
         years = {f.year for f in self.own} | {year}
         self.national = national.national_shares(all_codes, years)
         self.installation = national.pool_installation(figures, set(codes), {year})
+        self.indicator_installation = national.pool_indicators(figures, indicators or {}, {year})
         self.loaded = True
         return self
 
@@ -396,8 +402,11 @@ def survey_figures(
     previous = figures[previous_round.id] if previous_round else None
     group_ids = [g.id for g in (groups if groups is not None else current_round.groups)]
     rows = _question_rows(current, previous, group_ids)
+    indicators: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        indicators[row.indicator_code].add(row.code)
     refs = (references or References(association_id)).load(
-        [r.code for r in rows], current_round.year
+        [r.code for r in rows], current_round.year, dict(indicators)
     )
     rows = [
         _with_reference(row, refs.national, refs.installation, current_round.year) for row in rows
@@ -414,9 +423,26 @@ def survey_figures(
         groups=responses,
         invited=sum(g.invited for g in responses),
         questions=rows,
-        indicators=_indicator_rows(rows, group_ids),
+        indicators=[
+            _with_installation(row, refs.indicator_installation, current_round.year)
+            for row in _indicator_rows(rows, group_ids)
+        ],
         texts=[] if texts_hidden else _texts(current_round, current),
         texts_hidden=texts_hidden,
+    )
+
+
+def _with_installation(row: Row, installation: dict[Any, Any], year: int) -> Row:
+    """An indicator row with its installation-wide figure (the national one it has)."""
+    figure = installation.get((year, row.code))
+    if figure is None:
+        return row
+    return Row(
+        **{
+            **row.__dict__,
+            "installation": figure.share,
+            "installation_associations": figure.associations,
+        }
     )
 
 

@@ -130,3 +130,43 @@ def test_questions_of_other_kinds_are_ignored(db_session, instrument):
     text_codes = [q.code for q in instrument.questions if not q.is_scale]
     assert installation_shares(text_codes, [2025]) == {}
     assert isinstance(instrument.questions[0], Question)
+
+
+def test_an_indicator_pools_as_its_questions_do(f, db_session, instrument):
+    from portal.reporting.national import pool_indicators, round_figures
+
+    rounds = [
+        closed_round(f, db_session, instrument, {"A1": [7, 6, 2], "A2": [7, 7, 1]}),
+        closed_round(f, db_session, instrument, {"A1": [7, 1, 2], "A2": [6, 1, 1, None]}),
+        closed_round(f, db_session, instrument, {"A1": [6, 6, 6, 1], "A2": [1, 1, 6]}),
+        # Below k on A2: qualifies for A1 alone, so not for the indicator.
+        closed_round(f, db_session, instrument, {"A1": [7, 7, 7], "A2": [7, 7]}),
+    ]
+    figures = round_figures(rounds[0].association_id, 2025)
+    questions = installation_shares(["A1", "A2"], [2025])
+    assert questions[2025, "A1"].associations == 4
+    assert questions[2025, "A2"].associations == 3
+    indicators = pool_indicators(figures, {"A": {"A1", "A2"}}, {2025})
+    # The three that qualify for both: A1 2+1+3 of 10, A2 2+1+1 of 9.
+    assert indicators == {(2025, "A"): InstallationFigure(share=10 / 19, associations=3, base=19)}
+    # Every question of the indicator counts: an instrument with A3 as well finds none.
+    assert pool_indicators(figures, {"A": {"A1", "A2", "A3"}}, {2025}) == {}
+
+
+def test_the_board_summary_shows_the_indicators_installation_figure(app, f, db_session, instrument):
+    from portal.organisations.models import Association
+    from portal.reporting.period import Period
+    from portal.reporting.survey import survey_figures
+
+    rounds = [
+        closed_round(f, db_session, instrument, {"A1": [7, 6, 2], "A2": [7, 7, 1]})
+        for _ in range(3)
+    ]
+    association = db_session.get(Association, rounds[0].association_id)
+    with app.test_request_context("/"):
+        survey = survey_figures(association.id, Period(2025))
+    assert survey is not None
+    a = next(r for r in survey.indicators if r.code == "A")
+    assert a.installation == pytest.approx(4 / 6)
+    assert a.installation_associations == 3
+    assert a.installation_diff == 0  # the same answers everywhere
