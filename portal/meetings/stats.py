@@ -12,7 +12,10 @@ Definitions:
 - an agency is *represented* at a meeting when one of its invited people was present
   or a substitute attended for it; it is *flagged* when it was missing from at least
   half of the meetings it was invited to;
-- turnover counts seats (memberships) that began and ended within the year (or span).
+- turnover counts seats (memberships): held at the start (held on the first day, so a
+  seat beginning on 1 January counts here, not as new), begun after the first day,
+  and ended within the year or span (a last day of 31 December included); the rate
+  is seats ended over seats held at the start.
 """
 
 from __future__ import annotations
@@ -353,13 +356,13 @@ def turnover_columns() -> list[sa.ColumnElement[int]]:
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
     return [
-        count(
+        count(  # held on the first day: a seat beginning that very day included
             sa.and_(
-                Membership.valid_from < first,
+                Membership.valid_from <= first,
                 sa.or_(Membership.valid_to.is_(None), Membership.valid_to >= first),
             )
         ),
-        count(Membership.valid_from.between(first, last)),
+        count(sa.and_(Membership.valid_from > first, Membership.valid_from <= last)),
         count(Membership.valid_to.between(first, last)),
     ]
 

@@ -9,9 +9,9 @@ of its questions is shown. Percentages are rounded half up to whole per cent, an
 change in percentage points is the difference of the rounded figures, so the page
 adds up as the reader checks it.
 
-The survey runs in August–September: a half-year summary (and a year whose round has
-not closed) shows the latest closed round that ended within the period, labelled with
-its year.
+The survey runs in August–September: a summary shows the latest closed round whose
+closing day is on or before the period's end (a year's own round once closed; for a
+half-year, or a year whose round has not closed, an earlier one), labelled with its year.
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ class SurveyFigures:
 
 @dataclass
 class Rounds:
-    """The latest closed round that ended within a period and the one of the year
+    """The latest closed round that closed by the period's end and the one of the year
     before, with invitations and responses per group of each."""
 
     current: SurveyRound | None

@@ -89,6 +89,21 @@ def test_turnover(db_session, mworld, f):
     assert before.at_start == 5
 
 
+def test_a_seat_from_new_years_day_is_held_at_the_start(db_session, mworld, f):
+    group = db_session.get(Group, mworld.other_group_id)  # one seat since 2020
+    f.membership(group, valid_from=dt.date(2026, 1, 1))
+    f.membership(group, valid_from=dt.date(2026, 1, 1), valid_to=dt.date(2026, 12, 31))
+    f.membership(group, valid_from=dt.date(2026, 1, 2))
+    f.membership(group, valid_from=dt.date(2025, 3, 1), valid_to=dt.date(2026, 1, 1))
+    year = stats.turnover([group.id], 2026)[group.id]
+    assert (year.at_start, year.joined, year.left) == (4, 1, 2)
+    # at the start + joined − ended = the seats held after the year
+    after = stats.turnover([group.id], 2027)[group.id]
+    assert after.at_start == year.at_start + year.joined - year.left == 3
+    h1 = stats.turnover([group.id], (dt.date(2026, 1, 1), dt.date(2026, 6, 30)))[group.id]
+    assert (h1.at_start, h1.joined, h1.left) == (4, 1, 1)
+
+
 def test_group_statistics_page(client, db_session, mworld):
     record_year(db_session, mworld)
     sign_in(client, mworld, "member")

@@ -163,3 +163,16 @@ def test_national_reference_and_difference(db_session, rworld):
     assert a1.installation is None
     trends = {t.id: t for t in summary(db_session, rworld).trends}
     assert trends["trend-question-a1"].series[1].values == [0.45, 0.5]
+
+
+def test_the_rounds_year_is_named_on_the_page(client, db_session, rworld):
+    from tests.reporting.conftest import sign_in
+
+    sign_in(client, rworld, "board")
+    own = client.get(f"/associations/{rworld.association_id}/reports/2025").get_data(as_text=True)
+    assert '<p id="survey-round-year"><strong>Resultat från enkäten 2025.</strong></p>' in own
+    # 2026 has no closed round by its end: the 2025 round, named, with the reason.
+    later = client.get(f"/associations/{rworld.association_id}/reports/2026").get_data(as_text=True)
+    note = later.split('id="survey-round-year"')[1][:400]
+    assert "Resultat från enkäten 2025." in note
+    assert "augusti–september" in note
