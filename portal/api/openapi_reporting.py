@@ -173,6 +173,8 @@ SCHEMAS: dict[str, Schema] = {
                         {
                             "round_year": INTEGER,
                             "previous_year": NULLABLE_INTEGER,
+                            "previous_groups": array(STRING),
+                            "groups_differ_from_previous": BOOLEAN,
                             "k": {"type": "integer", "minimum": 1},
                             "example_instrument": BOOLEAN,
                             "invited": COUNT,

@@ -134,6 +134,8 @@ def survey_json(survey: SurveyFigures | None, names: dict[int, str]) -> dict[str
     return {
         "round_year": survey.year,
         "previous_year": survey.previous_year,
+        "previous_groups": list(survey.previous_groups),
+        "groups_differ_from_previous": survey.groups_differ,
         "k": survey.k,
         "example_instrument": survey.is_example,
         "invited": survey.invited,

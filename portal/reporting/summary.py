@@ -136,17 +136,38 @@ def board_summary(
         plans=plans,
         meetings=meetings,
         survey=survey,
-        trends=trends(references, meetings.years, plans.years),
+        trends=trends(
+            references,
+            _attendance_until(meetings, period),
+            [p for p in plans.years if p.year <= period.year],
+            survey.year if survey else None,
+        ),
     )
 
 
+def _attendance_until(meetings: MeetingFigures, period: Period) -> list[YearFigures]:
+    """The attendance trend's years up to the period: earlier years whole, and the
+    period's own figure for its year (January–June only, for a half-year)."""
+    out = [y for y in meetings.years if y.year < period.year]
+    if meetings.held:
+        recorded = sum(g.figures.recorded_seats for g in meetings.groups)
+        present = sum(g.figures.present_seats for g in meetings.groups)
+        out.append(YearFigures(period.year, meetings.held, recorded, present))
+    return out
+
+
 def trends(
-    references: References, attendance: list[YearFigures], plans: list[PlanYear]
+    references: References,
+    attendance: list[YearFigures],
+    plans: list[PlanYear],
+    survey_year: int | None,
 ) -> list[Trend]:
-    """The charts over all years on record: survey per indicator and question, attendance,
-    konkretiserade groups."""
+    """The charts over the years on record up to the summary's period: survey per
+    indicator and question (rounds up to the summary's own round), attendance,
+    konkretiserade groups. Nothing after the period is plotted."""
     out: list[Trend] = []
-    years, rows, titles = survey_trend(references.own, references.national)
+    own = [f for f in references.own if survey_year is not None and f.year <= survey_year]
+    years, rows, titles = survey_trend(own, references.national)
     association, national = _("The association"), _("National reference")
     indicators = indicator_trend(rows, years, titles)
     for kind, items in ((_("Indicator"), indicators), (_("Question"), rows)):

@@ -161,10 +161,19 @@ class SurveyFigures:
     texts: list[TextAnswer] = field(default_factory=list)
     texts_hidden: bool = False  # fewer than k responses in all: no free text at all
     invited: int = 0  # in all groups of the round
+    previous_groups: tuple[str, ...] = ()  # the groups of the previous year's round
 
     @property
     def rate(self) -> float | None:
         return self.responses / self.invited if self.invited else None
+
+    @property
+    def groups_differ(self) -> bool:
+        """Whether last year's round asked other groups: the association's change then
+        compares different groups (each group's own change does not)."""
+        return self.previous_year is not None and set(self.previous_groups) != {
+            g.group for g in self.groups
+        }
 
 
 @dataclass
@@ -417,6 +426,9 @@ def survey_figures(
         round_id=current_round.id,
         year=current_round.year,
         previous_year=previous_round.year if previous_round else None,
+        previous_groups=tuple(sorted(g.name for g in previous_round.groups))
+        if previous_round
+        else (),
         k=current.k,
         is_example=current_round.instrument.is_example,
         responses=current.responses,
