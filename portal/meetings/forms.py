@@ -22,6 +22,7 @@ from portal.core.forms import BaseForm, choices
 from portal.meetings.attendance import SubstituteData
 from portal.meetings.follow_ups import LinkData
 from portal.meetings.minutes import ItemData
+from portal.meetings.minutes_state import MinutesState
 from portal.meetings.models import (
     AGENDA_ITEMS_MAX,
     AGENDA_TITLE_MAX,
@@ -224,6 +225,13 @@ class ReturnForm(BaseForm):
 ITEM_KIND_LABELS = {
     MinutesItemKind.DECISION: _l("Decision"),
     MinutesItemKind.FOLLOW_UP: _l("Follow-up"),
+}
+MINUTES_STATE_LABELS = {
+    MinutesState.NOT_WRITTEN: _l("Not written yet"),
+    MinutesState.DRAFT: _l("Draft"),
+    MinutesState.SUBMITTED: _l("Sent for approval"),
+    MinutesState.APPROVED: _l("Approved"),
+    MinutesState.CORRECTION: _l("Approved; correction not yet approved"),
 }
 audit.VALUE_LABELS.update(
     {

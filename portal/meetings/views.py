@@ -18,8 +18,8 @@ from portal.core.errors import DomainError
 from portal.core.loaders import load_association, load_scoped, require
 from portal.core.transactions import atomic
 from portal.groups.models import Group
-from portal.meetings import policies, services
-from portal.meetings.forms import ActionForm, MeetingForm, YearForm
+from portal.meetings import minutes_state, policies, services
+from portal.meetings.forms import MINUTES_STATE_LABELS, ActionForm, MeetingForm, YearForm
 from portal.meetings.models import Meeting
 from portal.organisations.models import Association
 
@@ -73,6 +73,8 @@ def index(slug: str, group_id: int) -> str:
         upcoming=sorted((m for m in meetings if m.ends_at >= now), key=lambda m: m.starts_at),
         held=[m for m in meetings if m.ends_at < now],
         can_manage=policies.can_manage_meetings(current_user, group),
+        minutes_states=minutes_state.states([m.id for m in meetings]),
+        minutes_labels=MINUTES_STATE_LABELS,
     )
 
 

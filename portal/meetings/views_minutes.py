@@ -17,11 +17,12 @@ from portal.core.htmx import is_htmx
 from portal.core.loaders import load_association, require
 from portal.core.markdown import render
 from portal.core.transactions import atomic
-from portal.meetings import follow_ups, policies
+from portal.meetings import follow_ups, minutes_state, policies
 from portal.meetings import minutes as service
 from portal.meetings import services as meeting_services
 from portal.meetings.forms import (
     ITEM_KIND_LABELS,
+    MINUTES_STATE_LABELS,
     ActionForm,
     AdjusterForm,
     FollowUpLinkForm,
@@ -101,6 +102,8 @@ def _page(
         activities={a.id: a for a in activities},
         link_forms=_link_forms(meeting, minutes, plan, activities, forms.get("link_forms", {})),
         follow_up_errors=forms.get("follow_up_errors", {}),
+        minutes_state=minutes_state.state(minutes),
+        minutes_labels=MINUTES_STATE_LABELS,
         not_started=service.not_started_refusal(meeting),
         approval_refusal=_approval_refusal(meeting, minutes),
     ), status

@@ -136,3 +136,44 @@ def test_a_meeting_moved_later_after_submitting_cannot_be_approved(
     assert "Återsänd med kommentar" in page  # returning stays possible
     post(client, url(mworld, held, "/approve"))
     assert service.minutes_of(held).status is MinutesStatus.SUBMITTED
+
+
+def test_the_meetings_list_shows_each_meetings_minutes_status(
+    client, mworld, db_session, count_queries
+):
+    leader = person(db_session, mworld, "process_leader")
+    member = person(db_session, mworld, "member")
+    days = [dt.date(2025, m, 11) for m in (2, 3, 4, 5, 6)]
+    meetings = [make_meeting(db_session, mworld, d) for d in days]
+    service.save_revision(leader, meetings[1], "Utkast")
+    for m in meetings[2:]:
+        service.save_revision(leader, m, "Text")
+        service.appoint_adjuster(leader, m, member.id)
+        service.submit(leader, m)
+    for m in meetings[3:]:
+        service.approve(member, m)
+    service.save_revision(leader, meetings[4], "Rättad text", correction=True)
+    db_session.commit()
+    sign_in(client, mworld, "member")
+    page_url = f"/a/{mworld.slug}/groups/{mworld.group_id}/meetings"
+    client.get(page_url)
+    with count_queries() as few:
+        page = client.get(page_url).get_data(as_text=True)
+    cells = re.findall(r"<td data-label=\"Minnesanteckningar\">(.*?)</td>", page, re.S)
+    shown = [re.sub(r"<span.*?</span>|<[^>]+>", "", c).strip() for c in cells]
+    assert shown == [  # newest first
+        "Justerade; rättelse inte justerad ännu",
+        "Justerade",
+        "Skickade för justering",
+        "Utkast",
+        "Inte skrivna ännu",
+    ]
+    assert url(mworld, meetings[3]) in page  # the status links to the minutes
+    # The status on the minutes page reads the same.
+    minutes_page = client.get(url(mworld, meetings[4])).get_data(as_text=True)
+    assert '<dd id="minutes-status">Justerade; rättelse inte justerad ännu</dd>' in minutes_page
+    # One query for every meeting's minutes, however many meetings.
+    make_meeting(db_session, mworld, dt.date(2025, 7, 1))
+    with count_queries() as more:
+        client.get(page_url)
+    assert more.count == few.count
