@@ -187,6 +187,7 @@ def add_member(slug: str, group_id: int) -> Response:
         form=form,
         role_labels=ROLE_LABELS,
         message=message,
+        facts_oob=is_htmx(),  # the agencies represented and the process leaders change too
     )
 
 

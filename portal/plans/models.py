@@ -119,6 +119,16 @@ class TemplateVersion(db.Model):  # type: ignore[name-defined]
         """All fields in section order."""
         return [f for s in self.sections for f in s.fields]
 
+    def item_level(self, kind: FieldKind, key: str | None = None) -> int:
+        """The heading level of the items under the first field of ``kind`` (or the one
+        with ``key``): 4 under the field's own heading, 3 where the section's heading
+        names the field (``TemplateSection.heads``) or the plan lists them on their own."""
+        for section in self.sections:
+            for field in section.fields:
+                if field.kind is kind and (key is None or field.key == key):
+                    return 4 if section.heads(field) else 3
+        return 3
+
 
 class TemplateSection(db.Model):  # type: ignore[name-defined]
     """An ordered section of a template version; ``key`` is stable across versions."""

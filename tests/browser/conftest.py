@@ -76,8 +76,13 @@ AXE_SOURCE = (importlib.resources.files("axe_playwright_python") / "axe.min.js")
 )
 # Tell Python when htmx has swapped something in, so the swap gets checked too, and
 # when the Content-Security-Policy blocked something (an inline style or script, eval).
+# One response is one thing shown, however many elements it settles (out-of-band
+# swaps settle their own targets with the same response's xhr).
 PAGE_HOOKS = """
-document.addEventListener("htmx:afterSettle", () => {
+const portalSettled = new WeakSet();
+document.addEventListener("htmx:afterSettle", (e) => {
+  const xhr = e.detail && e.detail.xhr;
+  if (xhr) { if (portalSettled.has(xhr)) { return; } portalSettled.add(xhr); }
   if (window.__portalSwapped) { window.__portalSwapped(location.pathname); }
 });
 document.addEventListener("securitypolicyviolation", (e) => {

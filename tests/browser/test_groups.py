@@ -59,6 +59,8 @@ def test_adding_a_member_with_htmx_updates_the_list_in_place(
     visitor.visit(group_path(world))
     page = visitor.page
     expect(current_table(visitor)).not_to_contain_text(world.newcomer_name)
+    facts = page.locator("#group-facts")
+    expect(facts).not_to_contain_text(world.state_agency_name)
     page.evaluate("window.__samePage = true")
 
     fill_add_form(visitor, world)
@@ -69,6 +71,11 @@ def test_adding_a_member_with_htmx_updates_the_list_in_place(
     assert page.evaluate("window.__samePage === true"), "the page was reloaded"
     expect(current_table(visitor)).to_contain_text(world.newcomer_name)
     expect(current_table(visitor)).to_contain_text(world.state_agency_name)
+    # The facts at the top follow: the new agency is represented, the new process leader named.
+    expect(page.locator("#group-facts")).to_have_count(1)
+    represented = facts.locator("dt:has-text('Representerade parter') + dd")
+    expect(represented).to_have_text(f"{world.state_agency_name}, {world.municipality_name}")
+    expect(facts.locator("dt:has-text('Processledare') + dd")).to_have_text(world.newcomer_name)
     status = page.locator("#members [role=status]")
     expect(status).to_contain_text(world.newcomer_name)
     expect(status).to_be_focused()  # keyboard and screen-reader users hear the outcome

@@ -94,3 +94,40 @@ def test_a_field_that_repeats_its_section_title_gets_no_second_heading(client, p
         assert headings.count("Åtgärder") == 1, url
         assert headings.count("Resultatmål") == 1, url
         assert "Förutsättningar" in headings  # a field under another title keeps its own
+
+
+def test_an_htmx_change_brings_the_plans_facts_along(client, pworld, db_session):
+    group = db_session.get(Group, pworld.group_id)
+    plan = plans.create_plan(None, group, YEAR, plans.Source.TEMPLATE)
+    goal = items.add_goal(
+        None, plan, items.GoalData(pworld.area_ids[0], "Fler parter", "Antal", True, "2", "4")
+    )
+    plans.adopt(None, plan)
+    db_session.commit()
+    sign_in(client, pworld, "process_leader")
+    url = f"/a/{pworld.slug}/plans/{plan.id}"
+    hx = {"HX-Request": "true"}
+    added = post(
+        client,
+        f"{url}/activities",
+        {"what": "Utbildning", "responsible_id": pworld.user_ids["member"],
+         "due_date": due().isoformat(), "status": "not_started"},
+        token_page=url, headers=hx,
+    ).get_data(as_text=True)  # fmt: skip
+    facts = added.split('id="plan-facts" data-hx-swap-oob="true"')[1].split("</dl>")[0]
+    assert "Ja: minst en åtgärd har en ansvarig person och ett slutdatum" in facts
+    assert "Reviderad sedan fastställandet" in facts  # the change revised the adopted plan
+    assert '<div id="plan-adopt" data-hx-swap-oob="true">' in added
+    assert "Fastställ den reviderade handlingsplanen" in added.split('id="plan-adopt"')[1]
+    # A single item saved in place brings them too; a plain page has them once, in place.
+    saved = post(
+        client,
+        f"{url}/goals/{goal.id}",
+        {"goal_area_id": pworld.area_ids[0], "title": "Fler parter", "indicator": "Antal",
+         "numeric": "y", "baseline": "2", "target": "5", "lock_version": goal.lock_version},
+        token_page=url, headers=hx,
+    ).get_data(as_text=True)  # fmt: skip
+    assert 'id="plan-facts" data-hx-swap-oob="true"' in saved
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('id="plan-facts"') == 1
+    assert "data-hx-swap-oob" not in page

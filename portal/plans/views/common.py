@@ -11,7 +11,7 @@ from portal.core.htmx import render_block
 from portal.core.loaders import load_association, require
 from portal.organisations.models import Association
 from portal.plans import policies
-from portal.plans.models import Plan
+from portal.plans.models import FieldKind, Plan
 from portal.plans.services import plans as plan_services
 
 
@@ -48,3 +48,25 @@ def whole(template: str, status: int = 200, **context: Any) -> Response:
     response = current_app.make_response((render_template(template, **context), status))
     response.vary.add("HX-Request")
     return response
+
+
+def item_level(plan: Plan, kind: str, obj: Any) -> int:
+    """The heading level of an item swapped into the plan page, as the page has it."""
+    if kind == "text":  # a text the template no longer asks for sits under its own h3
+        key = obj["key"]
+        return plan.template_version.item_level(FieldKind.TEXT, key) if obj["field"] else 4
+    goals = kind in ("goal", "goals")
+    return plan.template_version.item_level(
+        FieldKind.RESULT_GOALS if goals else FieldKind.ACTIVITIES
+    )
+
+
+def plan_facts(plan: Plan) -> dict[str, Any]:
+    """The plan's facts and adoption section, swapped in out of band with a changed item:
+    a change after adoption makes the plan revised, an activity can make it concrete."""
+    return {
+        "facts_oob": True,
+        "version": plan.template_version,
+        "concretised": plan_services.is_concretised(plan),
+        "missing": plan_services.missing_for_adoption(plan),
+    }

@@ -38,7 +38,7 @@ from portal.plans.services import items as services
 from portal.plans.services import plans as plan_services
 from portal.plans.services.common import StaleEditError, stockholm_today
 from portal.plans.views import bp
-from portal.plans.views.common import block, load_plan, whole
+from portal.plans.views.common import block, item_level, load_plan, plan_facts, whole
 from portal.plans.views.plans import plan_context, set_activity_choices, set_goal_choices
 
 
@@ -75,10 +75,13 @@ def _item(
     **extra: Any,
 ) -> Response:
     context = item_context(association, plan)
-    context.update(kind=kind, item=obj, mode=mode, hl=4 if is_htmx() else 2, **extra)
+    hl = item_level(plan, kind, obj) if is_htmx() else 2
+    context.update(kind=kind, item=obj, mode=mode, hl=hl, **extra)
     if isinstance(obj, Activity):
         context["discussed"] = discussed_in([obj.id])
         context["see_meetings"] = can_read_meetings(current_user, plan.group)
+    if mode == "view" and is_htmx():
+        context.update(plan_facts(plan))
     return page("plans/item.html", "item", status=status, **context)
 
 
@@ -225,7 +228,9 @@ def _list_response(association: Association, plan: Plan, kind: str, **forms: Any
     context.update({k: v for k, v in forms.items() if v is not None})
     status = 400 if any(f is not None and f.has_errors for f in forms.values()) else 200
     if is_htmx():
-        return block("plans/item.html", "item", status, kind=kind, hl=4, **context)
+        context["facts_oob"] = True  # the facts and adoption section change with the list
+        hl = item_level(plan, kind, None)
+        return block("plans/item.html", "item", status, kind=kind, hl=hl, **context)
     return whole("plans/plan.html", status, **context)
 
 
