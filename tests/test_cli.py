@@ -177,6 +177,7 @@ def test_demo_load_builds_gavleborg_once(runner, client, db_session):
     association = db_session.scalar(sa.select(Association).where(Association.slug == "gavleborg"))
     assert association is not None
     _assert_gavleborg_shape(db_session, association)
+    _assert_demo_minutes(db_session)
     counts = row_counts(db_session)
 
     second = invoke(runner, "demo", "load")
@@ -192,6 +193,20 @@ def test_demo_load_builds_gavleborg_once(runner, client, db_session):
     assert api.json["total"] == 9
     login(client, "forbundschef@gavleborg.example.org", DEMO_PASSWORD)
     assert client.get("/a/gavleborg/mail").status_code == 200  # an association admin
+
+
+def _assert_demo_minutes(session: Any) -> None:
+    """Adjusted by someone other than the writer, after the meeting; every status shows."""
+    from portal.meetings.minutes_state import states
+    from portal.meetings.models import Meeting, Minutes, MinutesStatus
+
+    for minutes in session.scalars(sa.select(Minutes)):
+        writers = {r.author_id for r in minutes.revisions}
+        assert minutes.adjuster_id is None or minutes.adjuster_id not in writers
+        if minutes.status is not MinutesStatus.DRAFT:
+            assert minutes.meeting.starts_at < minutes.submitted_at
+    shown = {s.value for s in states(list(session.scalars(sa.select(Meeting.id)))).values()}
+    assert {"not_written", "draft", "submitted", "approved"} <= shown
 
 
 def _assert_gavleborg_shape(session: Any, association: Association) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
@@ -14,7 +14,12 @@ from markupsafe import Markup
 
 
 def select_locale() -> str:
-    """The locale chosen in this session, else the person's saved one, else Swedish."""
+    """The locale chosen in this session, else the person's saved one, else Swedish.
+
+    Outside a request (the command line: demo load, mail send, closing rounds) the
+    default, so what those write in words is written in Swedish."""
+    if not has_request_context():
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     locales = current_app.config["PORTAL_LOCALES"]
     chosen = session.get("locale")
     if chosen in locales:

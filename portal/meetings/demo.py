@@ -59,7 +59,8 @@ def load_demo(association: Association) -> None:
                 if meeting.ends_at < utcnow():
                     rng = random.Random(f"{group.name}-{year}-{number}")  # noqa: S311 - demo data
                     _attendance(group, meeting, index, rng)
-                    _minutes(group, meeting, rng)
+                    latest = (year, number) == (YEARS[-1], len(MONTH_DAYS) - 1)
+                    _minutes(group, meeting, rng, _LATEST_STATES[index % 3] if latest else None)
     db.session.flush()
 
 
@@ -118,10 +119,23 @@ def _substitute(meeting: Meeting, invitee: Invitee, substitutes: Sequence[Member
     )
 
 
-def _minutes(group: Group, meeting: Meeting, rng: random.Random) -> None:
+# The year's last held meeting shows the minutes under way in some groups, so the
+# meetings list has every status: a draft, minutes with the adjuster, approved ones.
+_LATEST_STATES = (MinutesStatus.DRAFT, MinutesStatus.SUBMITTED, None)
+
+
+def _minutes(
+    group: Group, meeting: Meeting, rng: random.Random, state: MinutesStatus | None = None
+) -> None:
+    """Minutes written by the process leader and approved by someone else present
+    (``state`` draft or submitted: not approved yet)."""
     present = [i for i in meeting.invitees if i.status is AttendanceStatus.PRESENT]
     leader = next((i for i in present if i.role is MembershipRole.PROCESS_LEADER), None)
-    others = [i for i in present if i is not leader] or present
+    # The adjuster is never the writer (the process leader): someone else present, or
+    # else someone else invited.
+    others = [i for i in present if i is not leader] or [
+        i for i in meeting.invitees if i is not leader
+    ]
     if not others:
         return
     adjuster = rng.choice(others)
@@ -143,12 +157,14 @@ def _minutes(group: Group, meeting: Meeting, rng: random.Random) -> None:
             "Parterna delade information om förändringar i sina verksamheter.",
         ]
     )
-    approved_at = meeting.ends_at + dt.timedelta(days=7)
+    approved_at = meeting.ends_at + dt.timedelta(days=7) if state is None else None
     minutes = Minutes(
         meeting_id=meeting.id,
-        status=MinutesStatus.APPROVED,
-        adjuster_id=adjuster.user_id,
-        submitted_at=meeting.ends_at + dt.timedelta(days=2),
+        status=state or MinutesStatus.APPROVED,
+        adjuster_id=adjuster.user_id if state is not MinutesStatus.DRAFT else None,
+        submitted_at=meeting.ends_at + dt.timedelta(days=2)
+        if state is not MinutesStatus.DRAFT
+        else None,
     )
     minutes.revisions.append(
         MinutesRevision(
@@ -157,7 +173,7 @@ def _minutes(group: Group, meeting: Meeting, rng: random.Random) -> None:
             author_id=leader.user_id if leader else None,
             created_at=meeting.ends_at + dt.timedelta(days=1),
             approved_at=approved_at,
-            approved_by_id=adjuster.user_id,
+            approved_by_id=adjuster.user_id if approved_at else None,
         )
     )
     minutes.items.append(

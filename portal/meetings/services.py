@@ -159,7 +159,7 @@ def create_meeting(actor: User | None, group: Group, data: MeetingData) -> Meeti
         action="meeting.create",
         obj=meeting,
         association_id=group.association_id,
-        summary=f"{group.name} {format_date(local_date(meeting.starts_at))}",
+        summary=f"{group.name} {local_date(meeting.starts_at).isoformat()}",
         after=_snapshot(meeting),
     )
     return meeting
@@ -187,7 +187,7 @@ def update_meeting(
         action="meeting.update",
         obj=meeting,
         association_id=meeting.association_id,
-        summary=f"{meeting.group.name} {format_date(local_date(meeting.starts_at))}",
+        summary=f"{meeting.group.name} {local_date(meeting.starts_at).isoformat()}",
         before=before,
         after=_snapshot(meeting),
     )
