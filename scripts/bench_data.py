@@ -99,11 +99,15 @@ def open_load_round(slug: str, respondents: int, year_offset: int) -> list[str]:
             year=year,
             instrument_id=instrument_id,
             group_ids=[group.id],
-            opens_on=groups.today(),
-            closes_on=groups.today() + dt.timedelta(days=14),
+            opens_on=dt.date(year, 8, 15),
+            closes_on=dt.date(year, 9, 30),
             min_answers=association.min_survey_answers,
         ),
     )
+    # A round of another year (so it never meets the real ones), open today: its dates
+    # are moved by hand to straddle today (the service keeps them within its year).
+    survey_round.opens_on = groups.today()
+    survey_round.closes_on = groups.today() + dt.timedelta(days=14)
     surveys.open_round(actor, survey_round)
     # The invitations' mail is never sent: this is a benchmark database.
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.id > mail_before))

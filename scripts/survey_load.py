@@ -320,7 +320,7 @@ def build_world(url: str, respondents: int, group_size: int) -> World:
                 instrument_id=instrument.id,
                 group_ids=[g.id for g in group_list],
                 opens_on=today,
-                closes_on=today + dt.timedelta(days=14),
+                closes_on=min(today + dt.timedelta(days=14), dt.date(today.year, 12, 31)),
                 min_answers=association.min_survey_answers,
             ),
         )
