@@ -28,12 +28,16 @@ def _invitees(meeting: Meeting) -> list[Invitee]:
 def _substitute_form(association: Association, meeting: Meeting) -> SubstituteForm:
     form = SubstituteForm()
     form.invitee_id.choices = choices(
-        [(0, _("Choose a person")), *((i.id, i.user.name) for i in _invitees(meeting))]
+        [
+            (0, _("Choose a person")),
+            *((i.id, f"{i.user.name} ({i.agency.name})") for i in _invitees(meeting)),
+        ]
     )
     form.user_id.choices = choices(
         [
             (0, _("Not in the register")),
-            *((u.id, u.name) for u in attendance.registered_people(meeting)),
+            # The address tells people with the same name apart, as on the group page.
+            *((u.id, f"{u.name} ({u.email})") for u in attendance.registered_people(meeting)),
         ]
     )
     form.agency_id.choices = choices(

@@ -114,7 +114,10 @@ def _set_adjuster_choices(form: AdjusterForm, meeting: Meeting, minutes: Minutes
     writers = service.authors(minutes)
     offered = [i for i in meeting.invitees if i.user_id not in writers]
     form.adjuster_id.choices = choices(
-        [(0, _("Choose a person")), *((i.user_id, i.user.name) for i in offered)]
+        [
+            (0, _("Choose a person")),
+            *((i.user_id, f"{i.user.name} ({i.agency.name})") for i in offered),
+        ]
     )
     left_out = sorted(i.user.name for i in meeting.invitees if i.user_id in writers)
     if left_out:
