@@ -30,7 +30,7 @@ def url(world: MeetingWorld, meeting: Meeting, tail: str = "") -> str:
 
 
 def adjuster_options(html: str) -> list[str]:
-    select = re.search(r'<select[^>]*id="adjuster_id".*?</select>', html, re.S)
+    select = re.search(r'<select[^>]*name="adjuster_id".*?</select>', html, re.S)
     assert select is not None
     return re.findall(r"<option[^>]*>([^<]*)</option>", select.group(0))
 
