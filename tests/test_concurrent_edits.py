@@ -109,9 +109,7 @@ def _build(app: Any) -> World:
     # A second local text field, in a version 2 the plan is made from: its first save
     # is the one raced.
     draft = templates.start_draft(None, association)
-    templates.add_field(
-        None, draft.sections[1], templates.FieldData("Lokala mål", FieldKind.TEXT)
-    )
+    templates.add_field(None, draft.sections[1], templates.FieldData("Lokala mål", FieldKind.TEXT))
     templates.publish(None, draft, "Lokala mål")
     version = draft
     local = [f for f in version.fields() if not f.locked and f.kind is FieldKind.TEXT]
@@ -119,7 +117,7 @@ def _build(app: Any) -> World:
     extra = templates.start_draft(None, association)
     section = extra.sections[1]
     field = section.fields[0]
-    plans.save_text(None, plan, local[0].key, "Första texten", None)
+    plans.save_text(None, plan, local[0].key, "Första texten", 0)
     goal = items.add_goal(None, plan, items.GoalData(goal_area_id=area.id, title="Mål"))
     activity = items.add_activity(None, plan, items.ActivityData(what="Åtgärd"))
     meeting = meeting_services.create_meeting(
@@ -136,7 +134,7 @@ def _build(app: Any) -> World:
     for invitee in meeting.invitees:  # as recorded once: the grid shows every row chosen
         invitee.status = AttendanceStatus.ABSENT
     minutes_service.save_revision(a, meeting, "Första versionen")
-    texts.save_analysis(None, association.id, YEAR, "year", "plans", "Analys", None)
+    texts.save_analysis(None, association.id, YEAR, "year", "plans", "Analys", 0)
     report_area = development.add_area(
         None, association.id, YEAR, development.AreaData("Område", "Beskrivning")
     )

@@ -127,7 +127,7 @@ def _plans(association: Any, world: World, groups: list[Group], size: Size, year
     responsible = [world.user_ids["member"], world.user_ids["process_leader"], None]
     for group in groups:
         plan = plans.create_plan(None, group, year, plans.Source.TEMPLATE)
-        plans.save_text(None, plan, plan.template_version.fields()[1].key, "Lokalt.", None)
+        plans.save_text(None, plan, plan.template_version.fields()[1].key, "Lokalt.", 0)
         for i in range(size.items):
             items.add_goal(
                 None, plan, items.GoalData(areas[i % 2].id, f"Mål {i}", "Andel", True, "1", "2")

@@ -2,43 +2,145 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.core.concurrency import StaleEditError, parse_version, version_field
 from portal.core.errors import DomainError
+
+# Fields that are not shown in a conflict: they carry no one's words.
+_PLUMBING = ("CSRFTokenField", "HiddenField", "SubmitField")
+
+
+@dataclass
+class Conflict:
+    """Two versions of one object: per field its label, what the person typed (kept in
+    the form) and what is stored now; with who saved the stored one, and when."""
+
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+    by: str = ""
+    at: dt.datetime | None = None
+
+
+def display(f: Any) -> str:
+    """A field's value in words, as the person sees it in the form."""
+    data = f.data
+    if isinstance(f, BooleanField):
+        return _("Yes") if data else _("No")
+    if isinstance(f, SelectMultipleField):
+        chosen = {str(v) for v in data or []}
+        return ", ".join(str(c.label) for c in f.choices if str(c.value) in chosen)
+    if isinstance(f, SelectField) or f.type == "RadioField":
+        labels = {str(c.value): str(c.label) for c in f.choices}
+        return "" if data in (None, "") else labels.get(str(data), str(data))
+    if isinstance(f, TimeField | DateField):
+        return data.strftime("%H:%M" if isinstance(f, TimeField) else "%Y-%m-%d") if data else ""
+    return "" if data is None else str(data)
 
 
 class BaseForm(FlaskForm):
-    """A form that can carry a service's ``DomainError`` back to the right field."""
+    """A form that can carry a service's ``DomainError`` back to the right field, and a
+    stale save's conflict (both versions) back to the page."""
 
     form_errors_extra: list[str]
+    conflict: Conflict | None
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.form_errors_extra = []
+        self.conflict = None
 
     def add_domain_error(self, error: DomainError) -> None:
-        """Show the error next to its field, or at the top of the form."""
-        field = getattr(self, error.field, None) if error.field else None
-        if field is not None:
-            field.errors = [*field.errors, error.message]
+        """Show the error next to its field, or at the top of the form; a stale save
+        also shows what is stored next to what was typed."""
+        if isinstance(error, StaleEditError):
+            self.add_conflict(error)
+            return
+        field_ = getattr(self, error.field, None) if error.field else None
+        if field_ is not None and not isinstance(field_, HiddenField):
+            field_.errors = [*field_.errors, error.message]
         else:
             self.form_errors_extra.append(error.message)
+
+    def fill(self, obj: Any) -> None:
+        """Set the fields that do not map one to one onto ``obj``'s attributes
+        (forms with such fields override this; used for the stored side of a conflict)."""
+
+    def stored_version(self, obj: Any) -> BaseForm:
+        """The same form showing what ``obj`` holds now."""
+        theirs = type(self)(formdata=None, obj=obj, prefix=self._prefix, meta={"csrf": False})
+        for mine in self:
+            other = theirs._fields.get(mine.short_name)
+            if other is not None and hasattr(mine, "choices"):
+                other.choices = mine.choices
+        theirs.fill(obj)
+        return theirs
+
+    def add_conflict(self, error: StaleEditError) -> None:
+        """Keep what was typed, show it next to what is stored, and take on the stored
+        version so that saving again (after reading both) replaces it."""
+        from portal.core.audit import last_change
+
+        current = error.current
+        theirs = self.stored_version(current)
+        rows = [
+            (str(mine.label.text), display(mine), display(theirs[mine.short_name]))
+            for mine in self
+            if mine.type not in _PLUMBING and mine.short_name in theirs._fields
+        ]
+        event = last_change(current)
+        self.conflict = Conflict(
+            rows=rows,
+            by=event.actor.name if event is not None and event.actor is not None else "",
+            at=event.occurred_at if event is not None else None,
+        )
+        version = getattr(self, "lock_version", None)
+        if version is not None:
+            version.data = str(current.lock_version)
+        self.form_errors_extra.append(error.message)
 
     @property
     def has_errors(self) -> bool:
         return bool(self.errors) or bool(self.form_errors_extra)
 
+    def response_status(self) -> int:
+        """409 for a conflict, 400 when the page re-shows the form with errors, else 200."""
+        if self.conflict is not None:
+            return 409
+        return 400 if self.has_errors else 200
+
     @property
     def status(self) -> int:
-        """400 when the page re-shows the form with errors, else 200."""
-        return 400 if self.has_errors else 200
+        """``response_status()``, for forms without a field of that name."""
+        return self.response_status()
+
+
+class VersionedForm(BaseForm):
+    """A form that edits a shared object and carries the version it was opened on."""
+
+    lock_version = version_field()
+
+    def lock(self) -> int | None:
+        """The version the form was opened on (None when it did not say)."""
+        return parse_version(self.lock_version.data)
 
 
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:

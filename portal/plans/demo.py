@@ -185,7 +185,7 @@ def _fill(actor: User | None, plan: Plan, year: int, index: int, members: list[M
         local.key,
         f"{plan.group.name} samlar {len(members) + 1} chefer. Fokus {year}: unga vuxna "
         "som varken arbetar eller studerar.",
-        None,
+        0,
     )
     items.add_goal(
         actor,

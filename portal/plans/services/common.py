@@ -19,19 +19,6 @@ from portal.plans.models import Plan, PlanChange, PlanStatus
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?\s*%?$")
 
 
-class StaleEditError(DomainError):
-    """Someone saved the item after the form was opened; ``current`` is what they saved."""
-
-    def __init__(self, current: Any) -> None:
-        super().__init__(
-            _(
-                "Someone else saved this after you opened it. Compare the two versions below; "
-                "your text is kept in the form, and saving again replaces theirs."
-            )
-        )
-        self.current = current
-
-
 def parse_number(text: str) -> Decimal | None:
     """A number written the Swedish or the English way (``12,5``, ``12.5``, ``40 %``)."""
     cleaned = re.sub(r"(?<=\d)[\s\u00a0](?=\d)", "", text.strip())
@@ -41,12 +28,6 @@ def parse_number(text: str) -> Decimal | None:
         return Decimal(cleaned.rstrip("%").strip().replace(",", "."))
     except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
         return None
-
-
-def check_lock(obj: Any, lock_version: int | None) -> None:
-    """Refuse a save made from a form older than what is stored."""
-    if lock_version is not None and lock_version != obj.lock_version:
-        raise StaleEditError(obj)
 
 
 def check_year(plan: Plan, day: dt.date | None, field: str = "due_date") -> None:

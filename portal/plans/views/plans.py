@@ -22,9 +22,9 @@ from portal.plans import policies
 from portal.plans.forms import (
     KIND_LABELS,
     STATUS_LABELS,
-    ActivityForm,
+    ActivityFields,
     DevelopmentAreaForm,
-    GoalForm,
+    GoalFields,
     NewPlanForm,
 )
 from portal.plans.models import FieldKind, Plan
@@ -77,8 +77,8 @@ def group_plans(slug: str, group_id: int) -> Response:
 
 def item_forms(plan: Plan) -> dict[str, Any]:
     """Empty add-forms for goals, activities and development areas, with their choices."""
-    goal_form = GoalForm(formdata=None)
-    activity_form = ActivityForm(formdata=None)
+    goal_form = GoalFields(formdata=None)
+    activity_form = ActivityFields(formdata=None)
     set_goal_choices(goal_form, plan)
     set_activity_choices(activity_form, plan)
     return {
@@ -88,7 +88,7 @@ def item_forms(plan: Plan) -> dict[str, Any]:
     }
 
 
-def set_goal_choices(form: GoalForm, plan: Plan) -> None:
+def set_goal_choices(form: GoalFields, plan: Plan) -> None:
     """Goal areas of the plan's year."""
     association = plan.group.association
     areas = area_services.goal_areas(association, plan.year)
@@ -97,7 +97,7 @@ def set_goal_choices(form: GoalForm, plan: Plan) -> None:
     )
 
 
-def set_activity_choices(form: ActivityForm, plan: Plan) -> None:
+def set_activity_choices(form: ActivityFields, plan: Plan) -> None:
     """People and agencies of the association."""
     people = item_services.people_of(plan.association_id)
     form.responsible_id.choices = choices([(0, _("Nobody yet")), *((u.id, u.name) for u in people)])
