@@ -111,7 +111,9 @@ def test_a_stale_save_is_a_conflict_showing_both_versions(client, goal, plan, pw
         assert response.status_code == 409
         assert 'role="alert"' in body
         assert "Mitt arbete" in body  # what was typed stays in the form
-        assert '<td class="pre">6</td><td class="pre">8</td>' in body.replace("\n", "")  # side by side
+        assert '<td class="pre">6</td><td class="pre">8</td>' in body.replace(
+            "\n", ""
+        )  # side by side
         assert f'name="lock_version" type="hidden" value="{opened + 1}"' in body
     db_session.refresh(goal)
     assert goal.target == "8"

@@ -82,7 +82,12 @@ def test_editing(client, pworld, plan, role, action):
     url, data = {
         "edit_goal": (
             f"{base}/goals/{plan.goal_id}",
-            {"goal_area_id": pworld.area_ids[0], "title": "Ändrat", "target": "4", "lock_version": 1},
+            {
+                "goal_area_id": pworld.area_ids[0],
+                "title": "Ändrat",
+                "target": "4",
+                "lock_version": 1,
+            },
         ),
         "add_activity": (f"{base}/activities", {"what": "Ny"}),
         "adopt": (f"{base}/adopt", {}),

@@ -29,6 +29,7 @@ def setup(pworld, db_session):
         None,
         draft.sections[0].fields[0],
         FieldData("Syfte", FieldKind.TEXT, locked=True, wording="Ny central lydelse."),
+        draft.sections[0].fields[0].lock_version,
     )
     templates.delete_section(None, draft.sections[1])
     section = templates.add_section(None, draft, SectionData("Brukarperspektiv"))
