@@ -133,7 +133,7 @@ def _build(app: Any) -> World:
     session.flush()
     for invitee in meeting.invitees:  # as recorded once: the grid shows every row chosen
         invitee.status = AttendanceStatus.ABSENT
-    minutes_service.save_revision(a, meeting, "Första versionen")
+    minutes_service.save_revision(a, meeting, "Första versionen", base=0)
     texts.save_analysis(None, association.id, YEAR, "year", "plans", "Analys", 0)
     report_area = development.add_area(
         None, association.id, YEAR, development.AreaData("Område", "Beskrivning")

@@ -176,7 +176,9 @@ def _meetings(world: World, groups: list[Group], size: Size, year: int) -> None:
                 attendance.SubstituteData(invitees[-1].id, None, "Sara Ersättare", None),
             )
             for r in range(2):
-                minutes.save_revision(actor, meeting, f"# Minnesanteckningar\n\nVersion {r}.")
+                minutes.save_revision(
+                    actor, meeting, f"# Minnesanteckningar\n\nVersion {r}.", base=r
+                )
             minutes.appoint_adjuster(actor, meeting, invitees[1].user_id)
             for i in range(size.items // 3 + 1):
                 kind = MinutesItemKind.FOLLOW_UP if i % 2 else MinutesItemKind.DECISION

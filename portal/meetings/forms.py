@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -15,9 +16,17 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
-from portal.core.forms import BaseForm, choices
+from portal.core.concurrency import VERSION_MESSAGE, StaleEditError, parse_version
+from portal.core.forms import BaseForm, Conflict, VersionedForm, choices
 from portal.meetings.attendance import SubstituteData
 from portal.meetings.follow_ups import LinkData
 from portal.meetings.minutes import ItemData
@@ -31,7 +40,7 @@ from portal.meetings.models import (
     Invitee,
     MinutesItemKind,
 )
-from portal.meetings.services import MeetingData, YearData, local_datetime
+from portal.meetings.services import STOCKHOLM, MeetingData, YearData, local_datetime
 from portal.plans.forms import STATUS_LABELS as ACTIVITY_STATUS_LABELS
 from portal.plans.models import TEXT_MAX, ActivityStatus
 
@@ -108,6 +117,18 @@ class MeetingForm(_Details, BaseForm):
             purpose=self.purpose.data or "",
             agenda=self.agenda_lines(),
         )
+
+
+class MeetingEditForm(MeetingForm, VersionedForm):
+    """Change a meeting (its version says which the form was opened on)."""
+
+    def fill(self, obj: Any) -> None:
+        """The meeting's Stockholm day and times, and its agenda one item a line."""
+        start = obj.starts_at.astimezone(STOCKHOLM)
+        self.day.data = start.date()
+        self.start_time.data = start.time()
+        self.end_time.data = obj.ends_at.astimezone(STOCKHOLM).time()
+        self.agenda.data = "\n".join(item.title for item in obj.agenda_items)
 
 
 class YearForm(_Details, BaseForm):
@@ -189,7 +210,7 @@ class SubstituteForm(BaseForm):
 
 
 class MinutesForm(BaseForm):
-    """The minutes' text in Markdown."""
+    """The minutes' text in Markdown, and the revision the text was based on."""
 
     body = TextAreaField(
         _l("Minutes"),
@@ -201,7 +222,29 @@ class MinutesForm(BaseForm):
         ],
     )
     correction = HiddenField()
+    base_revision = HiddenField(
+        _l("Revision"),
+        validators=[
+            InputRequired(message=VERSION_MESSAGE),
+            Regexp(r"^\d{1,9}$", message=VERSION_MESSAGE),
+        ],
+    )
     preview = SubmitField(_l("Preview"))
+
+    def base(self) -> int | None:
+        """The newest revision's number when the form was opened (0: none)."""
+        return parse_version(self.base_revision.data)
+
+    def add_conflict(self, error: StaleEditError) -> None:
+        """Both texts; saving again is based on the newest revision."""
+        revision = error.current
+        self.conflict = Conflict(
+            rows=[(str(self.body.label.text), self.body.data or "", revision.body)],
+            by=revision.author.name if revision.author else "",
+            at=revision.created_at,
+        )
+        self.base_revision.data = str(revision.number)
+        self.form_errors_extra.append(error.message)
 
 
 class AdjusterForm(BaseForm):

@@ -67,6 +67,7 @@ def _page(
         form = MinutesForm(formdata=None)
         form.body.data = newest.body if newest else ""
         form.correction.data = "1" if frozen else ""
+        form.base_revision.data = str(newest.number if newest else 0)
     adjuster_form = forms.get("adjuster_form") or AdjusterForm(formdata=None)
     adjuster_form.adjuster_id.choices = choices(
         [(0, _("Choose a person")), *((i.user_id, i.user.name) for i in meeting.invitees)]
@@ -156,6 +157,7 @@ def minutes(slug: str, meeting_id: int) -> Response | tuple[str, int]:
                     current_user,
                     meeting,
                     form.body.data or "",
+                    base=form.base(),
                     correction=bool(form.correction.data),
                 )
         except DomainError as error:
@@ -163,7 +165,8 @@ def minutes(slug: str, meeting_id: int) -> Response | tuple[str, int]:
         else:
             flash(_("Revision %(n)d was saved.", n=revision.number), "success")
             return redirect(url_for(".minutes", slug=slug, meeting_id=meeting.id))
-    return _page(association, meeting, current, form=form, status=400)
+        current = service.minutes_of(meeting)
+    return _page(association, meeting, current, form=form, status=max(form.status, 400))
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/preview", methods=["POST"])

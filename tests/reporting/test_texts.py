@@ -213,8 +213,8 @@ def test_admin_adds_edits_and_removes_an_area(client, pworld, db_session):
     )
     page = client.get(f"{base(pworld)}/texts").get_data(as_text=True)
     assert "Fler <em>parter</em>." in page
-    response = post(client, pworld, f"{base(pworld)}/areas/{area.id}",
-                    {"title": "Närvaro i alla grupper", "description": "", "lock_version": 1})  # fmt: skip
+    data = {"title": "Närvaro i alla grupper", "description": "", "lock_version": 1}
+    response = post(client, pworld, f"{base(pworld)}/areas/{area.id}", data)
     assert response.status_code == 302
     assert db_session.get(ReportDevelopmentArea, area.id).title == "Närvaro i alla grupper"
     response = post(client, pworld, f"{base(pworld)}/areas/{area.id}/delete", {})
