@@ -79,10 +79,20 @@ def parse_version(value: Any) -> int | None:
 def lock_row(obj: Any) -> None:
     """Read the object's row afresh and keep it locked until the transaction ends.
 
-    ``FOR NO KEY UPDATE`` does not hold up rows that merely refer to this one. SQLite
-    has no row locks (one writer at a time holds the whole database).
+    ``FOR NO KEY UPDATE`` does not hold up rows that merely refer to this one. The lock
+    is taken on the row alone (an object loaded with joined relations cannot lock them
+    all), then the object is read again. SQLite has no row locks (one writer at a time
+    holds the whole database).
     """
-    db.session.refresh(obj, with_for_update={"key_share": True})
+    mapper = sa.inspect(obj).mapper
+    keys = mapper.primary_key
+    values = mapper.primary_key_from_instance(obj)
+    db.session.execute(
+        sa.select(*keys)
+        .where(*(column == value for column, value in zip(keys, values, strict=True)))
+        .with_for_update(key_share=True)
+    )
+    db.session.refresh(obj)
 
 
 def check_version(obj: Any, seen: int | None) -> None:

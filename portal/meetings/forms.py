@@ -164,26 +164,64 @@ STATUS_LABELS = {
 }
 
 
+def _status(value: str | None) -> AttendanceStatus | None:
+    return AttendanceStatus(value) if value else None
+
+
+def _known_status(form: BaseForm, field: RadioField) -> None:
+    """Only present, absent or excused (a value of spaces too is refused, with words)."""
+    if field.raw_data and field.raw_data[0] not in {s.value for s in AttendanceStatus}:
+        raise ValidationError(_l("Choose present, absent or excused."))
+
+
+def _known_seen(form: BaseForm, field: HiddenField) -> None:
+    """The status the page showed: empty (not recorded) or one of the statuses."""
+    if field.raw_data and field.raw_data[0] not in {"", *(s.value for s in AttendanceStatus)}:
+        raise ValidationError(VERSION_MESSAGE)
+
+
 def attendance_form(invitees: list[Invitee], **kwargs: object) -> BaseForm:
-    """A form with one radio group per invited person, named ``status_<invitee id>``."""
+    """A form with one radio group per invited person, named ``status_<invitee id>``,
+    and beside it ``seen_<invitee id>``: the status the page showed (what the row's
+    save is based on, its version)."""
 
     class AttendanceForm(BaseForm):
-        def statuses(self) -> dict[int, AttendanceStatus | None]:
+        def changes(self) -> dict[int, tuple[AttendanceStatus | None, AttendanceStatus | None]]:
+            """Invitee id → (status shown, status chosen), for every row that was sent."""
             return {
-                i.id: AttendanceStatus(value) if (value := self[f"status_{i.id}"].data) else None
+                i.id: (_status(self[f"seen_{i.id}"].data), _status(self[f"status_{i.id}"].data))
                 for i in invitees
+                if self[f"status_{i.id}"].raw_data
             }
 
+        def validate(self, extra_validators: object = None) -> bool:
+            valid = super().validate(extra_validators)  # type: ignore[arg-type]
+            for i in invitees:
+                if self[f"status_{i.id}"].raw_data and not self[f"seen_{i.id}"].raw_data:
+                    self[f"status_{i.id}"].errors = [
+                        *self[f"status_{i.id}"].errors,
+                        VERSION_MESSAGE,
+                    ]
+                    valid = False
+            return valid
+
     for invitee in invitees:
+        shown = invitee.status.value if invitee.status else ""
         setattr(
             AttendanceForm,
             f"status_{invitee.id}",
             RadioField(
                 invitee.user.name,
                 choices=choices((s.value, label) for s, label in STATUS_LABELS.items()),
-                validators=[Optional()],
-                default=invitee.status.value if invitee.status else None,
+                validators=[_known_status],
+                validate_choice=False,
+                default=shown or None,
             ),
+        )
+        setattr(
+            AttendanceForm,
+            f"seen_{invitee.id}",
+            HiddenField(validators=[_known_seen], default=shown),
         )
     return AttendanceForm(**kwargs)
 
