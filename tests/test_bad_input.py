@@ -151,7 +151,7 @@ def test_ending_a_membership_before_it_started(client, setup, db_session):
     response = post(
         client,
         f"/a/{setup.slug}/groups/{setup.group_id}/members/{setup.membership_id}/end",
-        {"valid_to": "2023-02-28"},
+        {"valid_to": "2023-02-28", "lock_version": 1},
     )
     html = assert_refused_on_the_page(response, "2023-02-28")
     assert 'id="valid_to-error"' in html
@@ -160,9 +160,10 @@ def test_ending_a_membership_before_it_started(client, setup, db_session):
 
 def test_ending_a_membership_twice(client, setup, db_session):
     url = f"/a/{setup.slug}/groups/{setup.group_id}/members/{setup.membership_id}/end"
-    assert post(client, url, {"valid_to": "2023-12-31"}).status_code == 302
+    assert post(client, url, {"valid_to": "2023-12-31", "lock_version": 1}).status_code == 302
     before = state(db_session)
-    assert_refused_on_the_page(post(client, url, {"valid_to": "2024-06-30"}), "2024-06-30")
+    again = post(client, url, {"valid_to": "2024-06-30", "lock_version": 2})
+    assert_refused_on_the_page(again, "2024-06-30")
     assert state(db_session) == before
 
 

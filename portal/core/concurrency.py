@@ -110,7 +110,7 @@ def bump(obj: Any) -> None:
         obj.lock_version = (obj.lock_version or 0) + 1
 
 
-def first_row(insert: Callable[[], T], existing: Callable[[], T | None]) -> tuple[T, bool]:
+def first_row(insert: Callable[[], T], existing: Callable[[], Any]) -> tuple[T, bool]:
     """Insert a row the first time it is written, or find the one someone else wrote.
 
     ``insert`` adds and flushes the new row; it runs in a savepoint, so a unique
@@ -121,7 +121,7 @@ def first_row(insert: Callable[[], T], existing: Callable[[], T | None]) -> tupl
         with db.session.begin_nested():
             return insert(), True
     except sa.exc.IntegrityError:
-        found = existing()
+        found: T | None = existing()
         if found is None:
             raise
         lock_row(found)

@@ -80,7 +80,7 @@ class BaseForm(FlaskForm):
         else:
             self.form_errors_extra.append(error.message)
 
-    def fill(self, obj: Any) -> None:
+    def fill_stored(self, obj: Any) -> None:
         """Set the fields that do not map one to one onto ``obj``'s attributes
         (forms with such fields override this; used for the stored side of a conflict)."""
 
@@ -91,7 +91,7 @@ class BaseForm(FlaskForm):
             other = theirs._fields.get(mine.short_name)
             if other is not None and hasattr(mine, "choices"):
                 other.choices = mine.choices
-        theirs.fill(obj)
+        theirs.fill_stored(obj)
         return theirs
 
     def add_conflict(self, error: StaleEditError) -> None:

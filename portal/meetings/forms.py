@@ -122,7 +122,7 @@ class MeetingForm(_Details, BaseForm):
 class MeetingEditForm(MeetingForm, VersionedForm):
     """Change a meeting (its version says which the form was opened on)."""
 
-    def fill(self, obj: Any) -> None:
+    def fill_stored(self, obj: Any) -> None:
         """The meeting's Stockholm day and times, and its agenda one item a line."""
         start = obj.starts_at.astimezone(STOCKHOLM)
         self.day.data = start.date()
@@ -195,7 +195,7 @@ def attendance_form(invitees: list[Invitee], **kwargs: object) -> BaseForm:
             }
 
         def validate(self, extra_validators: object = None) -> bool:
-            valid = super().validate(extra_validators)  # type: ignore[arg-type]
+            valid = super().validate(extra_validators)
             for i in invitees:
                 if self[f"status_{i.id}"].raw_data and not self[f"seen_{i.id}"].raw_data:
                     self[f"status_{i.id}"].errors = [

@@ -60,9 +60,10 @@ def _minutes(meeting: Meeting) -> Minutes:
     """The meeting's minutes, made if need be, locked until the transaction ends and read
     afresh: every change of the minutes takes its turn, and sees the one before it."""
     minutes = minutes_of(meeting)
-    if minutes is None:
-        minutes, _created = first_row(lambda: _insert(meeting), lambda: _stored(meeting))
-    return _locked(minutes)
+    if minutes is not None:
+        return _locked(minutes)
+    made, _created = first_row(lambda: _insert(meeting), lambda: _stored(meeting))
+    return _locked(made)
 
 
 def _locked(minutes: Minutes) -> Minutes:

@@ -162,7 +162,7 @@ def edit(slug: str, meeting_id: int) -> Response | tuple[str, int]:
     association, meeting = load_meeting(slug, meeting_id, manage=True)
     form = MeetingEditForm(obj=meeting) if request.method == "GET" else MeetingEditForm()
     if request.method == "GET":
-        form.fill(meeting)
+        form.fill_stored(meeting)
     if form.validate_on_submit():
         try:
             with atomic():

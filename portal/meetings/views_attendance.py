@@ -80,7 +80,7 @@ def _after_conflict(
     """The grid again after a conflict: rows the person did not change show what is
     stored now; changed rows keep their choice, and a conflicting one is now based on
     what is stored, so that saving again records the choice (after reading both)."""
-    changes = form.changes()  # type: ignore[attr-defined]
+    changes = form.changes()
     fresh = attendance_form(invitees, formdata=None)
     fresh.conflict = Conflict(
         rows=[
@@ -93,7 +93,7 @@ def _after_conflict(
         ]
     )
     conflicting = {row.invitee.id for row in error.rows}
-    fresh.row_notes = {  # type: ignore[attr-defined]
+    fresh.row_notes = {
         row.invitee.id: row_label
         for row, (_n, _y, row_label) in zip(error.rows, fresh.conflict.rows, strict=True)
     }
@@ -121,7 +121,7 @@ def attendance_grid(slug: str, meeting_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             with atomic():
-                attendance.record(current_user, meeting, form.changes())  # type: ignore[attr-defined]
+                attendance.record(current_user, meeting, form.changes())
         except attendance.AttendanceConflictError as conflict:
             form = _after_conflict(_invitees(meeting), form, conflict)
         except DomainError as error:
@@ -143,10 +143,10 @@ def attendance_row(slug: str, meeting_id: int, invitee_id: int) -> Response | tu
     form = attendance_form([invitee])
     error: str | None = None
     status = 200
-    if form.validate_on_submit() and form.changes():  # type: ignore[attr-defined]
+    if form.validate_on_submit() and form.changes():
         try:
             with atomic():
-                attendance.record(current_user, meeting, form.changes())  # type: ignore[attr-defined]
+                attendance.record(current_user, meeting, form.changes())
         except attendance.AttendanceConflictError as conflict:
             row = conflict.rows[0]
             stored = STATUS_LABELS[row.stored] if row.stored else _("not recorded")

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField
 from wtforms.validators import DataRequired, Email, Length
 
-from portal.core.forms import BaseForm, MultiCheckboxField, choices, name_field
+from portal.core.forms import BaseForm, MultiCheckboxField, VersionedForm, choices, name_field
 from portal.organisations.models import AssociationRoleName
 from portal.people.services import PersonData
 
@@ -28,6 +28,10 @@ class PersonForm(BaseForm):
 
     def to_data(self) -> PersonData:
         return PersonData(name=self.name.data, email=self.email.data)
+
+
+class PersonEditForm(PersonForm, VersionedForm):
+    """Change a person's name and e-mail."""
 
 
 class NewPersonForm(PersonForm):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import User
 from portal.accounts.services import normalise_email
 from portal.core import audit
+from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.groups.models import Membership
@@ -90,8 +91,12 @@ def is_shared(user: User, association: Association) -> bool:
     return bool(others) or user.is_platform_admin
 
 
-def update_person(actor: User, association: Association, user: User, data: PersonData) -> None:
-    """Change name and e-mail of a person only this association holds."""
+def update_person(
+    actor: User, association: Association, user: User, data: PersonData, lock_version: int | None
+) -> None:
+    """Change name and e-mail of a person only this association holds, unless someone
+    saved them since the form was opened."""
+    check_version(user, lock_version)
     if is_shared(user, association):
         raise DomainError(
             _(
@@ -106,6 +111,7 @@ def update_person(actor: User, association: Association, user: User, data: Perso
     before = audit.snapshot(user, PERSON_FIELDS)
     user.name = data.name
     user.email = email
+    bump(user)
     after = audit.snapshot(user, PERSON_FIELDS)
     if audit.changed(before, after):
         audit.record(

@@ -85,13 +85,14 @@ def save_analysis(
         raise MissingVersionError()
     text = analysis(association_id, year, period, section)
     if text is None:
-        text, created = first_row(
+        first, created = first_row(
             lambda: _insert(actor, association_id, year, period, section, body),
             lambda: analysis(association_id, year, period, section),
         )
         if created:
-            _record(actor, text, None, body)
-            return text
+            _record(actor, first, None, body)
+            return first
+        text = first
     check_version(text, lock_version)
     if text.body == body:
         return text

@@ -212,15 +212,16 @@ def save_text(
         raise MissingVersionError()
     label = field.label if field is not None else text.label if text is not None else ""
     if text is None:
-        text, created = first_row(
+        first, created = first_row(
             lambda: _insert_text(plan, field_key, label, body),
             lambda: _stored_text(plan, field_key),
         )
         db.session.expire(plan, ["texts"])
         if created:
             if body:
-                record_change(actor, plan, "plan.text", text, label, {"body": ""}, {"body": body})
-            return text
+                record_change(actor, plan, "plan.text", first, label, {"body": ""}, {"body": body})
+            return first
+        text = first
     check_version(text, lock_version)
     before = {"body": text.body}
     text.body = body
