@@ -121,13 +121,16 @@ def attendance_grid(slug: str, meeting_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             with atomic():
-                attendance.record(current_user, meeting, form.changes())
+                changed = attendance.record(current_user, meeting, form.changes())
         except attendance.AttendanceConflictError as conflict:
             form = _after_conflict(_invitees(meeting), form, conflict)
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            flash(_("The attendance was saved."), "success")
+            if changed:
+                flash(_("The attendance was saved."), "success")
+            else:
+                flash(_("Nothing was changed."), "info")
             return redirect(url_for(".attendance_grid", slug=slug, meeting_id=meeting.id))
     return _grid(association, meeting, form=form, status=form.response_status())
 
