@@ -31,7 +31,13 @@ from portal.extensions import db
 from portal.groups.models import Group, Membership
 from portal.meetings import minutes as minutes_service
 from portal.meetings import services as meeting_services
-from portal.meetings.models import AttendanceStatus, Invitee, Meeting, MinutesRevision
+from portal.meetings.models import (
+    AttendanceStatus,
+    Invitee,
+    Meeting,
+    MinutesItemKind,
+    MinutesRevision,
+)
 from portal.organisations.models import Agency, AgencyKind, Association
 from portal.plans.models import (
     Activity,
@@ -86,6 +92,7 @@ class World:
     agency_id: int
     round_id: int
     membership_id: int
+    item_id: int
 
 
 def _build(app: Any) -> World:
@@ -134,6 +141,9 @@ def _build(app: Any) -> World:
     for invitee in meeting.invitees:  # as recorded once: the grid shows every row chosen
         invitee.status = AttendanceStatus.ABSENT
     minutes_service.save_revision(a, meeting, "Första versionen", base=0)
+    item = minutes_service.add_item(
+        a, meeting, minutes_service.ItemData(MinutesItemKind.FOLLOW_UP, "Bjuda in AF")
+    )
     texts.save_analysis(None, association.id, YEAR, "year", "plans", "Analys", 0)
     report_area = development.add_area(
         None, association.id, YEAR, development.AreaData("Område", "Beskrivning")
@@ -175,6 +185,7 @@ def _build(app: Any) -> World:
         agency_id=municipality.id,
         round_id=survey_round.id,
         membership_id=seats[0].id,
+        item_id=item.id,
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.meetings.models import Invitee, MinutesRevision
+from portal.meetings.models import AttendanceStatus, Invitee, MinutesRevision
 from portal.plans.models import Activity, PlanText
 from tests.html_forms import forms
 from tests.test_concurrent_edits import SPECS, World, _build
@@ -111,3 +111,26 @@ def test_an_empty_post_changes_nothing(client, world, name) -> None:
     assert response.status_code == (302 if name == "attendance" else 400)
     db.session.expire_all()
     assert state(world) == before
+
+
+def test_enum_values_of_only_spaces_are_a_400_with_the_forms_message(client, world) -> None:
+    """Issue 16, finding 6: an attendance status of spaces was a ValueError (500)."""
+    _signed_in(client, world)
+    row = world.rows[0]
+    grid = client.post(
+        f"/a/{world.slug}/meetings/{world.meeting_id}/attendance",
+        data={"csrf_token": _csrf(client), f"status_{row}": "   ", f"seen_{row}": "absent"},
+    )
+    assert grid.status_code == 400
+    assert "Välj närvarande, frånvarande eller anmält förhinder" in grid.get_data(as_text=True)
+    link = client.post(
+        f"/a/{world.slug}/meetings/{world.meeting_id}/minutes/items/{world.item_id}/activity",
+        data={
+            "csrf_token": _csrf(client),
+            f"item-{world.item_id}-activity_id": world.activity_id,
+            f"item-{world.item_id}-status": "   ",
+        },
+    )
+    assert link.status_code == 400
+    db.session.expire_all()
+    assert _attendance(world) == (AttendanceStatus.ABSENT,) * len(world.rows)

@@ -346,7 +346,7 @@ class FollowUpLinkForm(BaseForm):
         choices=choices(
             [("", _l("Unchanged")), *((s.value, lbl) for s, lbl in ACTIVITY_STATUS_LABELS.items())]
         ),
-        validators=[Optional()],
+        default="",  # not sent: unchanged; a value of spaces is not a choice (400)
     )
     outcome = TextAreaField(
         _l("Outcome (optional)"),
