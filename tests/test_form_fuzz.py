@@ -22,7 +22,7 @@ from portal.core.forms import BaseForm
 from tests.html_forms import forms
 from tests.test_concurrent_edits import World, _build
 
-EXAMPLES_PER_ROUTE = 6
+EXAMPLES_PER_ROUTE = 4
 SKIPPED = {"accounts.logout"}  # ends the session the other examples need
 
 
