@@ -287,7 +287,8 @@ def test_a_duplicate_group_name(client, setup, db_session):
 
 def test_the_last_admin_cannot_drop_their_own_admin_role(client, setup, db_session):
     before = state(db_session)
-    response = post(client, f"/a/{setup.slug}/people/{setup.admin_id}/roles", {"roles": ["board"]})
+    url = f"/a/{setup.slug}/people/{setup.admin_id}/roles"
+    response = post(client, url, {"roles": ["board"], "lock_version": 1})
     html = assert_refused_on_the_page(response)
     assert 'id="roles-error"' in html
     assert state(db_session) == before
@@ -318,7 +319,7 @@ def test_the_last_admin_cannot_leave_the_register(client, setup, db_session):
         ("/a/{slug}/groups/new", {"name": "   ", "municipalities": []}),
         ("/a/{slug}/agencies/new", {"name": "Ny", "kind": "spaceship"}),
         ("/a/{slug}/people/new", {"name": "Ny Person", "email": "inte-en-adress"}),
-        ("/a/{slug}/people/{admin_id}/roles", {"roles": ["superuser"]}),
+        ("/a/{slug}/people/{admin_id}/roles", {"roles": ["superuser"], "lock_version": 1}),
     ],
     ids=["garbage", "huge-ids", "date-format", "ids", "blank", "kind", "email", "role"],
 )

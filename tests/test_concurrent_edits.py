@@ -38,7 +38,7 @@ from portal.meetings.models import (
     MinutesItemKind,
     MinutesRevision,
 )
-from portal.organisations.models import Agency, AgencyKind, Association
+from portal.organisations.models import Agency, AgencyKind, Association, AssociationRole
 from portal.plans.models import (
     Activity,
     FieldKind,
@@ -396,6 +396,20 @@ SPECS: dict[str, Spec] = {
         _url("/a/{w.slug}/people/{w.person_id}"),
         _text_edit("name"),
         _get(User, "person_id", "name"),
+    ),
+    "person's roles": Spec(
+        _url("/a/{w.slug}/people/{w.person_id}"),
+        _url("/a/{w.slug}/people/{w.person_id}/roles"),
+        lambda _w, who: ("roles", "board" if who == "a" else "admin"),
+        lambda w, _field: ",".join(
+            sorted(
+                r.value
+                for r in db.session.scalars(
+                    sa.select(AssociationRole.role).where(AssociationRole.user_id == w.person_id)
+                )
+            )
+        ),
+        text=False,
     ),
     "agency": Spec(
         _url("/a/{w.slug}/agencies/{w.agency_id}"),

@@ -5,7 +5,8 @@ Revises: surveys0003
 Create Date: 2026-12-01
 
 Plan texts, result goals, activities and analysis texts had a version already. Every
-other object that people edit through a form gets one too, so that a save made from
+other object that people edit through a form gets one too (a person's roles in an
+association are versioned on their row of the register, association_people), so that a save made from
 a page opened before someone else's save is shown as a conflict instead of silently
 replacing it (issue 16). The column starts at 1; the save services count it on.
 """
@@ -24,6 +25,7 @@ TABLES = (
     "associations",
     "agencies",
     "users",
+    "association_people",
     "groups",
     "memberships",
     "goal_areas",

@@ -123,7 +123,8 @@ def association_add_admin(association_id: int) -> Response | tuple[str, int]:
                     current_user, association, admin_form.to_data()
                 )
                 roles = people_services.roles_of(user, association) | {AssociationRoleName.ADMIN}
-                people_services.set_roles(current_user, association, user, roles)
+                row = people_services.register_row(association, user)
+                people_services.set_roles(current_user, association, user, roles, row.lock_version)
                 if user.password_hash is None:
                     send_password_link(
                         user,

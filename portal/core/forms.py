@@ -106,7 +106,7 @@ class BaseForm(FlaskForm):
             for mine in self
             if mine.type not in _PLUMBING and mine.short_name in theirs._fields
         ]
-        event = last_change(current)
+        event = last_change(current) if getattr(current, "id", None) is not None else None
         self.conflict = Conflict(
             rows=rows,
             by=event.actor.name if event is not None and event.actor is not None else "",

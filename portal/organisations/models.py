@@ -85,8 +85,10 @@ class Agency(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-def
         return f"<Agency {self.name}>"
 
 
-class AssociationPerson(db.Model):  # type: ignore[name-defined]
-    """A person in an association's register: the link that scopes people to a tenant."""
+class AssociationPerson(VersionedMixin, db.Model):  # type: ignore[name-defined]
+    """A person in an association's register: the link that scopes people to a tenant.
+
+    Its version is that of the person's roles in the association (the roles form)."""
 
     __tablename__ = "association_people"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField
 from wtforms.validators import DataRequired, Email, Length
@@ -40,8 +42,8 @@ class NewPersonForm(PersonForm):
     invite = BooleanField(_l("Send an invitation to sign in"), default=True)
 
 
-class RolesForm(BaseForm):
-    """The person's association-wide roles."""
+class RolesForm(VersionedForm):
+    """The person's association-wide roles (versioned on their row of the register)."""
 
     roles = MultiCheckboxField(
         _l("Roles in the association"),
@@ -50,3 +52,9 @@ class RolesForm(BaseForm):
 
     def role_set(self) -> set[AssociationRoleName]:
         return {AssociationRoleName(r) for r in self.roles.data or []}
+
+    def fill_stored(self, obj: Any) -> None:
+        """``obj`` is the person's row of the register: their roles there now."""
+        from portal.people.services import roles_of
+
+        self.roles.data = sorted(r.value for r in roles_of(obj.user, obj.association))

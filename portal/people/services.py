@@ -197,9 +197,18 @@ def _admin_count(association: Association) -> int:
 
 
 def set_roles(
-    actor: User, association: Association, user: User, roles: set[AssociationRoleName]
+    actor: User,
+    association: Association,
+    user: User,
+    roles: set[AssociationRoleName],
+    lock_version: int | None,
 ) -> None:
-    """Give the person exactly these roles; the last admin cannot be removed."""
+    """Give the person exactly these roles, unless someone changed them since the form
+    was opened; the last admin cannot be removed."""
+    link = db.session.get(AssociationPerson, (association.id, user.id))
+    if link is None:
+        raise DomainError(_("Choose a person of this association."))
+    check_version(link, lock_version)
     before = roles_of(user, association)
     dropping_admin = AssociationRoleName.ADMIN in before - roles
     if dropping_admin and _admin_count(association) == 1:
@@ -215,6 +224,7 @@ def set_roles(
             )
         )
     if before != roles:
+        bump(link)
         db.session.flush()
         audit.record(
             actor=actor,
@@ -264,3 +274,10 @@ def user_in_register(actor: User, association: Association, data: PersonData) ->
         return existing
     user, _created = add_person(actor, association, data)
     return user
+
+
+def register_row(association: Association, user: User) -> AssociationPerson:
+    """The person's row of the association's register (it carries their roles' version)."""
+    row = db.session.get(AssociationPerson, (association.id, user.id))
+    assert row is not None, "load_person found the person in the register"
+    return row

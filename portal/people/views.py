@@ -102,6 +102,7 @@ def show(slug: str, user_id: int) -> Response | tuple[str, int]:
             return redirect(url_for(".show", slug=slug, user_id=user.id))
     roles_form = RolesForm(formdata=None)
     roles_form.roles.data = sorted(r.value for r in services.roles_of(user, association))
+    roles_form.lock_version.data = str(services.register_row(association, user).lock_version)
     return _render_show(association, user, form, roles_form, shared)
 
 
@@ -130,7 +131,9 @@ def roles(slug: str, user_id: int) -> Response | tuple[str, int]:
     if roles_form.validate_on_submit():
         try:
             with atomic():
-                services.set_roles(current_user, association, user, roles_form.role_set())
+                services.set_roles(
+                    current_user, association, user, roles_form.role_set(), roles_form.lock()
+                )
         except DomainError as error:
             roles_form.add_domain_error(error)
         else:
