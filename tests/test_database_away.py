@@ -188,3 +188,55 @@ def test_a_connection_cut_mid_save_writes_nothing_and_the_next_request_works(
     with app.app_context():
         assert db.session.get(Agency, saved_world["agency_id"]).name == data["name"]
         db.session.remove()
+
+
+# --- races no view expected: a 409, never a 500 ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def racing_app() -> Flask:
+    """The portal with three extra routes that lose races the way a save can."""
+    from flask_login import AnonymousUserMixin
+    from sqlalchemy.orm.exc import StaleDataError
+
+    application = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+    def anonymous() -> None:
+        from flask import g
+
+        g._login_user = AnonymousUserMixin()
+
+    application.before_request_funcs.setdefault(None, []).insert(0, anonymous)
+
+    def stale() -> str:
+        raise StaleDataError("UPDATE statement on table 'x' expected to update 1 row(s)")
+
+    def unique() -> str:
+        raise sa.exc.IntegrityError("INSERT", {}, Exception("duplicate key value"))
+
+    def at_commit() -> str:
+        def fail() -> None:
+            raise sa.exc.IntegrityError("COMMIT", {}, Exception("duplicate key value"))
+
+        db.session.commit = fail  # type: ignore[method-assign]
+        return "saved"
+
+    for view in (stale, unique, at_commit):
+        view.is_public = True  # type: ignore[attr-defined]
+        application.add_url_rule(f"/race/{view.__name__}", view.__name__, view)
+
+    @application.teardown_request
+    def _restore(_error: BaseException | None) -> None:
+        vars(db.session).pop("commit", None)  # the shared session's own commit again
+
+    return application
+
+
+@pytest.mark.parametrize("route", ["stale", "unique", "at_commit"])
+def test_a_race_no_view_expected_answers_409_with_words(racing_app, route) -> None:
+    response = racing_app.test_client().get(f"/race/{route}")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409, body[:300]
+    assert "Någon annan sparade i samma ögonblick" in body
+    assert "Inget av det du skickade sparades" in body
+    assert "commit" not in vars(db.session)  # the stand-in is gone again
