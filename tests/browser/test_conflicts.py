@@ -117,3 +117,28 @@ def test_attendance_conflict_with_and_without_javascript(
             sa.select(Invitee.status).where(Invitee.id == setup.member_invitee_id)
         )
         assert status is (AttendanceStatus.ABSENT if js else AttendanceStatus.PRESENT)
+
+
+def test_a_503_to_an_htmx_request_is_said_next_to_the_form(
+    visitor: Visitor, setup: MeetingSetup
+) -> None:
+    """The database is away when a row saves: the server's message (as the portal sends
+    it, see tests/test_database_away.py) shows beside the row; the choice stays."""
+    visitor.sign_in_as(setup.leader_email)
+    visitor.visit(f"/a/{setup.slug}/meetings/{setup.meeting_id}/attendance")
+    page = visitor.page
+    message = (
+        '<div class="flash flash-error" role="alert" data-unavailable>'
+        "<p>Portalen når inte sin databas just nu.</p></div>"
+    )
+    page.route(
+        f"**/attendance/{setup.member_invitee_id}",
+        lambda route: route.fulfill(
+            status=503, body=message, headers={"Retry-After": "30"}, content_type="text/html"
+        ),
+    )
+    group = page.get_by_role("group", name="Närvaro för Maja Medlem")
+    visitor.swap(group.get_by_label("Närvarande").check)
+    expect(page.get_by_role("alert")).to_contain_text("når inte sin databas")
+    expect(group.get_by_label("Närvarande")).to_be_checked()
+    visitor.check()
