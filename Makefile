@@ -6,8 +6,11 @@ FLASK    := $(BIN)/flask --app portal
 PG_URL   ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 BENCH_ARGS ?=
+# The Nu Html Checker (npm package vnu-jar; needs Java) checks every page the browser tests see.
+VNU_VERSION := 26.9.27
+VNU_JAR     := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: install run test test-sqlite test-postgres lint translations messages system-deps clean bench
+.PHONY: install run test test-sqlite test-postgres lint translations messages system-deps vnu clean bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,15 +38,21 @@ run: install
 system-deps:
 	bash scripts/system-deps.sh
 
+vnu: $(VNU_JAR)
+
+$(VNU_JAR): Makefile
+	npm install --silent --no-audit --no-fund --no-save --prefix $(VENV)/vnu vnu-jar@$(VNU_VERSION)
+	touch $@
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test-sqlite: install system-deps
+test-sqlite: install system-deps vnu
 	$(BIN)/pytest
 
-test-postgres: install system-deps
+test-postgres: install system-deps vnu
 	TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
 ## Lint, type-check, then the whole suite on SQLite and on PostgreSQL.

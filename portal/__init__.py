@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -10,9 +11,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import INSTANCE_DIR, load_config
 from portal.db import configure_postgresql, configure_sqlite
-from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from portal.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 
 PROJECT_ROOT = INSTANCE_DIR.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+# A built wheel carries the templates, static files and migrations inside the package
+# (setup.py); a source checkout keeps them beside it.
+RESOURCES = PACKAGE_DIR if (PACKAGE_DIR / "templates").is_dir() else PROJECT_ROOT
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -20,10 +25,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=str(INSTANCE_DIR),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(RESOURCES / "templates"),
+        static_folder=None,  # portal.core.assets serves static/, before the app
     )
     app.config.update(load_config(config))
+    _init_assets(app)
     if app.config["TRUSTED_PROXIES"]:
         proxies = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -37,6 +43,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _init_assets(app: Flask) -> None:
+    from portal.core.assets import Assets, StaticFiles, asset_url
+
+    assets = Assets(RESOURCES / "static")
+    app.extensions["portal_assets"] = assets
+    app.wsgi_app = StaticFiles(app.wsgi_app, assets)  # type: ignore[method-assign]
+    app.jinja_env.globals["asset_url"] = asset_url
+
+
 def _init_extensions(app: Flask) -> None:
     from portal.core.i18n import select_locale, select_timezone
     from portal.core.ratelimit import limit_blueprints_only
@@ -47,18 +62,19 @@ def _init_extensions(app: Flask) -> None:
             configure_sqlite(db.engine)
         elif db.engine.dialect.name == "postgresql":
             configure_postgresql(db.engine)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(RESOURCES / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(
         app,
         locale_selector=select_locale,
         timezone_selector=select_timezone,
-        default_translation_directories=str(PROJECT_ROOT / "portal" / "translations"),
+        default_translation_directories=str(PACKAGE_DIR / "translations"),
     )
     limiter.init_app(app)
     limit_blueprints_only(app)
     htmx.init_app(app)
+    compress.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: Chromium and its driver for the browser tests.
+# Debian packages the test suite needs: Chromium and its driver for the browser tests, and
+# Java and npm for the Nu Html Checker (the Makefile's `vnu` target fetches its jar).
 set -euo pipefail
-if [ -x /usr/bin/chromium ]; then
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver fonts-dejavu-core)
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends chromium chromium-driver fonts-dejavu-core
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

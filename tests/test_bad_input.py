@@ -7,6 +7,7 @@ typed values shown again, and the database before and after.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,7 +94,7 @@ def test_a_membership_ending_before_it_starts(client, setup, db_session):
     }
     url = f"/a/{setup.slug}/groups/{setup.group_id}/members"
     html = assert_refused_on_the_page(post(client, url, data), "2024-05-01", "2024-04-30")
-    assert 'id="valid_to-error"' in html
+    assert 'id="membership-valid_to-error"' in html
     assert state(db_session) == before
 
     # The htmx request gets the same answer as a fragment.
@@ -154,7 +155,7 @@ def test_ending_a_membership_before_it_started(client, setup, db_session):
         {"valid_to": "2023-02-28", "lock_version": 1},
     )
     html = assert_refused_on_the_page(response, "2023-02-28")
-    assert 'id="valid_to-error"' in html
+    assert 'id="end-membership-valid_to-error"' in html
     assert state(db_session) == before
 
 
@@ -243,7 +244,7 @@ def test_an_overlong_name(client, setup, db_session, url, data):
     before = state(db_session)
     response = post(client, url.format(**values), data)
     html = assert_refused_on_the_page(response, LONG_NAME)
-    assert 'id="name-error"' in html
+    assert re.search(r'id="[a-z-]+-name-error"', html)
     assert state(db_session) == before
 
 
@@ -263,7 +264,7 @@ def test_a_duplicate_agency_name(client, setup, db_session):
         client, f"/a/{setup.slug}/agencies/new", {"name": " Ljusdals kommun ", "kind": "region"}
     )
     html = assert_refused_on_the_page(response, "Ljusdals kommun")
-    assert 'id="name-error"' in html
+    assert 'id="agency-name-error"' in html
     response = post(
         client,
         f"/a/{setup.slug}/agencies/{setup.spare_agency_id}",
@@ -281,7 +282,7 @@ def test_a_duplicate_group_name(client, setup, db_session):
         {"name": "Mysam Ljusdal", "municipalities": [setup.municipality_id]},
     )
     html = assert_refused_on_the_page(response, "Mysam Ljusdal")
-    assert 'id="name-error"' in html
+    assert 'id="group-name-error"' in html
     assert state(db_session) == before
 
 
@@ -290,7 +291,7 @@ def test_the_last_admin_cannot_drop_their_own_admin_role(client, setup, db_sessi
     url = f"/a/{setup.slug}/people/{setup.admin_id}/roles"
     response = post(client, url, {"roles": ["board"], "lock_version": 1})
     html = assert_refused_on_the_page(response)
-    assert 'id="roles-error"' in html
+    assert 'id="roles-roles-error"' in html
     assert state(db_session) == before
 
 

@@ -123,6 +123,7 @@ def foreign_urls(a: Tenant, b: Tenant) -> list[tuple[str, str, dict[str, Any]]]:
             ("GET", group, {}),
             ("GET", f"{group}/edit", {}),
             ("POST", f"{group}/edit", {"name": "Kapad", "municipalities": [b.agency_id]}),
+            ("GET", f"{group}/delete", {}),
             ("POST", f"{group}/delete", {}),
             (
                 "POST",
@@ -138,11 +139,13 @@ def foreign_urls(a: Tenant, b: Tenant) -> list[tuple[str, str, dict[str, Any]]]:
             ("POST", end, {"valid_to": "2024-06-30"}),
             ("GET", f"{base}/agencies/{b.agency_id}", {}),
             ("POST", f"{base}/agencies/{b.agency_id}", {"name": "Kapad", "kind": "region"}),
+            ("GET", f"{base}/agencies/{b.agency_id}/delete", {}),
             ("POST", f"{base}/agencies/{b.agency_id}/delete", {}),
             ("GET", person, {}),
             ("POST", person, {"name": "Kapad", "email": "kapad@example.org"}),
             ("POST", f"{person}/roles", {"roles": ["admin"]}),
             ("POST", f"{person}/invite", {}),
+            ("GET", f"{person}/remove", {}),
             ("POST", f"{person}/remove", {}),
             ("POST", f"{base}/mail/{b.message_id}/retry", {}),
         ]

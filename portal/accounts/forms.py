@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from portal.accounts.services import MIN_PASSWORD_LENGTH
+from portal.core.forms import BaseForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     """E-mail and password."""
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=512)])
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(BaseForm):
     """Ask for a reset link."""
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(BaseForm):
     """Choose a password from an invitation or reset link."""
 
     password = PasswordField(
@@ -37,7 +37,7 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class HiddenNextForm(FlaskForm):
+class HiddenNextForm(BaseForm):
     """A bare form carrying only CSRF, for sign-out and similar buttons."""
 
     next = StringField()

@@ -3,9 +3,15 @@
 Raw HTML in the source is escaped by the sanitizer's allow-list, not trusted: only
 the tags Markdown itself produces survive, links get ``rel="noopener noreferrer"``
 and only http(s) and mailto URLs are kept.
+
+Headings in the text sit below the page's own: the caller says which level a ``#``
+becomes (one below the heading the text stands under; never 1, so a text never adds a
+second ``<h1>``), deeper ones follow, and none goes past ``<h6>``.
 """
 
 from __future__ import annotations
+
+import re
 
 import markdown as md  # type: ignore[import-untyped]
 import nh3
@@ -17,11 +23,14 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+HEADING_TAG = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
 
 
-def render(source: str) -> Markup:
-    """Markdown as sanitized HTML, safe to put in a page."""
+def render(source: str, level: int = 2) -> Markup:
+    """Markdown as sanitized HTML, safe to put in a page; ``#`` becomes ``<h{level}>``."""
     html = md.markdown(source or "", extensions=["tables", "sane_lists"], output_format="html")
+    shift = max(level, 2) - 1
+    html = HEADING_TAG.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + shift, 6)}", html)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 
 from portal.accounts.models import User
 from portal.core import permissions
+from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import choices
 from portal.core.htmx import is_htmx, page
@@ -131,11 +132,19 @@ def edit(slug: str, group_id: int) -> Response | tuple[str, int]:
     ), form.response_status()
 
 
-@bp.route("/<int:group_id>/delete", methods=["POST"])
-def delete(slug: str, group_id: int) -> Response | tuple[str, int]:
-    """Delete a group without history (admins); otherwise re-show its form saying why not."""
+@bp.route("/<int:group_id>/delete", methods=["GET", "POST"])
+def delete(slug: str, group_id: int) -> Response | tuple[str, int] | str:
+    """Delete a group without history (admins); otherwise re-show its form saying why not.
+    GET asks first."""
     association = load_admin_association(slug)
     group = load_scoped(Group, group_id, association)
+    if request.method == "GET":
+        return confirm_delete(
+            question=_("Delete the group?"),
+            name=group.name,
+            button=_("Delete %(name)s", name=group.name),
+            cancel=url_for(".edit", slug=slug, group_id=group.id),
+        )
     try:
         with atomic():
             services.delete_group(current_user, group)

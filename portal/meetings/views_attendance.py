@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import BaseForm, Conflict, choices
 from portal.core.htmx import is_htmx, page
@@ -214,10 +215,25 @@ def add_substitute(slug: str, meeting_id: int) -> Response | tuple[str, int]:
     return _grid(association, meeting, substitute_form=form, status=400)
 
 
-@bp.route("/meetings/<int:meeting_id>/substitutes/<int:invitee_id>/delete", methods=["POST"])
-def remove_substitute(slug: str, meeting_id: int, invitee_id: int) -> Response:
-    """Take back a substitute."""
+@bp.route("/meetings/<int:meeting_id>/substitutes/<int:invitee_id>/delete", methods=["GET", "POST"])
+def remove_substitute(slug: str, meeting_id: int, invitee_id: int) -> Response | str:
+    """Take back a substitute (GET asks first)."""
     _association, meeting = load_meeting(slug, meeting_id, manage=True)
+    if request.method == "GET":
+        invitee = next((i for i in meeting.invitees if i.id == invitee_id), None)
+        require(invitee is not None and invitee.substitute is not None)
+        assert invitee is not None
+        assert invitee.substitute is not None
+        return confirm_delete(
+            question=_("Remove the substitute?"),
+            name=_(
+                "%(substitute)s, in the place of %(name)s",
+                substitute=invitee.substitute.name,
+                name=invitee.user.name,
+            ),
+            button=_("Remove"),
+            cancel=url_for(".attendance_grid", slug=slug, meeting_id=meeting.id),
+        )
     form = ActionForm()
     if form.validate_on_submit():
         try:

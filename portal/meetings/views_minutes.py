@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import choices
 from portal.core.htmx import is_htmx
@@ -284,11 +285,23 @@ def minutes_item_add(slug: str, meeting_id: int) -> Response | tuple[str, int]:
     return _page(association, meeting, current, item_form=form, status=400)
 
 
-@bp.route("/meetings/<int:meeting_id>/minutes/items/<int:item_id>/delete", methods=["POST"])
-def minutes_item_remove(slug: str, meeting_id: int, item_id: int) -> Response | tuple[str, int]:
-    """Remove a decision or follow-up from draft minutes."""
-    _association, meeting, _current = _load(slug, meeting_id)
+@bp.route("/meetings/<int:meeting_id>/minutes/items/<int:item_id>/delete", methods=["GET", "POST"])
+def minutes_item_remove(
+    slug: str, meeting_id: int, item_id: int
+) -> Response | tuple[str, int] | str:
+    """Remove a decision or follow-up from draft minutes (GET asks first)."""
+    _association, meeting, current = _load(slug, meeting_id)
     require(policies.can_manage_meetings(current_user, meeting.group))
+    if request.method == "GET":
+        item = next((i for i in current.items if i.id == item_id), None) if current else None
+        require(item is not None)
+        assert item is not None
+        return confirm_delete(
+            question=_("Remove this item from the minutes?"),
+            name=item.text,
+            button=_("Remove"),
+            cancel=url_for(".minutes", slug=slug, meeting_id=meeting.id),
+        )
     return _act(
         slug,
         meeting_id,

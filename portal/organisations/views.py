@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from portal.core import permissions
 from portal.core.audit import audit_page
+from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.loaders import load_admin_association, load_association, load_scoped
 from portal.core.mail import MailStatus, OutboxMessage, outbox_status, retry_failed
@@ -89,11 +90,19 @@ def agency_edit(slug: str, agency_id: int) -> Response | tuple[str, int]:
     ), form.response_status()
 
 
-@bp.route("/agencies/<int:agency_id>/delete", methods=["POST"])
-def agency_delete(slug: str, agency_id: int) -> Response | tuple[str, int]:
-    """Delete an agency nobody refers to; otherwise re-show its page saying why not."""
+@bp.route("/agencies/<int:agency_id>/delete", methods=["GET", "POST"])
+def agency_delete(slug: str, agency_id: int) -> Response | tuple[str, int] | str:
+    """Delete an agency nobody refers to; otherwise re-show its page saying why not.
+    GET asks first."""
     association = load_admin_association(slug)
     agency = load_scoped(Agency, agency_id, association)
+    if request.method == "GET":
+        return confirm_delete(
+            question=_("Delete the agency?"),
+            name=agency.name,
+            button=_("Delete %(name)s", name=agency.name),
+            cancel=url_for(".agency_edit", slug=slug, agency_id=agency.id),
+        )
     name = agency.name
     try:
         with atomic():

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from portal.accounts.models import TokenPurpose, User
 from portal.accounts.services import send_password_link
 from portal.accounts.views import absolute_link
+from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.loaders import load_admin_association
 from portal.core.transactions import atomic
@@ -153,11 +154,18 @@ def invite(slug: str, user_id: int) -> Response:
     return redirect(url_for(".show", slug=slug, user_id=user.id))
 
 
-@bp.route("/<int:user_id>/remove", methods=["POST"])
-def remove(slug: str, user_id: int) -> Response:
-    """Take a person without memberships out of the register."""
+@bp.route("/<int:user_id>/remove", methods=["GET", "POST"])
+def remove(slug: str, user_id: int) -> Response | str:
+    """Take a person without memberships out of the register (GET asks first)."""
     association = load_admin_association(slug)
     user = _load_person(association, user_id)
+    if request.method == "GET":
+        return confirm_delete(
+            question=_("Remove the person from the register?"),
+            name=user.name,
+            button=_("Remove %(name)s from the register", name=user.name),
+            cancel=url_for(".show", slug=slug, user_id=user.id),
+        )
     try:
         with atomic():
             services.remove_person(current_user, association, user)

@@ -11,6 +11,9 @@ same figures as a table. Rules kept here:
 * No ``style`` attribute and no ``<style>`` element (the CSP forbids inline styles):
   only SVG presentation attributes.
 * All text is escaped; output is deterministic (coordinates rounded to one decimal).
+* Text is 12 user units, and the page never draws a chart narrower than its
+  ``WIDTH`` (``svg.chart`` has that as its minimum width, and a narrower column scrolls
+  the chart inside its own region), so text is never drawn smaller than 12 CSS px.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-WIDTH = 640
+WIDTH = 520  # CSS px at scale 1: reporting.css gives svg.chart this min-width
 PLOT_LEFT = 64
 PLOT_RIGHT = WIDTH - 16
 PLOT_TOP = 16
@@ -263,7 +266,7 @@ def _bars(frame: _Frame, chart_id: str) -> list[str]:
     out = []
     for number, series in enumerate(chart.series):
         colour = COLOURS[number % len(COLOURS)]
-        out.append(f'<g class="chart-series chart-series-{number}" font-size="11" fill="#222">')
+        out.append(f'<g class="chart-series chart-series-{number}" font-size="12" fill="#222">')
         for index, value in enumerate(series.values[: len(chart.x_labels)]):
             left = frame.x(index) - frame.slot * 0.4 + number * width
             centre = _num(left + width / 2)

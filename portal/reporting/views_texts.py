@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from portal.core.concurrency import StaleEditError
+from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import choices as options
 from portal.core.htmx import is_htmx
@@ -240,11 +241,20 @@ def update_area(association_id: int, year: int, area_id: int) -> Any:
     return _areas_response(association, year, _period(), f"edit-{area_id}", form=form)
 
 
-@bp.route("/areas/<int:area_id>/delete", methods=["POST"])
+@bp.route("/areas/<int:area_id>/delete", methods=["GET", "POST"])
 def delete_area(association_id: int, year: int, area_id: int) -> Any:
-    """Remove a development area (what was carried stays in the plans)."""
+    """Remove a development area (what was carried stays in the plans; GET asks first)."""
     association = _load(association_id, year, write=True)
     area = _load_area(association, year, area_id)
+    if request.method == "GET":
+        back = _back(association, year, _period(), f"#area-{area.id}").location
+        return confirm_delete(
+            question=_("Remove this development area?"),
+            name=area.title,
+            note=_("What was carried into plans stays there."),
+            button=_("Remove"),
+            cancel=back,
+        )
     with atomic():
         development.delete_area(current_user, area)
     return _areas_response(association, year, _period(), notes=[_("Removed.")])

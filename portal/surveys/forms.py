@@ -109,6 +109,8 @@ class AnswerFormBase(BaseForm):
     """
 
     questions: dict[str, AskedQuestion]
+    # The one form on its pages; its ids ("q1-0"…) are what the error summary links to.
+    ID_PREFIX = ""
     # Field name → (value, label) of each scale option, and the values allowed.
     scale_choices: dict[str, list[tuple[str, str]]]
     scale_values: dict[str, frozenset[str]]

@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
+from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import choices
 from portal.core.loaders import load_association, require
@@ -248,10 +249,17 @@ def close(slug: str, round_id: int) -> Response:
     return _act(slug, round_id, "close")
 
 
-@bp.route(f"{PREFIX}/<int:round_id>/delete", methods=["POST"])
-def delete(slug: str, round_id: int) -> Response:
-    """Delete a round that has not opened."""
+@bp.route(f"{PREFIX}/<int:round_id>/delete", methods=["GET", "POST"])
+def delete(slug: str, round_id: int) -> Response | str:
+    """Delete a round that has not opened (GET asks first)."""
     association, survey_round = load_round(slug, round_id, manage=True)
+    if request.method == "GET":
+        return confirm_delete(
+            question=_("Delete the prepared round?"),
+            name=_("Survey %(year)s", year=survey_round.year),
+            button=_("Delete the prepared round"),
+            cancel=url_for(".show", slug=slug, round_id=round_id),
+        )
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)

@@ -81,11 +81,4 @@
     if (previous && previous.hasAttribute("data-unavailable")) { previous.remove(); }
     form.parentNode.insertBefore(message, form);
   });
-
-  // Buttons with data-confirm ask before submitting their form.
-  document.addEventListener("submit", function (event) {
-    var button = event.submitter;
-    var message = (button && button.getAttribute("data-confirm")) || event.target.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) { event.preventDefault(); }
-  });
 })();

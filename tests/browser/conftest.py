@@ -13,6 +13,12 @@ check. Pages are served under the portal's real Content-Security-Policy: axe arr
 as an init script, which the policy does not govern, and anything the policy blocks
 fails the test. Pages seen without JavaScript are checked in a mirror page that has it.
 
+Beyond axe, every check runs the rules in ``tests/browser/pagechecks.py`` (unique ids,
+an accessible name on every control, reflow at 320 px, chart text size) and keeps the
+page's HTML; the Nu Html Checker reads all of it in one run when the session ends.
+Set ``PORTAL_PAGE_REPORT=<dir>`` to collect every problem into that directory instead of
+failing at the first (the HTML, ``problems.jsonl`` and ``vnu.json``).
+
 Run them alone with ``pytest tests/browser`` or leave them out with ``-m "not browser"``.
 """
 
@@ -20,10 +26,12 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.resources
+import json
 import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -33,6 +41,7 @@ from flask_login import login_user
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    CDPSession,
     Locator,
     Page,
     Playwright,
@@ -40,11 +49,13 @@ from playwright.sync_api import (
     Route,
     sync_playwright,
 )
+from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from portal import create_app
 from portal.extensions import db, limiter
 from tests import factories
+from tests.browser.pagechecks import HtmlLog, PageCheckError, format_html_errors, page_problems
 from tests.conftest import TEST_CONFIG, reset_database
 
 T = TypeVar("T")
@@ -92,6 +103,7 @@ async (tags) => {
 """
 LIMITER_STATE = ("enabled", "initialized", "_storage", "_limiter")
 HTMX_IDLE = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+REPORT_DIR = os.environ.get("PORTAL_PAGE_REPORT")
 
 
 # --- the live server ----------------------------------------------------------
@@ -307,16 +319,21 @@ class Visitor:
         js: bool,
         checker: Callable[[Page, bool], list[dict[str, Any]]],
         session_cookie: Callable[[str], dict[str, Any]],
+        html_log: HtmlLog,
     ) -> None:
         self.context = context
         self.base_url = base_url
         self.js = js
         self._checker = checker
         self._session_cookie = session_cookie
+        self._html_log = html_log
+        self._documents: list[Response] = []
         self.tracker = Tracker()
         self._last_url: str | None = None
         self.page: Page = context.new_page()
+        self._cdp: CDPSession = context.new_cdp_session(self.page)
         self.page.on("framenavigated", self._navigated)
+        self.page.on("response", self._responded)
         self.csp_violations: list[str] = []
         if js:
             self.page.expose_function("__portalSwapped", self._swapped)
@@ -330,6 +347,17 @@ class Visitor:
         if "#" in url and last is not None and url.split("#")[0] == last.split("#")[0]:
             return  # an in-page link (the skip link): same document, nothing new to check
         self.tracker.saw(f"page {url}")
+
+    def _responded(self, response: Response) -> None:
+        """Remember each page the main frame loads, for the HTML checker."""
+        request = response.request
+        if (
+            request.is_navigation_request()
+            and request.frame == self.page.main_frame
+            and not 300 <= response.status < 400
+            and "text/html" in response.headers.get("content-type", "")
+        ):
+            self._documents.append(response)
 
     def _blocked(self, what: str) -> None:
         self.csp_violations.append(what)
@@ -360,6 +388,26 @@ class Visitor:
         if violations:
             raise AccessibilityError(format_violations(where, violations))
         assert not self.csp_violations, f"the CSP blocked something: {self.csp_violations}"
+        problems = page_problems(self.page, self._cdp)
+        if problems and REPORT_DIR:
+            with open(os.path.join(REPORT_DIR, "problems.jsonl"), "a", encoding="utf-8") as out:
+                out.write(json.dumps({"page": where, "problems": problems}) + "\n")
+        elif problems:
+            raise PageCheckError(f"{where}:\n  " + "\n  ".join(problems))
+        self._keep_html(where)
+
+    def _keep_html(self, where: str) -> None:
+        """Hand the checker what came from the server, or else what the page shows now."""
+        documents, self._documents = self._documents, []
+        kept = False
+        for response in documents:
+            try:
+                self._html_log.add(response.url, response.text())
+                kept = True
+            except PlaywrightError:
+                pass  # the body is gone (the page moved on): the DOM below stands in
+        if not kept:
+            self._html_log.add(f"{where} (as shown)", self.page.content())
 
     def submit(self, button: Locator) -> Response:
         """Click a button that loads a new page (no htmx); check the page it ends on."""
@@ -453,6 +501,23 @@ def axe_checker(
 
 
 @pytest.fixture(scope="session")
+def html_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HtmlLog]:
+    """Every document the browser tests saw; the Nu Html Checker reads them at the end."""
+    directory = Path(REPORT_DIR) if REPORT_DIR else tmp_path_factory.mktemp("html")
+    directory.mkdir(parents=True, exist_ok=True)
+    log = HtmlLog(directory)
+    yield log
+    if not log.sources:
+        return
+    errors = log.validate()
+    if REPORT_DIR:
+        (directory / "vnu.json").write_text(json.dumps(errors, indent=1), encoding="utf-8")
+        (directory / "sources.json").write_text(json.dumps(log.sources, indent=1), "utf-8")
+    elif errors:
+        raise PageCheckError(format_html_errors(errors))
+
+
+@pytest.fixture(scope="session")
 def session_cookie(live_app: Flask, live_server: str) -> Callable[[str], dict[str, Any]]:
     """The signed session cookie of a person signed in with Flask-Login's own ``login_user``."""
 
@@ -482,6 +547,7 @@ def new_visitor(
     live_db: LiveDB,
     axe_checker: Callable[[Page, bool], list[dict[str, Any]]],
     session_cookie: Callable[[str], dict[str, Any]],
+    html_log: HtmlLog,
 ) -> Iterator[Callable[..., Visitor]]:
     """Make visitors (browser contexts); each is closed and audited after the test."""
     made: list[Visitor] = []
@@ -494,7 +560,12 @@ def new_visitor(
             context.add_init_script(script=AXE_SOURCE)
             context.add_init_script(script=PAGE_HOOKS)
         visitor = Visitor(
-            context, live_server, js=js, checker=axe_checker, session_cookie=session_cookie
+            context,
+            live_server,
+            js=js,
+            checker=axe_checker,
+            session_cookie=session_cookie,
+            html_log=html_log,
         )
         made.append(visitor)
         return visitor

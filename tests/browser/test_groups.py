@@ -73,7 +73,7 @@ def test_adding_a_member_with_htmx_updates_the_list_in_place(
     expect(status).to_contain_text(world.newcomer_name)
     expect(status).to_be_focused()  # keyboard and screen-reader users hear the outcome
     # The form is ready for the next person.
-    expect(add_form(visitor).locator("select[name=user_id]")).to_have_value("0")
+    expect(add_form(visitor).locator("select[name=user_id]")).to_have_value("")
     membership = membership_of(live_db, world, world.newcomer_id)
     assert membership is not None
     assert membership.agency_id == world.state_agency_id
@@ -256,7 +256,7 @@ def test_an_htmx_action_refused_by_csrf_shows_the_error_page(
     fill_add_form(visitor, world)
     page.evaluate(
         """() => {
-          document.body.setAttribute("hx-headers", '{"X-CSRFToken": "stale"}');
+          document.body.setAttribute("data-hx-headers", '{"X-CSRFToken": "stale"}');
           document.querySelector("#members input[name=csrf_token]").value = "stale";
         }"""
     )

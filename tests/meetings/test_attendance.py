@@ -56,7 +56,7 @@ def test_everyone_present_then_one_exception_in_two_clicks(client, mworld, meeti
     assert response.status_code == 200
     assert "Vary" in response.headers
     body = response.get_data(as_text=True)
-    assert 'hx-swap-oob="innerHTML"' in body
+    assert 'data-hx-swap-oob="innerHTML"' in body
     assert "Sparat: Anmält förhinder" in body
     assert statuses(db_session, meeting.id)["Maja Medlem"] == "excused"
     assert statuses(db_session, meeting.id)["Lena Ledare"] == "present"

@@ -83,12 +83,12 @@ def test_preview_with_and_without_htmx_keeps_the_text(client, mworld, meeting):
     url = base(mworld, meeting)
     fragment = post(client, f"{url}/preview", {"body": "## Rubrik"}, headers={"HX-Request": "true"})
     assert fragment.status_code == 200
-    assert "<h2>Rubrik</h2>" in fragment.get_data(as_text=True)
+    assert "<h5>Rubrik</h5>" in fragment.get_data(as_text=True)  # "##" below the h3 "Preview"
     assert "<!doctype" not in fragment.get_data(as_text=True)
     page = save(client, url, {"body": "## Rubrik", "preview": "1"})
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "<h2>Rubrik</h2>" in html
+    assert "<h5>Rubrik</h5>" in html
     assert "## Rubrik</textarea>" in html
     assert service.minutes_of(meeting) is None  # a preview saves nothing
 

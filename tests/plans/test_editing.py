@@ -55,7 +55,7 @@ def test_htmx_edit_returns_the_goal_form_alone(client, goal, plan, pworld):
     assert response.status_code == 200
     assert "<html" not in body
     assert f'id="goal-{goal.id}"' in body
-    assert f'hx-post="{url}"' in body
+    assert f'data-hx-post="{url}"' in body
     assert response.headers["Vary"] == "HX-Request" or "HX-Request" in response.headers["Vary"]
 
 

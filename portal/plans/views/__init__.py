@@ -5,8 +5,6 @@ One blueprint; the routes live in modules by subject and register on import.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Blueprint
 from markupsafe import Markup
 
@@ -15,18 +13,13 @@ from portal.groups.models import Group
 from portal.plans.services.common import stockholm_today
 from portal.plans.services.plans import GroupPlanState, plan_states
 
-bp = Blueprint(
-    "plans",
-    __name__,
-    static_folder=str(Path(__file__).parent.parent / "static"),
-    static_url_path="/plans-static",
-)
+bp = Blueprint("plans", __name__)
 
 
 @bp.app_template_filter("markdown")
-def markdown_filter(source: str | None) -> Markup:
-    """Markdown as sanitized HTML."""
-    return render(source or "")
+def markdown_filter(source: str | None, level: int = 2) -> Markup:
+    """Markdown as sanitized HTML; ``#`` becomes a heading of ``level`` (see render)."""
+    return render(source or "", level)
 
 
 @bp.app_template_global()

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.loaders import load_admin_association, require
 from portal.core.transactions import atomic
@@ -110,13 +111,20 @@ def edit_goal_area(slug: str, area_id: int) -> Response:
     )
 
 
-@bp.route("/a/<slug>/goal-areas/<int:area_id>/delete", methods=["POST"])
-def delete_goal_area(slug: str, area_id: int) -> Response:
+@bp.route("/a/<slug>/goal-areas/<int:area_id>/delete", methods=["GET", "POST"])
+def delete_goal_area(slug: str, area_id: int) -> Response | str:
     """Delete an unused goal area; one in use stays, with the reason shown."""
     association = load_admin_association(slug)
     area = services.load_goal_area(association, area_id)
     require(area is not None)
     assert area is not None
+    if request.method == "GET":
+        return confirm_delete(
+            question=_("Delete this goal area?"),
+            name=area.title,
+            button=_("Delete the goal area"),
+            cancel=url_for(".edit_goal_area", slug=slug, area_id=area.id),
+        )
     year = area.year
     form = GoalAreaEditForm(formdata=None, obj=area)
     try:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, page
 from portal.core.loaders import require
@@ -190,7 +191,7 @@ def goal(slug: str, plan_id: int, goal_id: int) -> Response:
         return _item(association, plan, "goal", goal, "view")
     require(policies.can_edit_plan(current_user, plan.group))
     form = GoalForm(formdata=None, obj=goal) if request.method == "GET" else GoalForm()
-    scope_ids(form, f"goal-{goal.id}")
+    scope_ids(form, f"goal-{goal.id}-edit")
     set_goal_choices(form, plan)
     if request.method == "GET":
         form.lock_version.data = str(goal.lock_version)
@@ -202,11 +203,18 @@ def goal(slug: str, plan_id: int, goal_id: int) -> Response:
     )  # fmt: skip
 
 
-@bp.route("/a/<slug>/plans/<int:plan_id>/goals/<int:goal_id>/delete", methods=["POST"])
-def delete_goal(slug: str, plan_id: int, goal_id: int) -> Response:
-    """Remove a result goal."""
+@bp.route("/a/<slug>/plans/<int:plan_id>/goals/<int:goal_id>/delete", methods=["GET", "POST"])
+def delete_goal(slug: str, plan_id: int, goal_id: int) -> Response | str:
+    """Remove a result goal (GET asks first)."""
     association, plan = load_plan(slug, plan_id, edit=True)
     goal = _goal(plan, goal_id)
+    if request.method == "GET":
+        return confirm_delete(
+            question=_("Remove this result goal?"),
+            name=goal.title,
+            button=_("Remove"),
+            cancel=url_for(".show", slug=slug, plan_id=plan.id) + f"#goal-{goal.id}",
+        )
     with atomic():
         services.delete_goal(current_user, goal)
     flash(_("The result goal was removed."), "success")
@@ -290,11 +298,20 @@ def progress(slug: str, plan_id: int, activity_id: int) -> Response:
     )  # fmt: skip
 
 
-@bp.route("/a/<slug>/plans/<int:plan_id>/activities/<int:activity_id>/delete", methods=["POST"])
-def delete_activity(slug: str, plan_id: int, activity_id: int) -> Response:
-    """Remove an activity."""
+@bp.route(
+    "/a/<slug>/plans/<int:plan_id>/activities/<int:activity_id>/delete", methods=["GET", "POST"]
+)
+def delete_activity(slug: str, plan_id: int, activity_id: int) -> Response | str:
+    """Remove an activity (GET asks first)."""
     association, plan = load_plan(slug, plan_id, edit=True)
     activity = _activity(plan, activity_id)
+    if request.method == "GET":
+        return confirm_delete(
+            question=_("Remove this activity?"),
+            name=activity.what,
+            button=_("Remove"),
+            cancel=url_for(".show", slug=slug, plan_id=plan.id) + f"#activity-{activity.id}",
+        )
     with atomic():
         services.delete_activity(current_user, activity)
     flash(_("The activity was removed."), "success")
@@ -319,13 +336,23 @@ def add_development_area(slug: str, plan_id: int) -> Response:
     return whole("plans/plan.html", 400, **context)
 
 
-@bp.route("/a/<slug>/plans/<int:plan_id>/development-areas/<int:area_id>/delete", methods=["POST"])
-def delete_development_area(slug: str, plan_id: int, area_id: int) -> Response:
-    """Remove a development area."""
+@bp.route(
+    "/a/<slug>/plans/<int:plan_id>/development-areas/<int:area_id>/delete",
+    methods=["GET", "POST"],
+)
+def delete_development_area(slug: str, plan_id: int, area_id: int) -> Response | str:
+    """Remove a development area (GET asks first)."""
     _association, plan = load_plan(slug, plan_id, edit=True)
     area = db.session.get(DevelopmentArea, area_id)
     require(area is not None and area.plan_id == plan.id)
     assert area is not None
+    if request.method == "GET":
+        return confirm_delete(
+            question=_("Remove this development area?"),
+            name=area.title,
+            button=_("Remove"),
+            cancel=url_for(".show", slug=slug, plan_id=plan.id) + "#development-areas",
+        )
     with atomic():
         services.delete_development_area(current_user, area)
     flash(_("The development area was removed."), "success")

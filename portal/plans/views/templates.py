@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.loaders import load_admin_association, load_association, require
 from portal.core.transactions import atomic
@@ -261,15 +262,24 @@ def edit_field(slug: str, field_id: int) -> Response:
     )
 
 
-@bp.route("/a/<slug>/plan-template/<kind>/<int:item_id>/<action>", methods=["POST"])
-def change_item(slug: str, kind: str, item_id: int, action: str) -> Response:
-    """Move a section or field up or down, or remove it from the draft."""
+@bp.route("/a/<slug>/plan-template/<kind>/<int:item_id>/<action>", methods=["GET", "POST"])
+def change_item(slug: str, kind: str, item_id: int, action: str) -> Response | str:
+    """Move a section or field up or down, or remove it from the draft (GET asks first)."""
     association = load_admin_association(slug)
     require(kind in {"sections", "fields"} and action in {"up", "down", "delete"})
+    require(request.method == "POST" or action == "delete")
     item: TemplateSection | TemplateField = (
         _section(association, item_id) if kind == "sections" else _field(association, item_id)
     )
     version = item.version if isinstance(item, TemplateSection) else item.section.version
+    if request.method == "GET":
+        section = isinstance(item, TemplateSection)
+        return confirm_delete(
+            question=_("Remove the section and its fields?") if section else _("Remove the field?"),
+            name=item.title if isinstance(item, TemplateSection) else item.label,
+            button=_("Remove"),
+            cancel=url_for(".template_version", slug=slug, version_id=version.id),
+        )
     try:
         with atomic():
             if isinstance(item, TemplateSection):
