@@ -64,6 +64,13 @@ class TimestampMixin:
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class VersionedMixin:
+    """A version that the save services count on (``portal.core.concurrency``): an edit
+    form carries it, and a save from an older form is a conflict, not an overwrite."""
+
+    lock_version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
 def configure_sqlite(engine: sa.engine.Engine) -> None:
     """Enforce foreign keys and make SAVEPOINT work on SQLite.
 

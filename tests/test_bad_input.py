@@ -152,7 +152,7 @@ def test_ending_a_membership_before_it_started(client, setup, db_session):
     response = post(
         client,
         f"/a/{setup.slug}/groups/{setup.group_id}/members/{setup.membership_id}/end",
-        {"valid_to": "2023-02-28"},
+        {"valid_to": "2023-02-28", "lock_version": 1},
     )
     html = assert_refused_on_the_page(response, "2023-02-28")
     assert 'id="end-membership-valid_to-error"' in html
@@ -161,9 +161,10 @@ def test_ending_a_membership_before_it_started(client, setup, db_session):
 
 def test_ending_a_membership_twice(client, setup, db_session):
     url = f"/a/{setup.slug}/groups/{setup.group_id}/members/{setup.membership_id}/end"
-    assert post(client, url, {"valid_to": "2023-12-31"}).status_code == 302
+    assert post(client, url, {"valid_to": "2023-12-31", "lock_version": 1}).status_code == 302
     before = state(db_session)
-    assert_refused_on_the_page(post(client, url, {"valid_to": "2024-06-30"}), "2024-06-30")
+    again = post(client, url, {"valid_to": "2024-06-30", "lock_version": 2})
+    assert_refused_on_the_page(again, "2024-06-30")
     assert state(db_session) == before
 
 
@@ -287,7 +288,8 @@ def test_a_duplicate_group_name(client, setup, db_session):
 
 def test_the_last_admin_cannot_drop_their_own_admin_role(client, setup, db_session):
     before = state(db_session)
-    response = post(client, f"/a/{setup.slug}/people/{setup.admin_id}/roles", {"roles": ["board"]})
+    url = f"/a/{setup.slug}/people/{setup.admin_id}/roles"
+    response = post(client, url, {"roles": ["board"], "lock_version": 1})
     html = assert_refused_on_the_page(response)
     assert 'id="roles-roles-error"' in html
     assert state(db_session) == before
@@ -318,7 +320,7 @@ def test_the_last_admin_cannot_leave_the_register(client, setup, db_session):
         ("/a/{slug}/groups/new", {"name": "   ", "municipalities": []}),
         ("/a/{slug}/agencies/new", {"name": "Ny", "kind": "spaceship"}),
         ("/a/{slug}/people/new", {"name": "Ny Person", "email": "inte-en-adress"}),
-        ("/a/{slug}/people/{admin_id}/roles", {"roles": ["superuser"]}),
+        ("/a/{slug}/people/{admin_id}/roles", {"roles": ["superuser"], "lock_version": 1}),
     ],
     ids=["garbage", "huge-ids", "date-format", "ids", "blank", "kind", "email", "role"],
 )

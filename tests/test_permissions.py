@@ -196,7 +196,7 @@ def test_post_end_membership(client, world, db_session, role):
     response = post(
         client,
         f"/a/{world.slug}/groups/{world.group_id}/members/{world.seated_membership_id}/end",
-        {"valid_to": "2024-06-30"},
+        {"valid_to": "2024-06-30", "lock_version": 1},
         token_page="/login" if role == "anonymous" else "/",
     )
     expect(response, role, role in ADMINS, success=302)
@@ -228,7 +228,7 @@ def test_post_set_roles(client, world, db_session, role):
     response = post(
         client,
         f"/a/{world.slug}/people/{world.newcomer_id}/roles",
-        {"roles": ["board"]},
+        {"roles": ["board"], "lock_version": 1},
         token_page="/login" if role == "anonymous" else "/",
     )
     expect(response, role, role in ADMINS, success=302)

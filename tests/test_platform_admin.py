@@ -35,6 +35,7 @@ def test_create_edit_and_appoint_an_admin(client, f, db_session):
             "name": "Samordningsförbundet Exempel Nord",
             "slug": "exempel-nord",
             "min_survey_answers": "3",
+            "lock_version": association.lock_version,
         },
     )
     assert response.status_code == 302

@@ -127,7 +127,7 @@ def _plans(association: Any, world: World, groups: list[Group], size: Size, year
     responsible = [world.user_ids["member"], world.user_ids["process_leader"], None]
     for group in groups:
         plan = plans.create_plan(None, group, year, plans.Source.TEMPLATE)
-        plans.save_text(None, plan, plan.template_version.fields()[1].key, "Lokalt.", None)
+        plans.save_text(None, plan, plan.template_version.fields()[1].key, "Lokalt.", 0)
         for i in range(size.items):
             items.add_goal(
                 None, plan, items.GoalData(areas[i % 2].id, f"Mål {i}", "Andel", True, "1", "2")
@@ -176,7 +176,9 @@ def _meetings(world: World, groups: list[Group], size: Size, year: int) -> None:
                 attendance.SubstituteData(invitees[-1].id, None, "Sara Ersättare", None),
             )
             for r in range(2):
-                minutes.save_revision(actor, meeting, f"# Minnesanteckningar\n\nVersion {r}.")
+                minutes.save_revision(
+                    actor, meeting, f"# Minnesanteckningar\n\nVersion {r}.", base=r
+                )
             minutes.appoint_adjuster(actor, meeting, invitees[1].user_id)
             for i in range(size.items // 3 + 1):
                 kind = MinutesItemKind.FOLLOW_UP if i % 2 else MinutesItemKind.DECISION

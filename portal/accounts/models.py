@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import TimestampMixin
+from portal.db import TimestampMixin, VersionedMixin
 from portal.extensions import db
 from portal.organisations.models import enum_column
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from portal.organisations.models import AssociationRole
 
 
-class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+class User(UserMixin, VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
     """A person known to the portal. Has no password until they accept an invitation."""
 
     __tablename__ = "users"

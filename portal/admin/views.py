@@ -22,7 +22,7 @@ from portal.core.permissions import is_platform_admin
 from portal.core.transactions import atomic
 from portal.extensions import db
 from portal.organisations import services
-from portal.organisations.forms import AssociationForm
+from portal.organisations.forms import AssociationEditForm, AssociationForm
 from portal.organisations.models import Association, AssociationRole, AssociationRoleName
 from portal.people import services as people_services
 from portal.surveys import national
@@ -75,11 +75,13 @@ def association_new() -> Response | tuple[str, int]:
 def association_edit(association_id: int) -> Response | tuple[str, int]:
     """Edit an association and see its administrators."""
     association = _load(association_id)
-    form = AssociationForm(obj=association) if request.method == "GET" else AssociationForm()
+    form = (
+        AssociationEditForm(obj=association) if request.method == "GET" else AssociationEditForm()
+    )
     if form.validate_on_submit():
         try:
             with atomic():
-                services.update_association(current_user, association, form.to_data())
+                services.update_association(current_user, association, form.to_data(), form.lock())
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -99,7 +101,7 @@ def _render_edit(
         )
         .options(sa.orm.joinedload(AssociationRole.user))
     ).all()
-    status = 400 if form.has_errors or admin_form.has_errors else 200
+    status = max(form.response_status(), admin_form.response_status())
     return render_template(
         "admin/association_form.html",
         form=form,
@@ -121,7 +123,8 @@ def association_add_admin(association_id: int) -> Response | tuple[str, int]:
                     current_user, association, admin_form.to_data()
                 )
                 roles = people_services.roles_of(user, association) | {AssociationRoleName.ADMIN}
-                people_services.set_roles(current_user, association, user, roles)
+                row = people_services.register_row(association, user)
+                people_services.set_roles(current_user, association, user, roles, row.lock_version)
                 if user.password_hash is None:
                     send_password_link(
                         user,
@@ -142,7 +145,9 @@ def association_add_admin(association_id: int) -> Response | tuple[str, int]:
                 "success",
             )
             return redirect(url_for(".association_edit", association_id=association.id))
-    return _render_edit(association, AssociationForm(obj=association, formdata=None), admin_form)
+    return _render_edit(
+        association, AssociationEditForm(obj=association, formdata=None), admin_form
+    )
 
 
 @bp.route("/audit")

@@ -176,6 +176,17 @@ def record(
     return event
 
 
+def last_change(obj: Any) -> AuditEvent | None:
+    """The newest recorded change of ``obj`` (with who made it), if any."""
+    return db.session.scalar(
+        sa.select(AuditEvent)
+        .where(AuditEvent.object_type == type(obj).__name__, AuditEvent.object_id == obj.id)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+
+
 def changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
     """Whether two snapshots differ."""
     return before != after

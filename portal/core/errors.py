@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, jsonify, render_template, request, session
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 # Machine clients (the JSON API) get their errors as JSON, every status alike.
 JSON_ERROR_PREFIXES = ("/api/",)
+# How long a client is asked to wait when the database does not answer.
+RETRY_AFTER_SECONDS = 30
 
 
 class DomainError(Exception):
@@ -45,6 +51,83 @@ def _json_http_error(error: HTTPException) -> Response:
     return response
 
 
+def database_away(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be reached (down, restarting, the
+    connection cut, the pool exhausted), as opposed to a fault in what was asked."""
+    if isinstance(
+        error,
+        sa.exc.OperationalError
+        | sa.exc.InterfaceError
+        | sa.exc.DisconnectionError
+        | sa.exc.TimeoutError,
+    ):
+        return True
+    return isinstance(error, sa.exc.DBAPIError) and bool(error.connection_invalidated)
+
+
+def lost_race(error: BaseException) -> bool:
+    """Whether ``error`` says another transaction changed the same rows first."""
+    return isinstance(error, StaleDataError | sa.exc.IntegrityError)
+
+
+def _forget_transaction() -> None:
+    """Roll back what the request did; a connection that is gone is simply dropped."""
+    from portal.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the connection may be gone: nothing is left to undo
+        current_app.logger.debug("Rollback after a database error failed", exc_info=True)
+
+
+def _locale_without_database() -> str:
+    """The page's language, found without asking the database: the one this request has
+    already used, the session's choice, or the signed-in person's as already loaded."""
+    locales = current_app.config["PORTAL_LOCALES"]
+    cached = getattr(g.get("_flask_babel"), "babel_locale", None)  # Flask-Babel's own
+    chosen = str(cached) if cached is not None else session.get("locale")
+    if chosen is None and "_login_user" in g:
+        chosen = sa.inspect(g._login_user).dict.get("locale") if _is_mapped(g._login_user) else None
+    return (
+        str(chosen) if str(chosen) in locales else str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    )
+
+
+def _is_mapped(obj: Any) -> bool:
+    return sa.inspect(obj, raiseerr=False) is not None
+
+
+def unavailable() -> Response:
+    """503 with ``Retry-After``: a page (or, for htmx, a message to show in place) that is
+    rendered without touching the database, in the person's language."""
+    from flask_babel import force_locale
+    from flask_login import AnonymousUserMixin
+
+    from portal.core.htmx import is_htmx
+
+    _forget_transaction()
+    locale = _locale_without_database()
+    g._login_user = AnonymousUserMixin()  # the templates must not load the person
+    if wants_json_errors():
+        response = json_error(503, "The database is unavailable")
+    else:
+        template = "errors/_unavailable.html" if is_htmx() else "errors/unavailable.html"
+        with force_locale(locale):
+            response = current_app.make_response((render_template(template, locale=locale), 503))
+        response.vary.add("HX-Request")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def conflict() -> Response:
+    """409 for a save that lost a race the view did not expect: nothing was saved."""
+    _forget_transaction()
+    if wants_json_errors():
+        return json_error(409)
+    return current_app.make_response((render_template("errors/error.html", code=409), 409))
+
+
 def register_error_pages(app: Flask) -> None:
     """Render Swedish (localised) error pages for the common HTTP errors."""
 
@@ -65,7 +148,28 @@ def register_error_pages(app: Flask) -> None:
             return render(error.code or 500)
         return error
 
+    @app.errorhandler(sa.exc.SQLAlchemyError)
+    def database_error(error: sa.exc.SQLAlchemyError) -> tuple[str, int] | Response:
+        if database_away(error):
+            app.logger.warning("Database unavailable: %s", error)
+            return unavailable()
+        if lost_race(error):
+            app.logger.warning("A save lost a race with another transaction: %s", error)
+            return conflict()
+        return unhandled(error)
+
+    @app.errorhandler(StaleDataError)
+    def stale_data(error: StaleDataError) -> Response:
+        app.logger.warning("A save lost a race with another transaction: %s", error)
+        return conflict()
+
     @app.errorhandler(Exception)
     def unhandled(error: Exception) -> tuple[str, int] | Response:
         app.logger.exception("Unhandled error")
-        return render(500)
+        _forget_transaction()
+        try:
+            return render(500)
+        except Exception as failure:  # the page itself needed the database
+            if database_away(failure):
+                return unavailable()
+            raise

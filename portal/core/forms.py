@@ -2,19 +2,62 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Choice, Field, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    Choice,
+    DateField,
+    Field,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TimeField,
+)
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.core.concurrency import StaleEditError, parse_version, version_field
 from portal.core.errors import DomainError
+
+# Fields that are not shown in a conflict: they carry no one's words.
+_PLUMBING = ("CSRFTokenField", "HiddenField", "SubmitField")
+
+
+@dataclass
+class Conflict:
+    """Two versions of one object: per field its label, what the person typed (kept in
+    the form) and what is stored now; with who saved the stored one, and when."""
+
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+    by: str = ""
+    at: dt.datetime | None = None
+
+
+def display(f: Any) -> str:
+    """A field's value in words, as the person sees it in the form."""
+    data = f.data
+    if isinstance(f, BooleanField):
+        return _("Yes") if data else _("No")
+    if isinstance(f, SelectMultipleField):
+        chosen = {str(v) for v in data or []}
+        return ", ".join(str(c.label) for c in f.choices if str(c.value) in chosen)
+    if isinstance(f, SelectField) or f.type == "RadioField":
+        labels = {str(c.value): str(c.label) for c in f.choices}
+        return "" if data in (None, "") else labels.get(str(data), str(data))
+    if isinstance(f, TimeField | DateField):
+        return data.strftime("%H:%M" if isinstance(f, TimeField) else "%Y-%m-%d") if data else ""
+    return "" if data is None else str(data)
 
 
 def _kebab(name: str) -> str:
@@ -56,7 +99,8 @@ def _is_required(unbound: UnboundField) -> bool:
 
 
 class BaseForm(FlaskForm):
-    """A form that can carry a service's ``DomainError`` back to the right field.
+    """A form that can carry a service's ``DomainError`` back to the right field, and a
+    stale save's conflict (both versions) back to the page.
 
     Its elements' ids start with the form's own prefix (``GoalForm`` → ``goal-title``,
     ``goal-csrf_token``), so that forms of different kinds share a page without sharing
@@ -76,6 +120,7 @@ class BaseForm(FlaskForm):
             return super().bind_field(form, unbound_field, options)  # type: ignore[misc]
 
     form_errors_extra: list[str]
+    conflict: Conflict | None
     # None: derived from the class name. "" keeps WTForms' ids (the survey's questions).
     ID_PREFIX: ClassVar[str | None] = None
 
@@ -83,12 +128,13 @@ class BaseForm(FlaskForm):
         id_prefix: str | None = kwargs.pop("id_prefix", None)
         super().__init__(*args, **kwargs)
         self.form_errors_extra = []
+        self.conflict = None
         if id_prefix is None:
             id_prefix = "" if kwargs.get("prefix") else self.default_id_prefix()
         if id_prefix:
-            for field in self:
-                field.id = f"{id_prefix}-{field.id}"
-                field.label.field_id = field.id
+            for bound in self:
+                bound.id = f"{id_prefix}-{bound.id}"
+                bound.label.field_id = bound.id
 
     @classmethod
     def default_id_prefix(cls) -> str:
@@ -98,21 +144,78 @@ class BaseForm(FlaskForm):
         return _kebab(cls.__name__.removesuffix("Form"))
 
     def add_domain_error(self, error: DomainError) -> None:
-        """Show the error next to its field, or at the top of the form."""
-        field = getattr(self, error.field, None) if error.field else None
-        if field is not None:
-            field.errors = [*field.errors, error.message]
+        """Show the error next to its field, or at the top of the form; a stale save
+        also shows what is stored next to what was typed."""
+        if isinstance(error, StaleEditError):
+            self.add_conflict(error)
+            return
+        field_ = getattr(self, error.field, None) if error.field else None
+        if field_ is not None and not isinstance(field_, HiddenField):
+            field_.errors = [*field_.errors, error.message]
         else:
             self.form_errors_extra.append(error.message)
+
+    def fill_stored(self, obj: Any) -> None:
+        """Set the fields that do not map one to one onto ``obj``'s attributes
+        (forms with such fields override this; used for the stored side of a conflict)."""
+
+    def stored_version(self, obj: Any) -> BaseForm:
+        """The same form showing what ``obj`` holds now."""
+        theirs = type(self)(formdata=None, obj=obj, prefix=self._prefix, meta={"csrf": False})
+        for mine in self:
+            other = theirs._fields.get(mine.short_name)
+            if other is not None and hasattr(mine, "choices"):
+                other.choices = mine.choices
+        theirs.fill_stored(obj)
+        return theirs
+
+    def add_conflict(self, error: StaleEditError) -> None:
+        """Keep what was typed, show it next to what is stored, and take on the stored
+        version so that saving again (after reading both) replaces it."""
+        from portal.core.audit import last_change
+
+        current = error.current
+        theirs = self.stored_version(current)
+        rows = [
+            (str(mine.label.text), display(mine), display(theirs[mine.short_name]))
+            for mine in self
+            if mine.type not in _PLUMBING and mine.short_name in theirs._fields
+        ]
+        event = last_change(current) if getattr(current, "id", None) is not None else None
+        self.conflict = Conflict(
+            rows=rows,
+            by=event.actor.name if event is not None and event.actor is not None else "",
+            at=event.occurred_at if event is not None else None,
+        )
+        version = getattr(self, "lock_version", None)
+        if version is not None:
+            version.data = str(current.lock_version)
+        self.form_errors_extra.append(error.message)
 
     @property
     def has_errors(self) -> bool:
         return bool(self.errors) or bool(self.form_errors_extra)
 
+    def response_status(self) -> int:
+        """409 for a conflict, 400 when the page re-shows the form with errors, else 200."""
+        if self.conflict is not None:
+            return 409
+        return 400 if self.has_errors else 200
+
     @property
     def status(self) -> int:
-        """400 when the page re-shows the form with errors, else 200."""
-        return 400 if self.has_errors else 200
+        """``response_status()``, for forms without a field of that name."""
+        return self.response_status()
+
+
+class VersionedForm(BaseForm):
+    """A form that edits a shared object and carries the version it was opened on."""
+
+    lock_version = version_field()
+
+    def lock(self) -> int | None:
+        """The version the form was opened on (None when it did not say)."""
+        return parse_version(self.lock_version.data)
 
 
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:

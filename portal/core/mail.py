@@ -173,8 +173,9 @@ def _content_type(value: str) -> tuple[str, str, dict[str, str]]:
     return maintype, subtype, params
 
 
-def _claim_due(limit: int, now: dt.datetime) -> list[OutboxMessage]:
-    """Up to ``limit`` due messages, locked against other senders on PostgreSQL."""
+def _claim_next(now: dt.datetime) -> OutboxMessage | None:
+    """The oldest due message, locked against other senders on PostgreSQL until this
+    sender commits its new state; None when nothing is due."""
     stmt = (
         sa.select(OutboxMessage)
         .where(
@@ -182,45 +183,67 @@ def _claim_due(limit: int, now: dt.datetime) -> list[OutboxMessage]:
             OutboxMessage.next_attempt_at <= now,
         )
         .order_by(OutboxMessage.id)
-        .limit(limit)
+        .limit(1)
     )
     if db.session.get_bind().dialect.name == "postgresql":
         # populate_existing: what was locked is what the sender sees, not a cached copy.
         stmt = stmt.with_for_update(skip_locked=True).execution_options(populate_existing=True)
-    return list(db.session.scalars(stmt))
+    return db.session.scalar(stmt)
 
 
-def _transmit(settings: MailSettings, emails: list[EmailMessage]) -> list[Exception | None]:
-    """Send each message; return per message None (sent) or the error."""
-    if settings.backend == "console":
-        for email in emails:
+class _Outbound:
+    """Where one run's messages go: the console, or one SMTP session opened for the
+    first message and opened again if the server drops it. When the server cannot be
+    reached at all, every later message of the run gets the same error without
+    another attempt to connect."""
+
+    def __init__(self, settings: MailSettings) -> None:
+        self.settings = settings
+        self.smtp: smtplib.SMTP | None = None
+        self.options: list[str] = []
+        self.down: Exception | None = None
+
+    def send(self, email: EmailMessage) -> Exception | None:
+        """None once the server has taken the message (its 250 reply), else the error."""
+        if self.settings.backend == "console":
             text = email.as_bytes(policy=CONSOLE_POLICY).decode(errors="replace")
             sys.stdout.write(f"{text}\n{'-' * 72}\n")
-        return [None] * len(emails)
-    try:
-        smtp = smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout)
-    except (OSError, smtplib.SMTPException) as error:
-        return [error] * len(emails)
-    try:
-        try:
-            _start_session(smtp, settings)
-        except (OSError, smtplib.SMTPException) as error:
-            return [error] * len(emails)
-        # Bodies in Swedish are 8-bit; say so when the server allows it.
-        options = ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
-        results: list[Exception | None] = []
-        for email in emails:
+            return None
+        if self.down is not None:
+            return self.down
+        if self.smtp is None:
             try:
-                smtp.send_message(email, mail_options=options)
-                results.append(None)
+                self.smtp = self._open()
             except (OSError, smtplib.SMTPException) as error:
-                results.append(error)
-        return results
-    finally:
+                self.down = error
+                return error
+        try:
+            self.smtp.send_message(email, mail_options=self.options)
+        except smtplib.SMTPServerDisconnected as error:
+            self.smtp = None  # the next message connects again
+            return error
+        except (OSError, smtplib.SMTPException) as error:
+            return error
+        return None
+
+    def _open(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self.settings.server, self.settings.port, timeout=self.settings.timeout)
+        try:
+            _start_session(smtp, self.settings)
+        except BaseException:
+            smtp.close()
+            raise
+        # Bodies in Swedish are 8-bit; say so when the server allows it.
+        self.options = ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
+        return smtp
+
+    def close(self) -> None:
+        if self.smtp is None:
+            return
         # The messages have left: a failing QUIT must not make them look unsent.
         with contextlib.suppress(OSError, smtplib.SMTPException):
-            smtp.quit()
-        smtp.close()
+            self.smtp.quit()
+        self.smtp.close()
 
 
 def _start_session(smtp: smtplib.SMTP, settings: MailSettings) -> None:
@@ -233,47 +256,60 @@ def _start_session(smtp: smtplib.SMTP, settings: MailSettings) -> None:
     smtp.ehlo_or_helo_if_needed()
 
 
-def deliver_pending(
-    settings: MailSettings, batch_size: int = 50, now: dt.datetime | None = None
-) -> DeliveryReport:
+def deliver_pending(settings: MailSettings, now: dt.datetime | None = None) -> DeliveryReport:
     """Send every due message once; reschedule failures with exponential backoff.
 
-    Commits per batch so a crash midway does not resend what already left. ``now``
-    is the current time unless given (tests pass one instead of waiting).
+    What is guaranteed: each message is claimed on its own (on PostgreSQL locked with
+    ``FOR UPDATE SKIP LOCKED``, so senders running at once never send the same one),
+    sent, and its new state (sent, to be retried, failed) committed before the next
+    message is claimed. A crash or kill at any point therefore loses nothing and
+    resends at most one message: the one whose acceptance the SMTP server had sent
+    (or was about to send) when the sender died, before its commit. SMTP cannot do
+    better, since the server taking a message and this database recording it are
+    two systems' steps with a connection between them; the resent copy keeps its
+    Message-ID, by which mail programs recognise a duplicate. ``now`` is the current
+    time unless given (tests pass one instead of waiting).
     """
     report = DeliveryReport()
-    while True:
-        run_at = now or utcnow()
-        batch = _claim_due(batch_size, run_at)
-        if not batch:
-            return report
-        emails: list[tuple[OutboxMessage, EmailMessage]] = []
-        for message in batch:
+    outbound = _Outbound(settings)
+    try:
+        while (message := _claim_next(now or utcnow())) is not None:
             try:
-                emails.append((message, build_email(message, settings.sender)))
+                email = build_email(message, settings.sender)
             except Exception as error:
                 # It will never build (say, a header with a line break): give up on
                 # it now rather than let it stop every later message in the queue.
                 message.attempts += 1
                 _give_up(message, error)
                 report.failed += 1
-        results = _transmit(settings, [email for _, email in emails]) if emails else []
-        done_at = now or utcnow()
-        for (message, _email), outcome in zip(emails, results, strict=True):
-            message.attempts += 1
-            if outcome is None:
-                message.status = MailStatus.SENT
-                message.sent_at = done_at
-                message.last_error = None
-                report.sent += 1
-            elif message.attempts >= settings.max_attempts:
-                _give_up(message, outcome)
-                report.failed += 1
             else:
-                message.next_attempt_at = done_at + backoff(message.attempts)
-                message.last_error = _describe(outcome)
-                report.retried += 1
-        db.session.commit()
+                _record(message, outbound.send(email), settings, now or utcnow(), report)
+            db.session.commit()
+    finally:
+        outbound.close()
+    return report
+
+
+def _record(
+    message: OutboxMessage,
+    outcome: Exception | None,
+    settings: MailSettings,
+    done_at: dt.datetime,
+    report: DeliveryReport,
+) -> None:
+    message.attempts += 1
+    if outcome is None:
+        message.status = MailStatus.SENT
+        message.sent_at = done_at
+        message.last_error = None
+        report.sent += 1
+    elif message.attempts >= settings.max_attempts:
+        _give_up(message, outcome)
+        report.failed += 1
+    else:
+        message.next_attempt_at = done_at + backoff(message.attempts)
+        message.last_error = _describe(outcome)
+        report.retried += 1
 
 
 def backoff(attempts: int) -> dt.timedelta:

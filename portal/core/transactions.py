@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from flask import Flask, Response, g
 
+from portal.core.errors import conflict, database_away, lost_race, unavailable
 from portal.extensions import db
 
 
@@ -55,10 +56,19 @@ def register_request_transaction(app: Flask) -> None:
 
     @app.after_request
     def _commit(response: Response) -> Response:
-        if response.status_code < 400 and g.get("without_transaction"):
-            db.session.flush()  # each statement committed as it ran; so would a change here
-        elif response.status_code < 400:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        try:
+            if response.status_code < 400 and g.get("without_transaction"):
+                db.session.flush()  # each statement committed as it ran; so would a change
+            elif response.status_code < 400:
+                db.session.commit()
+            else:
+                db.session.rollback()
+        except sa.exc.SQLAlchemyError as error:
+            # The commit itself failed: nothing was written (a transaction commits whole
+            # or not at all), and the person is told so instead of seeing a 500.
+            if database_away(error):
+                return unavailable()
+            if lost_race(error):
+                return conflict()
+            raise
         return response

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from portal.core import audit
-from portal.core.forms import BaseForm, MultiCheckboxField, choices, name_field
+from portal.core.forms import BaseForm, MultiCheckboxField, VersionedForm, choices, name_field
 from portal.groups.models import MembershipRole
 from portal.groups.services import GroupData, MembershipData
 
@@ -28,6 +30,13 @@ class GroupForm(BaseForm):
 
     def to_data(self) -> GroupData:
         return GroupData(name=self.name.data, municipality_ids=list(self.municipalities.data or []))
+
+
+class GroupEditForm(GroupForm, VersionedForm):
+    """Rename a group or change its municipalities."""
+
+    def fill_stored(self, obj: Any) -> None:
+        self.municipalities.data = [a.id for a in obj.municipalities]
 
 
 class MembershipForm(BaseForm):
@@ -58,7 +67,7 @@ class MembershipForm(BaseForm):
         )
 
 
-class EndMembershipForm(BaseForm):
+class EndMembershipForm(VersionedForm):
     """End a membership on a date."""
 
     valid_to = DateField(_l("Last day"), validators=[DataRequired()])

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.groups.models import Group, Membership, MembershipRole
@@ -82,13 +83,16 @@ def create_group(actor: User, association: Association, data: GroupData) -> Grou
     return group
 
 
-def update_group(actor: User, group: Group, data: GroupData) -> None:
-    """Rename a group or change the municipalities it covers."""
+def update_group(actor: User, group: Group, data: GroupData, lock_version: int | None) -> None:
+    """Rename a group or change the municipalities it covers, unless someone saved it
+    since the form was opened."""
+    check_version(group, lock_version)
     _check_group_name(group.association, data.name, group)
     before = _group_snapshot(group)
     municipalities = _municipalities(group.association, data.municipality_ids)
     group.name = data.name
     group.municipalities = municipalities
+    bump(group)
     after = _group_snapshot(group)
     if audit.changed(before, after):
         audit.record(
@@ -268,14 +272,19 @@ def add_membership(actor: User, group: Group, data: MembershipData) -> Membershi
     return membership
 
 
-def end_membership(actor: User, membership: Membership, valid_to: dt.date) -> None:
-    """End a membership on a date; it stays in the history."""
+def end_membership(
+    actor: User, membership: Membership, valid_to: dt.date, lock_version: int | None
+) -> None:
+    """End a membership on a date; it stays in the history. Refused if someone changed
+    the membership since the form was opened."""
+    check_version(membership, lock_version)
     if valid_to < membership.valid_from:
         raise DomainError(_("The end date is before the start date."), field="valid_to")
     if membership.valid_to is not None and membership.valid_to <= valid_to:
         raise DomainError(_("The membership has already ended."), field="valid_to")
     before = _membership_snapshot(membership)
     membership.valid_to = valid_to
+    bump(membership)
     audit.record(
         actor=actor,
         action="membership.end",

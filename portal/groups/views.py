@@ -19,7 +19,13 @@ from portal.core.loaders import load_admin_association, load_association, load_s
 from portal.core.transactions import atomic
 from portal.extensions import db
 from portal.groups import services
-from portal.groups.forms import ROLE_LABELS, EndMembershipForm, GroupForm, MembershipForm
+from portal.groups.forms import (
+    ROLE_LABELS,
+    EndMembershipForm,
+    GroupEditForm,
+    GroupForm,
+    MembershipForm,
+)
 from portal.groups.models import Group
 from portal.organisations.models import AgencyKind, Association, AssociationPerson
 from portal.organisations.services import agencies_of
@@ -108,14 +114,14 @@ def edit(slug: str, group_id: int) -> Response | tuple[str, int]:
     """Rename a group or change its municipalities (admins)."""
     association = load_admin_association(slug)
     group = load_scoped(Group, group_id, association)
-    form = GroupForm(obj=group) if request.method == "GET" else GroupForm()
+    form = GroupEditForm(obj=group) if request.method == "GET" else GroupEditForm()
     form.municipalities.choices = _municipality_choices(association)
     if request.method == "GET":
-        form.municipalities.data = [a.id for a in group.municipalities]
+        form.fill_stored(group)
     if form.validate_on_submit():
         try:
             with atomic():
-                services.update_group(current_user, group, form.to_data())
+                services.update_group(current_user, group, form.to_data(), form.lock())
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -123,7 +129,7 @@ def edit(slug: str, group_id: int) -> Response | tuple[str, int]:
             return redirect(url_for(".show", slug=slug, group_id=group.id))
     return render_template(
         "groups/form.html", association=association, form=form, group=group
-    ), form.status
+    ), form.response_status()
 
 
 @bp.route("/<int:group_id>/delete", methods=["GET", "POST"])
@@ -143,9 +149,9 @@ def delete(slug: str, group_id: int) -> Response | tuple[str, int] | str:
         with atomic():
             services.delete_group(current_user, group)
     except DomainError as error:
-        form = GroupForm(obj=group, formdata=None)
+        form = GroupEditForm(obj=group, formdata=None)
         form.municipalities.choices = _municipality_choices(association)
-        form.municipalities.data = [a.id for a in group.municipalities]
+        form.fill_stored(group)
         form.add_domain_error(error)
         return render_template(
             "groups/form.html", association=association, form=form, group=group
@@ -202,10 +208,11 @@ def end_member(slug: str, group_id: int, membership_id: int) -> Response | tuple
     form = EndMembershipForm()
     if request.method == "GET":
         form.valid_to.data = services.today()
+        form.lock_version.data = str(membership.lock_version)
     if form.validate_on_submit():
         try:
             with atomic():
-                services.end_membership(current_user, membership, form.valid_to.data)
+                services.end_membership(current_user, membership, form.valid_to.data, form.lock())
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -218,4 +225,4 @@ def end_member(slug: str, group_id: int, membership_id: int) -> Response | tuple
         membership=membership,
         form=form,
         role_labels=ROLE_LABELS,
-    ), form.status
+    ), form.response_status()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.core import audit
@@ -24,6 +25,77 @@ def _invitee(meeting: Meeting, invitee_id: int) -> Invitee:
         if invitee.id == invitee_id:
             return invitee
     raise DomainError(_("The person is not invited to this meeting."))
+
+
+def lock(meeting: Meeting) -> None:
+    """Hold the meeting's invited rows until the transaction ends, and read them afresh.
+
+    Every change of attendance takes this lock first, in invitee order, so two saves
+    at the same moment take turns and the second sees what the first recorded.
+    """
+    db.session.execute(
+        sa.select(Invitee.id)
+        .where(Invitee.meeting_id == meeting.id)
+        .order_by(Invitee.id)
+        .with_for_update(key_share=True)
+    )
+    db.session.execute(
+        sa.select(Invitee)
+        .where(Invitee.meeting_id == meeting.id)
+        .options(selectinload(Invitee.substitute))
+        .execution_options(populate_existing=True)
+    ).all()
+
+
+@dataclass(frozen=True)
+class RowConflict:
+    """A row the person changed that someone else had changed since the page was shown."""
+
+    invitee: Invitee
+    seen: AttendanceStatus | None
+    wanted: AttendanceStatus | None
+    stored: AttendanceStatus | None
+
+
+class AttendanceConflictError(DomainError):
+    """Rows changed by someone else since the page was shown; nothing was saved."""
+
+    def __init__(self, rows: list[RowConflict]) -> None:
+        super().__init__(
+            _(
+                "Someone else recorded attendance for %(n)d of the people you changed after "
+                "you opened the page. Nothing was saved. Compare below: your choices are kept "
+                "in the grid, and saving again records them.",
+                n=len(rows),
+            )
+        )
+        self.rows = rows
+
+
+Change = tuple[AttendanceStatus | None, AttendanceStatus | None]
+
+
+def record(actor: User, meeting: Meeting, changes: dict[int, Change]) -> int:
+    """Save the rows a person changed: invitee id → (status shown on their page, status
+    chosen). Rows left as shown are not touched, so nobody's change is reverted by a
+    grid that showed the older value; a changed row that someone else changed too since
+    the page was shown is a conflict, and then nothing is saved. Returns how many
+    statuses changed.
+    """
+    lock(meeting)
+    wanted: dict[int, AttendanceStatus | None] = {}
+    conflicts = []
+    for invitee_id, (seen, chosen) in changes.items():
+        invitee = _invitee(meeting, invitee_id)
+        if chosen in (seen, invitee.status):
+            continue
+        if invitee.status != seen:
+            conflicts.append(RowConflict(invitee, seen, chosen, invitee.status))
+            continue
+        wanted[invitee_id] = chosen
+    if conflicts:
+        raise AttendanceConflictError(conflicts)
+    return set_statuses(actor, meeting, wanted)
 
 
 def set_statuses(
@@ -64,7 +136,9 @@ def set_statuses(
 
 
 def everyone_present(actor: User, meeting: Meeting) -> int:
-    """Mark everyone not yet recorded (and without a substitute) present."""
+    """Mark everyone not yet recorded (and without a substitute) present: as recorded
+    when the button is pressed, so nobody's recorded status is overwritten."""
+    lock(meeting)
     return set_statuses(
         actor,
         meeting,
@@ -88,6 +162,7 @@ class SubstituteData:
 
 def add_substitute(actor: User, meeting: Meeting, data: SubstituteData) -> Substitute:
     """Record a substitute for an invited person, who then counts as excused if unrecorded."""
+    lock(meeting)
     invitee = _invitee(meeting, data.invitee_id)
     if invitee.status is AttendanceStatus.PRESENT:
         raise DomainError(
@@ -137,6 +212,7 @@ def add_substitute(actor: User, meeting: Meeting, data: SubstituteData) -> Subst
 
 def remove_substitute(actor: User, meeting: Meeting, invitee_id: int) -> None:
     """Take back a recorded substitute."""
+    lock(meeting)
     invitee = _invitee(meeting, invitee_id)
     substitute = invitee.substitute
     if substitute is None:

@@ -173,7 +173,7 @@ def link_activity(
     outcome = data.outcome.strip() or activity.outcome
     status = data.status or activity.status
     if status is not activity.status or outcome != activity.outcome:
-        plan_items.update_progress(actor, activity, status, outcome, None)
+        plan_items.update_progress(actor, activity, status, outcome, activity.lock_version)
     if item.activity_id != activity.id:
         previous = item.activity_id
         item.activity_id = activity.id

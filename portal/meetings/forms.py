@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -15,10 +16,18 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from portal.core import audit
-from portal.core.forms import BaseForm, choices
+from portal.core.concurrency import VERSION_MESSAGE, StaleEditError, parse_version
+from portal.core.forms import BaseForm, Conflict, VersionedForm, choices
 from portal.meetings.attendance import SubstituteData
 from portal.meetings.follow_ups import LinkData
 from portal.meetings.minutes import ItemData
@@ -33,7 +42,7 @@ from portal.meetings.models import (
     Invitee,
     MinutesItemKind,
 )
-from portal.meetings.services import MeetingData, YearData, local_datetime
+from portal.meetings.services import STOCKHOLM, MeetingData, YearData, local_datetime
 from portal.plans.forms import STATUS_LABELS as ACTIVITY_STATUS_LABELS
 from portal.plans.models import TEXT_MAX, ActivityStatus
 
@@ -112,6 +121,18 @@ class MeetingForm(_Details, BaseForm):
         )
 
 
+class MeetingEditForm(MeetingForm, VersionedForm):
+    """Change a meeting (its version says which the form was opened on)."""
+
+    def fill_stored(self, obj: Any) -> None:
+        """The meeting's Stockholm day and times, and its agenda one item a line."""
+        start = obj.starts_at.astimezone(STOCKHOLM)
+        self.day.data = start.date()
+        self.start_time.data = start.time()
+        self.end_time.data = obj.ends_at.astimezone(STOCKHOLM).time()
+        self.agenda.data = "\n".join(item.title for item in obj.agenda_items)
+
+
 class YearForm(_Details, BaseForm):
     """The year's four meetings in one step."""
 
@@ -145,26 +166,64 @@ STATUS_LABELS = {
 }
 
 
+def _status(value: str | None) -> AttendanceStatus | None:
+    return AttendanceStatus(value) if value else None
+
+
+def _known_status(form: BaseForm, field: RadioField) -> None:
+    """Only present, absent or excused (a value of spaces too is refused, with words)."""
+    if field.raw_data and field.raw_data[0] not in {s.value for s in AttendanceStatus}:
+        raise ValidationError(_l("Choose present, absent or excused."))
+
+
+def _known_seen(form: BaseForm, field: HiddenField) -> None:
+    """The status the page showed: empty (not recorded) or one of the statuses."""
+    if field.raw_data and field.raw_data[0] not in {"", *(s.value for s in AttendanceStatus)}:
+        raise ValidationError(VERSION_MESSAGE)
+
+
 def attendance_form(invitees: list[Invitee], **kwargs: object) -> BaseForm:
-    """A form with one radio group per invited person, named ``status_<invitee id>``."""
+    """A form with one radio group per invited person, named ``status_<invitee id>``,
+    and beside it ``seen_<invitee id>``: the status the page showed (what the row's
+    save is based on, its version)."""
 
     class AttendanceForm(BaseForm):
-        def statuses(self) -> dict[int, AttendanceStatus | None]:
+        def changes(self) -> dict[int, tuple[AttendanceStatus | None, AttendanceStatus | None]]:
+            """Invitee id → (status shown, status chosen), for every row that was sent."""
             return {
-                i.id: AttendanceStatus(value) if (value := self[f"status_{i.id}"].data) else None
+                i.id: (_status(self[f"seen_{i.id}"].data), _status(self[f"status_{i.id}"].data))
                 for i in invitees
+                if self[f"status_{i.id}"].raw_data
             }
 
+        def validate(self, extra_validators: object = None) -> bool:
+            valid = super().validate(extra_validators)
+            for i in invitees:
+                if self[f"status_{i.id}"].raw_data and not self[f"seen_{i.id}"].raw_data:
+                    self[f"status_{i.id}"].errors = [
+                        *self[f"status_{i.id}"].errors,
+                        VERSION_MESSAGE,
+                    ]
+                    valid = False
+            return valid
+
     for invitee in invitees:
+        shown = invitee.status.value if invitee.status else ""
         setattr(
             AttendanceForm,
             f"status_{invitee.id}",
             RadioField(
                 invitee.user.name,
                 choices=choices((s.value, label) for s, label in STATUS_LABELS.items()),
-                validators=[Optional()],
-                default=invitee.status.value if invitee.status else None,
+                validators=[_known_status],
+                validate_choice=False,
+                default=shown or None,
             ),
+        )
+        setattr(
+            AttendanceForm,
+            f"seen_{invitee.id}",
+            HiddenField(validators=[_known_seen], default=shown),
         )
     return AttendanceForm(**kwargs)
 
@@ -191,7 +250,7 @@ class SubstituteForm(BaseForm):
 
 
 class MinutesForm(BaseForm):
-    """The minutes' text in Markdown."""
+    """The minutes' text in Markdown, and the revision the text was based on."""
 
     body = TextAreaField(
         _l("Minutes"),
@@ -203,7 +262,29 @@ class MinutesForm(BaseForm):
         ],
     )
     correction = HiddenField()
+    base_revision = HiddenField(
+        _l("Revision"),
+        validators=[
+            InputRequired(message=VERSION_MESSAGE),
+            Regexp(r"^\d{1,9}$", message=VERSION_MESSAGE),
+        ],
+    )
     preview = SubmitField(_l("Preview"))
+
+    def base(self) -> int | None:
+        """The newest revision's number when the form was opened (0: none)."""
+        return parse_version(self.base_revision.data)
+
+    def add_conflict(self, error: StaleEditError) -> None:
+        """Both texts; saving again is based on the newest revision."""
+        revision = error.current
+        self.conflict = Conflict(
+            rows=[(str(self.body.label.text), self.body.data or "", revision.body)],
+            by=revision.author.name if revision.author else "",
+            at=revision.created_at,
+        )
+        self.base_revision.data = str(revision.number)
+        self.form_errors_extra.append(error.message)
 
 
 class AdjusterForm(BaseForm):
@@ -280,7 +361,7 @@ class FollowUpLinkForm(BaseForm):
         choices=choices(
             [("", _l("Unchanged")), *((s.value, lbl) for s, lbl in ACTIVITY_STATUS_LABELS.items())]
         ),
-        validators=[Optional()],
+        default="",  # not sent: unchanged; a value of spaces is not a choice (400)
     )
     outcome = TextAreaField(
         _l("Outcome (optional)"),

@@ -18,6 +18,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.concurrency import (
+    MissingVersionError,
+    StaleEditError,
+    bump,
+    first_row,
+    lock_row,
+)
 from portal.core.errors import DomainError
 from portal.core.mail import queue_mail
 from portal.db import utcnow
@@ -50,12 +57,43 @@ def minutes_of(meeting: Meeting) -> Minutes | None:
 
 
 def _minutes(meeting: Meeting) -> Minutes:
+    """The meeting's minutes, made if need be, locked until the transaction ends and read
+    afresh: every change of the minutes takes its turn, and sees the one before it."""
     minutes = minutes_of(meeting)
-    if minutes is None:
-        minutes = Minutes(meeting_id=meeting.id, meeting=meeting, status=MinutesStatus.DRAFT)
-        db.session.add(minutes)
-        db.session.flush()
+    if minutes is not None:
+        return _locked(minutes)
+    made, _created = first_row(lambda: _insert(meeting), lambda: _stored(meeting))
+    return _locked(made)
+
+
+def _locked(minutes: Minutes) -> Minutes:
+    lock_row(minutes)
+    db.session.expire(minutes, ["revisions", "items", "adjuster"])
     return minutes
+
+
+def _insert(meeting: Meeting) -> Minutes:
+    minutes = Minutes(meeting_id=meeting.id, meeting=meeting, status=MinutesStatus.DRAFT)
+    db.session.add(minutes)
+    db.session.flush()
+    return minutes
+
+
+def _stored(meeting: Meeting) -> Minutes | None:
+    return db.session.scalar(sa.select(Minutes).where(Minutes.meeting_id == meeting.id))
+
+
+class StaleMinutesError(StaleEditError):
+    """A revision was saved after the one the form was based on; ``current`` is the newest."""
+
+    def __init__(self, current: MinutesRevision) -> None:
+        super().__init__(current)
+        self.message = _(
+            "Someone else saved revision %(n)d after you opened the minutes. Compare the two "
+            "texts below; your text is kept in the form, and saving again makes it the newest "
+            "revision (theirs stays in the history).",
+            n=current.number,
+        )
 
 
 def latest(minutes: Minutes | None) -> MinutesRevision | None:
@@ -129,9 +167,17 @@ def _check_editable(minutes: Minutes) -> None:
 
 
 def save_revision(
-    actor: User, meeting: Meeting, body: str, *, correction: bool = False
+    actor: User, meeting: Meeting, body: str, *, base: int | None, correction: bool = False
 ) -> MinutesRevision:
-    """Save the text as a new revision. Approved minutes only change through a correction."""
+    """Save the text as a new revision. Approved minutes only change through a correction.
+
+    ``base`` is the number of the newest revision when the form was opened (0: there was
+    none). A save based on an older revision than the newest is a conflict: two people
+    saving at the same moment take turns on the minutes' row, and the second one is
+    told, so no text is ever buried under a revision its author did not see.
+    """
+    if base is None:
+        raise MissingVersionError()
     if len(body) > MINUTES_MAX:
         raise DomainError(
             _("The minutes can be at most %(n)d characters.", n=MINUTES_MAX), field="body"
@@ -139,6 +185,10 @@ def save_revision(
     if not body.strip():
         raise DomainError(_("Write the minutes before saving."), field="body")
     minutes = _minutes(meeting)
+    previous = latest(minutes)
+    if (previous.number if previous else 0) != base:
+        assert previous is not None
+        raise StaleMinutesError(previous)
     _check_editable(minutes)
     if minutes.status is MinutesStatus.APPROVED and not correction:
         raise DomainError(
@@ -153,7 +203,6 @@ def save_revision(
             ),
             field="body",
         )
-    previous = latest(minutes)
     if previous is not None and previous.body == body:
         raise DomainError(_("Nothing was changed."), field="body")
     revision = MinutesRevision(
@@ -164,6 +213,7 @@ def save_revision(
     )
     minutes.revisions.append(revision)
     minutes.status = MinutesStatus.DRAFT
+    bump(minutes)
     db.session.flush()
     _audit(
         actor,
@@ -198,6 +248,8 @@ def appoint_adjuster(actor: User, meeting: Meeting, user_id: int) -> Minutes:
 def submit(actor: User, meeting: Meeting, link: str | None = None) -> Minutes:
     """Send the newest revision to the adjuster for approval."""
     minutes = minutes_of(meeting)
+    if minutes is not None:
+        _locked(minutes)
     revision = latest(minutes)
     if minutes is None or revision is None:
         raise DomainError(_("Write the minutes before sending them for approval."))
@@ -234,6 +286,8 @@ def _names(meeting: Meeting) -> dict[str, str]:
 
 
 def _check_with_adjuster(actor: User, minutes: Minutes | None) -> Minutes:
+    if minutes is not None:
+        _locked(minutes)
     if minutes is None or minutes.status is MinutesStatus.DRAFT:
         raise DomainError(_("The minutes have not been sent for approval."))
     if minutes.status is MinutesStatus.APPROVED:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.core import audit
-from portal.db import TimestampMixin, utcnow
+from portal.db import TimestampMixin, VersionedMixin, utcnow
 from portal.extensions import db
 from portal.groups.models import Group, MembershipRole
 from portal.organisations.models import Agency, enum_column
@@ -47,7 +47,7 @@ class MinutesItemKind(enum.StrEnum):
     FOLLOW_UP = "follow_up"
 
 
-class Meeting(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Meeting(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
     """A meeting of a group. ``uid`` and ``sequence`` identify it to calendar programs."""
 
     __tablename__ = "meetings"
@@ -159,7 +159,7 @@ class Substitute(db.Model):  # type: ignore[name-defined]
     agency: Mapped[Agency] = relationship()
 
 
-class Minutes(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Minutes(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
     """A meeting's minutes (minnesanteckningar): revisions, an adjuster and a status."""
 
     __tablename__ = "meeting_minutes"

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
 from portal.core.mail import queue_mail
 from portal.db import utcnow
@@ -166,11 +167,17 @@ def create_meeting(actor: User | None, group: Group, data: MeetingData) -> Meeti
 
 
 def update_meeting(
-    actor: User, meeting: Meeting, data: MeetingData, link: str | None = None
+    actor: User,
+    meeting: Meeting,
+    data: MeetingData,
+    link: str | None = None,
+    lock_version: int | None = None,
 ) -> bool:
-    """Change a meeting. Once a notice has gone out, an update (same UID, next SEQUENCE)
-    goes to everyone invited. Returns whether an update was sent."""
+    """Change a meeting and its agenda, unless someone saved it since the form was
+    opened. Once a notice has gone out, an update (same UID, next SEQUENCE) goes to
+    everyone invited. Returns whether an update was sent."""
     _check(data)
+    check_version(meeting, lock_version)
     before = _snapshot(meeting)
     _apply(meeting, data)
     before_cmp = {k: v for k, v in before.items() if k != "sequence"}
@@ -178,6 +185,7 @@ def update_meeting(
     if not audit.changed(before_cmp, after_cmp):
         return False
     sync_invitees(meeting)
+    bump(meeting)
     notify = meeting.notice_sent_at is not None
     if notify:
         meeting.sequence += 1

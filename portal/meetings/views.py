@@ -19,7 +19,13 @@ from portal.core.loaders import load_association, load_scoped, require
 from portal.core.transactions import atomic
 from portal.groups.models import Group
 from portal.meetings import minutes_state, policies, services
-from portal.meetings.forms import MINUTES_STATE_LABELS, ActionForm, MeetingForm, YearForm
+from portal.meetings.forms import (
+    MINUTES_STATE_LABELS,
+    ActionForm,
+    MeetingEditForm,
+    MeetingForm,
+    YearForm,
+)
 from portal.meetings.models import Meeting
 from portal.organisations.models import Association
 
@@ -162,21 +168,18 @@ def show(slug: str, meeting_id: int) -> str:
 def edit(slug: str, meeting_id: int) -> Response | tuple[str, int]:
     """Change a meeting; after the notice, everyone invited gets an update."""
     association, meeting = load_meeting(slug, meeting_id, manage=True)
-    form = MeetingForm()
+    form = MeetingEditForm(obj=meeting) if request.method == "GET" else MeetingEditForm()
     if request.method == "GET":
-        start = meeting.starts_at.astimezone(services.STOCKHOLM)
-        form.day.data = start.date()
-        form.start_time.data = start.time()
-        form.end_time.data = meeting.ends_at.astimezone(services.STOCKHOLM).time()
-        form.place.data = meeting.place
-        form.video_link.data = meeting.video_link
-        form.purpose.data = meeting.purpose
-        form.agenda.data = "\n".join(item.title for item in meeting.agenda_items)
+        form.fill_stored(meeting)
     if form.validate_on_submit():
         try:
             with atomic():
                 sent = services.update_meeting(
-                    current_user, meeting, form.to_data(), meeting_link(association, meeting)
+                    current_user,
+                    meeting,
+                    form.to_data(),
+                    meeting_link(association, meeting),
+                    form.lock(),
                 )
         except DomainError as error:
             form.add_domain_error(error)
@@ -194,7 +197,7 @@ def edit(slug: str, meeting_id: int) -> Response | tuple[str, int]:
         group=meeting.group,
         form=form,
         meeting=meeting,
-    ), form.status
+    ), form.response_status()
 
 
 @bp.route("/meetings/<int:meeting_id>/notice", methods=["POST"])

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
-from portal.core.forms import BaseForm, choices
+from portal.core.forms import BaseForm, Conflict, choices
 from portal.core.htmx import is_htmx, page
 from portal.core.loaders import require
 from portal.core.transactions import atomic
@@ -79,42 +79,96 @@ def _grid(
     )
 
 
+def _after_conflict(
+    invitees: list[Invitee], form: BaseForm, error: attendance.AttendanceConflictError
+) -> BaseForm:
+    """The grid again after a conflict: rows the person did not change show what is
+    stored now; changed rows keep their choice, and a conflicting one is now based on
+    what is stored, so that saving again records the choice (after reading both)."""
+    changes = form.changes()
+    fresh = attendance_form(invitees, formdata=None)
+    fresh.conflict = Conflict(
+        rows=[
+            (
+                row.invitee.user.name,
+                str(STATUS_LABELS[row.wanted]) if row.wanted else _("Not recorded"),
+                str(STATUS_LABELS[row.stored]) if row.stored else _("Not recorded"),
+            )
+            for row in error.rows
+        ]
+    )
+    conflicting = {row.invitee.id for row in error.rows}
+    fresh.row_notes = {
+        row.invitee.id: row_label
+        for row, (_n, _y, row_label) in zip(error.rows, fresh.conflict.rows, strict=True)
+    }
+    for invitee in invitees:
+        seen, chosen = changes.get(invitee.id, (None, None))
+        if invitee.id in changes and chosen != seen:
+            fresh[f"status_{invitee.id}"].data = chosen.value if chosen else None
+            if invitee.id not in conflicting:
+                fresh[f"seen_{invitee.id}"].data = seen.value if seen else ""
+    fresh.form_errors_extra.append(error.message)
+    return fresh
+
+
 @bp.route("/meetings/<int:meeting_id>/attendance", methods=["GET", "POST"])
 def attendance_grid(slug: str, meeting_id: int) -> Response | tuple[str, int]:
-    """The grid of invited people; managers save it as a whole (the plain-form way)."""
+    """The grid of invited people; managers save it as a whole (the plain-form way).
+
+    Only the rows the person changed are saved; a row someone else changed since the
+    page was shown is never reverted (409, both versions, the choices kept)."""
     association, meeting = load_meeting(slug, meeting_id)
-    form = attendance_form(_invitees(meeting))
+    invitees = _invitees(meeting)
+    form = attendance_form(invitees)
     if form.is_submitted():
         require(policies.can_manage_meetings(current_user, meeting.group))
     if form.validate_on_submit():
         try:
             with atomic():
-                attendance.set_statuses(current_user, meeting, form.statuses())
+                changed = attendance.record(current_user, meeting, form.changes())
+        except attendance.AttendanceConflictError as conflict:
+            form = _after_conflict(_invitees(meeting), form, conflict)
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            flash(_("The attendance was saved."), "success")
+            if changed:
+                flash(_("The attendance was saved."), "success")
+            else:
+                flash(_("Nothing was changed."), "info")
             return redirect(url_for(".attendance_grid", slug=slug, meeting_id=meeting.id))
-    return _grid(association, meeting, form=form, status=form.status)
+    return _grid(association, meeting, form=form, status=form.response_status())
 
 
 @bp.route("/meetings/<int:meeting_id>/attendance/<int:invitee_id>", methods=["POST"])
 def attendance_row(slug: str, meeting_id: int, invitee_id: int) -> Response | tuple[str, int]:
-    """Save one person's attendance; htmx gets the row's status and the agency summary."""
+    """Save one person's attendance; htmx gets the row's status and the agency summary,
+    and the row's new "seen" value so that the next change is based on it."""
     association, meeting = load_meeting(slug, meeting_id, manage=True)
     invitee = next((i for i in meeting.invitees if i.id == invitee_id), None)
     require(invitee is not None)
     assert invitee is not None
     form = attendance_form([invitee])
     error: str | None = None
-    if form.validate_on_submit():
+    status = 200
+    if form.validate_on_submit() and form.changes():
         try:
             with atomic():
-                attendance.set_statuses(current_user, meeting, form.statuses())
+                attendance.record(current_user, meeting, form.changes())
+        except attendance.AttendanceConflictError as conflict:
+            row = conflict.rows[0]
+            stored = STATUS_LABELS[row.stored] if row.stored else _("not recorded")
+            error = _(
+                "Someone else recorded %(stored)s meanwhile; your choice is kept: "
+                "press Save attendance to record it.",
+                stored=stored,
+            )
+            status = 409
         except DomainError as exc:
-            error = exc.message
+            error, status = exc.message, 400
     else:
-        error = _("Choose present, absent or excused.")
+        messages = [e for errors in form.errors.values() for e in errors]
+        error, status = " ".join(map(str, messages)) or _("Choose present, absent or excused."), 400
     if not is_htmx():
         if error:
             flash(error, "error")
@@ -128,7 +182,7 @@ def attendance_row(slug: str, meeting_id: int, invitee_id: int) -> Response | tu
         labels=STATUS_LABELS,
         error=error,
     )
-    response = current_app.make_response((body, 400 if error else 200))
+    response = current_app.make_response((body, status))
     response.vary.add("HX-Request")
     return response
 

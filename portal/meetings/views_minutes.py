@@ -69,6 +69,7 @@ def _page(
         form = MinutesForm(formdata=None)
         form.body.data = newest.body if newest else ""
         form.correction.data = "1" if frozen else ""
+        form.base_revision.data = str(newest.number if newest else 0)
     adjuster_form = forms.get("adjuster_form") or AdjusterForm(formdata=None)
     _set_adjuster_choices(adjuster_form, meeting, minutes)
     if minutes is not None and minutes.adjuster_id and not forms.get("adjuster_form"):
@@ -188,6 +189,7 @@ def minutes(slug: str, meeting_id: int) -> Response | tuple[str, int]:
                     current_user,
                     meeting,
                     form.body.data or "",
+                    base=form.base(),
                     correction=bool(form.correction.data),
                 )
         except DomainError as error:
@@ -195,7 +197,8 @@ def minutes(slug: str, meeting_id: int) -> Response | tuple[str, int]:
         else:
             flash(_("Revision %(n)d was saved.", n=revision.number), "success")
             return redirect(url_for(".minutes", slug=slug, meeting_id=meeting.id))
-    return _page(association, meeting, current, form=form, status=400)
+        current = service.minutes_of(meeting)
+    return _page(association, meeting, current, form=form, status=max(form.status, 400))
 
 
 @bp.route("/meetings/<int:meeting_id>/minutes/preview", methods=["POST"])

@@ -7,7 +7,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from portal.core import audit
-from portal.core.forms import BaseForm, choices, name_field
+from portal.core.forms import BaseForm, VersionedForm, choices, name_field
 from portal.organisations.models import AgencyKind
 from portal.organisations.services import AgencyData, AssociationData
 
@@ -43,6 +43,10 @@ class AssociationForm(BaseForm):
         )
 
 
+class AssociationEditForm(AssociationForm, VersionedForm):
+    """Edit an association."""
+
+
 class AgencyForm(BaseForm):
     """Create or edit a member agency."""
 
@@ -55,3 +59,7 @@ class AgencyForm(BaseForm):
 
     def to_data(self) -> AgencyData:
         return AgencyData(name=self.name.data, kind=AgencyKind(self.kind.data))
+
+
+class AgencyEditForm(AgencyForm, VersionedForm):
+    """Edit a member agency."""

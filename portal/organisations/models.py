@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import TimestampMixin
+from portal.db import TimestampMixin, VersionedMixin
 from portal.extensions import db
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def enum_column(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
     )
 
 
-class Association(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Association(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
     """A coordination association (samordningsförbund): the tenant every row belongs to."""
 
     __tablename__ = "associations"
@@ -65,7 +65,7 @@ class Association(TimestampMixin, db.Model):  # type: ignore[name-defined]
         return f"<Association {self.slug}>"
 
 
-class Agency(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Agency(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
     """A member agency (part): Arbetsförmedlingen, Försäkringskassan, a region or a municipality."""
 
     __tablename__ = "agencies"
@@ -85,8 +85,10 @@ class Agency(TimestampMixin, db.Model):  # type: ignore[name-defined]
         return f"<Agency {self.name}>"
 
 
-class AssociationPerson(db.Model):  # type: ignore[name-defined]
-    """A person in an association's register: the link that scopes people to a tenant."""
+class AssociationPerson(VersionedMixin, db.Model):  # type: ignore[name-defined]
+    """A person in an association's register: the link that scopes people to a tenant.
+
+    Its version is that of the person's roles in the association (the roles form)."""
 
     __tablename__ = "association_people"
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.groups.models import Membership, group_municipalities
@@ -60,13 +61,18 @@ def create_association(actor: User, data: AssociationData) -> Association:
     return association
 
 
-def update_association(actor: User, association: Association, data: AssociationData) -> None:
-    """Rename or re-configure an association."""
+def update_association(
+    actor: User, association: Association, data: AssociationData, lock_version: int | None
+) -> None:
+    """Rename or re-configure an association, unless someone saved it since the form
+    was opened."""
+    check_version(association, lock_version)
     _check_association_unique(data, association)
     before = audit.snapshot(association, ASSOCIATION_FIELDS)
     association.name = data.name
     association.slug = data.slug
     association.min_survey_answers = data.min_survey_answers
+    bump(association)
     after = audit.snapshot(association, ASSOCIATION_FIELDS)
     if audit.changed(before, after):
         audit.record(
@@ -113,8 +119,10 @@ def create_agency(actor: User, association: Association, data: AgencyData) -> Ag
     return agency
 
 
-def update_agency(actor: User, agency: Agency, data: AgencyData) -> None:
-    """Rename an agency or change its kind (a municipality that covers groups stays one)."""
+def update_agency(actor: User, agency: Agency, data: AgencyData, lock_version: int | None) -> None:
+    """Rename an agency or change its kind (a municipality that covers groups stays one),
+    unless someone saved it since the form was opened."""
+    check_version(agency, lock_version)
     _check_agency_unique(agency.association, data.name, agency)
     if agency.kind is AgencyKind.MUNICIPALITY and data.kind is not AgencyKind.MUNICIPALITY:
         covering = db.session.scalar(
@@ -129,6 +137,7 @@ def update_agency(actor: User, agency: Agency, data: AgencyData) -> None:
     before = audit.snapshot(agency, AGENCY_FIELDS)
     agency.name = data.name
     agency.kind = data.kind
+    bump(agency)
     after = audit.snapshot(agency, AGENCY_FIELDS)
     if audit.changed(before, after):
         audit.record(

@@ -16,7 +16,7 @@ from portal.core.mail import MailStatus, OutboxMessage, outbox_status, retry_fai
 from portal.core.transactions import atomic
 from portal.groups import services as group_services
 from portal.organisations import services
-from portal.organisations.forms import AGENCY_KIND_LABELS, AgencyForm
+from portal.organisations.forms import AGENCY_KIND_LABELS, AgencyEditForm, AgencyForm
 from portal.organisations.models import Agency
 
 bp = Blueprint("organisations", __name__, url_prefix="/a/<slug>")
@@ -73,13 +73,13 @@ def agency_edit(slug: str, agency_id: int) -> Response | tuple[str, int]:
     """Edit a member agency."""
     association = load_admin_association(slug)
     agency = load_scoped(Agency, agency_id, association)
-    form = AgencyForm(obj=agency) if request.method == "GET" else AgencyForm()
+    form = AgencyEditForm(obj=agency) if request.method == "GET" else AgencyEditForm()
     if request.method == "GET":
         form.kind.data = agency.kind.value
     if form.validate_on_submit():
         try:
             with atomic():
-                services.update_agency(current_user, agency, form.to_data())
+                services.update_agency(current_user, agency, form.to_data(), form.lock())
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -87,7 +87,7 @@ def agency_edit(slug: str, agency_id: int) -> Response | tuple[str, int]:
             return redirect(url_for(".agencies", slug=slug))
     return render_template(
         "organisations/agency_form.html", association=association, form=form, agency=agency
-    ), form.status
+    ), form.response_status()
 
 
 @bp.route("/agencies/<int:agency_id>/delete", methods=["GET", "POST"])
@@ -108,7 +108,7 @@ def agency_delete(slug: str, agency_id: int) -> Response | tuple[str, int] | str
         with atomic():
             services.delete_agency(current_user, agency)
     except DomainError as error:
-        form = AgencyForm(obj=agency, formdata=None)
+        form = AgencyEditForm(obj=agency, formdata=None)
         form.kind.data = agency.kind.value
         form.add_domain_error(error)
         return render_template(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField
 from wtforms.validators import DataRequired, Email, Length
 
 from portal.core import audit
-from portal.core.forms import BaseForm, MultiCheckboxField, choices, name_field
+from portal.core.forms import BaseForm, MultiCheckboxField, VersionedForm, choices, name_field
 from portal.organisations.models import AssociationRoleName
 from portal.people.services import PersonData
 
@@ -32,14 +34,18 @@ class PersonForm(BaseForm):
         return PersonData(name=self.name.data, email=self.email.data)
 
 
+class PersonEditForm(PersonForm, VersionedForm):
+    """Change a person's name and e-mail."""
+
+
 class NewPersonForm(PersonForm):
     """Register a person, optionally sending the invitation at once."""
 
     invite = BooleanField(_l("Send an invitation to sign in"), default=True)
 
 
-class RolesForm(BaseForm):
-    """The person's association-wide roles."""
+class RolesForm(VersionedForm):
+    """The person's association-wide roles (versioned on their row of the register)."""
 
     roles = MultiCheckboxField(
         _l("Roles in the association"),
@@ -48,3 +54,9 @@ class RolesForm(BaseForm):
 
     def role_set(self) -> set[AssociationRoleName]:
         return {AssociationRoleName(r) for r in self.roles.data or []}
+
+    def fill_stored(self, obj: Any) -> None:
+        """``obj`` is the person's row of the register: their roles there now."""
+        from portal.people.services import roles_of
+
+        self.roles.data = sorted(r.value for r in roles_of(obj.user, obj.association))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import User
 from portal.accounts.services import normalise_email
 from portal.core import audit
+from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.groups.models import Membership
@@ -90,8 +91,12 @@ def is_shared(user: User, association: Association) -> bool:
     return bool(others) or user.is_platform_admin
 
 
-def update_person(actor: User, association: Association, user: User, data: PersonData) -> None:
-    """Change name and e-mail of a person only this association holds."""
+def update_person(
+    actor: User, association: Association, user: User, data: PersonData, lock_version: int | None
+) -> None:
+    """Change name and e-mail of a person only this association holds, unless someone
+    saved them since the form was opened."""
+    check_version(user, lock_version)
     if is_shared(user, association):
         raise DomainError(
             _(
@@ -106,6 +111,7 @@ def update_person(actor: User, association: Association, user: User, data: Perso
     before = audit.snapshot(user, PERSON_FIELDS)
     user.name = data.name
     user.email = email
+    bump(user)
     after = audit.snapshot(user, PERSON_FIELDS)
     if audit.changed(before, after):
         audit.record(
@@ -191,9 +197,18 @@ def _admin_count(association: Association) -> int:
 
 
 def set_roles(
-    actor: User, association: Association, user: User, roles: set[AssociationRoleName]
+    actor: User,
+    association: Association,
+    user: User,
+    roles: set[AssociationRoleName],
+    lock_version: int | None,
 ) -> None:
-    """Give the person exactly these roles; the last admin cannot be removed."""
+    """Give the person exactly these roles, unless someone changed them since the form
+    was opened; the last admin cannot be removed."""
+    link = db.session.get(AssociationPerson, (association.id, user.id))
+    if link is None:
+        raise DomainError(_("Choose a person of this association."))
+    check_version(link, lock_version)
     before = roles_of(user, association)
     dropping_admin = AssociationRoleName.ADMIN in before - roles
     if dropping_admin and _admin_count(association) == 1:
@@ -209,6 +224,7 @@ def set_roles(
             )
         )
     if before != roles:
+        bump(link)
         db.session.flush()
         audit.record(
             actor=actor,
@@ -258,3 +274,10 @@ def user_in_register(actor: User, association: Association, data: PersonData) ->
         return existing
     user, _created = add_person(actor, association, data)
     return user
+
+
+def register_row(association: Association, user: User) -> AssociationPerson:
+    """The person's row of the association's register (it carries their roles' version)."""
+    row = db.session.get(AssociationPerson, (association.id, user.id))
+    assert row is not None, "load_person found the person in the register"
+    return row

@@ -17,7 +17,13 @@ from portal.core.transactions import atomic
 from portal.groups.forms import ROLE_LABELS
 from portal.organisations.models import Association
 from portal.people import services
-from portal.people.forms import ASSOCIATION_ROLE_LABELS, NewPersonForm, PersonForm, RolesForm
+from portal.people.forms import (
+    ASSOCIATION_ROLE_LABELS,
+    NewPersonForm,
+    PersonEditForm,
+    PersonForm,
+    RolesForm,
+)
 
 bp = Blueprint("people", __name__, url_prefix="/a/<slug>/people")
 
@@ -85,11 +91,11 @@ def show(slug: str, user_id: int) -> Response | tuple[str, int]:
     association = load_admin_association(slug)
     user = _load_person(association, user_id)
     shared = services.is_shared(user, association)
-    form = PersonForm(obj=user) if request.method == "GET" else PersonForm()
+    form = PersonEditForm(obj=user) if request.method == "GET" else PersonEditForm()
     if form.validate_on_submit():
         try:
             with atomic():
-                services.update_person(current_user, association, user, form.to_data())
+                services.update_person(current_user, association, user, form.to_data(), form.lock())
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -97,13 +103,14 @@ def show(slug: str, user_id: int) -> Response | tuple[str, int]:
             return redirect(url_for(".show", slug=slug, user_id=user.id))
     roles_form = RolesForm(formdata=None)
     roles_form.roles.data = sorted(r.value for r in services.roles_of(user, association))
+    roles_form.lock_version.data = str(services.register_row(association, user).lock_version)
     return _render_show(association, user, form, roles_form, shared)
 
 
 def _render_show(
     association: Association, user: User, form: PersonForm, roles_form: RolesForm, shared: bool
 ) -> tuple[str, int]:
-    status = 400 if form.has_errors or roles_form.has_errors else 200
+    status = max(form.response_status(), roles_form.response_status())
     return render_template(
         "people/show.html",
         association=association,
@@ -125,13 +132,15 @@ def roles(slug: str, user_id: int) -> Response | tuple[str, int]:
     if roles_form.validate_on_submit():
         try:
             with atomic():
-                services.set_roles(current_user, association, user, roles_form.role_set())
+                services.set_roles(
+                    current_user, association, user, roles_form.role_set(), roles_form.lock()
+                )
         except DomainError as error:
             roles_form.add_domain_error(error)
         else:
             flash(_("The roles were saved."), "success")
             return redirect(url_for(".show", slug=slug, user_id=user.id))
-    form = PersonForm(obj=user, formdata=None)
+    form = PersonEditForm(obj=user, formdata=None)
     return _render_show(association, user, form, roles_form, services.is_shared(user, association))
 
 

@@ -133,7 +133,9 @@ def _revise_v2(admin: User | None, draft: TemplateVersion) -> None:
     by_label = {f.label: f for f in draft.fields()}
     for label, wording in (("Syfte", PURPOSE_V2), ("Uppföljning", FOLLOW_UP_V2)):
         f = by_label[label]
-        templates.update_field(admin, f, FieldData(f.label, f.kind, True, f.guidance, wording))
+        templates.update_field(
+            admin, f, FieldData(f.label, f.kind, True, f.guidance, wording), f.lock_version
+        )
     user = next(s for s in draft.sections if s.title == "Brukarperspektiv")
     templates.add_field(
         admin,
@@ -185,7 +187,7 @@ def _fill(actor: User | None, plan: Plan, year: int, index: int, members: list[M
         local.key,
         f"{plan.group.name} samlar {len(members) + 1} chefer. Fokus {year}: unga vuxna "
         "som varken arbetar eller studerar.",
-        None,
+        0,
     )
     items.add_goal(
         actor,

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.core import audit
-from portal.core.forms import BaseForm, choices
+from portal.core.forms import BaseForm, VersionedForm, choices
 from portal.plans.models import LINE_MAX, TEXT_MAX, ActivityStatus, FieldKind, PlanStatus
 from portal.plans.services.goal_areas import GoalAreaData
 from portal.plans.services.items import ActivityData, GoalData
@@ -74,16 +73,8 @@ def _none_if_zero(value: Any) -> int | None:
     return int(value) or None if value not in (None, "") else None
 
 
-class LockedForm(BaseForm):
+class LockedForm(VersionedForm):
     """A form that carries the version of the item it edits (optimistic locking)."""
-
-    lock_version = HiddenField()
-
-    def lock(self) -> int | None:
-        try:
-            return int(self.lock_version.data)
-        except (TypeError, ValueError):
-            return None
 
 
 class GoalAreaForm(BaseForm):
@@ -95,6 +86,10 @@ class GoalAreaForm(BaseForm):
 
     def to_data(self) -> GoalAreaData:
         return GoalAreaData(self.year.data, self.title.data, self.description.data or "")
+
+
+class GoalAreaEditForm(GoalAreaForm, VersionedForm):
+    """Rename or describe a goal area."""
 
 
 class CopyYearForm(BaseForm):
@@ -118,6 +113,10 @@ class SectionForm(BaseForm):
 
     def to_data(self) -> SectionData:
         return SectionData(self.title.data, self.guidance.data or "")
+
+
+class SectionEditForm(SectionForm, VersionedForm):
+    """Change a template section."""
 
 
 class FieldForm(BaseForm):
@@ -147,6 +146,10 @@ class FieldForm(BaseForm):
             guidance=self.guidance.data or "",
             wording=self.wording.data or "",
         )
+
+
+class FieldEditForm(FieldForm, VersionedForm):
+    """Change a template field."""
 
 
 class PublishForm(BaseForm):
@@ -188,13 +191,13 @@ class NewPlanForm(BaseForm):
 
 
 class TextForm(LockedForm):
-    """The group's text for a local field."""
+    """The group's text for a local field (version 0: no text was written yet)."""
 
     body = text(_l("Text"), description=_l("Markdown is allowed."))
 
 
-class GoalForm(LockedForm):
-    """A result goal."""
+class GoalFields(BaseForm):
+    """A result goal (the add form; ``GoalForm`` edits one)."""
 
     # The year whose goal areas the page offers to carry forward (the plan's year has none).
     carry_from: int | None = None
@@ -219,8 +222,12 @@ class GoalForm(LockedForm):
         )
 
 
-class ProgressForm(LockedForm):
-    """Status and outcome of an activity: what a responsible member may change."""
+class GoalForm(GoalFields, LockedForm):
+    """Edit a result goal."""
+
+
+class ProgressFields(BaseForm):
+    """Status and outcome of an activity."""
 
     status = SelectField(
         _l("Status"),
@@ -230,8 +237,12 @@ class ProgressForm(LockedForm):
     outcome = text(_l("Outcome"))
 
 
-class ActivityForm(ProgressForm):
-    """Every part of an activity."""
+class ProgressForm(ProgressFields, LockedForm):
+    """Status and outcome: what a responsible member may change."""
+
+
+class ActivityFields(ProgressFields):
+    """Every part of an activity (the add form; ``ActivityForm`` edits one)."""
 
     what = line(_l("Activity"), required=True)
     responsible_id = SelectField(_l("Responsible person"), coerce=_none_if_zero)
@@ -251,6 +262,10 @@ class ActivityForm(ProgressForm):
             status=ActivityStatus(self.status.data),
             outcome=self.outcome.data or "",
         )
+
+
+class ActivityForm(ActivityFields, LockedForm):
+    """Edit every part of an activity."""
 
 
 class DevelopmentAreaForm(BaseForm):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.core import audit
-from portal.db import TimestampMixin, utcnow
+from portal.db import TimestampMixin, VersionedMixin, utcnow
 from portal.extensions import db
 from portal.groups.models import Group
 from portal.organisations.models import Agency, enum_column
@@ -57,7 +57,7 @@ class ActivityStatus(enum.StrEnum):
 UNFINISHED = (ActivityStatus.NOT_STARTED, ActivityStatus.ONGOING)
 
 
-class GoalArea(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class GoalArea(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
     """A goal area (målområde) of the association's operational plan for one year."""
 
     __tablename__ = "goal_areas"
@@ -130,7 +130,7 @@ class TemplateVersion(db.Model):  # type: ignore[name-defined]
         return 3
 
 
-class TemplateSection(db.Model):  # type: ignore[name-defined]
+class TemplateSection(VersionedMixin, db.Model):  # type: ignore[name-defined]
     """An ordered section of a template version; ``key`` is stable across versions."""
 
     __tablename__ = "template_sections"
@@ -161,7 +161,7 @@ class TemplateSection(db.Model):  # type: ignore[name-defined]
         return not (same and len(self.fields) == 1)
 
 
-class TemplateField(db.Model):  # type: ignore[name-defined]
+class TemplateField(VersionedMixin, db.Model):  # type: ignore[name-defined]
     """A field of a section. Locked fields carry the association's wording; local fields
     are written by each group (``wording`` is then a starting text)."""
 

@@ -61,6 +61,6 @@ def load_demo(association: Association) -> None:
     db.session.flush()
     if not texts.analyses(association.id, H1_YEAR, "h1"):
         for section, body in H1_ANALYSES.items():
-            texts.save_analysis(admin, association.id, H1_YEAR, "h1", section, body, None)
+            texts.save_analysis(admin, association.id, H1_YEAR, "h1", section, body, 0)
         development.add_area(admin, association.id, H1_YEAR, H1_AREA)
         db.session.flush()

@@ -68,7 +68,7 @@ def load_demo(association: Association) -> None:
 def _load(association: Association) -> None:
     admin = people_services.first_admin(association)
     for section, body in ANALYSES.items():
-        texts.save_analysis(admin, association.id, YEAR, "year", section, body, None)
+        texts.save_analysis(admin, association.id, YEAR, "year", section, body, 0)
     texts.save_analysis(
         admin,
         association.id,
@@ -76,7 +76,7 @@ def _load(association: Association) -> None:
         "h1",
         "meetings",
         "Under första halvåret hölls två möten per grupp; närvaron var lägst i juni.",
-        None,
+        0,
     )
     areas = [
         development.add_area(admin, association.id, YEAR, development.AreaData(title, text))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.groups.models import Group
@@ -113,9 +114,14 @@ def add_area(
     return area
 
 
-def update_area(actor: User | None, area: ReportDevelopmentArea, data: AreaData) -> None:
-    """Change an area's title or description (what was carried keeps its own wording)."""
+def update_area(
+    actor: User | None, area: ReportDevelopmentArea, data: AreaData, lock_version: int | None
+) -> None:
+    """Change an area's title or description (what was carried keeps its own wording),
+    unless someone saved it since the form was opened."""
     _check(data)
+    check_version(area, lock_version)
+    bump(area)
     before = audit.snapshot(area, ("title", "description"))
     area.title, area.description = data.title.strip(), data.description.strip()
     after = audit.snapshot(area, ("title", "description"))

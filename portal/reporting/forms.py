@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.core.forms import BaseForm, MultiCheckboxField, choices
+from portal.core.forms import BaseForm, MultiCheckboxField, VersionedForm, choices
 from portal.reporting.models import TEXT_MAX, TITLE_MAX
 
 
@@ -28,8 +28,8 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-class AnalysisForm(BaseForm):
-    """A section's analysis text, with the version the form was opened on."""
+class AnalysisForm(VersionedForm):
+    """A section's analysis text, with the version the form was opened on (0: none)."""
 
     body = TextAreaField(
         _l("Analysis"),
@@ -37,10 +37,6 @@ class AnalysisForm(BaseForm):
         filters=[_strip],
         description=_l("Markdown is allowed."),
     )
-    lock_version = HiddenField()
-
-    def lock(self) -> int | None:
-        return _int_or_none(self.lock_version.data)
 
 
 class AreaForm(BaseForm):
@@ -57,6 +53,10 @@ class AreaForm(BaseForm):
         filters=[_strip],
         description=_l("Markdown is allowed."),
     )
+
+
+class AreaEditForm(AreaForm, VersionedForm):
+    """Change a development area."""
 
 
 class CarryForm(BaseForm):

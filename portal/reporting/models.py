@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.core.audit import ACTION_LABELS, FIELD_LABELS
-from portal.db import utcnow
+from portal.db import VersionedMixin, utcnow
 from portal.extensions import db
 from portal.plans.models import Activity, Plan, ResultGoal
 
@@ -66,7 +66,7 @@ class ReportAnalysis(db.Model):  # type: ignore[name-defined]
     )
 
 
-class ReportDevelopmentArea(db.Model):  # type: ignore[name-defined]
+class ReportDevelopmentArea(VersionedMixin, db.Model):  # type: ignore[name-defined]
     """A development area (utvecklingsområde) the admins draw from a year's results."""
 
     __tablename__ = "report_development_areas"

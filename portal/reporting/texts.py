@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.concurrency import MissingVersionError, StaleEditError, check_version, first_row
 from portal.core.errors import DomainError
 from portal.core.markdown import render
 from portal.extensions import db
@@ -31,17 +32,8 @@ SECTIONS = {
 SECTION_RE = re.compile(rf"^[a-z][a-z0-9_-]{{0,{SECTION_KEY_MAX - 1}}}$")
 
 
-class StaleAnalysisError(DomainError):
-    """Someone saved the text after the form was opened; ``current`` is what they saved."""
-
-    def __init__(self, current: ReportAnalysis) -> None:
-        super().__init__(
-            _(
-                "Someone else saved this after you opened it. Compare the two versions below; "
-                "your text is kept in the form, and saving again replaces theirs."
-            )
-        )
-        self.current = current
+# A stale save of an analysis text is the portal's one kind of edit conflict.
+StaleAnalysisError = StaleEditError
 
 
 def check_key(year: int, period: str, section: str) -> None:
@@ -93,8 +85,9 @@ def save_analysis(
 ) -> ReportAnalysis:
     """Create or replace a section's text, unless someone saved it since the form opened.
 
-    ``lock_version`` is the version the form showed; ``None`` or 0 means the form was
-    opened on a section without text.
+    ``lock_version`` is the version the form showed, 0 when the section had no text
+    then; a form that does not say is refused. Two first saves at the same moment
+    race through a savepoint: the second one finds the first's text and is a conflict.
     """
     check_key(year, period, section)
     body = body.strip()
@@ -102,30 +95,57 @@ def save_analysis(
         raise DomainError(
             _("The text is too long (at most %(max)d characters).", max=TEXT_MAX), "body"
         )
+    if lock_version is None:
+        raise MissingVersionError()
     text = analysis(association_id, year, period, section)
-    if text is not None and lock_version != text.lock_version:
-        raise StaleAnalysisError(text)
-    before = {"body": text.body} if text is not None else None
     if text is None:
-        text = ReportAnalysis(
-            association_id=association_id, year=year, period=period, section=section, body=""
+        first, created = first_row(
+            lambda: _insert(actor, association_id, year, period, section, body),
+            lambda: analysis(association_id, year, period, section),
         )
-        db.session.add(text)
-    elif text.body == body:
+        if created:
+            _record(actor, first, None, body)
+            return first
+        text = first
+    check_version(text, lock_version)
+    if text.body == body:
         return text
+    before = {"body": text.body}
     text.body = body
     text.updated_by_id = actor.id if actor is not None else None
     db.session.flush()
+    _record(actor, text, before, body)
+    return text
+
+
+def _insert(
+    actor: User | None, association_id: int, year: int, period: str, section: str, body: str
+) -> ReportAnalysis:
+    text = ReportAnalysis(
+        association_id=association_id,
+        year=year,
+        period=period,
+        section=section,
+        body=body,
+        updated_by_id=actor.id if actor is not None else None,
+    )
+    db.session.add(text)
+    db.session.flush()
+    return text
+
+
+def _record(
+    actor: User | None, text: ReportAnalysis, before: dict[str, str] | None, body: str
+) -> None:
     audit.record(
         actor=actor,
         action="report_analysis.save",
         obj=text,
-        association_id=association_id,
-        summary=_summary(year, period, section),
+        association_id=text.association_id,
+        summary=_summary(text.year, text.period, text.section),
         before=before,
         after={"body": body},
     )
-    return text
 
 
 def rendered(text: ReportAnalysis | None) -> Markup:

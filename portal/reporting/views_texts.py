@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from portal.core.concurrency import StaleEditError
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import choices as options
@@ -27,7 +28,7 @@ from portal.extensions import db
 from portal.organisations.models import Association
 from portal.plans.models import GoalArea
 from portal.reporting import development, policies, texts
-from portal.reporting.forms import AnalysisForm, AreaForm, CarryForm
+from portal.reporting.forms import AnalysisForm, AreaEditForm, AreaForm, CarryForm
 from portal.reporting.models import ReportPeriod
 
 bp = Blueprint(
@@ -130,7 +131,7 @@ def save_analysis(association_id: int, year: int, period: str, section: str) -> 
                     current_user, association.id, year, period, section, form.body.data or "",
                     form.lock(),
                 )  # fmt: skip
-        except texts.StaleAnalysisError as error:
+        except StaleEditError as error:
             current = error.current
             conflict = {
                 "yours": form.body.data or "",
@@ -174,7 +175,7 @@ def _areas_response(
     """After an area change: the partial (htmx) or a redirect; a failed form re-shown."""
     form = extra.pop("form", None)
     notes: list[str] = extra.pop("notes", [])
-    status = 400 if form is not None else 200
+    status = max(form.response_status(), 400) if form is not None else 200
     forms = {key: form} if form is not None and key else {}
     if is_htmx():
         body = _macro(
@@ -222,11 +223,11 @@ def update_area(association_id: int, year: int, area_id: int) -> Any:
     """Change a development area."""
     association = _load(association_id, year, write=True)
     area = _load_area(association, year, area_id)
-    form = AreaForm()
+    form = AreaEditForm()
     if form.validate_on_submit():
         try:
             with atomic():
-                development.update_area(current_user, area, _area_data(form))
+                development.update_area(current_user, area, _area_data(form), form.lock())
         except DomainError as error:
             form.add_domain_error(error)
         else:

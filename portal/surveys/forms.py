@@ -30,7 +30,7 @@ from wtforms.validators import (
 )
 
 from portal.core.errors import DomainError
-from portal.core.forms import BaseForm, MultiCheckboxField, choices
+from portal.core.forms import BaseForm, MultiCheckboxField, VersionedForm, choices
 from portal.surveys.answering import DONT_KNOW, AskedQuestion
 from portal.surveys.models import FREE_TEXT_MAX, TextReview
 from portal.surveys.services import RoundData
@@ -75,6 +75,13 @@ class RoundForm(BaseForm):
             min_answers=self.min_answers.data,
             record_agency_kind=bool(self.record_agency_kind.data),
         )
+
+
+class RoundEditForm(RoundForm, VersionedForm):
+    """Change a round that has not opened."""
+
+    def fill_stored(self, obj: Any) -> None:
+        self.group_ids.data = [g.id for g in obj.groups]
 
 
 class ConfirmForm(BaseForm):

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.audit import ACTION_LABELS, FIELD_LABELS
-from portal.db import utcnow
+from portal.db import VersionedMixin, utcnow
 from portal.extensions import db
 from portal.groups.models import Group, Membership
 from portal.organisations.models import AgencyKind, enum_column
@@ -128,7 +128,7 @@ round_groups = sa.Table(
 )
 
 
-class SurveyRound(db.Model):  # type: ignore[name-defined]
+class SurveyRound(VersionedMixin, db.Model):  # type: ignore[name-defined]
     """An association's survey for one year (enkätomgång).
 
     Instrument, groups, *k* and whether agency kind is recorded are settled while the

@@ -19,6 +19,7 @@ from sqlalchemy.sql.base import ExecutableOption
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
 from portal.core.mail import MailStatus, OutboxMessage, queue_mail
 from portal.db import utcnow
@@ -208,13 +209,20 @@ def create_round(actor: User, association: Association, data: RoundData) -> Surv
 
 
 def update_round(
-    actor: User, association: Association, survey_round: SurveyRound, data: RoundData
+    actor: User,
+    association: Association,
+    survey_round: SurveyRound,
+    data: RoundData,
+    lock_version: int | None,
 ) -> None:
-    """Change a round that has not opened yet."""
+    """Change a round that has not opened yet, unless someone saved it (or opened it)
+    since the form was opened."""
+    check_version(survey_round, lock_version)
     if not survey_round.is_draft:
         raise DomainError(_("The round has opened; its settings can no longer change."))
     before = _snapshot(survey_round)
     _apply(association, survey_round, data)
+    bump(survey_round)
     db.session.flush()
     after = _snapshot(survey_round)
     if audit.changed(before, after):

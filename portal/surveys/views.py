@@ -27,7 +27,7 @@ from portal.groups.models import Group
 from portal.organisations.forms import AGENCY_KIND_LABELS
 from portal.organisations.models import Association
 from portal.surveys import policies, schedule, services
-from portal.surveys.forms import ConfirmForm, RoundForm
+from portal.surveys.forms import ConfirmForm, RoundEditForm, RoundForm
 from portal.surveys.models import Instrument, RoundStatus, SurveyRound, TextReview
 
 bp = Blueprint("surveys", __name__)
@@ -111,7 +111,7 @@ def index(slug: str) -> str:
 
 
 def _round_form(association: Association, survey_round: SurveyRound | None) -> RoundForm:
-    form = RoundForm(obj=survey_round)
+    form = RoundForm() if survey_round is None else RoundEditForm(obj=survey_round)
     form.instrument_id.choices = choices(
         (i.id, i.label + (" – " + _("example") if i.is_example else ""))
         for i in services.instruments()
@@ -136,7 +136,7 @@ def _round_form(association: Association, survey_round: SurveyRound | None) -> R
             form.group_ids.data = [g.id for g in groups]
             form.record_agency_kind.data = True
         else:
-            form.group_ids.data = [g.id for g in survey_round.groups]
+            form.fill_stored(survey_round)
     return form
 
 
@@ -171,10 +171,13 @@ def edit(slug: str, round_id: int) -> Response | tuple[str, int]:
         flash(_("The round has opened; its settings can no longer change."), "error")
         return redirect(url_for(".show", slug=slug, round_id=round_id))
     form = _round_form(association, survey_round)
+    assert isinstance(form, RoundEditForm)
     if form.validate_on_submit():
         try:
             with atomic():
-                services.update_round(current_user, association, survey_round, form.to_data())
+                services.update_round(
+                    current_user, association, survey_round, form.to_data(), form.lock()
+                )
         except DomainError as error:
             form.add_domain_error(error)
         else:

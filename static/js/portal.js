@@ -65,4 +65,20 @@
     p.textContent = message;
     region.replaceChildren(p);
   });
+
+  // The database did not answer (503): show the server's message next to what asked,
+  // and leave the form as it is, with what was typed in it.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var asker = event.detail.elt;
+    if (xhr.status !== 503 || !asker || /^\s*<!doctype html/i.test(xhr.responseText || "")) { return; }
+    var holder = document.createElement("div");
+    holder.innerHTML = xhr.responseText;
+    var message = holder.querySelector("[data-unavailable]");
+    if (!message) { return; }
+    var form = asker.closest("form") || asker;
+    var previous = form.previousElementSibling;
+    if (previous && previous.hasAttribute("data-unavailable")) { previous.remove(); }
+    form.parentNode.insertBefore(message, form);
+  });
 })();

@@ -50,7 +50,7 @@ def test_everyone_present_then_one_exception_in_two_clicks(client, mworld, meeti
     response = post(
         client,
         f"{base}/{member.id}",
-        {f"status_{member.id}": "excused"},
+        {f"status_{member.id}": "excused", f"seen_{member.id}": "present"},
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
@@ -77,7 +77,12 @@ def test_plain_form_saves_the_whole_grid(client, mworld, meeting, db_session):
     response = post(
         client,
         f"/a/{mworld.slug}/meetings/{meeting.id}/attendance",
-        {f"status_{leader.id}": "present", f"status_{member.id}": "absent"},
+        {
+            f"status_{leader.id}": "present",
+            f"seen_{leader.id}": "",
+            f"status_{member.id}": "absent",
+            f"seen_{member.id}": "",
+        },
     )
     assert response.status_code == 302
     result = statuses(db_session, meeting.id)
@@ -92,7 +97,7 @@ def test_a_row_save_without_htmx_falls_back_to_the_grid(client, mworld, meeting,
     response = post(
         client,
         f"/a/{mworld.slug}/meetings/{meeting.id}/attendance/{member.id}",
-        {f"status_{member.id}": "present"},
+        {f"status_{member.id}": "present", f"seen_{member.id}": ""},
     )
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/attendance")
@@ -105,7 +110,7 @@ def test_an_invalid_status_is_refused(client, mworld, meeting, db_session):
     response = post(
         client,
         f"/a/{mworld.slug}/meetings/{meeting.id}/attendance",
-        {f"status_{member.id}": "sleeping"},
+        {f"status_{member.id}": "sleeping", f"seen_{member.id}": ""},
     )
     assert response.status_code == 400
     assert 'role="alert"' in response.get_data(as_text=True)

@@ -358,7 +358,7 @@ def test_members_see_the_link_but_no_forms(client, mworld, meeting, plan, db_ses
 
 def approve(db_session: Any, world: MeetingWorld, meeting: Meeting) -> None:
     leader = user(db_session, world, "process_leader")
-    minutes_service.save_revision(leader, meeting, "# Möte\n\nVi träffades.")
+    minutes_service.save_revision(leader, meeting, "# Möte\n\nVi träffades.", base=0)
     minutes_service.appoint_adjuster(leader, meeting, world.user_ids["member"])
     minutes_service.submit(leader, meeting)
     minutes_service.approve(user(db_session, world, "member"), meeting)
@@ -385,7 +385,7 @@ def test_approved_minutes_are_frozen_until_a_correction(client, mworld, meeting,
 
     # A correction opens the minutes again; the link is made as part of it.
     minutes_service.save_revision(
-        leader, meeting, "# Möte\n\nVi träffades.\n\nRättelse.", correction=True
+        leader, meeting, "# Möte\n\nVi träffades.\n\nRättelse.", base=1, correction=True
     )
     db_session.commit()
     assert post(client, link_url(mworld, meeting, item), data).status_code == 302
@@ -396,7 +396,7 @@ def test_approved_minutes_are_frozen_until_a_correction(client, mworld, meeting,
 def test_minutes_with_the_adjuster_cannot_be_linked(mworld, meeting, plan, db_session):
     item = add_follow_up(db_session, mworld, meeting)
     leader = user(db_session, mworld, "process_leader")
-    minutes_service.save_revision(leader, meeting, "Text")
+    minutes_service.save_revision(leader, meeting, "Text", base=0)
     minutes_service.appoint_adjuster(leader, meeting, mworld.user_ids["member"])
     minutes_service.submit(leader, meeting)
     minutes = minutes_service.minutes_of(meeting)

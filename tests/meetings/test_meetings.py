@@ -187,7 +187,7 @@ def test_a_change_after_the_notice_sends_an_update_with_the_same_uid(client, mwo
     response = post(
         client,
         f"/a/{mworld.slug}/meetings/{meeting.id}/edit",
-        {**MEETING_FORM, "start_time": "10:00"},
+        {**MEETING_FORM, "lock_version": meeting.lock_version, "start_time": "10:00"},
     )
     assert response.status_code == 302
     messages = outbox(db_session)
@@ -205,7 +205,7 @@ def test_changes_before_the_notice_send_nothing(client, mworld, db_session):
     response = post(
         client,
         f"/a/{mworld.slug}/meetings/{meeting.id}/edit",
-        {**MEETING_FORM, "place": "Biblioteket"},
+        {**MEETING_FORM, "lock_version": meeting.lock_version, "place": "Biblioteket"},
     )
     assert response.status_code == 302
     assert outbox(db_session) == []
@@ -220,7 +220,7 @@ def test_moving_a_meeting_updates_the_invited_list(client, mworld, db_session):
     post(
         client,
         f"/a/{mworld.slug}/meetings/{meeting.id}/edit",
-        {**MEETING_FORM, "day": "2024-03-12"},
+        {**MEETING_FORM, "lock_version": meeting.lock_version, "day": "2024-03-12"},
     )
     db_session.expire_all()
     meeting = db_session.get(Meeting, meeting.id)
@@ -233,7 +233,12 @@ def test_editing_keeps_typed_values_on_error(client, mworld, db_session):
     response = post(
         client,
         f"/a/{mworld.slug}/meetings/{meeting.id}/edit",
-        {**MEETING_FORM, "end_time": "08:00", "purpose": "Nytt syfte"},
+        {
+            **MEETING_FORM,
+            "lock_version": meeting.lock_version,
+            "end_time": "08:00",
+            "purpose": "Nytt syfte",
+        },
     )
     assert response.status_code == 400
     assert "Nytt syfte" in response.get_data(as_text=True)

@@ -14,6 +14,7 @@ from portal.core.mail import OutboxMessage
 from portal.meetings import minutes as service
 from portal.meetings.models import MINUTES_MAX, Meeting, MinutesItemKind, MinutesStatus
 from tests.conftest import post
+from tests.html_forms import forms
 from tests.meetings.conftest import MeetingWorld, make_meeting, sign_in
 
 
@@ -30,6 +31,13 @@ def base(world: MeetingWorld, meeting: Meeting) -> str:
     return f"/a/{world.slug}/meetings/{meeting.id}/minutes"
 
 
+def save(client: Any, url: str, data: dict[str, Any]) -> Any:
+    """Post the minutes form as the browser would: based on the revision the page showed."""
+    form = forms(client.get(url).get_data(as_text=True)).get(url)
+    based_on = form.data()["base_revision"] if form is not None else "0"  # none to read
+    return post(client, url, {"base_revision": based_on, **data})
+
+
 def mail_to(db_session: Any, email: str) -> list[OutboxMessage]:
     return list(
         db_session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == email))
@@ -39,9 +47,9 @@ def mail_to(db_session: Any, email: str) -> list[OutboxMessage]:
 def test_every_save_is_a_revision_and_any_two_compare(client, mworld, meeting, db_session):
     sign_in(client, mworld, "process_leader")
     url = base(mworld, meeting)
-    assert post(client, url, {"body": "# Möte\n\nRad ett\nRad två"}).status_code == 302
-    assert post(client, url, {"body": "# Möte\n\nRad ett\nRad tre"}).status_code == 302
-    assert post(client, url, {"body": "# Möte\n\nRad ett\nRad tre\nRad fyra"}).status_code == 302
+    assert save(client, url, {"body": "# Möte\n\nRad ett\nRad två"}).status_code == 302
+    assert save(client, url, {"body": "# Möte\n\nRad ett\nRad tre"}).status_code == 302
+    assert save(client, url, {"body": "# Möte\n\nRad ett\nRad tre\nRad fyra"}).status_code == 302
     minutes = service.minutes_of(meeting)
     assert [r.number for r in minutes.revisions] == [1, 2, 3]
     assert all(r.author_id == mworld.user_ids["process_leader"] for r in minutes.revisions)
@@ -60,7 +68,7 @@ def test_script_and_html_in_markdown_are_rendered_safely(client, mworld, meeting
         "**Viktigt** <script>alert('x')</script> <img src=x onerror=alert(1)>\n\n"
         '[länk](javascript:alert(1)) <a href="https://example.org" onclick="x()">ok</a>'
     )
-    post(client, url, {"body": body})
+    save(client, url, {"body": body})
     sign_in(client, mworld, "member")  # a reader: the page has no textarea with the source
     html = client.get(url).get_data(as_text=True)
     assert "<strong>Viktigt</strong>" in html
@@ -77,7 +85,7 @@ def test_preview_with_and_without_htmx_keeps_the_text(client, mworld, meeting):
     assert fragment.status_code == 200
     assert "<h5>Rubrik</h5>" in fragment.get_data(as_text=True)  # "##" below the h3 "Preview"
     assert "<!doctype" not in fragment.get_data(as_text=True)
-    page = post(client, url, {"body": "## Rubrik", "preview": "1"})
+    page = save(client, url, {"body": "## Rubrik", "preview": "1"})
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "<h5>Rubrik</h5>" in html
@@ -88,7 +96,7 @@ def test_preview_with_and_without_htmx_keeps_the_text(client, mworld, meeting):
 def test_minutes_over_the_limit_are_refused_and_kept(client, mworld, meeting):
     sign_in(client, mworld, "process_leader")
     text = "x" * (MINUTES_MAX + 1)
-    response = post(client, base(mworld, meeting), {"body": text})
+    response = save(client, base(mworld, meeting), {"body": text})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert 'role="alert"' in html
@@ -105,7 +113,9 @@ def test_adjuster_must_be_invited(mworld, meeting, db_session):
 
 def prepare(db_session: Any, world: MeetingWorld, meeting: Meeting) -> None:
     leader = user(db_session, world, "process_leader")
-    service.save_revision(leader, meeting, "# Minnesanteckningar\n\nVi beslutade att ses igen.")
+    service.save_revision(
+        leader, meeting, "# Minnesanteckningar\n\nVi beslutade att ses igen.", base=0
+    )
     service.add_item(
         leader, meeting, service.ItemData(MinutesItemKind.DECISION, "Nästa möte i maj")
     )
@@ -124,7 +134,7 @@ def test_full_approval_flow_over_http(client, mworld, meeting, db_session):
     [notice] = mail_to(db_session, mworld.emails["member"])
     assert notice.subject.startswith("Minnesanteckningar för justering")
     # while with the adjuster, the leader cannot edit
-    response = post(client, url, {"body": "ändrat"})
+    response = post(client, url, {"body": "ändrat", "base_revision": 1})
     assert response.status_code == 400
     assert "hos justeraren" in response.get_data(as_text=True)
     # someone else cannot approve
@@ -181,13 +191,13 @@ def test_approved_minutes_are_frozen_and_a_correction_is_marked(
     db_session.commit()
     sign_in(client, mworld, "process_leader")
     url = base(mworld, meeting)
-    in_place = post(client, url, {"body": "Smygändring"})
+    in_place = save(client, url, {"body": "Smygändring"})
     assert in_place.status_code == 400
     assert "kan inte ändras direkt" in in_place.get_data(as_text=True)
     assert "Smygändring" in in_place.get_data(as_text=True)  # nothing typed is lost
     with pytest.raises(DomainError):
         service.add_item(leader, meeting, service.ItemData(MinutesItemKind.DECISION, "Nytt"))
-    assert post(client, url, {"body": "Rättad text", "correction": "1"}).status_code == 302
+    assert save(client, url, {"body": "Rättad text", "correction": "1"}).status_code == 302
     minutes = service.minutes_of(meeting)
     correction = minutes.revisions[-1]
     assert correction.is_correction
@@ -207,7 +217,7 @@ def test_service_refuses_out_of_order_steps(mworld, meeting, db_session):
     member = user(db_session, mworld, "member")
     with pytest.raises(DomainError, match="Skriv minnesanteckningarna"):
         service.submit(leader, meeting)
-    service.save_revision(leader, meeting, "Text")
+    service.save_revision(leader, meeting, "Text", base=0)
     with pytest.raises(DomainError, match="Utse en justerare"):
         service.submit(leader, meeting)
     with pytest.raises(DomainError, match="inte skickats för justering"):
@@ -217,14 +227,14 @@ def test_service_refuses_out_of_order_steps(mworld, meeting, db_session):
     with pytest.raises(DomainError, match="Endast den utsedda justeraren"):
         service.approve(leader, meeting)
     with pytest.raises(DomainError, match="hos justeraren"):
-        service.save_revision(leader, meeting, "Annan text")
+        service.save_revision(leader, meeting, "Annan text", base=1)
 
 
 def test_saving_the_same_text_again_is_refused(mworld, meeting, db_session):
     leader = user(db_session, mworld, "process_leader")
-    service.save_revision(leader, meeting, "Text")
+    service.save_revision(leader, meeting, "Text", base=0)
     with pytest.raises(DomainError, match="Inget har ändrats"):
-        service.save_revision(leader, meeting, "Text")
+        service.save_revision(leader, meeting, "Text", base=1)
 
 
 @pytest.mark.parametrize(
@@ -245,4 +255,4 @@ def test_who_reads_and_writes_minutes(client, mworld, meeting, role, read, write
     assert client.get(url).status_code == read
     assert client.get(f"{url}/print").status_code == read
     assert client.get(f"{url}/compare").status_code == read
-    assert post(client, url, {"body": "Text"}).status_code == write
+    assert save(client, url, {"body": "Text"}).status_code == write

@@ -82,11 +82,16 @@ def test_editing(client, pworld, plan, role, action):
     url, data = {
         "edit_goal": (
             f"{base}/goals/{plan.goal_id}",
-            {"goal_area_id": pworld.area_ids[0], "title": "Ändrat", "target": "4"},
+            {
+                "goal_area_id": pworld.area_ids[0],
+                "title": "Ändrat",
+                "target": "4",
+                "lock_version": 1,
+            },
         ),
         "add_activity": (f"{base}/activities", {"what": "Ny"}),
         "adopt": (f"{base}/adopt", {}),
-        "edit_text": (f"{base}/texts/{key}", {"body": "Text"}),
+        "edit_text": (f"{base}/texts/{key}", {"body": "Text", "lock_version": 0}),
         "delete_goal": (f"{base}/goals/{plan.goal_id}/delete", {}),
     }[action]
     response = post(client, url, data, token_page="/" if role != "anonymous" else "/login")
@@ -97,7 +102,7 @@ def test_editing(client, pworld, plan, role, action):
 def test_progress(client, pworld, plan, role):
     sign_in(client, pworld, role)
     url = f"/a/{pworld.slug}/plans/{plan.id}/activities/{plan.activity_id}/progress"
-    data = {"status": "ongoing", "outcome": ""}
+    data = {"status": "ongoing", "outcome": "", "lock_version": 1}
     response = post(client, url, data, token_page="/" if role != "anonymous" else "/login")
     _expect(response, role in PROGRESS, role)
 

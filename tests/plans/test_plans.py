@@ -81,7 +81,7 @@ def test_from_last_years_plan_carries_unfinished_activities_and_development_area
     plan, pworld, db_session
 ):
     key = plan.template_version.sections[1].fields[0].key
-    plans.save_text(None, plan, key, "Vi är en liten ort.", None)
+    plans.save_text(None, plan, key, "Vi är en liten ort.", 0)
     for status in ActivityStatus:
         items.add_activity(
             None, plan, items.ActivityData(f"Åtgärd {status.value}", due_date=due(), status=status)
@@ -210,7 +210,7 @@ def test_the_page_adopts_a_complete_plan_and_shows_the_history(client, plan, pwo
 def test_locked_text_cannot_be_saved_by_the_group(plan):
     locked = plan.template_version.sections[0].fields[0]
     with pytest.raises(DomainError):
-        plans.save_text(None, plan, locked.key, "Eget syfte", None)
+        plans.save_text(None, plan, locked.key, "Eget syfte", 0)
 
 
 def test_concretised_needs_a_responsible_person_and_a_due_date(plan, pworld, db_session):

@@ -67,10 +67,12 @@ def test_the_services_refuse_to_change_a_published_version(pworld, db_session):
     field = section.fields[0]
     attempts = [
         lambda: templates.add_section(None, v1, SectionData("X")),
-        lambda: templates.update_section(None, section, SectionData("X")),
+        lambda: templates.update_section(None, section, SectionData("X"), section.lock_version),
         lambda: templates.delete_section(None, section),
         lambda: templates.add_field(None, section, FieldData("X", FieldKind.TEXT)),
-        lambda: templates.update_field(None, field, FieldData("X", FieldKind.TEXT)),
+        lambda: templates.update_field(
+            None, field, FieldData("X", FieldKind.TEXT), field.lock_version
+        ),
         lambda: templates.delete_field(None, field),
         lambda: templates.move_section(None, section, 1),
         lambda: templates.publish(None, v1, "igen"),
@@ -123,6 +125,7 @@ def _v2(db_session, pworld):
         FieldData(
             "Syfte", FieldKind.TEXT, locked=True, wording="Mysam stärker samverkan ännu mer."
         ),
+        purpose.lock_version,
     )
     templates.delete_section(None, draft.sections[1])
     user = templates.add_section(None, draft, SectionData("Brukarperspektiv"))

@@ -22,13 +22,14 @@ def setup(pworld, db_session):
     group = db_session.get(Group, pworld.group_id)
     plan = plans.create_plan(None, group, YEAR, plans.Source.TEMPLATE)
     local_key = plan.template_version.sections[1].fields[0].key
-    plans.save_text(None, plan, local_key, "Vår lokala text", None)
+    plans.save_text(None, plan, local_key, "Vår lokala text", 0)
     association = db_session.get(Association, pworld.association_id)
     draft = templates.start_draft(None, association)
     templates.update_field(
         None,
         draft.sections[0].fields[0],
         FieldData("Syfte", FieldKind.TEXT, locked=True, wording="Ny central lydelse."),
+        draft.sections[0].fields[0].lock_version,
     )
     templates.delete_section(None, draft.sections[1])
     section = templates.add_section(None, draft, SectionData("Brukarperspektiv"))

@@ -153,7 +153,9 @@ def test_a_stale_save_without_javascript_shows_the_page(client, pworld, db_sessi
     texts.save_analysis(None, pworld.association_id, YEAR, "year", "plans", "Deras.", 0)
     db_session.commit()
     sign_in(client, pworld, "admin")
-    response = post(client, pworld, f"{base(pworld)}/year/analysis/plans", {"body": "Min."})
+    response = post(
+        client, pworld, f"{base(pworld)}/year/analysis/plans", {"body": "Min.", "lock_version": 0}
+    )
     assert response.status_code == 409
     assert "Två versioner" in response.get_data(as_text=True)
 
@@ -211,8 +213,8 @@ def test_admin_adds_edits_and_removes_an_area(client, pworld, db_session):
     )
     page = client.get(f"{base(pworld)}/texts").get_data(as_text=True)
     assert "Fler <em>parter</em>." in page
-    response = post(client, pworld, f"{base(pworld)}/areas/{area.id}",
-                    {"title": "Närvaro i alla grupper", "description": ""})  # fmt: skip
+    data = {"title": "Närvaro i alla grupper", "description": "", "lock_version": 1}
+    response = post(client, pworld, f"{base(pworld)}/areas/{area.id}", data)
     assert response.status_code == 302
     assert db_session.get(ReportDevelopmentArea, area.id).title == "Närvaro i alla grupper"
     response = post(client, pworld, f"{base(pworld)}/areas/{area.id}/delete", {})

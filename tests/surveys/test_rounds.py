@@ -224,7 +224,7 @@ def test_settings_cannot_change_after_opening(sworld, db_session) -> None:
         opens_on=survey_round.opens_on, closes_on=survey_round.closes_on, min_answers=5,
     )  # fmt: skip
     with pytest.raises(DomainError, match="kan inte längre ändras"):
-        services.update_round(admin, association, survey_round, data)
+        services.update_round(admin, association, survey_round, data, survey_round.lock_version)
 
 
 @pytest.mark.parametrize(

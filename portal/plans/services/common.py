@@ -15,25 +15,6 @@ from portal.groups.services import today
 from portal.plans.models import Plan, PlanChange, PlanStatus
 
 
-class StaleEditError(DomainError):
-    """Someone saved the item after the form was opened; ``current`` is what they saved."""
-
-    def __init__(self, current: Any) -> None:
-        super().__init__(
-            _(
-                "Someone else saved this after you opened it. Compare the two versions below; "
-                "your text is kept in the form, and saving again replaces theirs."
-            )
-        )
-        self.current = current
-
-
-def check_lock(obj: Any, lock_version: int | None) -> None:
-    """Refuse a save made from a form older than what is stored."""
-    if lock_version is not None and lock_version != obj.lock_version:
-        raise StaleEditError(obj)
-
-
 def check_year(plan: Plan, day: dt.date | None, field: str = "due_date") -> None:
     """A date in a plan must fall within the plan's year."""
     if day is not None and day.year != plan.year:

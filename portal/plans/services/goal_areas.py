@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.organisations.models import Association
@@ -98,8 +99,12 @@ def create_goal_area(actor: User | None, association: Association, data: GoalAre
     return area
 
 
-def update_goal_area(actor: User | None, area: GoalArea, data: GoalAreaData) -> None:
-    """Rename or describe a goal area (its year stays)."""
+def update_goal_area(
+    actor: User | None, area: GoalArea, data: GoalAreaData, lock_version: int | None
+) -> None:
+    """Rename or describe a goal area (its year stays), unless someone saved it since
+    the form was opened."""
+    check_version(area, lock_version)
     data = GoalAreaData(year=area.year, title=data.title, description=data.description)
     association = db.session.get(Association, area.association_id)
     assert association is not None
@@ -107,6 +112,7 @@ def update_goal_area(actor: User | None, area: GoalArea, data: GoalAreaData) -> 
     before = audit.snapshot(area, FIELDS)
     area.title = data.title
     area.description = data.description
+    bump(area)
     after = audit.snapshot(area, FIELDS)
     if audit.changed(before, after):
         audit.record(

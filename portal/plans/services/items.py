@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.concurrency import check_version
 from portal.core.errors import DomainError
 from portal.core.numbers import parse_number
 from portal.extensions import db
@@ -25,7 +26,7 @@ from portal.plans.models import (
     Plan,
     ResultGoal,
 )
-from portal.plans.services.common import check_lock, check_year, record_change
+from portal.plans.services.common import check_year, record_change
 
 GOAL_FIELDS = ("goal_area", "title", "indicator", "numeric", "baseline", "target", "outcome")
 ACTIVITY_FIELDS = (
@@ -127,7 +128,7 @@ def update_goal(
     actor: User | None, goal: ResultGoal, data: GoalData, lock_version: int | None
 ) -> None:
     """Save a result goal, unless someone saved it since the form was opened."""
-    check_lock(goal, lock_version)
+    check_version(goal, lock_version)
     area = _check_goal(goal.plan, data)
     before = goal_snapshot(goal)
     _apply_goal(goal, area, data)
@@ -183,7 +184,7 @@ def update_activity(
     actor: User | None, activity: Activity, data: ActivityData, lock_version: int | None
 ) -> None:
     """Save every part of an activity (those who edit the plan)."""
-    check_lock(activity, lock_version)
+    check_version(activity, lock_version)
     _check_activity(activity.plan, data)
     before = activity_snapshot(activity)
     _apply_activity(activity, data)
@@ -202,7 +203,7 @@ def update_progress(
     lock_version: int | None,
 ) -> None:
     """Save status and outcome only (what a responsible member may change)."""
-    check_lock(activity, lock_version)
+    check_version(activity, lock_version)
     before = activity_snapshot(activity)
     activity.status, activity.outcome = status, outcome
     db.session.flush()

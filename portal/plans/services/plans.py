@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from portal.accounts.models import User
+from portal.core.concurrency import MissingVersionError, check_version, first_row
 from portal.core.errors import DomainError
 from portal.core.numbers import parse_number
 from portal.db import utcnow
@@ -33,7 +34,7 @@ from portal.plans.models import (
     TemplateVersion,
 )
 from portal.plans.services import goal_areas
-from portal.plans.services.common import check_lock, record_change
+from portal.plans.services.common import record_change
 from portal.plans.services.templates import current_version
 from portal.reporting.plans import Assessment, assess
 
@@ -237,27 +238,52 @@ def history(plan: Plan, limit: int = HISTORY_LENGTH) -> list[PlanChange]:
 def save_text(
     actor: User | None, plan: Plan, field_key: str, body: str, lock_version: int | None
 ) -> PlanText:
-    """Save the group's text for a local text field of the plan's template version."""
+    """Save the group's text for a local text field of the plan's template version.
+
+    ``lock_version`` is the text's version when the form was opened, 0 if no text was
+    written then: a first save made at the same moment as another is a conflict too.
+    """
     field = next((f for f in plan.template_version.fields() if f.key == field_key), None)
     text = plan.text_for(field_key)
     if field is None and text is None:
         raise DomainError(_("The template has no such field."))
     if field is not None and (field.locked or field.kind is not FieldKind.TEXT):
         raise DomainError(_("This field is set by the association and cannot be changed here."))
+    if lock_version is None:
+        raise MissingVersionError()
+    label = field.label if field is not None else text.label if text is not None else ""
     if text is None:
-        text = PlanText(field_key=field_key, body="", label=field.label if field else "")
-        plan.texts.append(text)
-        db.session.flush()
-    else:
-        check_lock(text, lock_version)
+        first, created = first_row(
+            lambda: _insert_text(plan, field_key, label, body),
+            lambda: _stored_text(plan, field_key),
+        )
+        db.session.expire(plan, ["texts"])
+        if created:
+            if body:
+                record_change(actor, plan, "plan.text", first, label, {"body": ""}, {"body": body})
+            return first
+        text = first
+    check_version(text, lock_version)
     before = {"body": text.body}
     text.body = body
-    if field is not None:
-        text.label = field.label
+    text.label = label
     if before != {"body": body}:
         record_change(actor, plan, "plan.text", text, text.label, before, {"body": body})
     db.session.flush()
     return text
+
+
+def _insert_text(plan: Plan, field_key: str, label: str, body: str) -> PlanText:
+    text = PlanText(plan_id=plan.id, field_key=field_key, label=label, body=body)
+    db.session.add(text)
+    db.session.flush()
+    return text
+
+
+def _stored_text(plan: Plan, field_key: str) -> PlanText | None:
+    return db.session.scalar(
+        sa.select(PlanText).where(PlanText.plan_id == plan.id, PlanText.field_key == field_key)
+    )
 
 
 def missing_for_adoption(plan: Plan) -> list[str]:

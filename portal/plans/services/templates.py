@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.concurrency import bump, check_version, lock_row
 from portal.core.errors import DomainError
 from portal.db import utcnow
 from portal.extensions import db
@@ -100,6 +101,13 @@ def require_draft(version: TemplateVersion) -> None:
         )
 
 
+def lock_draft(version: TemplateVersion) -> None:
+    """Hold the version still while it is changed: a publish and an edit of the same
+    draft at the same moment take turns, and the second sees what the first did."""
+    lock_row(version)
+    require_draft(version)
+
+
 def _log(
     actor: User | None, version: TemplateVersion, action: str, summary: str, **kw: object
 ) -> None:
@@ -155,7 +163,7 @@ def start_draft(actor: User | None, association: Association) -> TemplateVersion
 
 def add_section(actor: User | None, version: TemplateVersion, data: SectionData) -> TemplateSection:
     """A new section at the end of the draft."""
-    require_draft(version)
+    lock_draft(version)
     position = max((s.position for s in version.sections), default=0) + 1
     section = TemplateSection(
         key=new_key(), position=position, title=data.title, guidance=data.guidance
@@ -166,9 +174,14 @@ def add_section(actor: User | None, version: TemplateVersion, data: SectionData)
     return section
 
 
-def update_section(actor: User | None, section: TemplateSection, data: SectionData) -> None:
-    """Change a section's title or guidance."""
-    require_draft(section.version)
+def update_section(
+    actor: User | None, section: TemplateSection, data: SectionData, lock_version: int | None
+) -> None:
+    """Change a section's title or guidance, unless someone saved it since the form was
+    opened (or published the draft meanwhile)."""
+    lock_draft(section.version)
+    check_version(section, lock_version)
+    bump(section)
     before = audit.snapshot(section, SECTION_FIELDS)
     section.title, section.guidance = data.title, data.guidance
     after = audit.snapshot(section, SECTION_FIELDS)
@@ -179,7 +192,7 @@ def update_section(actor: User | None, section: TemplateSection, data: SectionDa
 def delete_section(actor: User | None, section: TemplateSection) -> None:
     """Remove a section and its fields from the draft."""
     version = section.version
-    require_draft(version)
+    lock_draft(version)
     version.sections.remove(section)
     db.session.flush()
     _log(actor, version, "template.update", _("section %(t)s removed", t=section.title))
@@ -199,7 +212,7 @@ def _swap(items: list[TemplateSection] | list[TemplateField], index: int, step: 
 def move_section(actor: User | None, section: TemplateSection, step: int) -> None:
     """Move a section up (-1) or down (+1)."""
     version = section.version
-    require_draft(version)
+    lock_draft(version)
     if _swap(version.sections, version.sections.index(section), step):
         db.session.flush()
         db.session.expire(version, ["sections"])
@@ -208,7 +221,7 @@ def move_section(actor: User | None, section: TemplateSection, step: int) -> Non
 
 def add_field(actor: User | None, section: TemplateSection, data: FieldData) -> TemplateField:
     """A new field at the end of a section."""
-    require_draft(section.version)
+    lock_draft(section.version)
     position = max((f.position for f in section.fields), default=0) + 1
     field = TemplateField(key=new_key(), position=position, **_field_values(data))
     section.fields.append(field)
@@ -231,10 +244,15 @@ def _field_values(data: FieldData) -> dict[str, object]:
     }
 
 
-def update_field(actor: User | None, field: TemplateField, data: FieldData) -> None:
-    """Change a field of the draft."""
+def update_field(
+    actor: User | None, field: TemplateField, data: FieldData, lock_version: int | None
+) -> None:
+    """Change a field of the draft, unless someone saved it since the form was opened
+    (or published the draft meanwhile)."""
     version = field.section.version
-    require_draft(version)
+    lock_draft(version)
+    check_version(field, lock_version)
+    bump(field)
     before = audit.snapshot(field, FIELD_FIELDS)
     for name, value in _field_values(data).items():
         setattr(field, name, value)
@@ -246,7 +264,7 @@ def update_field(actor: User | None, field: TemplateField, data: FieldData) -> N
 def delete_field(actor: User | None, field: TemplateField) -> None:
     """Remove a field from the draft."""
     section = field.section
-    require_draft(section.version)
+    lock_draft(section.version)
     section.fields.remove(field)
     db.session.flush()
     _log(actor, section.version, "template.update", _("field %(t)s removed", t=field.label))
@@ -255,7 +273,7 @@ def delete_field(actor: User | None, field: TemplateField) -> None:
 def move_field(actor: User | None, field: TemplateField, step: int) -> None:
     """Move a field up (-1) or down (+1) within its section."""
     section = field.section
-    require_draft(section.version)
+    lock_draft(section.version)
     if _swap(section.fields, section.fields.index(field), step):
         db.session.flush()
         db.session.expire(section, ["fields"])
@@ -264,7 +282,7 @@ def move_field(actor: User | None, field: TemplateField, step: int) -> None:
 
 def publish(actor: User | None, version: TemplateVersion, change_note: str) -> None:
     """Freeze the draft as a published version. After the first, a change note is required."""
-    require_draft(version)
+    lock_draft(version)
     if not any(s.fields for s in version.sections):
         raise DomainError(_("Add at least one section with a field before publishing."))
     earlier = current_version_of(version.association_id)

@@ -12,7 +12,7 @@ from portal.core.errors import DomainError
 from portal.core.loaders import load_admin_association, require
 from portal.core.transactions import atomic
 from portal.organisations.models import Association
-from portal.plans.forms import CopyYearForm, GoalAreaForm
+from portal.plans.forms import CopyYearForm, GoalAreaEditForm, GoalAreaForm
 from portal.plans.services import goal_areas as services
 from portal.plans.services.common import stockholm_today
 from portal.plans.views import bp
@@ -95,12 +95,12 @@ def edit_goal_area(slug: str, area_id: int) -> Response:
     area = services.load_goal_area(association, area_id)
     require(area is not None)
     assert area is not None
-    form = GoalAreaForm(obj=area) if request.method == "GET" else GoalAreaForm()
+    form = GoalAreaEditForm(obj=area) if request.method == "GET" else GoalAreaEditForm()
     form.year.data = area.year
     if form.validate_on_submit():
         try:
             with atomic():
-                services.update_goal_area(current_user, area, form.to_data())
+                services.update_goal_area(current_user, area, form.to_data(), form.lock())
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -126,7 +126,7 @@ def delete_goal_area(slug: str, area_id: int) -> Response | str:
             cancel=url_for(".edit_goal_area", slug=slug, area_id=area.id),
         )
     year = area.year
-    form = GoalAreaForm(formdata=None, obj=area)
+    form = GoalAreaEditForm(formdata=None, obj=area)
     try:
         with atomic():
             services.delete_goal_area(current_user, area)

@@ -6,14 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, DateField, SelectField
 
-from portal.core.audit import AuditEvent
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, page
@@ -26,8 +23,10 @@ from portal.organisations.models import Association
 from portal.plans import policies
 from portal.plans.forms import (
     STATUS_LABELS,
+    ActivityFields,
     ActivityForm,
     DevelopmentAreaForm,
+    GoalFields,
     GoalForm,
     LockedForm,
     ProgressForm,
@@ -36,7 +35,7 @@ from portal.plans.forms import (
 from portal.plans.models import Activity, ActivityStatus, DevelopmentArea, Plan, ResultGoal
 from portal.plans.services import items as services
 from portal.plans.services import plans as plan_services
-from portal.plans.services.common import StaleEditError, stockholm_today
+from portal.plans.services.common import stockholm_today
 from portal.plans.views import bp
 from portal.plans.views.common import block, item_level, load_plan, plan_facts, whole
 from portal.plans.views.plans import plan_context, set_activity_choices, set_goal_choices
@@ -85,42 +84,6 @@ def _item(
     return page("plans/item.html", "item", status=status, **context)
 
 
-def _display(field: Any) -> str:
-    if isinstance(field, BooleanField):
-        return _("Yes") if field.data else _("No")
-    if isinstance(field, SelectField):
-        return next(
-            (str(c.label) for c in field.choices if c.value == field.data and field.data), ""
-        )
-    if isinstance(field, DateField):
-        return field.data.isoformat() if field.data else ""
-    return field.data or ""
-
-
-def _conflict(form: LockedForm, theirs: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    rows = []
-    for key, field_name in names.items():
-        field = getattr(form, field_name, None)
-        if field is None:
-            continue
-        value = theirs.get(key)
-        if key == "status" and value:
-            value = str(STATUS_LABELS[ActivityStatus(value)])
-        elif key == "numeric":
-            value = _("Yes") if value else _("No")
-        rows.append((field.label.text, _display(field), "" if value is None else str(value)))
-    return {"rows": rows}
-
-
-def _last_editor(obj: Any) -> AuditEvent | None:
-    return db.session.scalar(
-        sa.select(AuditEvent)
-        .where(AuditEvent.object_type == type(obj).__name__, AuditEvent.object_id == obj.id)
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    )
-
-
 def _save(
     association: Association,
     plan: Plan,
@@ -128,21 +91,14 @@ def _save(
     obj: Any,
     form: LockedForm,
     action: Callable[[], None],
-    snapshot: Callable[[], dict[str, Any]],
-    names: dict[str, str],
     anchor: str,
 ) -> Response:
-    """Validate, save through ``action``, and answer for htmx or a plain form."""
+    """Validate, save through ``action``, and answer for htmx or a plain form: a stale
+    save answers 409 with both versions, what was typed kept in the form."""
     if form.validate_on_submit():
         try:
             with atomic():
                 action()
-        except StaleEditError as error:
-            conflict = _conflict(form, snapshot(), names)
-            conflict["event"] = _last_editor(error.current)
-            form.lock_version.data = str(error.current.lock_version)
-            form.form_errors_extra.append(error.message)
-            return _item(association, plan, kind, obj, "edit", 409, form=form, conflict=conflict)
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -150,7 +106,10 @@ def _save(
                 return _item(association, plan, kind, obj, "view", message=_("Saved."))
             flash(_("The changes were saved."), "success")
             return redirect(url_for(".show", slug=association.slug, plan_id=plan.id) + anchor)
-    return _item(association, plan, kind, obj, "edit", 400, form=form, conflict=None)
+    return _item(
+        association, plan, kind, obj, "edit", max(form.response_status(), 400), form=form,
+        conflict=form.conflict,
+    )  # fmt: skip
 
 
 # --- texts of local fields --------------------------------------------------------
@@ -173,7 +132,7 @@ def text(slug: str, plan_id: int, key: str) -> Response:
         form.body.label.text = label
         if stored is None and field is not None:
             form.body.data = field.wording
-        form.lock_version.data = str(stored.lock_version) if stored else ""
+        form.lock_version.data = str(stored.lock_version) if stored else "0"
         return _item(association, plan, "text", obj, "edit", form=form, conflict=None)
     require(policies.can_edit_plan(current_user, plan.group))
     form = scope_ids(TextForm(), f"text-{key}")
@@ -184,10 +143,7 @@ def text(slug: str, plan_id: int, key: str) -> Response:
             current_user, plan, key, form.body.data or "", form.lock()
         )
 
-    return _save(
-        association, plan, "text", obj, form, act,
-        lambda: {"body": stored.body if stored else ""}, {"body": "body"}, f"#text-{key}",
-    )  # fmt: skip
+    return _save(association, plan, "text", obj, form, act, f"#text-{key}")
 
 
 # --- result goals -----------------------------------------------------------------
@@ -200,14 +156,11 @@ def _goal(plan: Plan, goal_id: int) -> ResultGoal:
     return goal
 
 
-GOAL_NAMES = {k: k for k in services.GOAL_FIELDS} | {"goal_area": "goal_area_id"}
-
-
 @bp.route("/a/<slug>/plans/<int:plan_id>/goals", methods=["POST"])
 def add_goal(slug: str, plan_id: int) -> Response:
     """Add a result goal."""
     association, plan = load_plan(slug, plan_id, edit=True)
-    form = scope_ids(GoalForm(), "new-goal")
+    form = scope_ids(GoalFields(), "new-goal")
     set_goal_choices(form, plan)
     if form.validate_on_submit():
         try:
@@ -251,7 +204,7 @@ def goal(slug: str, plan_id: int, goal_id: int) -> Response:
     return _save(
         association, plan, "goal", goal, form,
         lambda: services.update_goal(current_user, goal, form.to_data(), form.lock()),
-        lambda: services.goal_snapshot(goal), GOAL_NAMES, f"#goal-{goal.id}",
+        f"#goal-{goal.id}",
     )  # fmt: skip
 
 
@@ -283,17 +236,11 @@ def _activity(plan: Plan, activity_id: int) -> Activity:
     return activity
 
 
-ACTIVITY_NAMES = {k: k for k in services.ACTIVITY_FIELDS} | {
-    "responsible": "responsible_id",
-    "agency": "agency_id",
-}
-
-
 @bp.route("/a/<slug>/plans/<int:plan_id>/activities", methods=["POST"])
 def add_activity(slug: str, plan_id: int) -> Response:
     """Add an activity."""
     association, plan = load_plan(slug, plan_id, edit=True)
-    form = scope_ids(ActivityForm(), "new-activity")
+    form = scope_ids(ActivityFields(), "new-activity")
     set_activity_choices(form, plan)
     if form.validate_on_submit():
         try:
@@ -328,7 +275,7 @@ def activity(slug: str, plan_id: int, activity_id: int) -> Response:
     return _save(
         association, plan, "activity", activity, form,
         lambda: services.update_activity(current_user, activity, form.to_data(), form.lock()),
-        lambda: services.activity_snapshot(activity), ACTIVITY_NAMES, f"#activity-{activity.id}",
+        f"#activity-{activity.id}",
     )  # fmt: skip
 
 
@@ -352,8 +299,7 @@ def progress(slug: str, plan_id: int, activity_id: int) -> Response:
             current_user, activity, ActivityStatus(form.status.data), form.outcome.data or "",
             form.lock(),
         ),
-        lambda: services.activity_snapshot(activity),
-        {"status": "status", "outcome": "outcome"}, f"#activity-{activity.id}",
+        f"#activity-{activity.id}",
     )  # fmt: skip
 
 

@@ -23,9 +23,9 @@ from portal.plans import policies
 from portal.plans.forms import (
     KIND_LABELS,
     STATUS_LABELS,
-    ActivityForm,
+    ActivityFields,
     DevelopmentAreaForm,
-    GoalForm,
+    GoalFields,
     NewPlanForm,
 )
 from portal.plans.models import FieldKind, Plan
@@ -117,8 +117,8 @@ def _carried_message(source: int, year: int) -> str:
 
 def item_forms(plan: Plan) -> dict[str, Any]:
     """Empty add-forms for goals, activities and development areas, with their choices."""
-    goal_form = GoalForm(formdata=None)
-    activity_form = ActivityForm(formdata=None)
+    goal_form = GoalFields(formdata=None)
+    activity_form = ActivityFields(formdata=None)
     set_goal_choices(goal_form, plan)
     set_activity_choices(activity_form, plan)
     return {
@@ -128,7 +128,7 @@ def item_forms(plan: Plan) -> dict[str, Any]:
     }
 
 
-def set_goal_choices(form: GoalForm, plan: Plan) -> None:
+def set_goal_choices(form: GoalFields, plan: Plan) -> None:
     """Goal areas of the plan's year; when it has none, say so and what can be done
     (``form.carry_from``: the year whose areas the plan page offers to carry forward)."""
     association = plan.group.association
@@ -156,7 +156,7 @@ def set_goal_choices(form: GoalForm, plan: Plan) -> None:
         )
 
 
-def set_activity_choices(form: ActivityForm, plan: Plan) -> None:
+def set_activity_choices(form: ActivityFields, plan: Plan) -> None:
     """People (the group's members first, with their agencies) and agencies of the
     association."""
     found = responsible.candidates(plan)

@@ -14,7 +14,15 @@ from portal.core.transactions import atomic
 from portal.extensions import db
 from portal.organisations.models import Association
 from portal.plans import policies
-from portal.plans.forms import KIND_LABELS, CompareForm, FieldForm, PublishForm, SectionForm
+from portal.plans.forms import (
+    KIND_LABELS,
+    CompareForm,
+    FieldEditForm,
+    FieldForm,
+    PublishForm,
+    SectionEditForm,
+    SectionForm,
+)
 from portal.plans.models import TemplateField, TemplateSection, TemplateVersion
 from portal.plans.services import templates as services
 from portal.plans.services.compare import compare
@@ -172,7 +180,11 @@ def _edit_page(
     association: Association, form: SectionForm | FieldForm, **context: object
 ) -> Response:
     return whole(
-        "plans/template_item.html", form.status, association=association, form=form, **context
+        "plans/template_item.html",
+        form.response_status(),
+        association=association,
+        form=form,
+        **context,
     )
 
 
@@ -189,13 +201,13 @@ def edit_section(slug: str, section_id: int) -> Response:
     """Change a section's title and guidance."""
     association = load_admin_association(slug)
     section = _section(association, section_id)
-    form = SectionForm(obj=section) if request.method == "GET" else SectionForm()
+    form = SectionEditForm(obj=section) if request.method == "GET" else SectionEditForm()
     if request.method == "GET" and (refusal := _refusal(section.version)):
         form.form_errors_extra.append(refusal)
     if form.validate_on_submit():
         try:
             with atomic():
-                services.update_section(current_user, section, form.to_data())
+                services.update_section(current_user, section, form.to_data(), form.lock())
         except DomainError as error:
             form.add_domain_error(error)
         else:
@@ -229,7 +241,7 @@ def edit_field(slug: str, field_id: int) -> Response:
     """Change a field of the draft."""
     association = load_admin_association(slug)
     field = _field(association, field_id)
-    form = FieldForm(obj=field) if request.method == "GET" else FieldForm()
+    form = FieldEditForm(obj=field) if request.method == "GET" else FieldEditForm()
     if request.method == "GET":
         form.kind.data = field.kind.value
         if refusal := _refusal(field.section.version):
@@ -237,7 +249,7 @@ def edit_field(slug: str, field_id: int) -> Response:
     if form.validate_on_submit():
         try:
             with atomic():
-                services.update_field(current_user, field, form.to_data())
+                services.update_field(current_user, field, form.to_data(), form.lock())
         except DomainError as error:
             form.add_domain_error(error)
         else:
