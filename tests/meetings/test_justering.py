@@ -21,6 +21,14 @@ from tests.conftest import post
 from tests.meetings.conftest import MeetingWorld, make_meeting, sign_in
 
 
+def save(actor: User, meeting: Meeting, body: str, **kwargs: Any) -> MinutesRevision:
+    """Save a revision based on the newest one, as a form opened just now would."""
+    newest = service.latest(service.minutes_of(meeting))
+    return service.save_revision(
+        actor, meeting, body, base=newest.number if newest else 0, **kwargs
+    )
+
+
 def person(db_session: Any, world: MeetingWorld, role: str) -> User:
     return db_session.get(User, world.user_ids[role])
 
@@ -47,7 +55,7 @@ def upcoming(db_session: Any, mworld: MeetingWorld) -> Meeting:
 
 def test_the_writer_cannot_appoint_themself_and_the_page_says_why(client, mworld, held, db_session):
     leader = person(db_session, mworld, "process_leader")
-    service.save_revision(leader, held, "Anteckningar")
+    save(leader, held, "Anteckningar")
     db_session.commit()
     with pytest.raises(DomainError, match="någon annan än den som skrivit"):
         service.appoint_adjuster(leader, held, leader.id)
@@ -65,8 +73,8 @@ def test_the_writer_cannot_appoint_themself_and_the_page_says_why(client, mworld
 def test_every_writer_of_any_revision_is_excluded(mworld, held, db_session):
     leader = person(db_session, mworld, "process_leader")
     member = person(db_session, mworld, "member")
-    service.save_revision(member, held, "Första utkastet")
-    service.save_revision(leader, held, "Andra utkastet")
+    save(member, held, "Första utkastet")
+    save(leader, held, "Andra utkastet")
     with pytest.raises(DomainError):
         service.appoint_adjuster(leader, held, member.id)
     assert service.appoint_adjuster(leader, held, mworld.user_ids["region_member"])
@@ -76,20 +84,20 @@ def test_an_appointed_adjuster_cannot_then_write(mworld, held, db_session):
     leader = person(db_session, mworld, "process_leader")
     service.appoint_adjuster(leader, held, leader.id)  # nothing written yet: allowed
     with pytest.raises(DomainError, match="utsedd justerare"):
-        service.save_revision(leader, held, "Mina anteckningar")
+        save(leader, held, "Mina anteckningar")
     service.appoint_adjuster(leader, held, mworld.user_ids["member"])
-    service.save_revision(leader, held, "Mina anteckningar")
+    save(leader, held, "Mina anteckningar")
 
 
 def test_a_correction_writer_cannot_approve_the_correction(mworld, held, db_session):
     leader = person(db_session, mworld, "process_leader")
     member = person(db_session, mworld, "member")
-    service.save_revision(leader, held, "Text")
+    save(leader, held, "Text")
     service.appoint_adjuster(leader, held, member.id)
     service.submit(leader, held)
     service.approve(member, held)
     with pytest.raises(DomainError, match="utsedd justerare"):
-        service.save_revision(member, held, "Rättad text", correction=True)
+        save(member, held, "Rättad text", correction=True)
     # Rows written before the rule (or by hand): the adjuster also wrote a revision.
     minutes = service.minutes_of(held)
     minutes.revisions.append(
@@ -105,7 +113,7 @@ def test_a_correction_writer_cannot_approve_the_correction(mworld, held, db_sess
 
 def test_nothing_goes_for_approval_before_the_meeting_starts(client, mworld, upcoming, db_session):
     leader = person(db_session, mworld, "process_leader")
-    service.save_revision(leader, upcoming, "Förberedda anteckningar")  # writing ahead is fine
+    save(leader, upcoming, "Förberedda anteckningar")  # writing ahead is fine
     service.appoint_adjuster(leader, upcoming, mworld.user_ids["member"])
     db_session.commit()
     with pytest.raises(DomainError, match="när mötet har börjat"):
@@ -123,7 +131,7 @@ def test_a_meeting_moved_later_after_submitting_cannot_be_approved(
     client, mworld, held, db_session
 ):
     leader = person(db_session, mworld, "process_leader")
-    service.save_revision(leader, held, "Text")
+    save(leader, held, "Text")
     service.appoint_adjuster(leader, held, mworld.user_ids["member"])
     service.submit(leader, held)
     later = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=5)
@@ -146,14 +154,14 @@ def test_the_meetings_list_shows_each_meetings_minutes_status(
     member = person(db_session, mworld, "member")
     days = [dt.date(2025, m, 11) for m in (2, 3, 4, 5, 6)]
     meetings = [make_meeting(db_session, mworld, d) for d in days]
-    service.save_revision(leader, meetings[1], "Utkast")
+    save(leader, meetings[1], "Utkast")
     for m in meetings[2:]:
-        service.save_revision(leader, m, "Text")
+        save(leader, m, "Text")
         service.appoint_adjuster(leader, m, member.id)
         service.submit(leader, m)
     for m in meetings[3:]:
         service.approve(member, m)
-    service.save_revision(leader, meetings[4], "Rättad text", correction=True)
+    save(leader, meetings[4], "Rättad text", correction=True)
     db_session.commit()
     sign_in(client, mworld, "member")
     page_url = f"/a/{mworld.slug}/groups/{mworld.group_id}/meetings"

@@ -26,7 +26,7 @@ def test_plan_history_and_audit_log_show_words(client, pworld, db_session, f):
     sign_in(client, pworld, "process_leader")
     url = f"/a/{pworld.slug}/plans/{plan.id}"
     assert post(client, f"{url}/adopt", token_page=url).status_code == 302
-    items.update_progress(None, activity, ActivityStatus.ONGOING, "Halvvägs", None)
+    items.update_progress(None, activity, ActivityStatus.ONGOING, "Halvvägs", activity.lock_version)
     db_session.commit()
     history = client.get(url).get_data(as_text=True).split('id="history-heading"')[1]
     assert "<del>Utkast</del> → Fastställd" in history

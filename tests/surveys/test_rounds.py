@@ -118,7 +118,11 @@ def test_a_round_opens_and_closes_in_its_own_year(client, sworld, db_session) ->
     )
     with pytest.raises(DomainError, match="2026"):  # an edit is held to the same rule
         services.update_round(
-            admin, association, draft, data(2026, dt.date(2025, 9, 1), dt.date(2026, 1, 9))
+            admin,
+            association,
+            draft,
+            data(2026, dt.date(2025, 9, 1), dt.date(2026, 1, 9)),
+            draft.lock_version,
         )
     # Over the form: refused with the reason next to the field, and nothing typed is lost.
     sign_in(client, sworld, "admin")
