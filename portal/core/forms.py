@@ -44,6 +44,14 @@ class Conflict:
     at: dt.datetime | None = None
 
 
+def _options(f: Any) -> list[Any]:
+    """A choice field's options, also where they come in groups (``<optgroup>``)."""
+    found = f.choices or []
+    if isinstance(found, dict):
+        return [option for group in found.values() for option in group]
+    return list(found)
+
+
 def display(f: Any) -> str:
     """A field's value in words, as the person sees it in the form."""
     data = f.data
@@ -51,9 +59,9 @@ def display(f: Any) -> str:
         return _("Yes") if data else _("No")
     if isinstance(f, SelectMultipleField):
         chosen = {str(v) for v in data or []}
-        return ", ".join(str(c.label) for c in f.choices if str(c.value) in chosen)
+        return ", ".join(str(c.label) for c in _options(f) if str(c.value) in chosen)
     if isinstance(f, SelectField) or f.type == "RadioField":
-        labels = {str(c.value): str(c.label) for c in f.choices}
+        labels = {str(c.value): str(c.label) for c in _options(f)}
         return "" if data in (None, "") else labels.get(str(data), str(data))
     if isinstance(f, TimeField | DateField):
         return data.strftime("%H:%M" if isinstance(f, TimeField) else "%Y-%m-%d") if data else ""
