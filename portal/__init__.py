@@ -78,7 +78,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal.accounts.views import bp as accounts_bp
+    from portal.accounts import views as _accounts_views  # noqa: F401 - attaches the routes
+    from portal.accounts.blueprint import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
     from portal.api.views import bp as api_bp
     from portal.api.views_admin import bp as api_tokens_bp
@@ -111,7 +112,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from portal.accounts.services import load_user_from_session_id
+    from portal.accounts.services.passwords import load_user_from_session_id
     from portal.core import audit, permissions
     from portal.core.errors import register_error_pages
     from portal.core.i18n import bound_gettext, register_filters, select_locale

@@ -7,7 +7,7 @@ import itertools
 from typing import Any
 
 from portal.accounts.models import User
-from portal.accounts.services import hash_password
+from portal.accounts.services.passwords import hash_password
 from portal.groups.models import Group, Membership, MembershipRole
 from portal.organisations.models import (
     Agency,

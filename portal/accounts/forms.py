@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from portal.accounts.services import MIN_PASSWORD_LENGTH
+from portal.accounts.services.passwords import MIN_PASSWORD_LENGTH
 from portal.core.forms import BaseForm
 
 

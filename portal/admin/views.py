@@ -12,8 +12,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.accounts.models import TokenPurpose
-from portal.accounts.services import send_password_link
-from portal.accounts.views import absolute_link
+from portal.accounts.services.passwords import send_password_link
+from portal.accounts.views.signin import absolute_link
 from portal.admin.forms import AssociationAdminForm, NationalUploadForm
 from portal.core.audit import audit_page
 from portal.core.errors import DomainError

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
 from portal.accounts.models import User
-from portal.accounts.services import MIN_PASSWORD_LENGTH, hash_password, normalise_email
+from portal.accounts.services.passwords import MIN_PASSWORD_LENGTH, hash_password, normalise_email
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.extensions import db

@@ -14,7 +14,7 @@ import functools
 import sqlalchemy as sa
 
 from portal.accounts.models import User
-from portal.accounts.services import hash_password
+from portal.accounts.services.passwords import hash_password
 from portal.extensions import db
 from portal.groups.models import Group, Membership, MembershipRole
 from portal.organisations.models import (

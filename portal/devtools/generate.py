@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import current_app
 
-from portal.accounts.services import hash_password
+from portal.accounts.services.passwords import hash_password
 from portal.cli.demo import DEMO_PASSWORD, FIRST, LAST
 from portal.db import utcnow
 from portal.devtools.bulk import BulkWriter

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
-from portal.accounts.services import normalise_email
+from portal.accounts.services.passwords import normalise_email
 from portal.core import audit
 from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError

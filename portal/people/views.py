@@ -8,8 +8,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.accounts.models import TokenPurpose, User
-from portal.accounts.services import send_password_link
-from portal.accounts.views import absolute_link
+from portal.accounts.services.passwords import send_password_link
+from portal.accounts.views.signin import absolute_link
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.loaders import load_admin_association

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from portal.accounts.models import User
-from portal.accounts.services import hash_password
+from portal.accounts.services.passwords import hash_password
 from portal.config import ConfigError, load_config
 from tests.accounts.conftest import error_text, flashes
 from tests.conftest import csrf_token, login

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_babel import force_locale, gettext
 
-from portal.accounts import services
 from portal.accounts.models import LoginToken, TokenPurpose, User
+from portal.accounts.services import passwords as services
 from portal.core.audit import AuditEvent
 from portal.db import utcnow
 from tests.accounts.conftest import flashes, outbox

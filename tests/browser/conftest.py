@@ -527,7 +527,7 @@ def session_cookie(live_app: Flask, live_server: str) -> Callable[[str], dict[st
     """The signed session cookie of a person signed in with Flask-Login's own ``login_user``."""
 
     def make(email: str) -> dict[str, Any]:
-        from portal.accounts.services import user_by_email
+        from portal.accounts.services.passwords import user_by_email
 
         with live_app.test_request_context():
             user = user_by_email(email)

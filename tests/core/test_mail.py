@@ -27,7 +27,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal.accounts.models import LoginToken, TokenPurpose
-from portal.accounts.services import send_password_link
+from portal.accounts.services.passwords import send_password_link
 from portal.core.errors import DomainError
 from portal.core.mail import (
     BACKOFF_MAX_SECONDS,

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from portal.accounts import services
+from portal.accounts.blueprint import bp
 from portal.accounts.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.accounts.models import TokenPurpose
+from portal.accounts.services import passwords as services
 from portal.core.errors import DomainError
 from portal.core.security import is_safe_next, public
 from portal.extensions import limiter
-
-bp = Blueprint("accounts", __name__)
 
 
 def _login_limit() -> str:

@@ -1,0 +1,1 @@
+"""Account services by subject: passwords and links, sessions, two-factor sign-in."""
