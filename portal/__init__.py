@@ -112,7 +112,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from portal.accounts.services.passwords import load_user_from_session_id
+    from portal.accounts.views.sessions import register_sessions
     from portal.core import audit, permissions
     from portal.core.errors import register_error_pages
     from portal.core.i18n import bound_gettext, register_filters, select_locale
@@ -121,7 +121,7 @@ def _register_hooks(app: Flask) -> None:
     from portal.reporting import policies as reporting_policies
     from portal.reporting.charts import register_jinja as register_chart_globals
 
-    login_manager.user_loader(load_user_from_session_id)
+    register_sessions(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the login page explains itself
     # after_request hooks run in reverse order: the commit must come last, after the

@@ -46,6 +46,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 8,
+        # A signed-in session ends after this long without a request, and this long
+        # after sign-in whatever happens (the server-side record is checked each time).
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", str(8 * 60))),
+        "SESSION_MAX_DAYS": int(env.get("SESSION_MAX_DAYS", "30")),
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 8,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "sv",

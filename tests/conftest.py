@@ -158,6 +158,40 @@ def login(client: FlaskClient, email: str, password: str = factories.PASSWORD) -
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
+def put_session(client: FlaskClient, user_id: int) -> None:
+    """Sign the person in as the sign-in form does, without the (slow on purpose) form:
+    a session record and the cookie's keys. Committed, so other connections see it."""
+    from contextlib import nullcontext
+
+    from flask import has_app_context
+
+    from portal.accounts.models import User
+    from portal.accounts.services.sessions import start_session
+    from portal.accounts.views.sessions import SESSION_KEY
+
+    # Inside a test's own app context (db_session) a new one would end its session.
+    with nullcontext() if has_app_context() else client.application.app_context():
+        user = db.session.get(User, user_id)
+        assert user is not None, user_id
+        key = start_session(user, "pytest")
+        version = user.session_version
+        db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user_id}:{version}"
+        session["_fresh"] = True
+        session[SESSION_KEY] = key
+
+
+def send_requested_resets(app: Flask) -> int:
+    """What ``mail send`` does first: turn reset requests into queued mails."""
+    from portal.accounts.views.signin import send_requested_resets as send
+
+    with app.test_request_context():
+        queued = send()
+    db.session.commit()  # as the command does
+    return queued
+
+
 def post(
     client: FlaskClient,
     url: str,

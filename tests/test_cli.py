@@ -81,6 +81,23 @@ def test_mail_send_reports_what_it_did(runner, app, db_session, monkeypatch):
     assert "sent 0, retry later 0, failed 0" in again.output
 
 
+def test_mail_send_first_turns_reset_requests_into_links(runner, f, db_session, monkeypatch):
+    from portal.accounts.services.passwords import request_reset
+
+    monkeypatch.setitem(runner.app.config, "MAIL_BACKEND", "console")
+    user = f.user(email="kand@example.org")
+    request_reset(user.email.upper())
+    request_reset("okand@example.org")
+    db_session.flush()
+
+    result = invoke(runner, "mail", "send")
+
+    assert result.exit_code == 0, result.output
+    assert "sent 1, retry later 0, failed 0" in result.output
+    assert "To: kand@example.org" in result.output
+    assert "http://portal.test/password/set/" in result.output
+
+
 # --- users create-admin -------------------------------------------------------------
 
 
@@ -256,6 +273,7 @@ def test_demo_load_is_refused_in_production(tmp_path: Path, monkeypatch):
             **TEST_CONFIG,
             "PORTAL_ENV": "production",
             "SECRET_KEY": "x" * 32,
+            "RATELIMIT_ALLOW_MEMORY": True,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'production.sqlite'}",
         }
     )

@@ -55,6 +55,7 @@ from portal.reporting.models import ReportAnalysis, ReportDevelopmentArea
 from portal.surveys import services as survey_services
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import SurveyRound
+from tests.conftest import put_session
 from tests.factories import Factory
 from tests.html_forms import forms
 from tests.plans.conftest import build_template
@@ -463,9 +464,7 @@ class Save:
 
 def _client(app: Any, user_id: int) -> Any:
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{user_id}:1"
-        session["_fresh"] = True
+    put_session(client, user_id)
     return client
 
 

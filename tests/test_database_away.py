@@ -21,7 +21,7 @@ from portal import create_app
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.organisations.models import Agency, Association
-from tests.conftest import TEST_CONFIG
+from tests.conftest import TEST_CONFIG, put_session
 from tests.factories import Factory
 from tests.html_forms import forms
 
@@ -46,6 +46,7 @@ def _signed_in(app: Flask, locale: str | None = None) -> Any:
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = "1:1"
+        session["_sid"] = "a session key"  # the loader asks the database, which is away
         session["_fresh"] = True
         if locale:
             session["locale"] = locale
@@ -151,9 +152,7 @@ def test_a_connection_cut_mid_save_writes_nothing_and_the_next_request_works(
     app: Flask, saved_world: dict[str, Any]
 ) -> None:
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{saved_world['admin_id']}:1"
-        session["_fresh"] = True
+    put_session(client, saved_world["admin_id"])
     url = f"/a/{saved_world['slug']}/agencies/{saved_world['agency_id']}"
     data = forms(client.get(url).get_data(as_text=True))[""].data()
     data["name"] = "Ockelbo kommun (nytt namn)"

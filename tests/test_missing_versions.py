@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.meetings.models import AttendanceStatus, Invitee, MinutesRevision
 from portal.plans.models import Activity, PlanText
+from tests.conftest import put_session
 from tests.html_forms import forms
 from tests.test_concurrent_edits import SPECS, World, _build
 
@@ -26,9 +27,7 @@ def world(app: Any, db_session: Any) -> World:
 
 
 def _signed_in(client: Any, world: World) -> Any:
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{world.a}:1"
-        session["_fresh"] = True
+    put_session(client, world.a)
     return client
 
 

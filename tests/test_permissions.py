@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from portal.groups.models import Membership, MembershipRole
 from portal.organisations.models import Agency, AssociationRole, AssociationRoleName
-from tests.conftest import login, post
+from tests.conftest import login, post, put_session
 
 ROLES = [
     "anonymous",
@@ -94,9 +94,7 @@ def sign_in(client: Any, world: World, role: str) -> None:
     """
     if role == "anonymous":
         return
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{world.user_ids[role]}:1"
-        session["_fresh"] = True
+    put_session(client, world.user_ids[role])
 
 
 def expect(response: Any, role: str, allowed: bool, success: int = 200) -> None:
@@ -258,7 +256,6 @@ def test_a_seat_opens_and_closes_on_the_groups_own_today(
     )
     slug, group_id, user_id = association.slug, group.id, person.id
     db_session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{user_id}:1"
+    put_session(client, user_id)
     response = client.get(f"/a/{slug}/groups/{group_id}")
     assert response.status_code == (200 if seated else 404)

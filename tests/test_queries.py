@@ -29,7 +29,7 @@ from portal.plans.services import goal_areas, items, plans
 from portal.surveys import answering
 from portal.surveys import services as survey_services
 from portal.surveys.instrument import parse_instrument
-from tests.conftest import login
+from tests.conftest import login, put_session
 from tests.plans.conftest import build_template
 from tests.surveys.conftest import FULL_ANSWERS, LINK_RE, demo_text, round_window
 
@@ -286,9 +286,7 @@ def pages(world: World) -> dict[str, str]:
 
 def sign_in(client: Any, user_id: int) -> None:
     """Put the person in the session as Flask-Login does."""
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{user_id}:1"
-        session["_fresh"] = True
+    put_session(client, user_id)
 
 
 def measure(client: Any, count_queries: Any, url: str) -> tuple[int, int, list[str]]:

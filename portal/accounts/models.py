@@ -69,3 +69,36 @@ class LoginToken(db.Model):  # type: ignore[name-defined]
     used_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class UserSession(db.Model):  # type: ignore[name-defined]
+    """One signed-in browser. The cookie carries a random key; only its SHA-256 is stored.
+
+    Deleting the row ends the session wherever the cookie was copied to: the loader
+    finds no row for the key and the request is anonymous.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime]
+    user_agent: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class PasswordResetRequest(db.Model):  # type: ignore[name-defined]
+    """An address someone asked a reset link for, waiting for ``mail send``.
+
+    The form only writes this row, whether or not the address has an account, so the
+    answer takes the same time either way; the sender looks the address up later.
+    """
+
+    __tablename__ = "password_reset_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    created_at: Mapped[dt.datetime]

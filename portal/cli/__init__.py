@@ -36,8 +36,12 @@ def create_admin(email: str, name: str, password: str) -> None:
 @mail_cli.command("send")
 def send_mail() -> None:
     """Deliver the outbox messages that are due (run it on a timer)."""
+    from portal.accounts.views.signin import send_requested_resets
     from portal.core.mail import MailSettings, deliver_pending
 
+    with current_app.test_request_context():  # the reset links are built with url_for
+        send_requested_resets()
+    db.session.commit()
     report = deliver_pending(MailSettings.from_config(current_app.config))
     click.echo(f"sent {report.sent}, retry later {report.retried}, failed {report.failed}")
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
+from portal.accounts.services import sessions
 from portal.core import audit
 from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
@@ -294,6 +295,19 @@ def end_membership(
         before=before,
         after=_membership_snapshot(membership),
     )
+    tomorrow = today() + dt.timedelta(days=1)
+    if valid_to < tomorrow and not _has_membership_on(membership.user_id, tomorrow):
+        # The person's last seat ended: whatever their browsers could reach through it,
+        # they must sign in again to reach anything else.
+        sessions.end_sessions_of([membership.user_id])
+
+
+def _has_membership_on(user_id: int, day: dt.date) -> bool:
+    """Whether the person holds a membership of any group on ``day``."""
+    found = db.session.scalar(
+        sa.select(Membership.id).where(Membership.user_id == user_id, _current(day)).limit(1)
+    )
+    return found is not None
 
 
 def load_membership(group: Group, membership_id: int) -> Membership | None:

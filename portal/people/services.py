@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
+from portal.accounts.services import sessions
 from portal.accounts.services.passwords import normalise_email
 from portal.core import audit
 from portal.core.concurrency import bump, check_version
@@ -145,6 +146,7 @@ def remove_person(actor: User, association: Association, user: User) -> None:
     link = db.session.get(AssociationPerson, (association.id, user.id))
     if link is not None:
         db.session.delete(link)
+    sessions.end_sessions_of([user.id])
     audit.record(
         actor=actor,
         action="person.remove",
@@ -223,6 +225,8 @@ def set_roles(
                 AssociationRole.role == role,
             )
         )
+    if before - roles:
+        sessions.end_sessions_of([user.id])  # a removed role ends the person's sessions
     if before != roles:
         bump(link)
         db.session.flush()

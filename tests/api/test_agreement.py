@@ -12,6 +12,7 @@ from portal.api.serialize import cell_json
 from portal.reporting.serialize import texts_json
 from portal.surveys.models import SurveyRound
 from tests.api.conftest import ApiWorld
+from tests.conftest import put_session
 
 
 @contextmanager
@@ -30,9 +31,7 @@ def captured(app: Any) -> Iterator[list[dict[str, Any]]]:
 
 
 def sign_in_admin(client: Any, aworld: ApiWorld) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{aworld.world.user_ids['admin']}:1"
-        session["_fresh"] = True
+    put_session(client, aworld.world.user_ids["admin"])
 
 
 def test_meeting_statistics_equal_the_statistics_page(app, client, aworld) -> None:

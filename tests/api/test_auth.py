@@ -14,6 +14,7 @@ from portal.api.models import ApiToken
 from portal.extensions import limiter
 from tests.api.conftest import ApiWorld
 from tests.api.schema import assert_valid
+from tests.conftest import put_session
 
 UNAUTHORIZED = {"error": {"status": 401, "message": "Unauthorized"}}
 
@@ -112,9 +113,7 @@ def test_the_api_sets_no_cookie_and_is_not_cached(client, aworld) -> None:
 
 def test_a_session_does_not_open_the_api(client, aworld) -> None:
     """A signed-in admin's cookie is not a credential for the API."""
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{aworld.world.user_ids['admin']}:1"
-        session["_fresh"] = True
+    put_session(client, aworld.world.user_ids["admin"])
     assert client.get(aworld.base).status_code == 401
 
 

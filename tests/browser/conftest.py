@@ -532,8 +532,9 @@ def session_cookie(live_app: Flask, live_server: str) -> Callable[[str], dict[st
         with live_app.test_request_context():
             user = user_by_email(email)
             assert user is not None, email
-            login_user(user)
+            login_user(user)  # starts a session record: committed for the live server
             data = dict(session)
+            db.session.commit()
             db.session.remove()
         serializer = live_app.session_interface.get_signing_serializer(live_app)  # type: ignore[attr-defined]
         return {

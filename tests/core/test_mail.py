@@ -41,7 +41,7 @@ from portal.core.mail import (
 from portal.core.transactions import atomic
 from portal.db import utcnow
 from portal.extensions import db
-from tests.conftest import TEST_CONFIG, login, post
+from tests.conftest import TEST_CONFIG, login, post, send_requested_resets
 
 SENDER = "Samverkansportalen <noreply@portal.test>"
 DOWN_PORT: int = TEST_CONFIG["MAIL_PORT"]  # nothing listens there
@@ -173,6 +173,8 @@ def test_forgot_password_queues_one_pending_message(client, f, db_session):
     response = post(
         client, "/password/forgot", {"email": user.email}, token_page="/password/forgot"
     )
+    assert outbox(db_session) == []  # the form only notes the request
+    assert send_requested_resets(client.application) == 1
 
     assert response.status_code == 302
     [message] = outbox(db_session)
@@ -192,6 +194,7 @@ def test_forgot_password_for_unknown_address_queues_nothing(client, db_session):
     )
 
     assert response.status_code == 302
+    assert send_requested_resets(client.application) == 0
     assert outbox(db_session) == []
 
 

@@ -12,6 +12,7 @@ from portal.groups.models import MembershipRole
 from portal.meetings import services
 from portal.meetings.models import Meeting
 from portal.organisations.models import AgencyKind
+from tests.conftest import put_session
 from tests.request_context import request_context  # noqa: F401 - autouse here
 
 
@@ -82,9 +83,7 @@ def sign_in(client: Any, world: MeetingWorld, role: str) -> None:
     """Put the person in the session as Flask-Login does (see tests/test_permissions.py)."""
     if role == "anonymous":
         return
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{world.user_ids[role]}:1"
-        session["_fresh"] = True
+    put_session(client, world.user_ids[role])
 
 
 def make_meeting(

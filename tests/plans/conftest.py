@@ -13,6 +13,7 @@ from portal.organisations.models import AgencyKind
 from portal.plans.models import FieldKind
 from portal.plans.services import goal_areas, templates
 from portal.plans.services.templates import FieldData, SectionData
+from tests.conftest import put_session
 from tests.request_context import request_context  # noqa: F401 - autouse here
 
 YEAR = 2025
@@ -102,9 +103,7 @@ def sign_in(client: Any, world: PlanWorld, role: str) -> None:
     """Put the person in the session as Flask-Login does."""
     if role == "anonymous":
         return
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{world.user_ids[role]}:1"
-        session["_fresh"] = True
+    put_session(client, world.user_ids[role])
 
 
 def get(db_session: Any, model: type, id_: int) -> Any:

@@ -6,7 +6,7 @@ import pytest
 
 from portal.groups.models import Group
 from portal.plans.services import items, plans
-from tests.conftest import post
+from tests.conftest import post, put_session
 from tests.plans.conftest import YEAR, due, sign_in
 
 ROLES = [
@@ -147,6 +147,5 @@ def test_a_plan_of_another_association_is_not_found(client, pworld, plan, f, db_
     other = f.association()
     admin = f.admin(other)
     db_session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{admin.id}:1"
+    put_session(client, admin.id)
     assert client.get(f"/a/{other.slug}/plans/{plan.id}").status_code == 404

@@ -46,6 +46,7 @@ from portal.surveys.models import (
     TextReview,
 )
 from portal.surveys.national import NationalReference
+from tests.conftest import put_session
 from tests.plans.conftest import (  # noqa: F401 - pworld is shared with the plan tests
     build_template,
     pworld,
@@ -244,6 +245,4 @@ def sign_in(client: Any, world: ReportWorld, role: str) -> None:
     """Put the person in the session as Flask-Login does."""
     if role == "anonymous":
         return
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{world.user_ids[role]}:1"
-        session["_fresh"] = True
+    put_session(client, world.user_ids[role])

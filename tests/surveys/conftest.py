@@ -18,6 +18,7 @@ from portal.organisations.models import AgencyKind
 from portal.surveys import services
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import Instrument, SurveyRound
+from tests.conftest import put_session
 from tests.request_context import request_context  # noqa: F401 - autouse here
 
 DEMO_FILE = PROJECT_ROOT / "portal" / "surveys" / "data" / "demo-instrument.json"
@@ -93,9 +94,7 @@ def sign_in(client: Any, world: SurveyWorld, role: str) -> None:
     """Put the person in the session as Flask-Login does."""
     if role == "anonymous":
         return
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{world.user_ids[role]}:1"
-        session["_fresh"] = True
+    put_session(client, world.user_ids[role])
 
 
 def round_window(year: int, day: dt.date) -> tuple[dt.date, dt.date]:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from portal.groups.services import today
 from portal.surveys import services
 from portal.surveys.models import SurveyRound
-from tests.conftest import post
+from tests.conftest import post, put_session
 from tests.surveys.conftest import make_round, sign_in
 
 ROLES = ["anonymous", "platform_admin", "admin", "board", "process_leader", "other_leader",
@@ -93,7 +93,6 @@ def test_post_actions(client, sworld, rounds, db_session, role, action, which, a
 def test_another_associations_round_is_absent(client, sworld, rounds, f, db_session) -> None:
     other = f.association()
     admin = f.admin(other)
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{admin.id}:1"
+    put_session(client, admin.id)
     assert client.get(f"/a/{other.slug}/surveys/{rounds['closed']}").status_code == 404
     assert db_session.scalar(sa.select(sa.func.count()).select_from(SurveyRound)) == 3

@@ -14,7 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from portal.accounts.models import LoginToken, TokenPurpose, User
+from portal.accounts.models import LoginToken, PasswordResetRequest, TokenPurpose, User
+from portal.accounts.services import sessions
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.mail import queue_mail
@@ -40,17 +41,6 @@ def hash_password(password: str) -> str:
 def user_by_email(email: str) -> User | None:
     """The user with this address, if any."""
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
-
-
-def load_user_from_session_id(session_id: str) -> User | None:
-    """Flask-Login's loader: ``id:version`` so a password change ends other sessions."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version) or not user.active:
-        return None
-    return user
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -140,6 +130,7 @@ def set_password_with_token(token: str, password: str) -> User:
     _retire_tokens(user, now)  # other links sent earlier must not reset it again
     user.password_hash = hash_password(password)
     user.session_version += 1
+    sessions.end_sessions(user)  # a new password ends every session, copied or not
     audit.record(
         actor=user,
         action="password.set",
@@ -186,3 +177,38 @@ def send_password_link(
             ]
         )
     queue_mail(recipient=user.email, subject=subject, body=body, association_id=association_id)
+
+
+def request_reset(email: str) -> None:
+    """Note that someone asked for a reset link to ``email``; the same work for every
+    address, known or not (``send_requested_resets`` looks it up later)."""
+    db.session.add(PasswordResetRequest(email=normalise_email(email)[:254], created_at=utcnow()))
+
+
+def send_requested_resets(
+    *, link_for: Callable[[str], str], lifetime_hours: int, batch: int = 500
+) -> int:
+    """Turn waiting reset requests into mails for the active accounts among them.
+
+    Each request is deleted once handled; several senders at once each take other
+    rows (``SKIP LOCKED`` on PostgreSQL). Returns how many links were queued.
+    """
+    rows = list(
+        db.session.scalars(
+            sa.select(PasswordResetRequest)
+            .order_by(PasswordResetRequest.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    queued = 0
+    for row in rows:
+        user = user_by_email(row.email)
+        if user is not None and user.active:
+            send_password_link(
+                user, TokenPurpose.RESET, link_for=link_for, lifetime_hours=lifetime_hours
+            )
+            queued += 1
+        db.session.delete(row)
+    db.session.flush()
+    return queued

@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.blueprint import bp
 from portal.accounts.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
-from portal.accounts.models import TokenPurpose
 from portal.accounts.services import passwords as services
 from portal.core.errors import DomainError
 from portal.core.security import is_safe_next, public
@@ -69,14 +68,9 @@ def forgot_password() -> Response | tuple[str, int]:
     """Send a reset link if the address is known; say the same thing either way."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = services.user_by_email(form.email.data)
-        if user is not None and user.active:
-            services.send_password_link(
-                user,
-                TokenPurpose.RESET,
-                link_for=lambda token: absolute_link("accounts.set_password", token=token),
-                lifetime_hours=current_app.config["TOKEN_LIFETIME_HOURS"],
-            )
+        # Only noted here, looked up by `mail send`: a known address must not answer
+        # slower than an unknown one (issue 19).
+        services.request_reset(form.email.data)
         flash(
             _(
                 "If the address belongs to an account, a link to choose a new password "
@@ -87,6 +81,15 @@ def forgot_password() -> Response | tuple[str, int]:
         return redirect(url_for("accounts.login"))
     status = 400 if form.errors else 200
     return render_template("accounts/forgot.html", form=form), status
+
+
+def send_requested_resets() -> int:
+    """Queue the reset links asked for since the last run (``mail send`` calls this
+    inside a request context, for the links' addresses)."""
+    return services.send_requested_resets(
+        link_for=lambda token: absolute_link("accounts.set_password", token=token),
+        lifetime_hours=current_app.config["TOKEN_LIFETIME_HOURS"],
+    )
 
 
 @bp.route("/password/set/<token>", methods=["GET", "POST"])
