@@ -57,6 +57,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PORTAL_LOCALES": ["sv", "en"],
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
+        # memory:// counts per worker process: with N workers a limit allows N times as
+        # much. Production refuses it unless this says that is meant (one worker).
+        "RATELIMIT_ALLOW_MEMORY": _bool(env.get("RATELIMIT_ALLOW_MEMORY")),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         # Per API token (requests without one: per client address).
@@ -86,4 +89,20 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             raise ConfigError("SECRET_KEY must be set when PORTAL_ENV=production")
         # Development and tests get a random key per process: sessions do not outlive it.
         config["SECRET_KEY"] = secrets.token_hex(32)
+    _check_rate_limit_storage(config)
     return config
+
+
+def _check_rate_limit_storage(config: dict[str, Any]) -> None:
+    """In production, limits must be shared by all workers (Redis) or explicitly not."""
+    per_worker = str(config["RATELIMIT_STORAGE_URI"]).startswith("memory://")
+    if (
+        config["PORTAL_ENV"] == "production"
+        and config["RATELIMIT_ENABLED"]
+        and per_worker
+        and not config["RATELIMIT_ALLOW_MEMORY"]
+    ):
+        raise ConfigError(
+            "rate limits would be counted per worker (memory://): set REDIS_URL, "
+            "or RATELIMIT_ALLOW_MEMORY=1 to accept per-worker limits"
+        )

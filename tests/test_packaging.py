@@ -98,6 +98,7 @@ def test_the_wheel_alone_serves_swedish_pages(installed: Path, tmp_path: Path) -
         **os.environ,
         "PORTAL_ENV": "production",
         "SECRET_KEY": "a-secret-for-this-test-only",
+        "RATELIMIT_ALLOW_MEMORY": "1",  # one process
         "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite'}",
     }
     env.pop("PYTHONPATH", None)

@@ -201,7 +201,9 @@ def test_session_cookie_is_httponly_and_lax(client):
 
 def test_production_cookies_are_secure(app, db_session, monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
-    with other_app(monkeypatch, app, PORTAL_ENV="production", SECRET_KEY="x" * 40) as prod:
+    with other_app(
+        monkeypatch, app, PORTAL_ENV="production", SECRET_KEY="x" * 40, RATELIMIT_ALLOW_MEMORY=True
+    ) as prod:
         assert prod.config["SESSION_COOKIE_SECURE"] is True
         assert prod.config["REMEMBER_COOKIE_SECURE"] is True
         response = prod.test_client().get("/login")
@@ -214,7 +216,9 @@ def test_production_cookies_are_secure(app, db_session, monkeypatch):
 
 def test_production_given_as_override_also_secures_cookies(app, db_session, monkeypatch):
     monkeypatch.delenv("PORTAL_ENV", raising=False)
-    with other_app(monkeypatch, app, PORTAL_ENV="production", SECRET_KEY="x" * 40) as prod:
+    with other_app(
+        monkeypatch, app, PORTAL_ENV="production", SECRET_KEY="x" * 40, RATELIMIT_ALLOW_MEMORY=True
+    ) as prod:
         assert prod.config["SESSION_COOKIE_SECURE"] is True
         assert prod.config["REMEMBER_COOKIE_SECURE"] is True
         assert "Secure" in _session_cookie(prod.test_client().get("/login"))

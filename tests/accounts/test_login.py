@@ -195,13 +195,36 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, f):
 
 
 def test_production_cookies_are_secure_and_need_a_secret_key():
-    config = load_config({"PORTAL_ENV": "production", "SECRET_KEY": "k" * 64})
+    config = load_config(
+        {
+            "PORTAL_ENV": "production",
+            "SECRET_KEY": "k" * 64,
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        }
+    )
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["REMEMBER_COOKIE_SECURE"] is True
     assert config["SESSION_COOKIE_HTTPONLY"] is True
     assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
     with pytest.raises(ConfigError):
         load_config({"PORTAL_ENV": "production", "SECRET_KEY": None})
+
+
+def test_production_refuses_per_worker_rate_limits_unless_told(monkeypatch):
+    """Issue 19, item 4: memory:// counted per worker and production said nothing."""
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("RATELIMIT_ALLOW_MEMORY", raising=False)
+    base = {"PORTAL_ENV": "production", "SECRET_KEY": "k" * 64}
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        load_config(base)
+    monkeypatch.setenv("RATELIMIT_ALLOW_MEMORY", "1")
+    assert load_config(base)["RATELIMIT_STORAGE_URI"] == "memory://"
+    monkeypatch.delenv("RATELIMIT_ALLOW_MEMORY")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert load_config(base)["RATELIMIT_STORAGE_URI"].startswith("redis://")
+    monkeypatch.delenv("REDIS_URL")
+    assert load_config({**base, "RATELIMIT_ENABLED": False})  # no limits, nothing to share
+    assert load_config({"PORTAL_ENV": "development"})["RATELIMIT_STORAGE_URI"] == "memory://"
 
 
 def test_development_gets_a_random_secret_key_per_process():
