@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from flask import url_for
 
 from portal.groups.models import MembershipRole
 from portal.organisations.models import AgencyKind
@@ -337,3 +338,18 @@ def test_nul_bytes_are_refused(client, setup, db_session):
     assert response.status_code == 400
     assert client.get(f"/a/{setup.slug}/audit?page=1\x00").status_code == 400
     assert state(db_session) == before
+
+
+def test_a_nul_byte_in_a_path_parameter_is_not_found(app, client, setup):
+    """Issue 19, item 5: ``/a/gavleborg%00/`` answered 500 on PostgreSQL on every page."""
+    with app.test_request_context():
+        urls = [
+            url_for(rule.endpoint, slug=f"{setup.slug}\x00")
+            for rule in app.url_map.iter_rules()
+            if rule.arguments == {"slug"} and "GET" in (rule.methods or ())
+        ]
+    assert len(urls) > 10
+    assert "%00" in urls[0]
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    assert client.get("/password/set/abc%00def").status_code == 404

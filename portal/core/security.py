@@ -90,9 +90,12 @@ def register_security(app: Flask) -> None:
 
     @app.before_request
     def _refuse_impossible_input() -> None:
-        """404 for ids no row can have; 400 for NUL bytes, which PostgreSQL refuses to store."""
+        """404 for ids no row can have and for NUL bytes in the path (no slug or token
+        has one, and PostgreSQL refuses them in a query); 400 for NUL bytes in input."""
         for value in (request.view_args or {}).values():
             if isinstance(value, int) and not 0 < value <= MAX_ID:
+                abort(404)
+            if isinstance(value, str) and "\x00" in value:
                 abort(404)
         if request.endpoint != "static" and _has_nul(
             chain(request.args.listvalues(), request.form.listvalues())
