@@ -23,6 +23,7 @@ from portal.api.openapi_base import (
     page_of,
     ref,
 )
+from portal.api.params import MAX_PAGE
 
 SCHEMAS: dict[str, Schema] = {
     "Error": obj(
@@ -201,7 +202,7 @@ PARAMETERS: dict[str, Schema] = {
     "page": {
         "name": "page",
         "in": "query",
-        "schema": {"type": "integer", "minimum": 1, "default": 1},
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
     },
     "per_page": {
         "name": "per_page",

@@ -14,6 +14,7 @@ from portal.meetings.services import STOCKHOLM
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 200
+MAX_PAGE = 1_000_000  # documented in openapi.py; tests/api/test_parameters.py checks both
 
 
 def bad_parameter(message: str) -> None:
@@ -23,9 +24,10 @@ def bad_parameter(message: str) -> None:
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # An empty value is no number: the document says integer (issue 19).
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
         bad_parameter(f"{name} must be a whole number from {low} to {high}")
     return int(raw)
 
@@ -44,8 +46,8 @@ def year_arg() -> int:
 
 def choice_arg(name: str, allowed: Sequence[str], default: str) -> str:
     """``?name=`` if it is one of ``allowed``, else 400."""
-    value = request.args.get(name) or default
-    if value not in allowed:
+    value = request.args.get(name, default)
+    if value not in allowed:  # also the empty value, which the document does not allow
         bad_parameter(f"{name} must be one of: {', '.join(allowed)}")
     return value
 
@@ -65,7 +67,7 @@ class PageRequest:
 def page_args() -> PageRequest:
     """``?page=`` (from 1) and ``?per_page=`` (1–200, default 50)."""
     return PageRequest(
-        page=_int_arg("page", 1, 1, 1_000_000),
+        page=_int_arg("page", 1, 1, MAX_PAGE),
         per_page=_int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
     )
 
