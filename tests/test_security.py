@@ -22,6 +22,8 @@ PUBLIC_ENDPOINTS = {
     "accounts.logout",
     "accounts.forgot_password",
     "accounts.set_password",
+    # An invited person may have no account yet; one who has is sent to sign in.
+    "accounts.join",
     "core.healthz",
     "core.set_language",
     # Calendar programs cannot sign in: the secret, revocable address is the credential.

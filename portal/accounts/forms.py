@@ -41,3 +41,9 @@ class HiddenNextForm(BaseForm):
     """A bare form carrying only CSRF, for sign-out and similar buttons."""
 
     next = StringField()
+
+
+class JoinForm(SetPasswordForm):
+    """Accept a register invitation with a new account: name and password."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField
+from wtforms import EmailField
 from wtforms.validators import DataRequired, Email, Length
 
 from portal.core import audit
@@ -39,9 +39,7 @@ class PersonEditForm(PersonForm, VersionedForm):
 
 
 class NewPersonForm(PersonForm):
-    """Register a person, optionally sending the invitation at once."""
-
-    invite = BooleanField(_l("Send an invitation to sign in"), default=True)
+    """Invite a person to the register (they are registered when they accept)."""
 
 
 class RolesForm(VersionedForm):

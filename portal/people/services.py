@@ -94,9 +94,13 @@ def is_shared(user: User, association: Association) -> bool:
 
 def update_person(
     actor: User, association: Association, user: User, data: PersonData, lock_version: int | None
-) -> None:
+) -> str | None:
     """Change name and e-mail of a person only this association holds, unless someone
-    saved them since the form was opened."""
+    saved them since the form was opened.
+
+    The e-mail of a person who has chosen a password is their sign-in: it is not changed
+    here; the new address is returned for ``consent.request_email_change``.
+    """
     check_version(user, lock_version)
     if is_shared(user, association):
         raise DomainError(
@@ -109,9 +113,11 @@ def update_person(
     clash = db.session.scalar(sa.select(User).where(User.email == email, User.id != user.id))
     if clash is not None:
         raise DomainError(_("Another person already uses this e-mail address."), field="email")
+    needs_consent = email != user.email and user.password_hash is not None
     before = audit.snapshot(user, PERSON_FIELDS)
     user.name = data.name
-    user.email = email
+    if not needs_consent:
+        user.email = email
     bump(user)
     after = audit.snapshot(user, PERSON_FIELDS)
     if audit.changed(before, after):
@@ -124,6 +130,7 @@ def update_person(
             before=before,
             after=after,
         )
+    return email if needs_consent else None
 
 
 def remove_person(actor: User, association: Association, user: User) -> None:

@@ -16,7 +16,7 @@ from portal.core.loaders import load_admin_association
 from portal.core.transactions import atomic
 from portal.groups.forms import ROLE_LABELS
 from portal.organisations.models import Association
-from portal.people import services
+from portal.people import consent, services
 from portal.people.forms import (
     ASSOCIATION_ROLE_LABELS,
     NewPersonForm,
@@ -53,35 +53,43 @@ def index(slug: str) -> str:
         "people/index.html",
         association=association,
         people=services.people_of(association),
+        invitations=consent.pending_invitations(association),
         role_labels=ASSOCIATION_ROLE_LABELS,
     )
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def new(slug: str) -> Response | tuple[str, int]:
-    """Register a person and, if asked, invite them."""
+    """Invite a person to the register; they are registered when they accept.
+
+    The answer is the same whether the address has an account elsewhere or not.
+    """
     association = load_admin_association(slug)
     form = NewPersonForm()
     if form.validate_on_submit():
+        data = form.to_data()
         try:
             with atomic():
-                user, created = services.add_person(current_user, association, form.to_data())
-                if form.invite.data and user.password_hash is None:
-                    _invite(user, association)
+                consent.invite_to_register(
+                    current_user,
+                    association,
+                    data.name,
+                    data.email,
+                    link_for=lambda token: absolute_link("accounts.join", token=token),
+                )
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            if not created:
-                flash(
-                    _(
-                        "The e-mail address already had an account; it is now part of this "
-                        "association under the name %(name)s.",
-                        name=user.name,
-                    ),
-                    "info",
-                )
-            flash(_("%(name)s was added.", name=user.name), "success")
-            return redirect(url_for(".show", slug=slug, user_id=user.id))
+            flash(
+                _(
+                    "An invitation was sent to %(email)s. %(name)s is in the register "
+                    "once they accept it.",
+                    email=data.email,
+                    name=data.name,
+                ),
+                "success",
+            )
+            return redirect(url_for(".index", slug=slug))
     return render_template("people/new.html", association=association, form=form), form.status
 
 
@@ -95,11 +103,25 @@ def show(slug: str, user_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             with atomic():
-                services.update_person(current_user, association, user, form.to_data(), form.lock())
+                new_email = services.update_person(
+                    current_user, association, user, form.to_data(), form.lock()
+                )
+                if new_email is not None:
+                    consent.request_email_change(
+                        current_user, association, user, new_email, link_for=_confirm_link
+                    )
         except DomainError as error:
             form.add_domain_error(error)
         else:
             flash(_("The changes were saved."), "success")
+            if new_email is not None:
+                flash(
+                    _(
+                        "The new sign-in address takes effect when the person confirms it "
+                        "or another administrator approves it."
+                    ),
+                    "info",
+                )
             return redirect(url_for(".show", slug=slug, user_id=user.id))
     roles_form = RolesForm(formdata=None)
     roles_form.roles.data = sorted(r.value for r in services.roles_of(user, association))
@@ -120,7 +142,30 @@ def _render_show(
         shared=shared,
         memberships=services.memberships_of(user, association),
         role_labels=ROLE_LABELS,
+        email_change=consent.pending_change(user),
     ), status
+
+
+def _confirm_link(token: str) -> str:
+    return absolute_link("accounts.confirm_email", token=token)
+
+
+@bp.route("/<int:user_id>/email-change", methods=["POST"])
+def approve_email_change(slug: str, user_id: int) -> Response:
+    """A second administrator approves a new sign-in address another one asked for."""
+    association = load_admin_association(slug)
+    user = _load_person(association, user_id)
+    change = consent.pending_change(user)
+    if change is None or change.association_id != association.id:
+        abort(404)
+    try:
+        with atomic():
+            consent.confirm_change(change, current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("The new sign-in address is in effect."), "success")
+    return redirect(url_for(".show", slug=slug, user_id=user.id))
 
 
 @bp.route("/<int:user_id>/roles", methods=["POST"])
@@ -149,6 +194,17 @@ def invite(slug: str, user_id: int) -> Response:
     """Send (again) a link for choosing a password."""
     association = load_admin_association(slug)
     user = _load_person(association, user_id)
+    if services.is_shared(user, association):
+        # A link would retire the links other associations sent; only the person can
+        # ask for one (the sign-in page's "forgot password").
+        flash(
+            _(
+                "This person also belongs to another association; "
+                "they can ask for a link themselves."
+            ),
+            "error",
+        )
+        return redirect(url_for(".show", slug=slug, user_id=user.id))
     _invite(user, association)
     flash(_("An e-mail with a sign-in link was queued for %(email)s.", email=user.email), "success")
     return redirect(url_for(".show", slug=slug, user_id=user.id))
