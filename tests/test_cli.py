@@ -34,7 +34,7 @@ from portal.organisations.models import (
     AssociationRole,
     AssociationRoleName,
 )
-from tests.conftest import TEST_CONFIG, login
+from tests.conftest import TEST_CONFIG, csrf_token, login
 
 ADMIN_PASSWORD = "ett långt lösenord för drift"
 
@@ -210,6 +210,33 @@ def test_demo_load_builds_gavleborg_once(runner, client, db_session):
     assert api.json["total"] == 9
     login(client, "forbundschef@gavleborg.example.org", DEMO_PASSWORD)
     assert client.get("/a/gavleborg/mail").status_code == 200  # an association admin
+    _assert_two_factor_demo(runner.app, result.output)
+
+
+def _assert_two_factor_demo(app: Flask, output: str) -> None:
+    """The second board member signs in with the printed key's code."""
+    import pyotp
+
+    from portal.cli.demo import DEMO_TOTP_SECRET
+
+    assert DEMO_TOTP_SECRET in output
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login",
+        data={
+            "email": "styrelse2@gavleborg.example.org",
+            "password": DEMO_PASSWORD,
+            "csrf_token": token,
+        },
+    )
+    assert response.headers["Location"] == "/login/code"
+    code = pyotp.TOTP(DEMO_TOTP_SECRET).now()
+    response = client.post(
+        "/login/code", data={"code": code, "csrf_token": csrf_token(client, "/login/code")}
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
 
 
 def _assert_demo_minutes(session: Any) -> None:

@@ -24,6 +24,8 @@ PUBLIC_ENDPOINTS = {
     "accounts.set_password",
     # An invited person may have no account yet; one who has is sent to sign in.
     "accounts.join",
+    # The code step after the password: the person is not signed in until it passes.
+    "accounts.two_factor",
     "core.healthz",
     "core.set_language",
     # Calendar programs cannot sign in: the secret, revocable address is the credential.

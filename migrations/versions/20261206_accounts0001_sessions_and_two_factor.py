@@ -1,4 +1,4 @@
-"""accounts: server-side sessions, reset requests, register invitations, address changes
+"""accounts: server-side sessions, two-factor, reset requests, register invitations, address changes
 
 Revision ID: accounts0001
 Revises: concurrency0001
@@ -12,6 +12,9 @@ Adding a person is an invitation the person accepts (register_invitations), and 
 sign-in address for someone with a password waits for them or a second admin
 (email_changes): an admin learns nothing about accounts of other associations and
 cannot move an account to an address they hold.
+
+Two-factor sign-in: an encrypted TOTP secret and the last used time step per user,
+hashed single-use recovery codes, and a per-association requirement for admins and board.
 
 A reset request is only noted by the form (password_reset_requests) and looked up by
 `mail send`, so that the form answers as fast for unknown addresses as for known ones.
@@ -29,6 +32,28 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("totp_secret", sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
+    with op.batch_alter_table("associations", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "require_two_factor", sa.Boolean(), nullable=False, server_default=sa.false()
+            )
+        )
+    op.create_table(
+        "recovery_codes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_recovery_codes_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recovery_codes")),
+    )
+    with op.batch_alter_table("recovery_codes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_recovery_codes_user_id"), ["user_id"], unique=False)
     op.create_table(
         "user_sessions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -115,6 +140,14 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("recovery_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_recovery_codes_user_id"))
+    op.drop_table("recovery_codes")
+    with op.batch_alter_table("associations", schema=None) as batch_op:
+        batch_op.drop_column("require_two_factor")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("totp_last_step")
+        batch_op.drop_column("totp_secret")
     with op.batch_alter_table("email_changes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_email_changes_user_id"))
     op.drop_table("email_changes")

@@ -47,3 +47,13 @@ class JoinForm(SetPasswordForm):
     """Accept a register invitation with a new account: name and password."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+
+
+class TwoFactorForm(BaseForm):
+    """A code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=20)],
+        description=_l("Six digits from the app, or one of your recovery codes."),
+    )

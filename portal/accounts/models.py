@@ -32,6 +32,10 @@ class User(UserMixin, VersionedMixin, TimestampMixin, db.Model):  # type: ignore
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     # Changes when the password changes, so old sessions stop working.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Two-factor sign-in: the TOTP secret, encrypted with a key derived from SECRET_KEY,
+    # and the last time step used (a code is accepted once).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
+    totp_last_step: Mapped[int | None]
 
     association_roles: Mapped[list[AssociationRole]] = relationship(back_populates="user")
 
@@ -102,3 +106,14 @@ class PasswordResetRequest(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254))
     created_at: Mapped[dt.datetime]
+
+
+class RecoveryCode(db.Model):  # type: ignore[name-defined]
+    """A single-use code for signing in without the authenticator; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[dt.datetime | None]

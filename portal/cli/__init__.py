@@ -49,7 +49,13 @@ def send_mail() -> None:
 @demo_cli.command("load")
 def load_demo() -> None:
     """Load the Gävleborg demo data (idempotent; refused in production)."""
-    from portal.cli.demo import DEMO_PASSWORD, DEMO_SIGN_INS, load
+    from portal.cli.demo import (
+        DEMO_PASSWORD,
+        DEMO_RECOVERY_CODES,
+        DEMO_SIGN_INS,
+        DEMO_TOTP_SECRET,
+        load,
+    )
 
     if current_app.config["PORTAL_ENV"] == "production":
         raise click.ClickException("demo data is not loaded in production")
@@ -60,6 +66,8 @@ def load_demo() -> None:
     for role, email in DEMO_SIGN_INS:
         click.echo(f"  {role:<32} {email}")
     click.echo(f"  password: {DEMO_PASSWORD}")
+    click.echo(f"  two-factor key (authenticator app): {DEMO_TOTP_SECRET}")
+    click.echo(f"  two-factor recovery codes: {', '.join(DEMO_RECOVERY_CODES)}")
 
 
 def register_commands(app: Flask) -> None:

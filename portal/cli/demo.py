@@ -12,8 +12,10 @@ import datetime as dt
 import functools
 
 import sqlalchemy as sa
+from flask import current_app
 
 from portal.accounts.models import User
+from portal.accounts.services import totp
 from portal.accounts.services.passwords import hash_password
 from portal.extensions import db
 from portal.groups.models import Group, Membership, MembershipRole
@@ -29,6 +31,12 @@ from portal.organisations.models import (
 # A demo password: the command refuses to run in production.
 DEMO_PASSWORD = "demo-losenord-2026"  # noqa: S105
 DOMAIN = "gavleborg.example.org"
+# The second board member signs in with two-factor: this published key goes into any
+# authenticator app (the codes depend on the time). The recovery codes work once per
+# `demo load`. The key is stored encrypted with SECRET_KEY: set the same SECRET_KEY for
+# `demo load` and the server, or use a recovery code.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - published demo key
+DEMO_RECOVERY_CODES = ["demo1-00001", "demo1-00002", "demo1-00003"]
 
 STATE_AND_REGION = [
     ("Arbetsförmedlingen", AgencyKind.STATE),
@@ -133,7 +141,7 @@ DEMO_SIGN_INS = [
     ("Platform administrator", f"plattform@{DOMAIN}"),
     ("Association administrator", f"forbundschef@{DOMAIN}"),
     ("Board member", f"styrelse1@{DOMAIN}"),
-    ("Board member", f"styrelse2@{DOMAIN}"),
+    ("Board member (two-factor sign-in)", f"styrelse2@{DOMAIN}"),
     ("Process leader, Mysam Gävle", f"processledare.gavle@{DOMAIN}"),
     ("Member, several groups (FK)", f"fk.chef1@{DOMAIN}"),
 ]
@@ -218,6 +226,9 @@ def load() -> bool:
     for n in (1, 2):
         board = _person(association, f"styrelse{n}@{DOMAIN}", f"Styrelseledamot {n}")
         _role(association, board, AssociationRoleName.BOARD)
+    totp.set_secret(
+        board, DEMO_TOTP_SECRET, DEMO_RECOVERY_CODES, str(current_app.config["SECRET_KEY"])
+    )
 
     agencies: dict[str, Agency] = {}
     for name, kind in STATE_AND_REGION + [(m, AgencyKind.MUNICIPALITY) for m in MUNICIPALITIES]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from portal.core import audit
@@ -35,11 +35,16 @@ class AssociationForm(BaseForm):
         validators=[DataRequired(), NumberRange(min=1, max=50)],
     )
 
+    require_two_factor = BooleanField(
+        _l("Administrators and board members must use two-factor sign-in")
+    )
+
     def to_data(self) -> AssociationData:
         return AssociationData(
             name=self.name.data,
             slug=self.slug.data,
             min_survey_answers=self.min_survey_answers.data,
+            require_two_factor=bool(self.require_two_factor.data),
         )
 
 

@@ -52,6 +52,8 @@ class Association(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[nam
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     min_survey_answers: Mapped[int] = mapped_column(default=3)
+    # Administrators and board members must sign in with a second factor.
+    require_two_factor: Mapped[bool] = mapped_column(default=False)
 
     agencies: Mapped[list[Agency]] = relationship(
         back_populates="association", order_by="Agency.name"

@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.groups.models import Membership, group_municipalities
 from portal.organisations.models import Agency, AgencyKind, Association
 
-ASSOCIATION_FIELDS = ("name", "slug", "min_survey_answers")
+ASSOCIATION_FIELDS = ("name", "slug", "min_survey_answers", "require_two_factor")
 AGENCY_FIELDS = ("name", "kind")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -28,6 +28,7 @@ class AssociationData:
     name: str
     slug: str
     min_survey_answers: int = 3
+    require_two_factor: bool = False
 
 
 def _check_association_unique(data: AssociationData, current: Association | None) -> None:
@@ -46,7 +47,10 @@ def create_association(actor: User, data: AssociationData) -> Association:
     """A new, empty association."""
     _check_association_unique(data, None)
     association = Association(
-        name=data.name, slug=data.slug, min_survey_answers=data.min_survey_answers
+        name=data.name,
+        slug=data.slug,
+        min_survey_answers=data.min_survey_answers,
+        require_two_factor=data.require_two_factor,
     )
     db.session.add(association)
     db.session.flush()
@@ -72,6 +76,7 @@ def update_association(
     association.name = data.name
     association.slug = data.slug
     association.min_survey_answers = data.min_survey_answers
+    association.require_two_factor = data.require_two_factor
     bump(association)
     after = audit.snapshot(association, ASSOCIATION_FIELDS)
     if audit.changed(before, after):

@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.accounts.models import TokenPurpose, User
+from portal.accounts.services import totp
 from portal.accounts.services.passwords import send_password_link
 from portal.accounts.views.signin import absolute_link
 from portal.core.confirm import confirm_delete
@@ -148,6 +149,16 @@ def _render_show(
 
 def _confirm_link(token: str) -> str:
     return absolute_link("accounts.confirm_email", token=token)
+
+
+@bp.route("/<int:user_id>/two-factor/reset", methods=["POST"])
+def reset_two_factor(slug: str, user_id: int) -> Response:
+    """Clear a person's second factor (a lost phone); audited, their sessions end."""
+    association = load_admin_association(slug)
+    user = _load_person(association, user_id)
+    totp.reset(current_user, association, user)
+    flash(_("Two-factor sign-in of %(name)s was reset.", name=user.name), "success")
+    return redirect(url_for(".show", slug=slug, user_id=user.id))
 
 
 @bp.route("/<int:user_id>/email-change", methods=["POST"])

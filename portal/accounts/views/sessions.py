@@ -67,11 +67,13 @@ def _ended(_sender: Any, **_extra: Any) -> None:
 
 def register_sessions(app: Flask) -> None:
     """Check the session record on every request; keep records in step with sign-in."""
+    from portal.accounts.views.twofactor import register_two_factor
     from portal.extensions import login_manager
 
     login_manager.user_loader(load_user)
     user_logged_in.connect(_started, app)
     user_logged_out.connect(_ended, app)
+    register_two_factor(app)
 
 
 def current_key() -> str | None:

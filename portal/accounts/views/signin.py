@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from portal.accounts.blueprint import bp
 from portal.accounts.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.accounts.services import passwords as services
+from portal.accounts.views import twofactor
 from portal.core.errors import DomainError
 from portal.core.security import is_safe_next, public
 from portal.extensions import limiter
@@ -43,8 +44,7 @@ def login() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return twofactor.after_password(user, _safe_next(request.args.get("next")))
         error = _("The e-mail address or password is wrong.")
     elif form.is_submitted():
         error = _("Enter both e-mail address and password.")
