@@ -98,6 +98,26 @@ def test_mail_send_first_turns_reset_requests_into_links(runner, f, db_session, 
     assert "http://portal.test/password/set/" in result.output
 
 
+def test_sweep_sessions_removes_only_expired_ones(runner, f, db_session):
+    from portal.accounts.models import UserSession
+    from portal.accounts.services.sessions import start_session
+    from portal.db import utcnow
+
+    person = f.user()
+    start_session(person, "old")
+    start_session(person, "fresh")
+    db_session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_agent == "old")
+        .values(last_seen_at=utcnow() - dt.timedelta(days=1))
+    )
+
+    result = invoke(runner, "users", "sweep-sessions")
+
+    assert "removed 1 expired sessions" in result.output
+    assert db_session.scalars(sa.select(UserSession.user_agent)).all() == ["fresh"]
+
+
 # --- users create-admin -------------------------------------------------------------
 
 

@@ -33,6 +33,17 @@ def create_admin(email: str, name: str, password: str) -> None:
     click.echo(f"Platform administrator {user.email} is ready.")
 
 
+@users_cli.command("sweep-sessions")
+def sweep_sessions() -> None:
+    """Delete session records past the idle or absolute limit (run it daily)."""
+    from portal.accounts.services.sessions import delete_expired
+    from portal.accounts.views.sessions import timeouts
+
+    removed = delete_expired(timeouts())
+    db.session.commit()
+    click.echo(f"removed {removed} expired sessions")
+
+
 @mail_cli.command("send")
 def send_mail() -> None:
     """Deliver the outbox messages that are due (run it on a timer)."""
