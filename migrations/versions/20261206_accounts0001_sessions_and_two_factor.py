@@ -32,15 +32,13 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("totp_secret", sa.String(length=255), nullable=True))
-        batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
-    with op.batch_alter_table("associations", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "require_two_factor", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
-        )
+    # Plain ALTER TABLE on both databases (as in concurrency0001): no batch copy.
+    op.add_column("users", sa.Column("totp_secret", sa.String(length=255), nullable=True))
+    op.add_column("users", sa.Column("totp_last_step", sa.Integer(), nullable=True))
+    op.add_column(
+        "associations",
+        sa.Column("require_two_factor", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     op.create_table(
         "recovery_codes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -143,11 +141,9 @@ def downgrade():
     with op.batch_alter_table("recovery_codes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_recovery_codes_user_id"))
     op.drop_table("recovery_codes")
-    with op.batch_alter_table("associations", schema=None) as batch_op:
-        batch_op.drop_column("require_two_factor")
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("totp_last_step")
-        batch_op.drop_column("totp_secret")
+    op.drop_column("associations", "require_two_factor")
+    op.drop_column("users", "totp_last_step")
+    op.drop_column("users", "totp_secret")
     with op.batch_alter_table("email_changes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_email_changes_user_id"))
     op.drop_table("email_changes")

@@ -53,7 +53,7 @@ class Association(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[nam
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     min_survey_answers: Mapped[int] = mapped_column(default=3)
     # Administrators and board members must sign in with a second factor.
-    require_two_factor: Mapped[bool] = mapped_column(default=False)
+    require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     agencies: Mapped[list[Agency]] = relationship(
         back_populates="association", order_by="Agency.name"
