@@ -141,7 +141,7 @@ DEMO_SIGN_INS = [
     ("Platform administrator", f"plattform@{DOMAIN}"),
     ("Association administrator", f"forbundschef@{DOMAIN}"),
     ("Board member", f"styrelse1@{DOMAIN}"),
-    ("Board member (two-factor sign-in)", f"styrelse2@{DOMAIN}"),
+    ("Board member, two-factor", f"styrelse2@{DOMAIN}"),
     ("Process leader, Mysam Gävle", f"processledare.gavle@{DOMAIN}"),
     ("Member, several groups (FK)", f"fk.chef1@{DOMAIN}"),
 ]
