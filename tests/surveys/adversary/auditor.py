@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 PRIME = (1 << 61) - 1
 
@@ -105,3 +106,45 @@ def audit(
             if inside > len(group):
                 leaks.append(Leak(frozenset(group), n))
     return leaks
+
+
+def published_forms(figures: dict[str, Any]) -> tuple[dict[int, int], list[str], list[Form]]:
+    """The API's results JSON as linear forms over (group, (question, category)): every
+    number a shown cell gives; a hidden cell must give none."""
+    responses = {g["group_id"]: g["responses"] for g in figures["responses_by_group"]}
+    forms: list[Form] = []
+    categories: list[Any] = []
+    for question in figures["questions"]:
+        points = range(1, question["points"] + 1)
+        cats = [(question["code"], c) for c in ("skip", "dk", *points)]
+        categories += cats
+        cells = [(list(responses), question["overall"])]
+        cells += [([g["group_id"]], g) for g in question["groups"]]
+        for atoms, cell in cells:
+            if cell["hidden"]:
+                assert set(cell) <= {"group_id", "group_name", "hidden", "reason"}, cell
+                continue
+            code = question["code"]
+            stats = [
+                {(code, "dk"): 1},
+                {(code, p): 1 for p in points} | {(code, "dk"): 1},  # answers
+                {(code, p): 1 for p in points},  # base
+                {(code, p): p for p in points},  # the mean times the base
+                {(code, p): 1 for p in points if p >= question["positive_from"]},
+                *({(code, p): 1} for p in points),
+            ]
+            forms += [{(a, c): w for a in atoms for c, w in s.items()} for s in stats]
+    return responses, categories, forms
+
+
+def audit_results(figures: dict[str, Any], k: int) -> dict[str, list[Leak]]:
+    """``audit`` of an API results JSON, question by question (every respondent gives
+    each question one category, so each question's forms are audited on their own)."""
+    responses, categories, forms = published_forms(figures)
+    out = {}
+    for question in figures["questions"]:
+        code = question["code"]
+        cats = [c for c in categories if c[0] == code]
+        mine = [f for f in forms if next(iter(f))[1][0] == code]
+        out[code] = audit(responses, cats, mine, k)
+    return out
