@@ -318,12 +318,6 @@ def free_text_item(
     return FreeText(*row) if row else None
 
 
-def groups_with_text(survey_round: SurveyRound, responses_by_group: dict[int, int]) -> set[int]:
-    """Groups whose own free text may be listed (the disclosure check's decision)."""
-    ids = [g.id for g in survey_round.groups]
-    return disclosure.decide(survey_round.min_answers, responses_by_group, {}, ids).text_groups
-
-
 def review_text(
     actor: User,
     survey_round: SurveyRound,
