@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import secrets
 import uuid
 
 import sqlalchemy as sa
@@ -111,13 +112,12 @@ def _round(
     db.session.flush()
     rng = random.Random(f"{association.slug}-{year}")  # noqa: S311 - demo data, not security
     for group in groups:
-        invitations = _invite(survey_round, group)
+        invitations = _invite(survey_round, group, secrets.token_bytes(32))  # a closed round's
         answering = 2 if group.name in FEW_ANSWERS else max(3, len(invitations) - rng.randint(0, 2))
         for invitation in invitations[: min(answering, len(invitations))]:
             invitation.answered = True
             _response(survey_round, instrument, invitation, rng, year)
     db.session.flush()
-    services.generalise_small_kind_cells(survey_round)
     survey_round.status = RoundStatus.CLOSED
     survey_round.opened_at = dt.datetime(year, 8, 15, 6, 0, tzinfo=dt.UTC)
     survey_round.closed_at = dt.datetime(year, 10, 1, 2, 0, tzinfo=dt.UTC)
@@ -125,7 +125,7 @@ def _round(
     db.session.execute(results.totals_insert([survey_round.id]))  # as close_round does
 
 
-def _invite(survey_round: SurveyRound, group: Group) -> list[Invitation]:
+def _invite(survey_round: SurveyRound, group: Group, link_secret: bytes) -> list[Invitation]:
     day = survey_round.opens_on
     memberships = db.session.scalars(
         sa.select(Membership)
@@ -143,7 +143,7 @@ def _invite(survey_round: SurveyRound, group: Group) -> list[Invitation]:
             continue
         seen.add(membership.user_id)
         salt = crypto.new_salt()
-        token = crypto.link_token(current_app.config["SECRET_KEY"], salt)
+        token = crypto.link_token(link_secret, salt)
         invitation = Invitation(
             round_id=survey_round.id,
             group_id=group.id,
@@ -169,7 +169,6 @@ def _response(
         id=uuid.uuid4(),
         round_id=survey_round.id,
         group_id=invitation.group_id,
-        agency_kind=invitation.agency_kind,
     )
     lift = year - YEARS[0]  # things get a little better each year
     for question in instrument.questions:

@@ -213,7 +213,8 @@ class Invitation(db.Model):  # type: ignore[name-defined]
 
 
 class Draft(db.Model):  # type: ignore[name-defined]
-    """Unfinished answers, AES-GCM encrypted with a key only the respondent's link yields.
+    """Unfinished answers, AES-GCM encrypted with a key only the respondent's link yields,
+    encoded at a fixed size (every draft of a round has the same length).
 
     Deleted in the transaction that submits the response, and when the round closes.
     """
@@ -225,6 +226,42 @@ class Draft(db.Model):  # type: ignore[name-defined]
     )
     nonce: Mapped[bytes] = mapped_column(sa.LargeBinary(12))
     ciphertext: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class RoundKey(db.Model):  # type: ignore[name-defined]
+    """A round's keys while it is open: the public key ballots are sealed to, and the
+    private key and link secret wrapped under a key derived from ``SECRET_KEY``
+    (``crypto.wrap_round_keys``). Made when the round opens; deleted when it closes,
+    after the ballots are opened: from then on nothing can open a ballot or rebuild a
+    link, whatever else is known.
+    """
+
+    __tablename__ = "survey_round_keys"
+
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    wrapped: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class Ballot(db.Model):  # type: ignore[name-defined]
+    """A submitted questionnaire, sealed to its round's public key until the round
+    closes: a random key, the round, and bytes of the same length for every ballot of
+    the round. The group is inside the seal, not beside it; nothing names the
+    invitation. Closing opens them all, writes the responses in a shuffled order in
+    one transaction and deletes the ballots (``services.close_round``).
+    """
+
+    __tablename__ = "survey_ballots"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_rounds.id", ondelete="CASCADE"), index=True
+    )
+    sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class SurveyResponse(db.Model):  # type: ignore[name-defined]

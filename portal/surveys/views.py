@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -232,6 +232,8 @@ def _act(slug: str, round_id: int, action: str) -> Response:
         flash(error.message, "error")
     else:
         flash(message, "success")
+        if action == "close" and current_app.config["SURVEY_VACUUM_AT_CLOSE"]:
+            services.vacuum_sealed_tables()  # outside the transaction; close-due retries
     return redirect(url_for(".show", slug=slug, round_id=round_id))
 
 

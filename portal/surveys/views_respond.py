@@ -210,15 +210,13 @@ def respond_submit(token: str) -> Response | tuple[str, int]:
     What is recorded is what the review page showed, which it sends back with the
     instrument version (``answering.Reviewed``); a submit without them records the draft.
     The review page's CSRF token was checked before this view runs, as for every POST
-    (``CSRFProtect``). On PostgreSQL the submit is one statement, which needs no
-    transaction around it; when this worker knows the version's questions, no query
-    reads the link first (``answering.submit_reviewed``).
+    (``CSRFProtect``). Two statements: the link's query, and (on PostgreSQL) one that
+    marks the invitation and inserts the sealed ballot, which needs no transaction
+    around it.
     """
     without_transaction()
     reviewed = answering.Reviewed.of(request.form)
     try:
-        if reviewed is not None and answering.submit_reviewed(token, reviewed):
-            return redirect(url_for(".respond_receipt", token=token))
         access = _open_access(token)
         if not isinstance(access, Access):
             return access

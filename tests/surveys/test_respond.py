@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.surveys import services
-from portal.surveys.models import Answer, Draft, SurveyResponse, SurveyRound
+from portal.surveys.models import Answer, Ballot, Draft, SurveyResponse, SurveyRound
 from tests.conftest import CSRF_RE
 from tests.surveys.conftest import FULL_ANSWERS, links, make_round, sign_in
 
@@ -57,10 +57,21 @@ def review_form(client: Any, link: str) -> dict[str, str]:
     return {name: html.unescape(value) for name, value in HIDDEN_RE.findall(form)}
 
 
+def close_open_rounds(db_session: Any) -> None:
+    """Close every open round: its ballots become responses."""
+    for survey_round in db_session.scalars(
+        sa.select(SurveyRound).where(SurveyRound.status == "open")
+    ):
+        services.close_round(None, survey_round)
+    db_session.flush()
+
+
 def stored_answers(db_session: Any) -> dict[str, Any]:
-    """Recorded answers by question code: the scale point, "dk", or the text."""
+    """Recorded answers by question code: the scale point, "dk", or the text (as the
+    round's close writes them from the sealed ballot)."""
     from portal.surveys.models import Question
 
+    close_open_rounds(db_session)
     rows = db_session.execute(
         sa.select(Question.code, Answer.value, Answer.dont_know, Answer.text).join(
             Answer, Answer.question_id == Question.id
@@ -164,8 +175,8 @@ def test_review_submit_and_receipt(client, link, sworld, db_session) -> None:
     assert response.headers["Location"].endswith("/receipt")
     receipt = client.get(link + "/receipt")
     assert receipt.status_code == 200
-    assert count(db_session, SurveyResponse) == 1
-    assert count(db_session, Answer) == 8
+    assert count(db_session, Ballot) == 1
+    assert count(db_session, Answer) == 0  # written when the round closes
     assert count(db_session, Draft) == 0
     # The link now says so, in words.
     again = client.get(link)
@@ -194,14 +205,14 @@ def test_a_double_submit_is_recorded_once(client, link, sworld, db_session) -> N
     second = client.post(link + "/submit", data={"csrf_token": token})
     assert first.status_code == second.status_code == 302
     assert second.headers["Location"].endswith("/receipt")
-    assert count(db_session, SurveyResponse) == 1
+    assert count(db_session, Ballot) == 1
 
 
 def test_a_submit_without_its_csrf_token_records_nothing(client, link, sworld, db_session) -> None:
     answer_everything(client, link, db_session, sworld)
     response = client.post(link + "/submit", data={})
     assert response.status_code == 400
-    assert count(db_session, SurveyResponse) == 0
+    assert count(db_session, Ballot) == 0
     assert count(db_session, Draft) == 1
     assert client.get(link + "/review").status_code == 200  # the answers are still there
 
@@ -218,7 +229,7 @@ def test_two_tabs_submitting_record_once(sworld, db_session) -> None:
     assert not access.invitation.answered  # what the second tab read: now stale
     with pytest.raises(answering.AlreadyAnsweredError):
         answering.submit(access, FULL_ANSWERS)
-    assert count(db_session, SurveyResponse) == 1
+    assert count(db_session, Ballot) == 1
 
 
 @pytest.mark.parametrize(
@@ -271,7 +282,7 @@ def test_answering_after_close_records_nothing(client, sworld, db_session) -> No
     submitted = client.post(link + "/submit", data={"csrf_token": token})
     assert submitted.status_code == 404
     assert count(db_session, Draft) == 0
-    assert count(db_session, SurveyResponse) == 0
+    assert count(db_session, Ballot) == 0
 
 
 def test_the_closing_day_passing_stops_answers_before_the_round_is_closed(
@@ -295,8 +306,8 @@ def test_the_closing_day_passing_stops_answers_before_the_round_is_closed(
 def test_submit_writes_the_answers_in_one_statement(
     client, link, sworld, db_session, count_queries
 ) -> None:
-    """All the answers go in as one JSON parameter, unpacked by the database into their
-    columns; on PostgreSQL the mark, the response and the answers are one statement."""
+    """The answers go in sealed, as one ballot; on PostgreSQL the mark and the ballot
+    are one statement. Closing writes them into their columns."""
     from portal.surveys.models import Question, TextReview
 
     text = ' Vi behöver "tydligare" roller \\ och mål\n'
@@ -308,12 +319,13 @@ def test_submit_writes_the_answers_in_one_statement(
     with count_queries() as counter:
         response = client.post(link + "/submit", data={"csrf_token": token})
     assert response.status_code == 302
+    inserts = [s for s in counter.statements if s.lstrip().upper().startswith(("INSERT", "WITH"))]
+    assert len(inserts) == 1, inserts  # one ballot
     if db_session.get_bind().dialect.name == "postgresql":
         assert counter.count == 2, counter.statements  # the link's query, the submit
     else:
-        inserts = [s for s in counter.statements if s.lstrip().upper().startswith("INSERT")]
-        assert len(inserts) == 2, inserts  # the response, then all its answers at once
-        assert counter.count == 4, counter.statements  # and the link's query, the mark
+        assert counter.count == 3, counter.statements  # the link's query, mark, ballot
+    close_open_rounds(db_session)
     stored = {
         code: (value, dont_know, text, review)
         for code, value, dont_know, text, review in db_session.execute(
@@ -332,9 +344,8 @@ def test_submit_writes_the_answers_in_one_statement(
 def test_a_submit_records_what_the_review_page_showed(
     client, link, sworld, db_session, count_queries
 ) -> None:
-    """The review page sends its answers back with the instrument version. Where the
-    worker has read that version's questions (the review page did), PostgreSQL records
-    them with one statement and no query of the link first."""
+    """The review page sends its answers back with the instrument version; the submit
+    seals those, not the draft."""
     answer_everything(client, link, db_session, sworld)
     data = review_form(client, link)
     assert data["answer-F2"] == "Tydligare roller"
@@ -343,13 +354,14 @@ def test_a_submit_records_what_the_review_page_showed(
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/receipt")
     if db_session.get_bind().dialect.name == "postgresql":
-        assert counter.count == 1, counter.statements
+        assert counter.count == 2, counter.statements  # the link's query, the submit
     else:
-        assert counter.count == 4, counter.statements  # the link's query, mark, inserts
-    assert stored_answers(db_session) == {**FULL_ANSWERS, "F2": "Tydligare roller"}
+        assert counter.count == 3, counter.statements  # the link's query, mark, ballot
     assert count(db_session, Draft) == 0
     again = client.post(link + "/submit", data=data)  # a double submit: recorded once
     assert again.headers["Location"].endswith("/receipt")
+    assert count(db_session, Ballot) == 1
+    assert stored_answers(db_session) == {**FULL_ANSWERS, "F2": "Tydligare roller"}
     assert count(db_session, SurveyResponse) == 1
 
 
@@ -397,7 +409,7 @@ def test_reviewed_answers_are_checked_like_saved_ones(
     response = client.post(link + "/submit", data=data)
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/answers")
-    assert count(db_session, SurveyResponse) == count(db_session, Answer) == 0
+    assert count(db_session, Ballot) == count(db_session, Answer) == 0
     assert count(db_session, Draft) == 1
     assert client.get(link + "/review").status_code == 200  # the saved answers are intact
 
@@ -438,7 +450,7 @@ def test_a_reviewed_submit_to_a_round_no_longer_open_records_nothing(
     db_session.commit()
     response = client.post(link + "/submit", data=data)
     assert response.status_code == 404  # the page of an unusable link
-    assert count(db_session, SurveyResponse) == 0
+    assert count(db_session, Ballot) == 0
 
 
 def test_a_reviewed_submit_to_an_unknown_link_records_nothing(
@@ -449,7 +461,7 @@ def test_a_reviewed_submit_to_an_unknown_link_records_nothing(
     unknown = "/survey/" + "B" * 43
     response = client.post(unknown + "/submit", data=data)
     assert response.status_code == 404
-    assert count(db_session, SurveyResponse) == 0
+    assert count(db_session, Ballot) == 0
 
 
 def test_a_submit_refused_for_missing_answers_changes_nothing(
@@ -464,7 +476,7 @@ def test_a_submit_refused_for_missing_answers_changes_nothing(
     access = answering.find(link.rsplit("/", 1)[1])
     assert not access.invitation.answered
     assert answering.load_draft(access) == {"A1": "6"}
-    assert count(db_session, SurveyResponse) == count(db_session, Answer) == 0
+    assert count(db_session, Ballot) == count(db_session, Answer) == 0
 
 
 def test_a_round_closing_during_the_submit_gets_the_closed_page(
@@ -489,7 +501,7 @@ def test_a_round_closing_during_the_submit_gets_the_closed_page(
         return without_csrf(re.sub(r'(name="next"[^>]*value=")[^"]*"', r'\1"', page))
 
     assert neutral(response.get_data(as_text=True)) == neutral(unknown.get_data(as_text=True))
-    assert count(db_session, SurveyResponse) == 0
+    assert count(db_session, Ballot) == 0
     assert count(db_session, Draft) == 1  # rolled back: the close had not deleted it
     assert not db_session.scalar(sa.select(Invitation.answered).limit(1))
 
@@ -586,18 +598,3 @@ def test_a_head_request_reads_the_link_pages_like_a_get(client, link) -> None:
         head, get = client.head(link + page), client.get(link + page)
         assert head.status_code == get.status_code, page
         assert head.get_data() == b""
-
-
-def test_on_sqlite_the_reviewed_way_leaves_the_submit_to_the_links_query(link, db_session) -> None:
-    """The service, not the view, decides that SQLite (no round trips to save) takes
-    the way through the link's query: the one-statement way declines and writes nothing."""
-    from portal.surveys import answering
-
-    if db_session.get_bind().dialect.name != "sqlite":
-        pytest.skip("PostgreSQL takes the one-statement way (tests above)")
-    token = link.rsplit("/", 1)[1]
-    access = answering.find(token)  # the worker has read the version's questions
-    version = (access.instrument.id, access.instrument.imported_at)
-    assert answering.submit_reviewed(token, answering.Reviewed(*version, FULL_ANSWERS)) is False
-    assert count(db_session, SurveyResponse) == 0
-    assert not answering.find(token).invitation.answered
