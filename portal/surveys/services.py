@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from portal.accounts.models import User
-from portal.core import audit
+from portal.core import audit, mail
 from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
 from portal.core.mail import MailStatus, OutboxMessage, queue_mail
@@ -56,6 +56,8 @@ ROUND_FIELDS = (
     "status",
 )
 LINK_RE = re.compile(r"/survey/[A-Za-z0-9_-]{43}")
+LINK_MARKER = "[survey-link:{id}]"
+LINK_MARKER_RE = re.compile(r"\[survey-link:(\d+)\]")
 
 
 # --- instrument versions ---------------------------------------------------------
@@ -273,7 +275,7 @@ def survey_link(invitation: Invitation, keys: crypto.RoundKeys | None = None) ->
     if keys is None:
         raise DomainError(_("The round has closed."))
     token = crypto.link_token(keys.link_secret, invitation.token_salt)
-    path = current_app.url_map.bind("localhost").build("surveys.respond_start", {"token": token})
+    path = current_app.url_map.bind("localhost").build("surveys.respond_enter", {"token": token})
     return str(current_app.config["PORTAL_BASE_URL"]).rstrip("/") + path
 
 
@@ -285,7 +287,7 @@ def _mail(
     reminder: bool,
 ) -> None:
     user = invitation.membership.user
-    link = survey_link(invitation, keys)
+    link = LINK_MARKER.format(id=invitation.id)  # the link itself only as it is sent
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         values = {
             "year": survey_round.year,
@@ -321,6 +323,26 @@ def _mail(
         body=body,
         association_id=survey_round.association_id,
     )
+
+
+def render_links(body: str) -> str:
+    """A mail body as it is sent: each link marker replaced by the invitation's link,
+    made now from the round's keys; once the round has closed (its keys are gone),
+    by a note that the survey has closed. The outbox never holds a usable link."""
+
+    def link(match: re.Match[str]) -> str:
+        invitation = db.session.get(Invitation, int(match[1]))
+        keys = None if invitation is None else round_keys(invitation.round_id)
+        if invitation is None or keys is None:
+            return _("(the survey has closed)")
+        return survey_link(invitation, keys)
+
+    if "[survey-link:" not in body:
+        return body
+    return LINK_MARKER_RE.sub(link, body)
+
+
+mail.BODY_RENDERERS.append(render_links)
 
 
 def _association_name(survey_round: SurveyRound) -> str:
@@ -578,7 +600,8 @@ def scrub_delivered_links() -> int:
     """Remove personal survey links from the copies of mail that has been delivered.
 
     The outbox keeps what it sent; a link there would let a database reader answer in
-    someone's name or read their draft.
+    someone's name or read their draft. Survey mail is now queued with a marker in
+    place of the link (``render_links``), so this only cleans mail queued before.
     """
     messages = db.session.scalars(
         sa.select(OutboxMessage).where(

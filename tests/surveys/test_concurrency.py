@@ -23,7 +23,7 @@ from portal.surveys import answering, services
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import Ballot, Draft, RoundTotal, SurveyRound
 from tests.factories import Factory
-from tests.surveys.conftest import FULL_ANSWERS, demo_text, links
+from tests.surveys.conftest import FULL_ANSWERS, demo_text, enter, links
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
@@ -213,12 +213,12 @@ def test_the_link_pages_run_without_a_transaction_and_leave_none_behind(app, ope
             if statement.startswith(start):
                 autocommit.setdefault(start, conn.connection.dbapi_connection.autocommit)
 
-    link = f"/survey/{open_round.token}"
     with app.app_context():
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", seen)
     try:
         client = app.test_client()
+        link = enter(client, f"/survey/{open_round.token}")
         page = client.get(link + "/answers").get_data(as_text=True)
         match = CSRF_RE.search(page)
         assert match is not None

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from portal.surveys import services
 from portal.surveys.models import Answer, Ballot, Draft, SurveyResponse, SurveyRound
 from tests.conftest import CSRF_RE
-from tests.surveys.conftest import FULL_ANSWERS, links, make_round, sign_in
+from tests.surveys.conftest import FULL_ANSWERS, enter, links, make_round, sign_in
 
 
 def form_data(answers: dict[str, str], db_session: Any, world: Any) -> dict[str, str]:
@@ -32,9 +32,10 @@ def csrf(client: Any, path: str) -> str:
 
 
 @pytest.fixture
-def link(sworld: Any, db_session: Any) -> str:
+def link(client: Any, sworld: Any, db_session: Any) -> str:
+    """The member's pages, after opening the link from the mail (``enter``)."""
     make_round(db_session, sworld)
-    return links(db_session)[sworld.emails["member"]]
+    return enter(client, links(db_session)[sworld.emails["member"]])
 
 
 def save(client: Any, link: str, data: dict[str, str], button: str = "save", **kw: Any) -> Any:
@@ -110,6 +111,8 @@ def test_save_without_javascript_and_resume_from_the_link(client, link, sworld, 
     draft = db_session.scalar(sa.select(Draft))
     assert b"Bra m" not in draft.ciphertext
     fresh = client.application.test_client()  # another browser: only the link is shared
+    assert fresh.get(link + "/answers").status_code == 404  # the slot alone opens nothing
+    link = enter(fresh, links(db_session)[sworld.emails["member"]])
     page = fresh.get(link + "/answers").get_data(as_text=True)
     assert 'checked id="q1-5" name="q1" type="radio" value="6"' in page or (
         'value="6" checked' in page or "checked" in page.split('id="q1-5"')[0][-200:]
@@ -142,7 +145,7 @@ def test_an_answer_outside_the_scale_is_refused_and_nothing_is_lost(
     assert "Viktigt" in page  # what was typed is still on the page
     from portal.surveys import answering
 
-    token = link.rsplit("/", 1)[1]
+    token = links(db_session)[sworld.emails["member"]].rsplit("/", 1)[1]
     assert answering.load_draft(answering.find(token)) == {"A1": "6"}  # the old draft stands
 
 
@@ -473,7 +476,7 @@ def test_a_submit_refused_for_missing_answers_changes_nothing(
     assert response.headers["Location"].endswith("/answers")
     from portal.surveys import answering
 
-    access = answering.find(link.rsplit("/", 1)[1])
+    access = answering.find(links(db_session)[sworld.emails["member"]].rsplit("/", 1)[1])
     assert not access.invitation.answered
     assert answering.load_draft(access) == {"A1": "6"}
     assert count(db_session, Ballot) == count(db_session, Answer) == 0
@@ -522,11 +525,12 @@ def test_the_blank_questionnaire_is_kept_per_group_and_filled_in_per_link(
 ) -> None:
     """The second respondent of a group gets the page made for the first, with their
     own link and CSRF token in it: the same page, to the byte, as a fresh rendering."""
-    other = links(db_session)[sworld.emails["region_member"]]
     first_client, second_client = app.test_client(), app.test_client()
     for each in (first_client, second_client):
         with each.session_transaction() as session:
             session["locale"] = locale
+    link = enter(first_client, links(db_session)[sworld.emails["member"]])
+    other = enter(second_client, links(db_session)[sworld.emails["region_member"]])
     assert first_client.get(link + "/answers").status_code == 200
     from_kept = second_client.get(other + "/answers")
     assert (kept.misses, kept.hits) == (1, 1)
