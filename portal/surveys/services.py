@@ -566,8 +566,8 @@ def vacuum_sealed_tables() -> bool:
     that the rows a close deleted leave nothing behind in the table files (no dead
     tuples with their transaction ids, no readable free space). Runs outside any
     transaction, after the close has committed; False if it could not run now (the
-    ``survey close-due`` command tries again). SQLite: the deleted rows' pages are
-    zeroed by ``secure_delete`` where the build enables it; nothing to do here.
+    ``survey close-due`` command tries again). SQLite needs nothing: its connections
+    run with ``secure_delete`` (``portal.db``), which zeroes deleted rows in place.
     """
     engine = db.engine
     if engine.dialect.name != "postgresql":

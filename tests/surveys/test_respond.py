@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from portal.surveys import services
 from portal.surveys.models import Answer, Ballot, Draft, SurveyResponse, SurveyRound
 from tests.conftest import CSRF_RE
-from tests.surveys.conftest import FULL_ANSWERS, enter, links, make_round, sign_in
+from tests.surveys.conftest import FULL_ANSWERS, SLOT_RE, enter, links, make_round, sign_in
 
 
 def form_data(answers: dict[str, str], db_session: Any, world: Any) -> dict[str, str]:
@@ -121,6 +121,35 @@ def test_save_without_javascript_and_resume_from_the_link(client, link, sworld, 
     assert "Fortsätt" in fresh.get(link).get_data(as_text=True) or "Continue" in fresh.get(
         link
     ).get_data(as_text=True)
+
+
+def test_the_link_is_exchanged_for_a_strict_cookie_scoped_to_a_random_slot(
+    client, sworld, db_session
+) -> None:
+    """The token is in the link's address only: its page sets a short-lived cookie that
+    scripts cannot read, no other site's request carries, and only the slot's pages
+    receive; each opening gets a new slot, and a slot opens nothing without its own
+    cookie."""
+    make_round(db_session, sworld)
+    mail_link = links(db_session)[sworld.emails["member"]]
+    token = mail_link.rsplit("/", 1)[1]
+    response = client.get(mail_link)
+    cookie = response.headers["Set-Cookie"]
+    match = SLOT_RE.search(response.get_data(as_text=True))
+    assert match
+    slot = match[1]
+    assert token not in slot
+    assert f"Path={slot};" in cookie or cookie.endswith(f"Path={slot}")
+    for attribute in ("HttpOnly", "SameSite=Strict", "Max-Age=43200"):
+        assert attribute in cookie
+    assert token not in client.get(slot + "/answers").get_data(as_text=True)
+    assert enter(client, mail_link) != slot  # a new slot for every opening
+    stranger = client.application.test_client()
+    assert stranger.get(slot + "/answers").status_code == 404
+    other = enter(stranger, links(db_session)[sworld.emails["region_member"]])
+    assert stranger.get(slot + "/answers").status_code == 404  # another slot's cookie
+    assert stranger.get(other + "/answers").status_code == 200
+    assert client.get(mail_link + "/answers").status_code == 404  # no page below the link
 
 
 def test_htmx_autosave(client, link, sworld, db_session) -> None:
