@@ -56,6 +56,15 @@ def load_demo() -> None:
     for role, email in DEMO_SIGN_INS:
         click.echo(f"  {role:<32} {email}")
     click.echo(f"  password: {DEMO_PASSWORD}")
+    from portal.organisations.models import Association
+    from portal.surveys.demo import respondent_links
+
+    association = db.session.scalar(db.select(Association).where(Association.slug == "gavleborg"))
+    survey_links = respondent_links(association) if association is not None else []
+    if survey_links:
+        click.echo("Answer this year's open survey as a member (personal links, no sign-in):")
+        for name, group, link in survey_links:
+            click.echo(f"  {name} ({group}): {link}")
 
 
 def register_commands(app: Flask) -> None:

@@ -1,4 +1,6 @@
-"""Demo survey rounds for the Gävleborg demo: 2023, 2024 and 2025, all closed.
+"""Demo survey rounds for the Gävleborg demo: 2023, 2024 and 2025 closed, and the
+current year's open, with some answers already in (sealed until it closes) and
+links that work for the others (``respondent_links``).
 
 Answers are invented but plausible: slowly improving year on year, some "don't know",
 free text reviewed (one withheld because it names a person), and a couple of groups with
@@ -92,6 +94,91 @@ def load_demo(association: Association) -> None:
         if exists is None and groups:
             _round(association, instrument, groups, year)
     db.session.flush()
+    _open_round(association, instrument, groups)
+
+
+def _open_round(association: Association, instrument: Instrument, groups: list[Group]) -> None:
+    """This year's round, open until the end of the year: every member invited (the
+    mail waits in the outbox with a marker where the link goes), and about half of
+    each group's answers already submitted, as sealed ballots."""
+    from portal.groups.services import today
+    from portal.surveys import answering
+
+    day = today()
+    if day.year in YEARS or not groups:
+        return
+    exists = db.session.scalar(
+        sa.select(SurveyRound.id).where(
+            SurveyRound.association_id == association.id, SurveyRound.year == day.year
+        )
+    )
+    if exists is not None:
+        return
+    survey_round = SurveyRound(
+        association_id=association.id,
+        year=day.year,
+        instrument_id=instrument.id,
+        opens_on=max(dt.date(day.year, 1, 1), day - dt.timedelta(days=14)),
+        closes_on=dt.date(day.year, 12, 31),
+        min_answers=association.min_survey_answers,
+        status=RoundStatus.DRAFT,
+    )
+    survey_round.groups = groups
+    db.session.add(survey_round)
+    db.session.flush()
+    services.open_round(None, survey_round)
+    keys = services.round_keys(survey_round.id)
+    assert keys is not None
+    rng = random.Random(f"{association.slug}-{day.year}")  # noqa: S311 - demo data
+    invitations = db.session.scalars(
+        sa.select(Invitation)
+        .where(Invitation.round_id == survey_round.id)
+        .order_by(Invitation.group_id, Invitation.id)
+    ).all()
+    by_group: dict[int, list[Invitation]] = {}
+    for invitation in invitations:
+        by_group.setdefault(invitation.group_id, []).append(invitation)
+    for members in by_group.values():
+        for invitation in members[1 : 1 + len(members) // 2]:  # the first of each stays open
+            access = answering.find(crypto.link_token(keys.link_secret, invitation.token_salt))
+            assert access is not None
+            answers = {
+                q.code: str(min(7, max(1, round(rng.gauss(4.8, 1.3)))))
+                for q in access.questions
+                if q.is_scale
+            }
+            answering.submit(access, answers)
+    db.session.flush()
+
+
+def respondent_links(association: Association, count: int = 3) -> list[tuple[str, str, str]]:
+    """(name, group, link) of ``count`` members who have not answered this year's open
+    round, from different groups: to answer the survey as a member does."""
+    from portal.accounts.models import User
+
+    survey_round = db.session.scalar(
+        sa.select(SurveyRound).where(
+            SurveyRound.association_id == association.id,
+            SurveyRound.status == RoundStatus.OPEN,
+        )
+    )
+    if survey_round is None:
+        return []
+    rows = db.session.execute(
+        sa.select(Invitation, User.name, Group.name)
+        .join(Membership, Membership.id == Invitation.membership_id)
+        .join(User, User.id == Membership.user_id)
+        .join(Group, Group.id == Invitation.group_id)
+        .where(Invitation.round_id == survey_round.id, Invitation.answered.is_(False))
+        .order_by(Group.name, Invitation.id)
+    ).all()
+    out: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for invitation, name, group in rows:
+        if group not in seen and len(out) < count:
+            seen.add(group)
+            out.append((name, group, services.survey_link(invitation)))
+    return out
 
 
 def _round(

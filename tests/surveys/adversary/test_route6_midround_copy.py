@@ -2,10 +2,11 @@
 
 Before: a response kept its respondent's agency kind where at least k of the group's
 invitations shared it; a copy taken mid-round set answered invitations of each kind
-beside responses of that kind and named respondents (the single state-agency member
-of this group: 1 of 6 identified outright on main, and the two regions narrowed to
-two). Now nothing of a response exists before the close, a ballot is sealed and has
-no kind, and the responses written at the close carry no kind at all.
+beside responses of that kind: on main this run's copy tagged three responses
+"municipality" (3 such members invited, k = 3), narrowing each of them from six
+respondents to those three, and with fewer answered the tag names them. Now nothing
+of a response exists before the close, a ballot is sealed and has no kind, and the
+responses written at the close carry no kind at all.
 """
 
 from __future__ import annotations
