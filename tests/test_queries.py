@@ -232,7 +232,6 @@ def _surveys(db_session: Any, association: Any, world: World, groups: list[Group
                 opens_on=opens_on,
                 closes_on=closes_on,
                 min_answers=3,
-                record_agency_kind=True,
             ),
         )
         # Last year's round answered today: its dates are moved by hand to straddle today.

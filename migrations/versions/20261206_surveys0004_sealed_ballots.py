@@ -1,4 +1,5 @@
-"""survey: sealed ballots and per-round keys; responses are written when a round closes
+"""survey: sealed ballots and per-round keys; responses are written when a round closes;
+rounds no longer have an agency-kind setting
 
 Revision ID: surveys0004
 Revises: concurrency0001
@@ -16,6 +17,11 @@ revision, so it refuses to run while a round is open (close it first, or run it
 between rounds). The database refuses a ballot in a closed round, as it refuses a
 response there (surveys0002), and on PostgreSQL a new ballot takes a share lock on its
 round so that a close waits for a submit under way.
+
+Responses no longer record an agency kind (it narrowed the set during a round), so the
+rounds' ``record_agency_kind`` setting goes, and the trigger that froze it is rebuilt
+without it. (``survey_responses.agency_kind`` stays until the published tables stop
+reading it; nothing writes it any more.)
 """
 
 from alembic import op
@@ -50,6 +56,45 @@ SQLITE_BALLOTS_FINAL = f"""
 CREATE TRIGGER trg_survey_ballots_final BEFORE INSERT ON survey_ballots
 WHEN (SELECT status FROM survey_rounds WHERE id = NEW.round_id) = 'closed'
 BEGIN SELECT RAISE(ABORT, '{FINAL}'); END"""
+
+
+FROZEN_ROUND = "survey round settings cannot change once it has opened"
+
+
+def _round_changed(with_kind: bool) -> str:
+    kind = " OR NEW.record_agency_kind <> OLD.record_agency_kind" if with_kind else ""
+    return (
+        "OLD.status <> 'draft' AND (NEW.instrument_id <> OLD.instrument_id"
+        f" OR NEW.min_answers <> OLD.min_answers{kind}"
+        " OR NEW.year <> OLD.year OR NEW.association_id <> OLD.association_id"
+        " OR NEW.status = 'draft' OR (OLD.status = 'closed' AND NEW.status <> 'closed'))"
+    )
+
+
+ROUND_NOT_DRAFT = "(SELECT status FROM survey_rounds WHERE id = NEW.round_id) <> 'draft'"
+
+
+def _postgres_round_frozen(with_kind: bool) -> str:
+    return f"""
+CREATE OR REPLACE FUNCTION survey_round_frozen() RETURNS trigger AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'survey_rounds' THEN
+    IF {_round_changed(with_kind)} THEN
+      RAISE EXCEPTION '{FROZEN_ROUND}' USING ERRCODE = 'raise_exception';
+    END IF;
+  ELSIF {ROUND_NOT_DRAFT} THEN
+    RAISE EXCEPTION '{FROZEN_ROUND}' USING ERRCODE = 'raise_exception';
+  END IF;
+  RETURN NEW;
+END;
+$$ LANGUAGE plpgsql"""
+
+
+def _sqlite_round_frozen(with_kind: bool) -> str:
+    return f"""
+        CREATE TRIGGER trg_survey_rounds_frozen BEFORE UPDATE ON survey_rounds
+        WHEN {_round_changed(with_kind)}
+        BEGIN SELECT RAISE(ABORT, '{FROZEN_ROUND}'); END"""
 
 
 def _refuse_while_open():
@@ -91,12 +136,28 @@ def upgrade():
     if op.get_bind().dialect.name == "postgresql":
         for sql in POSTGRES_BALLOTS_FINAL:
             op.execute(sql)
+        op.execute(_postgres_round_frozen(with_kind=False))
+        op.drop_column("survey_rounds", "record_agency_kind")
     else:
         op.execute(SQLITE_BALLOTS_FINAL)
+        # Plain ALTER TABLE (a batch copy would drop the table's other triggers).
+        op.execute("DROP TRIGGER trg_survey_rounds_frozen")
+        op.drop_column("survey_rounds", "record_agency_kind")
+        op.execute(_sqlite_round_frozen(with_kind=False))
 
 
 def downgrade():
     _refuse_while_open()
+    kind = sa.Column(
+        "record_agency_kind", sa.Boolean(), nullable=False, server_default=sa.true()
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.add_column("survey_rounds", kind)
+        op.execute(_postgres_round_frozen(with_kind=True))
+    else:
+        op.execute("DROP TRIGGER trg_survey_rounds_frozen")
+        op.add_column("survey_rounds", kind)
+        op.execute(_sqlite_round_frozen(with_kind=True))
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER trg_survey_ballots_final ON survey_ballots")
         op.execute("DROP FUNCTION survey_ballots_final()")

@@ -74,7 +74,6 @@ def _round(
             "opens_on": opens_on,
             "closes_on": closes_on,
             "min_answers": MIN_ANSWERS,
-            "record_agency_kind": True,
             "status": RoundStatus.DRAFT,
             "opened_at": None,
             "closed_at": None,

@@ -191,7 +191,6 @@ def _round(
         opens_on=dt.date(year, 8, 15),
         closes_on=dt.date(year, 9, 30),
         min_answers=association.min_survey_answers,
-        record_agency_kind=True,
         status=RoundStatus.DRAFT,
     )
     survey_round.groups = groups

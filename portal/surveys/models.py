@@ -131,8 +131,8 @@ round_groups = sa.Table(
 class SurveyRound(VersionedMixin, db.Model):  # type: ignore[name-defined]
     """An association's survey for one year (enkätomgång).
 
-    Instrument, groups, *k* and whether agency kind is recorded are settled while the
-    round is a draft; from opening on the database refuses to change them.
+    Instrument, groups and *k* are settled while the round is a draft; from opening on
+    the database refuses to change them.
     """
 
     __tablename__ = "survey_rounds"
@@ -148,7 +148,6 @@ class SurveyRound(VersionedMixin, db.Model):  # type: ignore[name-defined]
     opens_on: Mapped[dt.date]
     closes_on: Mapped[dt.date]
     min_answers: Mapped[int] = mapped_column(default=3)
-    record_agency_kind: Mapped[bool] = mapped_column(default=True)
     status: Mapped[RoundStatus] = mapped_column(
         enum_column(RoundStatus, "survey_round_status"), default=RoundStatus.DRAFT
     )
@@ -363,7 +362,7 @@ FIELD_LABELS.update(
         "opens_on": _l("Opens"),
         "closes_on": _l("Closes"),
         "min_answers": _l("Minimum answers before a figure is shown"),
-        "record_agency_kind": _l("Record agency kind"),
+        "record_agency_kind": _l("Record agency kind"),  # audit entries from before issue 15
         "status": _l("Status"),
         "invitations": _l("Invitations"),
         "reminders": _l("Reminders"),

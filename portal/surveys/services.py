@@ -52,7 +52,6 @@ ROUND_FIELDS = (
     "opens_on",
     "closes_on",
     "min_answers",
-    "record_agency_kind",
     "status",
 )
 LINK_RE = re.compile(r"/survey/[A-Za-z0-9_-]{43}")
@@ -146,7 +145,6 @@ class RoundData:
     opens_on: dt.date
     closes_on: dt.date
     min_answers: int
-    record_agency_kind: bool = True
 
 
 def _snapshot(survey_round: SurveyRound) -> dict[str, object]:
@@ -157,7 +155,6 @@ def _snapshot(survey_round: SurveyRound) -> dict[str, object]:
         "opens_on": survey_round.opens_on.isoformat(),
         "closes_on": survey_round.closes_on.isoformat(),
         "min_answers": survey_round.min_answers,
-        "record_agency_kind": survey_round.record_agency_kind,
         "status": survey_round.status.value,
     }
 
@@ -195,7 +192,6 @@ def _apply(association: Association, survey_round: SurveyRound, data: RoundData)
     survey_round.opens_on = data.opens_on
     survey_round.closes_on = data.closes_on
     survey_round.min_answers = data.min_answers
-    survey_round.record_agency_kind = data.record_agency_kind
 
 
 def create_round(actor: User, association: Association, data: RoundData) -> SurveyRound:

@@ -134,7 +134,6 @@ def _round_form(association: Association, survey_round: SurveyRound | None) -> R
             form.year.data, form.opens_on.data, form.closes_on.data = suggestion
             form.min_answers.data = association.min_survey_answers
             form.group_ids.data = [g.id for g in groups]
-            form.record_agency_kind.data = True
         else:
             form.fill_stored(survey_round)
     return form

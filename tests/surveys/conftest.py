@@ -119,7 +119,6 @@ def make_round(
     opens_on: dt.date | None = None,
     closes_on: dt.date | None = None,
     open_it: bool = True,
-    record_agency_kind: bool = True,
 ) -> SurveyRound:
     """A round on the demo instrument (opened unless told otherwise), committed."""
     from portal.accounts.models import User
@@ -140,7 +139,6 @@ def make_round(
             opens_on=opens_on or window[0],
             closes_on=closes_on or window[1],
             min_answers=k,
-            record_agency_kind=record_agency_kind,
         ),
     )
     if open_it:

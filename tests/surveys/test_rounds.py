@@ -81,7 +81,6 @@ def test_admin_creates_and_opens_a_round_through_the_pages(client, sworld, db_se
             "opens_on": day.isoformat(),
             "closes_on": min(day + dt.timedelta(days=20), dt.date(day.year, 12, 31)).isoformat(),
             "min_answers": "3",
-            "record_agency_kind": "y",
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -233,8 +232,8 @@ def test_settings_cannot_change_after_opening(sworld, db_session) -> None:
 
 @pytest.mark.parametrize(
     "values",
-    [{"min_answers": 1}, {"record_agency_kind": False}, {"status": "draft"}, {"year": 2030}],
-    ids=["k", "agency kind", "back to draft", "year"],
+    [{"min_answers": 1}, {"status": "draft"}, {"year": 2030}],
+    ids=["k", "back to draft", "year"],
 )
 def test_the_database_freezes_an_opened_rounds_anonymity(sworld, db_session, values) -> None:
     survey_round = make_round(db_session, sworld)
