@@ -30,9 +30,11 @@ def test_nothing_sealed_or_keyed_is_left_to_open(survey_run: Run) -> None:
     closed = survey_run.closed
     assert closed.round_keys == closed.ballots == closed.drafts == []
     if survey_run.dialect == "postgresql":
+        own = survey_run.own_transactions()
         for table in ("survey_ballots", "survey_drafts", "survey_round_keys"):
-            assert closed.tuples[table] == []
-            assert closed.tuples.get(f"{table}:toast", []) == []
+            for part in (table, f"{table}:toast"):
+                tuples = closed.tuples.get(part, [])
+                assert not ({t["xmin"] for t in tuples} | {t["xmax"] for t in tuples}) & own
     else:
         # secure_delete: the deleted rows' bytes are gone from the file itself.
         [key] = survey_run.submitted.round_keys
