@@ -59,7 +59,7 @@ test-postgres: install system-deps vnu
 test: lint test-sqlite test-postgres
 
 ## Benchmarks on PostgreSQL at Gävleborg and national scale (not part of `make test`).
-bench: install
+bench: install system-deps
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean:

@@ -16,12 +16,19 @@ Bounded and loopback only. The script
    SQL statements. The page list is data: an entry whose endpoint the app does not
    have yet is reported as "not built yet";
 4. on the national database, serves the portal with gunicorn (2 sync workers) and
-   puts a fixed number of requests on it at concurrency 8 from a thread pool on
-   loopback; serves ``scripts/bench_ceiling.py`` (one ``SELECT 1``) the same way beside
-   it and loads it before and after every portal load, so each ratio compares loads
-   seconds apart; the survey pages and the floor are loaded ``--repeats`` times and
-   their ratio is the median; reads each worker's resident memory from ``/proc``;
-5. prints one Markdown table and writes it to ``bench-results.md``.
+   loads it with ``wrk`` (``scripts/bench_wrk.py``, ``scripts/bench_rotate.lua``) at
+   8 connections on loopback; serves ``scripts/bench_ceiling.py`` (one ``SELECT 1``)
+   the same way beside it and loads it before and after every portal load (ceiling,
+   load, ceiling, load, …), so each ratio compares loads seconds apart; the survey
+   pages and the floor are loaded ``--repeats`` times and their ratio is the median;
+   the submit sends each prepared respondent once (``--respondents``, 2,000); reads
+   each worker's resident memory from ``/proc``;
+5. closes the load's round (as many invitations as respondents) and times it;
+6. prints one Markdown table and writes it to ``bench-results.md``.
+
+``--database-prefix`` names the databases (``<prefix>_small``, ``<prefix>_large``;
+``bench`` by default), so a session can keep its own; ``--small-only`` loads the
+Gävleborg-sized one over HTTP too and skips generating the national one.
 
 Run from the repository root::
 
@@ -46,7 +53,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-import bench_http  # noqa: E402
+import bench_wrk  # noqa: E402
 import survey_load as load  # noqa: E402
 from bench_http import Row  # noqa: E402
 
@@ -70,6 +77,19 @@ class Scale:
 
 SMALL = Scale("Gävleborg (1 × 3 y)", "bench_small", 1, 3)
 LARGE = Scale("National (80 × 10 y)", "bench_large", 80, 10)
+DATABASE_NAME = re.compile(r"([a-z][a-z0-9_]*_)?bench_(small|large)")
+
+
+def scales(prefix: str, small_only: bool) -> list[Scale]:
+    """The scales to measure, their databases named ``<prefix>_small`` / ``_large``."""
+    out = [
+        Scale(s.label, f"{prefix}_{s.database.removeprefix('bench_')}", s.associations, s.years)
+        for s in ([SMALL] if small_only else [SMALL, LARGE])
+    ]
+    for scale in out:
+        if not DATABASE_NAME.fullmatch(scale.database):
+            raise SystemExit(f"{scale.database!r}: the prefix must end with 'bench'")
+    return out
 
 
 @dataclass
@@ -167,8 +187,8 @@ def ensure_data(scale: Scale, rebuild: bool) -> None:
         return
     import psycopg
 
-    if not re.fullmatch(r"bench_[a-z0-9_]+", scale.database):
-        raise SystemExit(f"refusing to drop {scale.database!r}: names must start with bench_")
+    if not DATABASE_NAME.fullmatch(scale.database):
+        raise SystemExit(f"refusing to drop {scale.database!r}: not a benchmark database")
     with psycopg.connect(load._psycopg_conninfo(scale.url, "postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{scale.database}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{scale.database}"')
@@ -201,6 +221,22 @@ def prepare(app: Any, scale: Scale, respondents: int) -> Targets:
         targets.tokens = bench_data.open_load_round(BENCH_SLUG, respondents, ROUND_YEAR_OFFSET)
         targets.api_token = bench_data.api_token(targets.association_id)
     return targets
+
+
+def close_row(app: Any, scale: Scale) -> Row:
+    """Close the load's round (its invitations, as many as respondents) and time it."""
+    import bench_data
+
+    with app.app_context(), app.test_request_context("/"):
+        seconds, invited, answered = bench_data.close_load_round(BENCH_SLUG, ROUND_YEAR_OFFSET)
+    return Row(
+        "Closing",
+        "Close the survey round",
+        scale.label,
+        p50=load.fmt_ms(seconds),
+        notes=f"{invited} invitations, {answered} answered; one run",
+        data={"close_seconds": seconds, "invited": invited},
+    )
 
 
 # --- in-process ------------------------------------------------------------------------
@@ -320,22 +356,23 @@ Notes: in-process server time is measured around the Flask test client's request
 (WSGI app plus the test client's own small overhead) on PostgreSQL, {samples} requests
 after one warm-up, signed in as the association's admin; SQL queries are statements
 sent to the database per request. HTTP figures: gunicorn {workers} sync workers,
-{concurrency} client threads in this process on loopback (client and server share
-this machine's CPUs), fixed request counts, each load after {warm} untimed requests of
-its own kind (a submission load's first ones); "× ceiling" is req/s divided by the mean
-req/s of the two ceiling loads run just before and just after it (the ceiling row pools
-all of them). The survey form, the submission and the floor are loaded {repeats} times
-each (the submissions shared out among the loads): their row pools the loads' requests
-and gives the median of their ratios, since one load of a second or two on a shared
-machine can be off by a tenth either way. Memory is VmRSS of each gunicorn worker after
-the loads.
+loaded by wrk ({concurrency} connections, 2 threads, on loopback: client and server
+share this machine's CPUs, but wrk is C and takes little), {load_seconds} s per load after an
+untimed load of its own kind; the submission sends each prepared respondent's confirming
+POST once (the first {warm} warm up), timed from the first request to the last answer.
+"× ceiling" is req/s divided by the mean req/s of the two ceiling loads run just before
+and just after it (the ceiling row pools all of them). The survey form, the submission
+and the floor are loaded {repeats} times each (the submissions shared out among the
+loads): their row pools the loads' requests and gives the median of their ratios, since
+one load on a shared machine can be off by a tenth either way. Memory is VmRSS of each
+gunicorn worker after the loads. Closing: the load's round, through the survey service.
 Finished {when} on {cpus} CPUs; total {seconds:.0f} s; load average (1 min) {load_start:.1f}
 at the start and {load_end:.1f} at the end (other work on the machine slows every figure)."""
 
 
 def check_targets(rows: Sequence[Row], largest: Scale) -> str:
     """Issue 7's targets, each met or missed, from the rows' numbers."""
-    lines = ["Targets of issue 7:"]
+    lines = ["Targets of issues 7 and 15:"]
 
     def line(ok: bool, text: str) -> None:
         lines.append(f"- {'met' if ok else 'MISSED'}: {text}")
@@ -361,6 +398,14 @@ def check_targets(rows: Sequence[Row], largest: Scale) -> str:
     loads = [r for r in rows if r.section.startswith("HTTP") and "errors" in r.data]
     errors = sum(r.data["errors"] for r in loads)
     line(errors == 0, f"no errors under load: {errors:.0f}")
+    closing = [r for r in rows if "close_seconds" in r.data]
+    if closing:
+        close = closing[0].data
+        line(
+            close["close_seconds"] < 10,
+            f"closing a round of {close['invited']:.0f} invitations < 10 s: "
+            f"{close['close_seconds']:.1f} s",
+        )
     memory = [r.data["max_mb"] for r in rows if r.what == "Portal workers"]
     if memory:
         line(memory[0] < 150, f"memory under 150 MB per worker: largest {memory[0]:.0f} MB")
@@ -372,7 +417,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rebuild", action="store_true", help="regenerate both databases")
     parser.add_argument("--samples", type=int, default=30, help="in-process requests per page")
     parser.add_argument("--requests", type=int, default=400, help="HTTP requests per load")
-    parser.add_argument("--respondents", type=int, default=600, help="survey submissions")
+    parser.add_argument(
+        "--respondents", type=int, default=2000, help="survey submissions (and the round closed)"
+    )
+    parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk load")
+    parser.add_argument("--database-prefix", default="bench", help="databases <prefix>_small, …")
+    parser.add_argument(
+        "--small-only", action="store_true", help="no national database; HTTP on the small one"
+    )
     parser.add_argument(
         "--repeats", type=int, default=3, help="loads of the survey pages and the floor"
     )
@@ -382,7 +434,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.quick:
-        args.samples, args.requests, args.respondents, args.repeats = 3, 16, 8, 1
+        args.samples, args.requests, args.respondents, args.repeats = 3, 16, 40, 1
+        args.seconds, args.small_only = 1, True
     for name in ("samples", "requests", "respondents", "concurrency", "workers", "repeats"):
         if not 1 <= getattr(args, name) <= 5000:
             parser.error(f"--{name} must be between 1 and 5000")
@@ -393,32 +446,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
     load_start = os.getloadavg()[0]
-    scales = [SMALL] if args.quick else [SMALL, LARGE]
+    measured = scales(args.database_prefix, args.small_only)
     rows: list[Row] = []
-    for scale in scales:
+    for scale in measured:
         ensure_data(scale, args.rebuild)
         app = make_app(scale.url)
         targets = prepare(app, scale, args.respondents)
         load.out(f"{scale.database}: measuring pages in-process …")
         page_rows = measure_pages(app, scale, targets, args.samples)
         rows += page_rows
-        _dispose(app)
+        if scale is not measured[-1]:
+            _dispose(app)
     paths = {row.what: row.path for row in page_rows if row.path}
-    rows += bench_http.run(scales[-1], targets, paths, args)
+    rows += bench_wrk.run(measured[-1], targets, paths, args)
+    rows.append(close_row(app, measured[-1]))
+    _dispose(app)
     table = markdown(rows)
     notes = NOTES.format(
         samples=args.samples,
         workers=args.workers,
         concurrency=args.concurrency,
         repeats=args.repeats,
-        warm=args.concurrency * bench_http.WARM_UP_ROUNDS,
+        warm=args.concurrency * 2,
+        load_seconds=args.seconds,
         when=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         cpus=os.cpu_count(),
         seconds=time.perf_counter() - started,
         load_start=load_start,
         load_end=os.getloadavg()[0],
     )
-    verdict = check_targets(rows, scales[-1])
+    verdict = check_targets(rows, measured[-1])
     text = f"{table}\n\n{notes}\n\n{verdict}\n"
     args.output.write_text(text, encoding="utf-8")
     load.out()

@@ -203,3 +203,35 @@ def api_token(association_id: int) -> str | None:
     _token, secret = api.create_token(admin.user, association, "Benchmark")
     db.session.commit()
     return secret
+
+
+def close_load_round(slug: str, year_offset: int) -> tuple[float, int, int]:
+    """Close the load's round (``open_load_round``) through the survey service, as the
+    close button does: (seconds, invitations, answered)."""
+    import time
+
+    from portal.accounts.models import User
+    from portal.extensions import db
+    from portal.groups import services as groups
+    from portal.organisations.models import Association
+    from portal.surveys import services as surveys
+    from portal.surveys.models import Invitation, SurveyRound
+
+    association = db.session.scalar(sa.select(Association).where(Association.slug == slug))
+    actor = db.session.scalar(sa.select(User).where(User.email == f"admin@{slug}.example.org"))
+    survey_round = db.session.scalar(
+        sa.select(SurveyRound).where(
+            SurveyRound.association_id == association.id,
+            SurveyRound.year == groups.today().year + year_offset,
+        )
+    )
+    counts = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count().filter(Invitation.answered.is_(True))).where(
+            Invitation.round_id == survey_round.id
+        )
+    ).one()
+    db.session.commit()
+    started = time.perf_counter()
+    surveys.close_round(actor, survey_round)
+    db.session.commit()
+    return time.perf_counter() - started, int(counts[0]), int(counts[1])

@@ -505,8 +505,9 @@ class Browser:
 
     def __init__(self, base: str) -> None:
         self.base = base
+        self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _KeepAllResponses()
+            urllib.request.HTTPCookieProcessor(self.jar), _KeepAllResponses()
         )
 
     def request(

@@ -114,6 +114,7 @@ def test_worker_memory_is_read_from_proc() -> None:
 
 def test_arguments_are_bounded() -> None:
     assert bench.parse_args(["--quick"]).requests == 16
+    assert bench.parse_args(["--quick"]).small_only
     assert bench.parse_args(["--quick"]).repeats == 1
     assert bench.parse_args([]).repeats == 3
     with pytest.raises(SystemExit):
@@ -137,3 +138,32 @@ def test_pages_are_measured_on_generated_data(app: Flask, db_session: Any) -> No
             assert row.errors == "0", page.label
             assert row.data["queries"] > 0
             assert row.path
+
+
+bench_wrk = _script("bench_wrk")
+
+
+def test_wrk_series_pool_requests_and_take_the_median_ratio() -> None:
+    loads = [
+        (bench_wrk.WrkLoad("submit", 100, 0, 1.0, 0.01, 0.02, 0.03), 200.0),  # × 0.5
+        (bench_wrk.WrkLoad("submit", 300, 1, 1.0, 0.01, 0.02, 0.03), 200.0),  # × 1.5
+        (bench_wrk.WrkLoad("submit", 200, 0, 2.0, 0.01, 0.04, 0.05), 100.0),  # × 1.0
+    ]
+    row = bench_wrk.WrkSeries("submit", loads).row("HTTP", "small")
+    assert (row.requests, row.errors, row.rps, row.ratio) == ("601", "1", "150.0", "1.00")
+    assert row.notes == "req/s / ceiling around it: 100 / 200, 300 / 200, 100 / 100"
+
+
+def test_the_database_prefix_names_both_databases_and_guards_the_drop() -> None:
+    names = [s.database for s in bench.scales("test_x_bench", small_only=False)]
+    assert names == ["test_x_bench_small", "test_x_bench_large"]
+    assert [s.database for s in bench.scales("bench", small_only=True)] == ["bench_small"]
+    with pytest.raises(SystemExit):
+        bench.scales("production", small_only=True)
+
+
+def test_a_prepared_request_is_one_line_of_four_fields() -> None:
+    line = bench_wrk.Line("POST", "/survey/x/submit", "session=abc", "a=1&b=2")
+    assert line.text() == "POST\t/survey/x/submit\tsession=abc\ta=1&b=2"
+    with pytest.raises(ValueError, match="no tab"):
+        bench_wrk.Line("GET", "/x\t").text()

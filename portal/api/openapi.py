@@ -108,7 +108,6 @@ SCHEMAS: dict[str, Schema] = {
     "SurveyRoundPage": page_of("SurveyRound"),
     "Cell": cell(),
     "GroupCell": cell({"group_id": INTEGER, "group_name": STRING}),
-    "KindCell": cell({"kind": {"enum": ["state", "region", "municipality", None]}}),
     "QuestionResult": obj(
         {
             "code": STRING,
@@ -120,7 +119,6 @@ SCHEMAS: dict[str, Schema] = {
             "positive_from": {"type": "integer", "minimum": 1},
             "overall": ref("Cell"),
             "groups": array(ref("GroupCell")),
-            "agency_kinds": array(ref("KindCell")),
         }
     ),
     "RoundResults": obj(
@@ -314,7 +312,9 @@ DESCRIPTION = """Read-only figures for the association's board and the agencies'
 Authenticate with `Authorization: Bearer <token>`; an association's admins create and
 revoke tokens under *API tokens*. A token reads only its own association. Lists are
 paginated (`page`, `per_page` up to 200). Survey figures are shown only where at least
-*k* answers stand behind them; a hidden cell gives its count and the reason only.
+*k* answers stand behind them; a hidden cell gives the reason only, no count. No
+figure is broken down by agency kind: with groups of five to seven people it would
+point at persons.
 No response contains a person's name."""
 
 

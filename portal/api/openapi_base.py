@@ -50,7 +50,7 @@ def page_of(item: str) -> Schema:
 
 
 def cell(extra: dict[str, Schema] | None = None) -> Schema:
-    """A result cell: figures when shown; only the count and the reason when hidden."""
+    """A result cell: figures when shown; only the reason when hidden (no count)."""
     extra = extra or {}
     shown = obj(
         {
@@ -71,14 +71,14 @@ def cell(extra: dict[str, Schema] | None = None) -> Schema:
     hidden = obj(
         {
             **extra,
-            "answers": COUNT,
             "hidden": {"const": True},
             "reason": {
                 "enum": ["few", "secondary"],
                 "description": "few: fewer than k answers on the scale; secondary: would "
-                "reveal a smaller hidden cell by subtraction.",
+                "reveal a smaller hidden cell by subtraction (counted in respondents, "
+                'so "don\'t know" and unanswered questions are covered too).',
             },
         },
-        "Not shown: only the number of answers and why.",
+        "Not shown: only why. No count is given, as the count too could be subtracted.",
     )
     return {"oneOf": [shown, hidden]}

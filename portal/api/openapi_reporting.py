@@ -33,7 +33,7 @@ GOAL_AREA: Schema = {
     "required": ["title", "goals"],
 }
 SHARE_FIELDS: dict[str, Schema] = {
-    "answers": COUNT,
+    "answers": {"type": ["integer", "null"], "minimum": 0, "description": "null when hidden"},
     "share": RATE,
     "percent": PERCENT,
     "suppressed": {

@@ -113,9 +113,9 @@ def round_json(survey_round: SurveyRound) -> dict[str, Any]:
 
 
 def cell_json(cell: Cell, points: int) -> dict[str, Any]:
-    """A shown cell with its figures; a hidden one with its count and the reason only."""
+    """A shown cell with its figures; a hidden one with the reason only (no count)."""
     if cell.hidden is not None:
-        return {"answers": cell.answers, "hidden": True, "reason": cell.hidden.value}
+        return {"hidden": True, "reason": cell.hidden.value}
     return {
         "answers": cell.answers,
         "hidden": False,
@@ -130,7 +130,7 @@ def cell_json(cell: Cell, points: int) -> dict[str, Any]:
     }
 
 
-def _question_json(result: QuestionResult, groups: list[Group], kinds: list[Any]) -> dict:
+def _question_json(result: QuestionResult, groups: list[Group]) -> dict:
     q = result.question
     points = q.points or 0
     return {
@@ -145,9 +145,6 @@ def _question_json(result: QuestionResult, groups: list[Group], kinds: list[Any]
         "groups": [
             {"group_id": g.id, "group_name": g.name, **cell_json(result.groups[g.id], points)}
             for g in groups
-        ],
-        "agency_kinds": [
-            {"kind": k.value if k else None, **cell_json(result.kinds[k], points)} for k in kinds
         ],
     }
 
@@ -166,5 +163,5 @@ def results_json(survey_round: SurveyRound, figures: RoundResults) -> dict[str, 
             }
             for g in groups
         ],
-        "questions": [_question_json(r, groups, figures.kinds) for r in figures.questions],
+        "questions": [_question_json(r, groups) for r in figures.questions],
     }

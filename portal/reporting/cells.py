@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from portal.reporting.survey import Comparison, Share, percent
 from portal.reporting.tables import short_reason
-from portal.surveys.results import Hidden
+from portal.surveys.disclosure import Hidden
 
 MISSING = Markup('–<span class="visually-hidden"> {}</span>')
 

@@ -18,6 +18,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.surveys import disclosure
 from portal.surveys.models import Question, RoundStatus, RoundTotal, SurveyRound
 from portal.surveys.national import NationalReference
 
@@ -92,6 +93,13 @@ def round_figures(association_id: int, year: int) -> list[RoundFigure]:
     )
 
 
+def _shown(figure: RoundFigure) -> bool:
+    """Whether the association's own figure is published (the disclosure check): the
+    pool then holds only figures each reader could add up, and subtracting the shown
+    associations from it leaves nothing hidden."""
+    return disclosure.whole_hidden(figure.base, figure.k) is None
+
+
 def pool_installation(
     figures: Iterable[RoundFigure], codes: Collection[str], years: Collection[int]
 ) -> dict[tuple[int, str], InstallationFigure]:
@@ -103,7 +111,7 @@ def pool_installation(
     """
     pooled: dict[tuple[int, str], list[RoundFigure]] = defaultdict(list)
     for figure in figures:
-        if figure.year in years and figure.code in codes and figure.base >= figure.k:
+        if figure.year in years and figure.code in codes and _shown(figure):
             pooled[figure.year, figure.code].append(figure)
     out = {}
     for key, parts in pooled.items():
@@ -135,7 +143,7 @@ def pool_indicators(
     pooled: dict[tuple[int, str], list[RoundFigure]] = defaultdict(list)
     for (_association, year, code), parts in rounds.items():
         complete = {p.code for p in parts} == set(indicators[code])
-        if complete and all(p.base >= p.k for p in parts):
+        if complete and all(_shown(p) for p in parts):
             pooled[year, code] += parts
     out = {}
     for key, parts in pooled.items():

@@ -1,9 +1,10 @@
 """Survey figures for the board: share clearly positive per question and indicator,
 for the association and each group, against last year and the national reference.
 
-Suppression is the results page's own (``portal.surveys.results``): a cell stands only
-where *k* answers on the scale are behind it, with secondary suppression between
-groups. A change or a difference is shown only where both of its figures are shown.
+Suppression is the results page's own (``portal.surveys.disclosure`` via
+``portal.surveys.results``): a cell stands only where *k* answers on the scale are
+behind it, with secondary suppression between groups counted in respondents. A change
+or a difference is shown only where both of its figures are shown.
 An indicator's share pools its questions' answers and is shown only where every one
 of its questions is shown. Percentages are rounded half up to whole per cent, and a
 change in percentage points is the difference of the rounded figures, so the page
@@ -32,6 +33,7 @@ from portal.reporting import national
 from portal.reporting.national import InstallationFigure, RoundFigure
 from portal.reporting.period import Period
 from portal.surveys import results
+from portal.surveys.disclosure import Hidden
 from portal.surveys.models import (
     Instrument,
     Invitation,
@@ -40,7 +42,7 @@ from portal.surveys.models import (
     SurveyRound,
     round_groups,
 )
-from portal.surveys.results import Cell, Hidden, QuestionResult, RoundResults
+from portal.surveys.results import Cell, QuestionResult, RoundResults
 
 
 @functools.lru_cache(maxsize=4096)
@@ -66,14 +68,16 @@ def difference(a: float | None, b: float | None) -> int | None:
 class Share:
     """The share clearly positive behind one cell, or why it is not shown."""
 
-    answers: int
+    answers: int | None  # None where hidden: a hidden cell keeps no count
     base: int
     positive: int
     hidden: Hidden | None = None
 
     @classmethod
     def of(cls, cell: Cell) -> Share:
-        return cls(cell.answers, cell.base, cell.positive, cell.hidden)
+        if cell.hidden is not None:
+            return cls(None, 0, 0, cell.hidden)
+        return cls(cell.answers, cell.base, cell.positive)
 
     @property
     def value(self) -> float | None:
@@ -295,9 +299,9 @@ class References:
 def _pooled(cells: list[Share]) -> Share:
     """Several questions' shares pooled; hidden unless every one of them is shown."""
     hidden = next((c.hidden for c in cells if c.hidden is not None), None)
-    answers = max((c.answers for c in cells), default=0)
     if hidden is not None or not cells:
-        return Share(answers, 0, 0, hidden or Hidden.FEW)
+        return Share(None, 0, 0, hidden or Hidden.FEW)
+    answers = max(c.answers or 0 for c in cells)
     return Share(answers, sum(c.base for c in cells), sum(c.positive for c in cells))
 
 
@@ -377,7 +381,7 @@ def _responses(
 
 
 def _texts(survey_round: SurveyRound, figures: RoundResults) -> list[TextAnswer]:
-    own = results.groups_with_text(survey_round, figures.responses_by_group)
+    own = figures.decision.text_groups
     names = {g.id: g.name for g in survey_round.groups}
     out = []
     for q in survey_round.instrument.questions:
@@ -420,7 +424,7 @@ def survey_figures(
     rows = [
         _with_reference(row, refs.national, refs.installation, current_round.year) for row in rows
     ]
-    texts_hidden = current.responses < current.k
+    texts_hidden = not current.decision.texts
     responses = _responses(current_round, current, rounds.invited.get(current_round.id, {}))
     return SurveyFigures(
         round_id=current_round.id,

@@ -16,7 +16,7 @@ from portal.plans.models import ActivityStatus, PlanStatus
 from portal.reporting.export import Table
 from portal.reporting.plans import Assessment
 from portal.reporting.survey import Comparison, Row, SurveyFigures, percent
-from portal.surveys.results import Hidden
+from portal.surveys.disclosure import Hidden
 
 if TYPE_CHECKING:
     from portal.reporting.meetings import MeetingFigures

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from portal.reporting.national import RoundFigure
 from portal.reporting.survey import Share, _pooled
-from portal.surveys.results import Hidden
+from portal.surveys import disclosure
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,9 @@ def survey_trend(
     for f in figures:  # ordered by code, then year
         row = out.setdefault(f.code, SurveyTrendRow(f.code, f.indicator_code, f.text, {}, {}))
         titles.setdefault(f.indicator_code, f.indicator_title)
-        hidden = Hidden.FEW if f.base < f.k else None
-        row.shares[f.year] = Share(
-            f.answers, 0 if hidden else f.base, 0 if hidden else f.positive, hidden
+        hidden = disclosure.whole_hidden(f.base, f.k)
+        row.shares[f.year] = (
+            Share(None, 0, 0, hidden) if hidden else Share(f.answers, f.base, f.positive)
         )
     for row in out.values():
         row.national.update({y: national[y, row.code] for y in years if (y, row.code) in national})

@@ -1,18 +1,17 @@
 """Results of a closed round, counted in the database, and the free-text review.
 
-A figure stands only where at least *k* answers are behind it. Where a group's cell
-is hidden, a second cell is hidden too if the association's total minus the groups
-shown would otherwise give the hidden group's figures away ("secondary suppression").
-Agency kind is offered for the association as a whole only, never within a group.
+What is shown is decided by ``portal.surveys.disclosure`` (the one check every output
+goes through): a figure stands only where at least *k* answers are behind it, a hidden
+cell keeps no count, and where the association's total minus the shown groups would
+give away fewer than *k* respondents, another group is hidden too. Agency kind is
+never read: it is no breakdown of any output.
 """
 
 from __future__ import annotations
 
-import enum
 import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +23,8 @@ from portal.accounts.models import User
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.extensions import db
+from portal.surveys import disclosure
+from portal.surveys.disclosure import Hidden
 from portal.surveys.models import (
     Answer,
     Question,
@@ -35,19 +36,11 @@ from portal.surveys.models import (
 )
 
 ALL = "all"  # the key of the association-wide cell
-KIND = "kind"  # (KIND, agency kind): the key of an agency-kind cell
-
-
-class Hidden(enum.StrEnum):
-    """Why a cell shows only its count."""
-
-    FEW = "few"  # fewer than k answers on the scale
-    SECONDARY = "secondary"  # would reveal a smaller hidden cell by subtraction
 
 
 @dataclass
 class Cell:
-    """One question for one group (or kind, or the association): counts and figures."""
+    """One question for one group (or the association): counts and figures."""
 
     answers: int = 0
     base: int = 0  # answers on the scale, "don't know" left out
@@ -64,23 +57,6 @@ class Cell:
     @property
     def mean(self) -> float | None:
         return self.value_sum / self.base if self.base else None
-
-
-def hide_small(bases: dict[Hashable, int], k: int) -> dict[Hashable, Hidden]:
-    """Which of the parts of a whole to hide, and why.
-
-    Parts with fewer than ``k`` are hidden. If what is hidden adds up to more than
-    nothing but fewer than ``k``, the total minus the shown parts would reveal it, so
-    the smallest shown parts are hidden as well until it adds up to ``k`` or more.
-    """
-    hidden: dict[Hashable, Hidden] = {key: Hidden.FEW for key, n in bases.items() if n < k}
-    hidden_sum = sum(bases[key] for key in hidden)
-    shown = sorted((n, str(key), key) for key, n in bases.items() if key not in hidden)
-    while 0 < hidden_sum < k and shown:
-        n, _name, key = shown.pop(0)
-        hidden[key] = Hidden.SECONDARY
-        hidden_sum += n
-    return hidden
 
 
 def totals_insert(round_ids: list[int]) -> sa.Insert:
@@ -110,10 +86,10 @@ def totals_insert(round_ids: list[int]) -> sa.Insert:
 
 def _counted(rounds: list[SurveyRound]) -> list[Any]:
     """Every question of the rounds' instruments with its answers counted per round,
-    group, agency kind and scale point, and the free text the review let through (one
+    group and scale point, and the free text the review let through (one
     query; the questions are put on their instruments, so nothing loads them again).
 
-    The finest split there is: the association, group and agency-kind cells are sums
+    The finest split any output needs: the association and group cells are sums
     of these rows, so one round trip serves every cell of every round asked for.
     """
     rows = db.session.execute(
@@ -139,7 +115,6 @@ def _counted_statement() -> sa.Select[Any]:
             SurveyResponse.round_id,
             Answer.question_id,
             SurveyResponse.group_id,
-            SurveyResponse.agency_kind,
             Answer.value,
             Answer.dont_know,
             Answer.text,
@@ -152,7 +127,7 @@ def _counted_statement() -> sa.Select[Any]:
         )
         .group_by(
             SurveyResponse.round_id, Answer.question_id, SurveyResponse.group_id,
-            SurveyResponse.agency_kind, Answer.value, Answer.dont_know, Answer.text,
+            Answer.value, Answer.dont_know, Answer.text,
         )
         .subquery()
     )  # fmt: skip
@@ -178,12 +153,11 @@ def _add(cell: Cell, positive_from: int | None, value: int | None, dont_know: bo
 
 @dataclass
 class QuestionResult:
-    """A scale question with its association, group and agency-kind cells."""
+    """A scale question with its association and group cells."""
 
     question: Question
     overall: Cell
     groups: dict[int, Cell]
-    kinds: dict[Any, Cell]
 
 
 @dataclass
@@ -194,22 +168,18 @@ class RoundResults:
     responses: int
     responses_by_group: dict[int, int]
     questions: list[QuestionResult]
-    kinds: list[Any]
+    decision: disclosure.Decision
     # question id → (group id, text) of each free-text answer the review let through
     shown_texts: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
 
 
-def _blank(cell: Cell, reason: Hidden) -> Cell:
-    return Cell(answers=cell.answers, hidden=reason)
-
-
-def _apply_hiding(parts: dict[Any, Cell], k: int) -> dict[Any, Cell]:
-    hidden = hide_small({key: cell.base for key, cell in parts.items()}, k)
-    return {key: _blank(c, hidden[key]) if key in hidden else c for key, c in parts.items()}
+def _blank(reason: Hidden) -> Cell:
+    """A hidden cell: no count at all (not even of answers), only the reason."""
+    return Cell(hidden=reason)
 
 
 def round_results(survey_round: SurveyRound) -> RoundResults:
-    """Per scale question: the association, each group, each recorded agency kind."""
+    """Per scale question: the association and each group."""
     return rounds_results([survey_round])[survey_round.id]
 
 
@@ -235,13 +205,13 @@ def rounds_results(
         responses = responses_per_group(rounds)
     cells: dict[int, dict[tuple[int, Any], Cell]] = {r.id: {} for r in rounds}
     texts: dict[int, dict[int, list[tuple[int, str]]]] = {r.id: defaultdict(list) for r in rounds}
-    for question, round_id, _qid, group_id, kind, value, dont_know, text, n in _counted(rounds):
+    for question, round_id, _qid, group_id, value, dont_know, text, n in _counted(rounds):
         if not question.is_scale:
             if text is not None:
                 texts[round_id][question.id] += [(group_id, text)] * n
             continue
         in_round = cells[round_id]
-        for key in ((question.id, group_id), (question.id, (KIND, kind)), (question.id, ALL)):
+        for key in ((question.id, group_id), (question.id, ALL)):
             cell = in_round.get(key)
             if cell is None:
                 cell = in_round[key] = Cell()
@@ -259,28 +229,29 @@ def _results(
 ) -> RoundResults:
     k = survey_round.min_answers
     group_ids = [g.id for g in survey_round.groups]
-    kinds_seen = sorted(
-        {part[1] for (_q, part) in cells if isinstance(part, tuple)},
-        key=lambda p: (p is None, str(p)),
+    scale = [q for q in survey_round.instrument.questions if q.is_scale]
+    decision = disclosure.decide(
+        k,
+        responses_by_group,
+        {q.id: {g: cells.get((q.id, g), Cell()).base for g in group_ids} for q in scale},
+        group_ids,
+        {q.id: cells.get((q.id, ALL), Cell()).base for q in scale},
     )
     results = []
-    for question in survey_round.instrument.questions:
-        if not question.is_scale:
-            continue
+    for question in scale:
         whole = cells.get((question.id, ALL), Cell())
-        if whole.base < k:
-            whole = _blank(whole, Hidden.FEW)
-        groups = {g: cells.get((question.id, g), Cell()) for g in group_ids}
-        kinds = {kind: cells.get((question.id, (KIND, kind)), Cell()) for kind in kinds_seen}
-        results.append(
-            QuestionResult(question, whole, _apply_hiding(groups, k), _apply_hiding(kinds, k))
-        )
+        reason = decision.overall[question.id]
+        groups = {}
+        for g in group_ids:
+            hidden = decision.group(question.id, g)
+            groups[g] = _blank(hidden) if hidden else cells.get((question.id, g), Cell())
+        results.append(QuestionResult(question, _blank(reason) if reason else whole, groups))
     return RoundResults(
         k=k,
         responses=sum(responses_by_group.values()),
         responses_by_group=responses_by_group,
         questions=results,
-        kinds=kinds_seen,
+        decision=decision,
     )
 
 
@@ -345,15 +316,6 @@ def free_text_item(
         )
     ).first()
     return FreeText(*row) if row else None
-
-
-def groups_with_text(survey_round: SurveyRound, responses_by_group: dict[int, int]) -> set[int]:
-    """Groups whose own free text may be listed: k responses, and no subtraction risk."""
-    counts: dict[Hashable, int] = {
-        g.id: responses_by_group.get(g.id, 0) for g in survey_round.groups
-    }
-    hidden = hide_small(counts, survey_round.min_answers)
-    return {g.id for g in survey_round.groups if g.id not in hidden}
 
 
 def review_text(

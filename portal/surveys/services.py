@@ -28,7 +28,7 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.groups import services as group_services
 from portal.groups.models import Group, Membership
-from portal.organisations.models import AgencyKind, Association
+from portal.organisations.models import Association
 from portal.surveys import crypto, results, schedule
 from portal.surveys.instrument import ParsedInstrument
 from portal.surveys.models import (
@@ -656,14 +656,14 @@ class Rate:
 
 @dataclass(frozen=True)
 class Rates:
-    """A running round's response rate per group, per agency kind and overall."""
+    """A running round's response rate per group and overall (never per agency kind:
+    with groups of five to seven, who of a kind has answered points at persons)."""
 
     groups: list[Rate]
-    kinds: list[Rate]
     total: Rate
 
 
-def response_rates(survey_round: SurveyRound, kind_labels: dict[AgencyKind, str]) -> Rates:
+def response_rates(survey_round: SurveyRound) -> Rates:
     """Counted in the database from the invitations (never from the answers)."""
     answered = sa.func.sum(sa.case((Invitation.answered.is_(True), 1), else_=0))
     by_group = {
@@ -674,15 +674,6 @@ def response_rates(survey_round: SurveyRound, kind_labels: dict[AgencyKind, str]
             .group_by(Invitation.group_id)
         )
     }
-    by_kind = {
-        kind: (n, a or 0)
-        for kind, n, a in db.session.execute(
-            sa.select(Invitation.agency_kind, sa.func.count(), answered)
-            .where(Invitation.round_id == survey_round.id)
-            .group_by(Invitation.agency_kind)
-        )
-    }
     groups = [Rate(g.name, *by_group.get(g.id, (0, 0)), group_id=g.id) for g in survey_round.groups]
-    kinds = [Rate(kind_labels[k], *by_kind[k]) for k in AgencyKind if k in by_kind]
     total = Rate("", sum(r.invited for r in groups), sum(r.answered for r in groups))
-    return Rates(groups=groups, kinds=kinds, total=total)
+    return Rates(groups=groups, total=total)

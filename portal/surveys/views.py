@@ -24,7 +24,6 @@ from portal.core.transactions import atomic
 from portal.extensions import db
 from portal.groups import services as group_services
 from portal.groups.models import Group
-from portal.organisations.forms import AGENCY_KIND_LABELS
 from portal.organisations.models import Association
 from portal.surveys import policies, schedule, services
 from portal.surveys.forms import ConfirmForm, RoundEditForm, RoundForm
@@ -193,12 +192,11 @@ def show(slug: str, round_id: int) -> str:
     association, survey_round = load_round(slug, round_id)
     rates = None
     if not survey_round.is_draft and policies.can_follow_round(current_user, survey_round):
-        rates = services.response_rates(survey_round, AGENCY_KIND_LABELS)
+        rates = services.response_rates(survey_round)
         if not policies.can_see_all_groups(current_user, survey_round):
             own = policies.led_groups_in(current_user, survey_round)
             rates = services.Rates(
                 groups=[r for r in rates.groups if r.group_id in own],
-                kinds=rates.kinds,
                 total=rates.total,
             )
     return render_template(

@@ -14,7 +14,6 @@ from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, page
 from portal.core.loaders import require
 from portal.core.transactions import atomic
-from portal.organisations.forms import AGENCY_KIND_LABELS
 from portal.surveys import policies, results
 from portal.surveys.forms import TextReviewForm
 from portal.surveys.models import TextReview
@@ -31,7 +30,7 @@ def _with_review(
 
 @bp.route(f"{PREFIX}/<int:round_id>/results")
 def results_page(slug: str, round_id: int) -> str:
-    """Per question: the association, each group the person may see, each agency kind."""
+    """Per question: the association and each group the person may see."""
     association, survey_round = load_round(slug, round_id)
     require(policies.can_read_results(current_user, survey_round))
     figures = results.round_results(survey_round)
@@ -44,15 +43,13 @@ def results_page(slug: str, round_id: int) -> str:
     reviewed = results.free_texts(survey_round, reviews=(TextReview.SHOWN, TextReview.PENDING))
     texts = _with_review(reviewed, TextReview.SHOWN)
     pending = sum(len(ts) for ts in _with_review(reviewed, TextReview.PENDING).values())
-    text_groups = results.groups_with_text(survey_round, figures.responses_by_group)
+    text_groups = figures.decision.text_groups
     return render_template(
         "surveys/results.html",
         association=association,
         survey_round=survey_round,
         figures=figures,
         groups=visible_groups,
-        show_kinds=policies.can_see_all_groups(current_user, survey_round),
-        kind_labels=AGENCY_KIND_LABELS,
         texts=texts,
         text_groups=text_groups,
         text_questions=[q for q in survey_round.instrument.questions if not q.is_scale],

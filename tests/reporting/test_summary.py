@@ -10,7 +10,7 @@ from portal.organisations.models import Association
 from portal.plans.models import ActivityStatus
 from portal.reporting.plans import Assessment
 from portal.reporting.summary import Period, board_summary
-from portal.surveys.results import Hidden
+from portal.surveys.disclosure import Hidden
 
 
 def summary(db_session: Any, rworld: Any, year: int = 2025, kind: str = "year") -> Any:

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from portal.accounts.models import User
 from portal.surveys import answering, results, services
+from portal.surveys.disclosure import Hidden, Part, hide
 from portal.surveys.models import Answer, RoundTotal, SurveyResponse, SurveyRound, TextReview
-from portal.surveys.results import Hidden, hide_small, round_results, rounds_results
+from portal.surveys.results import round_results, rounds_results
 from tests.conftest import post
 from tests.surveys.conftest import links, make_round, sign_in
 
@@ -54,11 +55,20 @@ def closed_round(sworld: Any, db_session: Any) -> Any:
 
 
 def test_hide_small_primary_and_secondary() -> None:
+    def hide_small(bases: dict[str, int], k: int) -> dict[str, Hidden]:
+        return hide({key: Part(n, n) for key, n in bases.items()}, k)
+
     assert hide_small({"a": 5, "b": 4}, 3) == {}
     assert hide_small({"a": 5, "b": 1}, 3) == {"b": Hidden.FEW, "a": Hidden.SECONDARY}
     assert hide_small({"a": 5, "b": 4, "c": 1}, 3) == {"c": Hidden.FEW, "b": Hidden.SECONDARY}
     assert hide_small({"a": 5, "b": 2, "c": 2}, 3) == {"b": Hidden.FEW, "c": Hidden.FEW}
     assert hide_small({"a": 0, "b": 4}, 3) == {"a": Hidden.FEW}  # nothing to subtract
+    # Counted in respondents, not answers on the scale: two respondents whose only
+    # answers are "don't know" are still two people the total minus "a" would reveal.
+    assert hide({"a": Part(5, 5), "b": Part(2, 0)}, 3) == {
+        "b": Hidden.FEW,
+        "a": Hidden.SECONDARY,
+    }
 
 
 def test_association_figures_counted_in_the_database(closed_round) -> None:
@@ -75,7 +85,7 @@ def test_association_figures_counted_in_the_database(closed_round) -> None:
     assert (a2.overall.answers, a2.overall.base, a2.overall.dont_know) == (4, 3, 1)
     b2 = next(r for r in figures.questions if r.question.code == "B2")
     assert b2.overall.hidden is Hidden.FEW  # all "don't know": no base
-    assert b2.overall.answers == 4
+    assert b2.overall.answers == 0  # a hidden cell keeps no count
 
 
 def test_small_groups_show_only_their_count_and_no_subtraction_is_possible(
@@ -85,12 +95,12 @@ def test_small_groups_show_only_their_count_and_no_subtraction_is_possible(
     a1 = next(r for r in figures.questions if r.question.code == "A1")
     small = a1.groups[sworld.other_group_id]
     assert small.hidden is Hidden.FEW
-    assert small.answers == 1
+    assert small.answers == 0  # no count at all
     assert small.distribution == {}
     assert small.mean is None
     big = a1.groups[sworld.group_id]
     assert big.hidden is Hidden.SECONDARY  # else: association − Gävle = Ockelbo's answer
-    assert big.answers == 3
+    assert big.answers == 0
     assert a1.overall.hidden is None
 
 
@@ -189,8 +199,11 @@ def test_closing_writes_the_yearly_rollup(closed_round, db_session):
         for q in figures.questions
         if q.overall.answers
     }
-    # The whole is shown here (four answers ≥ k), so the cells carry their counts.
-    assert totals == expected
+    # Where the whole is shown (k answers on the scale) the cells carry their counts;
+    # a hidden one (B2: all "don't know") keeps none, but the rollup still counts it.
+    assert {q: t for q, t in totals.items() if q in expected} == expected
+    b2 = next(q for q in closed_round.instrument.questions if q.code == "B2")
+    assert totals[b2.id] == (4, 0, 0)
     a1 = next(q for q in closed_round.instrument.questions if q.code == "A1")
     assert totals[a1.id] == (4, 4, 2)  # 6 and 7 are at or above positive_from (6)
     text_questions = {q.id for q in closed_round.instrument.questions if not q.is_scale}

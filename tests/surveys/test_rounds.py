@@ -14,7 +14,6 @@ from portal.core.audit import AuditEvent
 from portal.core.errors import DomainError
 from portal.core.mail import MailStatus, OutboxMessage
 from portal.groups.services import today
-from portal.organisations.forms import AGENCY_KIND_LABELS
 from portal.organisations.models import Association
 from portal.surveys import answering, schedule, services
 from portal.surveys.models import Draft, Invitation, RoundStatus, SurveyRound
@@ -259,17 +258,15 @@ def test_a_group_cannot_be_added_to_an_opened_round(sworld, db_session, f) -> No
     assert db_session.get(Group, sworld.other_group_id) is not None
 
 
-def test_response_rates_per_group_and_kind(sworld, db_session) -> None:
+def test_response_rates_per_group_never_per_kind(sworld, db_session) -> None:
     survey_round = make_round(db_session, sworld)
     token = links(db_session)[sworld.emails["member"]].rsplit("/", 1)[1]
     answering.submit(answering.find(token), FULL_ANSWERS)
     db_session.commit()
-    rates = services.response_rates(survey_round, AGENCY_KIND_LABELS)
+    rates = services.response_rates(survey_round)
     by_group = {r.group_id: (r.invited, r.answered) for r in rates.groups}
     assert by_group == {sworld.group_id: (4, 1), sworld.other_group_id: (2, 0)}
-    kinds = {r.label: (r.invited, r.answered) for r in rates.kinds}
-    assert kinds[str(AGENCY_KIND_LABELS[next(iter(AGENCY_KIND_LABELS))])]
-    assert sum(i for i, _ in kinds.values()) == 6
+    assert not hasattr(rates, "kinds")
     assert (rates.total.invited, rates.total.answered, rates.total.percent) == (6, 1, 17)
 
 
