@@ -82,6 +82,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # How many reverse proxies in front set X-Forwarded-For/-Proto; 0 trusts none.
         # Behind one, sign-in limits must count the client's address, not the proxy's.
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        # PostgreSQL: rewrite the ballot, draft and key tables right after a round is
+        # closed from its page, so deleted ballots leave no dead tuples (close-due
+        # always does). The test suite's rolled-back transactions hold those tables.
+        "SURVEY_VACUUM_AT_CLOSE": _bool(env.get("SURVEY_VACUUM_AT_CLOSE", "1")),
     }
     config.update(overrides)
     if not config["SECRET_KEY"]:

@@ -125,7 +125,7 @@ PAGES = [
     Page(
         "Survey form",
         "surveys.respond_answers",
-        lambda t: {"token": t.tokens[0]},
+        lambda t: {"slot": t.tokens[0]},  # replaced by the slot the link opens (_sample_url)
         access="public",
     ),
     Page(
@@ -270,11 +270,18 @@ def measure_pages(app: Any, scale: Scale, targets: Targets, samples: int) -> lis
                 if page.access == "token" and targets.api_token is None:
                     rows.append(Row(section, what, scale.label, notes="no API token service"))
                     continue
+                browser = client if page.access != "public" else app.test_client()
+                values = page.values(targets)
+                if page.access == "public":  # open the link: its page leads to the slot
+                    with app.test_request_context("/"):
+                        link = url_for("surveys.respond_enter", token=targets.tokens[0])
+                    opening = browser.get(link).get_data(as_text=True)
+                    slot = re.search(r'href="/survey/s/([A-Za-z0-9_-]+)/answers"', opening)
+                    values = {"slot": slot.group(1) if slot else ""}
                 with app.test_request_context("/"):
-                    url = url_for(page.endpoint, **page.values(targets))
+                    url = url_for(page.endpoint, **values)
                 headers = {"Authorization": f"Bearer {targets.api_token}"}
                 kwargs = {"headers": headers} if page.access == "token" else {}
-                browser = client if page.access != "public" else app.test_client()
                 rows.append(_sample(browser, url, kwargs, statements, samples, scale, page))
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", count)

@@ -72,7 +72,6 @@ def targets(associations: int) -> dict[str, Any]:
 def open_load_round(slug: str, respondents: int, year_offset: int) -> list[str]:
     """A fresh open round in the association ``slug`` (made on first use) whose one group
     has ``respondents`` members; returns the survey links' tokens."""
-    from flask import current_app
 
     from portal.core.mail import OutboxMessage
     from portal.extensions import db
@@ -116,9 +115,10 @@ def open_load_round(slug: str, respondents: int, year_offset: int) -> list[str]:
         .where(Invitation.round_id == survey_round.id)
         .order_by(Invitation.id)
     ).all()
+    keys = surveys.round_keys(survey_round.id)  # links derive from the round's own secret
     db.session.commit()
-    secret = current_app.config["SECRET_KEY"]
-    return [crypto.link_token(secret, salt) for salt in salts]
+    assert keys is not None
+    return [crypto.link_token(keys.link_secret, salt) for salt in salts]
 
 
 def _respondents(slug: str, respondents: int) -> tuple[Any, Any, Any]:

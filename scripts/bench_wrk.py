@@ -20,6 +20,7 @@ import concurrent.futures
 import json
 import math
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -161,17 +162,26 @@ def _cookie(browser: load.Browser) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in browser.jar) or "-"
 
 
-def prepare_submits(base: str, tokens: Sequence[str], concurrency: int, seed: int) -> list[Line]:
-    """Take each respondent to the review page (untimed); their confirming POSTs, each
-    with its own cookie. A respondent that could not be prepared is left out (and
-    counted by the caller)."""
+SLOT_LINK = re.compile(r'href="(/survey/s/[A-Za-z0-9_-]+/answers)"')
 
-    def prepare(index: int) -> Line | None:
+
+def prepare_submits(
+    base: str, tokens: Sequence[str], concurrency: int, seed: int
+) -> list[tuple[Line, Line]]:
+    """Open each respondent's link and take them to the review page (untimed): per
+    respondent, the GET of their questionnaire and their confirming POST, each with their
+    own cookie (the link's page exchanges the token for a cookie and a slot, issue 15).
+    A respondent that could not be prepared is left out (and counted by the caller)."""
+
+    def prepare(index: int) -> tuple[Line, Line] | None:
         token = tokens[index]
         browser = load.Browser(base)
         try:
-            browser.get_ok(f"/survey/{token}")
-            forms, _links = load.parse_page(browser.get_ok(f"/survey/{token}/answers"))
+            slot = SLOT_LINK.search(browser.get_ok(f"/survey/{token}"))
+            if slot is None:
+                raise LookupError("the link's page leads to no questionnaire")
+            answers = slot.group(1)
+            forms, _links = load.parse_page(browser.get_ok(answers))
             form = load.find_form(forms, "/answers")
             data = load.fill_answers(form, random.Random(seed + index), button="review")  # noqa: S311
             status, _text, location = browser.request(form.action, data)
@@ -181,7 +191,8 @@ def prepare_submits(base: str, tokens: Sequence[str], concurrency: int, seed: in
             return None
         payload = {**confirm.hidden, "csrf_token": load.csrf_token(confirm)}
         path = urllib.parse.urlsplit(urllib.parse.urljoin(base, confirm.action)).path
-        return Line("POST", path, _cookie(browser), urllib.parse.urlencode(payload))
+        submit = Line("POST", path, _cookie(browser), urllib.parse.urlencode(payload))
+        return Line("GET", answers, _cookie(browser)), submit
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
         prepared = list(pool.map(prepare, range(len(tokens))))
@@ -272,9 +283,10 @@ def run(scale: Any, targets: Any, paths: dict[str, str], args: Any) -> list[Row]
         tokens = list(targets.tokens)
         load.out(f"preparing {len(tokens)} respondents (untimed) …")
         started = time.perf_counter()
-        submits = prepare_submits(base, tokens, bench.c, 2026)
+        prepared = prepare_submits(base, tokens, bench.c, 2026)
+        submits = [submit for _form, submit in prepared]
         load.out(f"… {len(submits)} prepared in {time.perf_counter() - started:.0f} s")
-        form = [Line("GET", f"/survey/{t}/answers") for t in tokens[: max(1, len(tokens) // 4)]]
+        form = [form for form, _submit in prepared[: max(1, len(prepared) // 4)]]
         bench.series("Survey form (GET)", [bench.loop(form)] * args.repeats, warm=bench.loop(form))
         bench.submits(submits, len(tokens) - len(submits))
         for label in ("Group page", "Board summary"):

@@ -72,6 +72,7 @@ TEST_CONFIG: dict[str, Any] = {
     "MAIL_PORT": 1,  # nothing listens: a test that sends mail must start a server
     "PORTAL_BASE_URL": "http://portal.test",
     "SERVER_NAME": None,
+    "SURVEY_VACUUM_AT_CLOSE": False,  # the adversary tests turn it on (their own commits)
 }
 
 

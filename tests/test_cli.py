@@ -215,6 +215,7 @@ def test_demo_load_builds_gavleborg_once(runner, client, db_session):
     assert association is not None
     _assert_gavleborg_shape(db_session, association)
     _assert_demo_minutes(db_session)
+    _assert_open_demo_survey(client, db_session, result.output)
     counts = row_counts(db_session)
 
     second = invoke(runner, "demo", "load")
@@ -257,6 +258,29 @@ def _assert_two_factor_demo(app: Flask, output: str) -> None:
     )
     assert response.status_code == 302
     assert client.get("/").status_code == 200
+
+
+def _assert_open_demo_survey(client: Any, session: Any, output: str) -> None:
+    """This year's round is open with sealed answers in, and the three printed links
+    open the survey as a member."""
+    from portal.surveys.models import Ballot, SurveyResponse, SurveyRound
+
+    links = re.findall(r"http://portal\.test(/survey/[A-Za-z0-9_-]{43})", output)
+    assert len(links) == 3
+    open_round = session.scalar(sa.select(SurveyRound).where(SurveyRound.status == "open"))
+    assert open_round is not None
+    assert session.scalar(
+        sa.select(sa.func.count()).select_from(Ballot).where(Ballot.round_id == open_round.id)
+    )
+    assert not session.scalar(
+        sa.select(sa.func.count())
+        .select_from(SurveyResponse)
+        .where(SurveyResponse.round_id == open_round.id)
+    )
+    for link in links:
+        page = client.get(link)
+        assert page.status_code == 200
+        assert "/answers" in page.get_data(as_text=True)
 
 
 def _assert_demo_minutes(session: Any) -> None:

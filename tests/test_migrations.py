@@ -207,3 +207,39 @@ def test_migration_file_has_a_real_downgrade(path: Path) -> None:
 
 def test_there_are_migrations() -> None:
     assert MIGRATION_FILES
+
+
+def test_sealed_ballots_refuse_to_migrate_while_a_round_is_open(migration_app: Flask) -> None:
+    """Links of an open round were made from SECRET_KEY and would stop working: the
+    revision that brings per-round keys (and drops the agency-kind setting) refuses to
+    run, either way, while a round is open."""
+    with migration_app.app_context():
+        _wipe()
+        upgrade(revision="concurrency0001")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO associations (name, slug, min_survey_answers, created_at,"
+                    " updated_at) VALUES ('F', 'f', 3, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO survey_instruments (code, version, title, is_example, notice,"
+                    " definition, imported_at) VALUES ('c', '1', 't', false, '', '{}',"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO survey_rounds (association_id, year, instrument_id, opens_on,"
+                    " closes_on, min_answers, record_agency_kind, status)"
+                    " SELECT a.id, 2026, i.id, '2026-08-15', '2026-09-30', 3, true, 'open'"
+                    " FROM associations AS a, survey_instruments AS i"
+                )
+            )
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the RuntimeError, then exits
+            upgrade(revision="surveys0004")
+        assert _current_revision() == "concurrency0001"
+        db.session.remove()
+        _wipe()

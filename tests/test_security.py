@@ -31,6 +31,7 @@ PUBLIC_ENDPOINTS = {
     # Calendar programs cannot sign in: the secret, revocable address is the credential.
     "meetings.calendar_feed",
     # Respondents answer from their personal link, without an account.
+    "surveys.respond_enter",
     "surveys.respond_start",
     "surveys.respond_answers",
     "surveys.respond_autosave",

@@ -79,6 +79,15 @@ def load_demo() -> None:
     click.echo(f"  password: {DEMO_PASSWORD}")
     click.echo(f"  two-factor key (authenticator app): {DEMO_TOTP_SECRET}")
     click.echo(f"  two-factor recovery codes: {', '.join(DEMO_RECOVERY_CODES)}")
+    from portal.organisations.models import Association
+    from portal.surveys.demo import respondent_links
+
+    association = db.session.scalar(db.select(Association).where(Association.slug == "gavleborg"))
+    survey_links = respondent_links(association) if association is not None else []
+    if survey_links:
+        click.echo("Answer this year's open survey as a member (personal links, no sign-in):")
+        for name, group, link in survey_links:
+            click.echo(f"  {name} ({group}): {link}")
 
 
 def register_commands(app: Flask) -> None:

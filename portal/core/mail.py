@@ -16,6 +16,7 @@ import enum
 import smtplib
 import ssl
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -135,14 +136,27 @@ class DeliveryReport:
     failed: int = 0
 
 
+# What turns markers in a stored body into the text sent, at the moment of sending (a
+# feature registers one, e.g. the survey's personal links: the outbox keeps a marker,
+# never the link). Each takes and returns the body.
+BODY_RENDERERS: list[Callable[[str], str]] = []
+
+
+def render_body(body: str) -> str:
+    """The body as it is sent: every registered renderer applied."""
+    for renderer in BODY_RENDERERS:
+        body = renderer(body)
+    return body
+
+
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
-    """The RFC 5322 message for an outbox row."""
+    """The RFC 5322 message for an outbox row (markers rendered now, ``render_body``)."""
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Message-ID"] = message.message_id
-    email.set_content(message.body_text)
+    email.set_content(render_body(message.body_text))
     for attachment in message.attachments or []:
         maintype, subtype, params = _content_type(attachment["content_type"])
         email.add_attachment(

@@ -74,7 +74,6 @@ def _round(
             "opens_on": opens_on,
             "closes_on": closes_on,
             "min_answers": MIN_ANSWERS,
-            "record_agency_kind": True,
             "status": RoundStatus.DRAFT,
             "opened_at": None,
             "closed_at": None,
@@ -89,7 +88,6 @@ def _round(
             _invitation(ctx, round_id, group, seat, opens_on, answered=answered)
             if answered:
                 responses.append(_response(ctx, info, round_id, group, seat, year))
-    _generalise_kinds(responses)
     for response in responses:
         ctx.writer.add("survey_responses", response)
     table = SurveyRound.__table__
@@ -157,7 +155,6 @@ def _response(
         "id": response_id,
         "round_id": round_id,
         "group_id": group.id,
-        "agency_kind": seat.agency_kind,
     }
 
 
@@ -166,14 +163,3 @@ def _free_text(ctx: Context, code: str) -> tuple[str, TextReview]:
         return WITHHELD, TextReview.WITHHELD
     text = ctx.rng.choice(FREE_TEXT.get(code, FREE_TEXT["F1"]))
     return text, TextReview.PENDING if ctx.rng.random() < 0.1 else TextReview.SHOWN
-
-
-def _generalise_kinds(responses: list[dict[str, Any]]) -> None:
-    """Forget the agency kind where fewer than k responses of a group share it."""
-    cells: dict[tuple[int, object], int] = {}
-    for response in responses:
-        key = (response["group_id"], response["agency_kind"])
-        cells[key] = cells.get(key, 0) + 1
-    for response in responses:
-        if cells[(response["group_id"], response["agency_kind"])] < MIN_ANSWERS:
-            response["agency_kind"] = None

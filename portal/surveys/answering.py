@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
-import json
-import re
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
@@ -22,19 +20,18 @@ from flask_babel import gettext as _
 
 from portal.core.errors import DomainError
 from portal.extensions import db
-from portal.groups import services as group_services
 from portal.groups.models import Group
-from portal.organisations.models import AgencyKind
 from portal.surveys import crypto
 from portal.surveys.models import (
     FREE_TEXT_MAX,
+    Ballot,
     Draft,
     Instrument,
     Invitation,
     Question,
     QuestionKind,
+    RoundKey,
     RoundStatus,
-    SurveyResponse,
     SurveyRound,
     TextReview,
 )
@@ -112,7 +109,6 @@ class LinkedInvitation:
     id: int
     round_id: int
     group_id: int
-    agency_kind: AgencyKind
     token_salt: str
     token_hash: str
     answered: bool
@@ -127,7 +123,7 @@ class LinkedRound:
     status: RoundStatus
     closes_on: dt.date
     min_answers: int
-    record_agency_kind: bool
+    public_key: bytes | None  # the round's, while it is open
 
     @property
     def is_open(self) -> bool:
@@ -178,7 +174,7 @@ def find(token: str) -> Access | None:
         row.status,
         row.closes_on,
         row.min_answers,
-        row.record_agency_kind,
+        row.public_key,
     )
     if survey_round.status == RoundStatus.DRAFT:  # no link goes out before opening
         questions = _load_questions(row.instrument_id)
@@ -190,7 +186,6 @@ def find(token: str) -> Access | None:
             row.id,
             row.round_id,
             row.group_id,
-            row.agency_kind,
             row.token_salt,
             row.token_hash,
             row.answered,
@@ -216,12 +211,12 @@ def _find_statement() -> sa.Select[Any]:
     """
     invitations, rounds = Invitation.__table__, SurveyRound.__table__
     groups, instruments, drafts = Group.__table__, Instrument.__table__, Draft.__table__
+    keys = RoundKey.__table__
     return (
         sa.select(
             invitations.c.id,
             invitations.c.round_id,
             invitations.c.group_id,
-            invitations.c.agency_kind,
             invitations.c.token_salt,
             invitations.c.token_hash,
             invitations.c.answered,
@@ -229,7 +224,7 @@ def _find_statement() -> sa.Select[Any]:
             rounds.c.status,
             rounds.c.closes_on,
             rounds.c.min_answers,
-            rounds.c.record_agency_kind,
+            keys.c.public_key,
             groups.c.name.label("group_name"),
             instruments.c.id.label("instrument_id"),
             instruments.c.title,
@@ -244,6 +239,7 @@ def _find_statement() -> sa.Select[Any]:
             .join(groups, groups.c.id == invitations.c.group_id)
             .join(instruments, instruments.c.id == rounds.c.instrument_id)
             .outerjoin(drafts, drafts.c.invitation_id == invitations.c.id)
+            .outerjoin(keys, keys.c.round_id == invitations.c.round_id)
         )
         .where(invitations.c.token_hash == sa.bindparam("token_hash"))
     )
@@ -311,8 +307,21 @@ def load_draft(access: Access) -> dict[str, str]:
     data = crypto.decrypt_draft(
         access.token, invitation.token_salt, invitation.id, nonce, ciphertext
     )
-    answers = (data or {}).get("answers", {})
-    return {str(k): str(v) for k, v in answers.items() if isinstance(v, str)}
+    if data is None:
+        return {}
+    return decode(access.questions, data)[1]
+
+
+def encode(questions: Sequence[AskedQuestion], answers: dict[str, str], group_id: int) -> bytes:
+    """Checked answers at the round's fixed size (``crypto.encode_answers``)."""
+    return crypto.encode_answers(
+        questions, answers, group_id=group_id, free_text_max=FREE_TEXT_MAX, dont_know=DONT_KNOW
+    )
+
+
+def decode(questions: Sequence[AskedQuestion], data: bytes) -> tuple[int, dict[str, str]]:
+    """(group id, answers) of ``encode``'s bytes."""
+    return crypto.decode_answers(questions, data, free_text_max=FREE_TEXT_MAX, dont_know=DONT_KNOW)
 
 
 def check(
@@ -354,7 +363,8 @@ def _require_open(access: Access) -> None:
 
 
 def save_draft(access: Access, answers: dict[str, str]) -> None:
-    """Keep unfinished answers, encrypted with a key derived from the link.
+    """Keep unfinished answers, encrypted with a key derived from the link, at the
+    same length whatever they are (the length of a draft tells nothing).
 
     One statement that inserts the draft or replaces the one there is: two saves at
     once (a double click, two tabs) leave one draft, the last one written.
@@ -363,7 +373,7 @@ def save_draft(access: Access, answers: dict[str, str]) -> None:
     clean = check(access.questions, answers, complete=False)
     invitation = access.invitation
     nonce, ciphertext = crypto.encrypt_draft(
-        access.token, invitation.token_salt, invitation.id, {"answers": clean}
+        access.token, invitation.token_salt, invitation.id, encode(access.questions, clean, 0)
     )
     db.session.execute(
         _upsert_draft(),
@@ -422,153 +432,62 @@ def submitted_answers(access: Access, reviewed: Reviewed | None) -> dict[str, st
     return load_draft(access) if answers is None else answers
 
 
-def _submits_at_once() -> bool:
-    """Whether a submit is one statement here (PostgreSQL); SQLite runs three."""
-    return bool(db.session.get_bind().dialect.name == "postgresql")
-
-
-def submit_reviewed(token: str, reviewed: Reviewed) -> bool:
-    """PostgreSQL: record the reviewed answers with one statement and no query first.
-
-    True when recorded. False when this way cannot tell: on SQLite (three statements
-    after the link's query cost no round trips), when this worker has not read that
-    instrument version's questions for a link yet, or when the statement marked nothing
-    (the link is unknown or answered, its round is not open or not on that version).
-    The caller then goes the way through ``find``, which tells those cases apart.
-    Raises ``DomainError`` for answers the questions refuse, before anything is written,
-    and ``ClosedMeanwhileError`` as ``submit`` does.
-    """
-    if not _submits_at_once():
-        return False
-    questions = known_questions(reviewed.instrument_id, reviewed.imported_at)
-    if questions is None or not crypto.looks_like_token(token):
-        return False
-    clean = check(questions, reviewed.answers, complete=True)
-    values = {
-        "token_hash": crypto.token_hash(token),
-        "instrument": reviewed.instrument_id,
-        "imported_at": reviewed.imported_at,
-        "today": group_services.today(),
-        "response": uuid.uuid4(),
-        "rows": _answer_rows(questions, clean),
-    }
-    try:
-        marked = db.session.execute(_submit_reviewed_at_once(), values).scalar_one()
-    except sa.exc.DBAPIError as error:
-        if ANSWERS_FINAL not in str(error.orig):
-            raise
-        raise ClosedMeanwhileError from error
-    return bool(marked == 1)
-
-
-def _answer_rows(questions: Sequence[AskedQuestion], clean: dict[str, str]) -> str:
-    """A response's answers as the one JSON parameter the statements unpack."""
-    rows = [_answer_row(q, clean[q.code]) for q in questions if q.code in clean]
-    return json.dumps(rows, ensure_ascii=False)
-
-
 def submit(access: Access, answers: dict[str, str]) -> None:
-    """Turn the answers into an anonymous response: all of it or nothing.
+    """Seal the answers into a ballot: all of it or nothing.
 
-    The invitation is marked answered by a conditional UPDATE first: of two submits at
-    once only one changes the row, the other finds it answered and records nothing.
+    One statement marks the invitation answered by a conditional UPDATE and, only from
+    the row it changed, inserts the ballot: of two submits at once only one changes
+    the row, the other finds it answered and records nothing. The ballot is the
+    answers and the group at the round's fixed size, sealed to the round's public key,
+    under a random key: nothing in it or beside it names the invitation, and its
+    length is the same for everyone. The response is written when the round closes
+    (``services.close_round``).
     Every DomainError is raised before anything is written: a caller needs no savepoint.
-    On PostgreSQL the mark, the response and its answers are one statement (one round
-    trip), on SQLite three.
     Only if the round closes between the check and the write does the database refuse
-    the response; that is ``ClosedMeanwhileError``, after which the caller rolls back.
+    the ballot; that is ``ClosedMeanwhileError``, after which the caller rolls back.
     """
     _require_open(access)
     questions = access.questions
     clean = check(questions, answers, complete=True)
     invitation, survey_round = access.invitation, access.round
+    if survey_round.public_key is None:  # an open round always has its keys
+        raise DomainError(_("The survey has closed; answers can no longer be saved."))
+    sealed = crypto.seal_ballot(
+        survey_round.public_key, survey_round.id, encode(questions, clean, invitation.group_id)
+    )
     values = {
         "invitation": invitation.id,
-        "response": uuid.uuid4(),
+        "ballot": uuid.uuid4(),
         "round": invitation.round_id,
-        "group": invitation.group_id,
-        "kind": invitation.agency_kind,
-        "k": survey_round.min_answers,
-        "rows": _answer_rows(questions, clean),
+        "sealed": sealed,
     }
     try:
-        if _submits_at_once():
-            marked = db.session.execute(_submit_at_once(survey_round.record_agency_kind), values)
-            if marked.scalar_one() != 1:
-                raise AlreadyAnsweredError(_("Your answer has already been submitted."))
-        else:
-            _submit_step_by_step(survey_round.record_agency_kind, values)
+        if db.session.get_bind().dialect.name == "postgresql":
+            marked = db.session.execute(_submit_at_once(), values).scalar_one()
+        else:  # SQLite: no data-modifying CTEs
+            result = db.session.execute(_mark_answered(), values)
+            marked = result.rowcount  # type: ignore[attr-defined]
+            if marked == 1:
+                db.session.execute(_insert_ballot(), values)
     except sa.exc.DBAPIError as error:
         if ANSWERS_FINAL not in str(error.orig):
             raise
         raise ClosedMeanwhileError from error
+    if marked != 1:
+        raise AlreadyAnsweredError(_("Your answer has already been submitted."))
     # The draft goes with the mark: the database deletes the draft of an invitation the
     # moment it is marked answered (migration surveys0003).
 
 
-def _submit_step_by_step(record_kind: bool, values: dict[str, Any]) -> None:
-    """SQLite: the mark, then the response, then its answers (nothing after a mark that
-    changed no row)."""
-    marked = db.session.execute(_mark_answered(), values)
-    if marked.rowcount != 1:  # type: ignore[attr-defined]
-        raise AlreadyAnsweredError(_("Your answer has already been submitted."))
-    db.session.execute(_insert_response(record_kind), values)
-    db.session.execute(_insert_answers(), values)
-
-
-# The statements of a submit are made once, on first use, like the respondent link's
-# query: building a statement and its cache key costs more than sending it. They are
-# written as text from the fragments below, so that both databases run the same rules.
-
 # Mark the invitation answered, unless it already is (then no row changes).
 _MARK = "UPDATE survey_invitations SET answered = true WHERE id = :invitation AND NOT answered"
-_INSERT_RESPONSE = "INSERT INTO survey_responses (id, round_id, group_id, agency_kind)"
-_INSERT_ANSWERS = f"INSERT INTO survey_answers (response_id, {', '.join(ANSWER_COLUMNS)})"
-
-
-def _kind_counts(round_id: str, group_id: str, kind: str, k: str) -> str:
-    """The k-anonymity rule for a response's agency kind, on SQL expressions: at least
-    k invitations of the group in the round share the kind. Counted inside the INSERT,
-    not by a query of its own."""
-    return (
-        f"(SELECT count(*) FROM survey_invitations WHERE round_id = {round_id}"  # noqa: S608
-        f" AND group_id = {group_id} AND agency_kind = {kind}) >= {k}"
-    )
-
-
-def _response_kind(record_kind: bool) -> str:
-    """A response's agency kind, if the round records kinds: the invitation's where the
-    rule allows it, else none."""
-    if not record_kind:
-        return "NULL"
-    return f"CASE WHEN {_kind_counts(':round', ':group', ':kind', ':k')} THEN :kind END"
-
-
-# A response's answers travel as one JSON array of objects (see ``_answer_row``),
-# unpacked by the database. The statement's text and parameters are the same for every
-# submit, so the database driver keeps its converted form and PostgreSQL its plan. A
-# VALUES list with a row per answer was a statement of its own for each number of
-# answers, with five parameters a row: psycopg converts a statement of more than 50
-# parameters afresh on every execution, and SQLAlchemy processed each parameter, which
-# was a third of a submit.
-POSTGRES_ANSWER_ROWS = (
-    "json_to_recordset(CAST(:rows AS json)) AS a(question_id integer, value integer,"
-    " dont_know boolean, text varchar, review varchar)"
-)
-SQLITE_ANSWER_ROWS = "json_each(:rows) AS a"  # JSON true and false are SQLite's 1 and 0
+_INSERT_BALLOT = "INSERT INTO survey_ballots (id, round_id, sealed)"
 
 _SUBMIT_TYPES = {
     "invitation": Invitation.__table__.c.id.type,
-    "response": SurveyResponse.__table__.c.id.type,
+    "ballot": Ballot.__table__.c.id.type,
     "round": sa.Integer(),
-    "group": sa.Integer(),
-    "kind": Invitation.__table__.c.agency_kind.type,
-    "k": sa.Integer(),
-    "rows": sa.Text(),
-    "token_hash": Invitation.__table__.c.token_hash.type,
-    "instrument": sa.Integer(),
-    "imported_at": Instrument.__table__.c.imported_at.type,
-    "today": sa.Date(),
+    "sealed": Ballot.__table__.c.sealed.type,
 }
 
 
@@ -578,7 +497,7 @@ def _typed(sql: str) -> sa.TextClause:
         *(
             sa.bindparam(name, type_=kind)
             for name, kind in _SUBMIT_TYPES.items()
-            if re.search(rf":{name}\b", sql)
+            if f":{name}" in sql
         )
     )
 
@@ -590,66 +509,20 @@ def _mark_answered() -> sa.TextClause:
 
 
 @functools.cache
-def _insert_response(record_kind: bool) -> sa.TextClause:
-    """SQLite: insert the response."""
-    return _typed(
-        f"{_INSERT_RESPONSE} VALUES (:response, :round, :group, {_response_kind(record_kind)})"
-    )
+def _insert_ballot() -> sa.TextClause:
+    """SQLite: insert the ballot."""
+    return _typed(f"{_INSERT_BALLOT} VALUES (:ballot, :round, :sealed)")
 
 
 @functools.cache
-def _insert_answers() -> sa.TextClause:
-    """SQLite: insert a response's answers with one statement."""
-    columns = ", ".join(f"json_extract(a.value, '$.{name}')" for name in ANSWER_COLUMNS)
-    sql = f"{_INSERT_ANSWERS} SELECT :response, {columns} FROM {SQLITE_ANSWER_ROWS}"  # noqa: S608
-    return _typed(sql)
-
-
-@functools.cache
-def _submit_at_once(record_kind: bool) -> sa.TextualSelect:
-    """PostgreSQL: a submit's three writes as one statement, which answers how many
-    invitations it marked (0: answered already, and nothing is written).
-
-    The same writes as SQLite's three statements, as data-modifying CTEs: the response
-    is inserted only from the row the mark returned, the answers only from the response
-    inserted. Each statement was a round trip of its own.
-    """
-    fields = ", ".join(ANSWER_COLUMNS)
+def _submit_at_once() -> sa.TextualSelect:
+    """PostgreSQL: the mark and the ballot as one statement (one round trip), which
+    answers how many invitations it marked (0: answered already, nothing written)."""
     return _typed(
         f"WITH marked AS ({_MARK} RETURNING id),"  # noqa: S608 - fragments are constants
-        f" response AS ({_INSERT_RESPONSE}"
-        f" SELECT :response, :round, :group, {_response_kind(record_kind)} FROM marked"
-        " RETURNING id),"
-        f" answers AS ({_INSERT_ANSWERS}"
-        f" SELECT response.id, {fields} FROM response, {POSTGRES_ANSWER_ROWS})"
+        f" ballot AS ({_INSERT_BALLOT} SELECT :ballot, :round, :sealed FROM marked)"
         " SELECT count(*) AS marked FROM marked"
     ).columns(sa.column("marked", sa.Integer))  # known columns: the result's shape is cached
-
-
-@functools.cache
-def _submit_reviewed_at_once() -> sa.TextualSelect:
-    """PostgreSQL: ``_submit_at_once`` for a link not read first. The mark finds the
-    invitation by its token's hash, only while its round accepts answers (open, closing
-    day not passed: ``accepts_answers``) on the reviewed instrument version, and hands
-    the response what the link's query would have: round, group, kind and k."""
-    fields = ", ".join(ANSWER_COLUMNS)
-    kind = _kind_counts("m.round_id", "m.group_id", "m.agency_kind", "m.min_answers")
-    return _typed(
-        "WITH marked AS (UPDATE survey_invitations AS i SET answered = true"  # noqa: S608
-        " FROM survey_rounds AS r, survey_instruments AS v"
-        " WHERE i.token_hash = :token_hash AND NOT i.answered AND r.id = i.round_id"
-        f" AND r.status = '{RoundStatus.OPEN.value}' AND r.closes_on >= :today"
-        " AND v.id = r.instrument_id AND v.id = :instrument AND v.imported_at = :imported_at"
-        " RETURNING i.round_id, i.group_id, i.agency_kind, r.min_answers,"
-        " r.record_agency_kind),"
-        f" response AS ({_INSERT_RESPONSE}"
-        " SELECT :response, m.round_id, m.group_id,"
-        f" CASE WHEN m.record_agency_kind AND {kind} THEN m.agency_kind END FROM marked AS m"
-        " RETURNING id),"
-        f" answers AS ({_INSERT_ANSWERS}"
-        f" SELECT response.id, {fields} FROM response, {POSTGRES_ANSWER_ROWS})"
-        " SELECT count(*) AS marked FROM marked"
-    ).columns(sa.column("marked", sa.Integer))
 
 
 @functools.cache

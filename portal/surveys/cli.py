@@ -97,7 +97,11 @@ def close_due() -> None:
         closed = services.close_due()
         scrubbed = services.scrub_delivered_links()
         db.session.commit()
+        # Every run, not only after a close: one that could not run (a lock) is retried.
+        vacuumed = services.vacuum_sealed_tables()
     click.echo(f"rounds closed: {len(closed)}; delivered messages with links removed: {scrubbed}")
+    if not vacuumed:
+        click.echo("the sealed survey tables could not be vacuumed now; run again", err=True)
 
 
 @survey_cli.command("import-national")

@@ -1,13 +1,21 @@
-"""Survey links and encrypted drafts.
+"""Survey links, drafts, and sealed ballots.
+
+Each round has its own keys (``survey_round_keys``), made when it opens and deleted when
+it closes: an X25519 key pair that ballots are sealed to, and a link secret that the
+links' tokens and so the drafts' keys derive from. The private key and the link secret
+are stored wrapped (AES-GCM) under a key derived from the app's ``SECRET_KEY``: a copy of
+the database alone reads neither. Once the round has closed they are gone, and with them
+every way to rebuild a link from ``SECRET_KEY`` and a copy.
 
 A respondent's link carries a token that is HMAC-SHA256 of the invitation's random salt
-under a key derived from the app's ``SECRET_KEY``. The database keeps the salt and the
-token's SHA-256 hash, never the token: someone holding only the database (a backup, a
-database administrator) can neither rebuild a link nor read a draft. The app itself can
-rebuild a link, which is what lets a reminder carry the same link as the invitation.
+under a key derived from the round's link secret. The database keeps the salt and the
+token's SHA-256 hash, never the token.
 
-A draft is encrypted with AES-GCM under a key derived with HKDF from the token, so
-reading it needs the link (or the app's secret together with the database).
+Answers are encoded with a fixed-size codec (``encode_answers``): every draft and every
+ballot of a round has the same length whatever was answered, free text padded to its
+maximum. A draft is encrypted with AES-GCM under a key derived from the token; a ballot
+is sealed to the round's public key (ephemeral X25519, HKDF-SHA256, AES-GCM) and can be
+opened only with the round's private key, which only closing the round uses.
 """
 
 from __future__ import annotations
@@ -15,18 +23,27 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import secrets
-from typing import Any
+import struct
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 TOKEN_BYTES = 32
-LINK_KEY_INFO = b"samverkansportalen survey link v1"
-DRAFT_KEY_INFO = b"samverkansportalen survey draft v1"
+LINK_KEY_INFO = b"samverkansportalen survey link v2"
+DRAFT_KEY_INFO = b"samverkansportalen survey draft v2"
+WRAP_KEY_INFO = b"samverkansportalen survey round key wrap v1"
+BALLOT_KEY_INFO = b"samverkansportalen survey ballot v1"
+CODEC_VERSION = 1
+TEXT_BYTES_PER_CHAR = 4  # UTF-8's longest character
+NO_ANSWER = 0
+DONT_KNOW_BYTE = 0xFF
 
 
 def new_salt() -> str:
@@ -38,9 +55,11 @@ def _hkdf(material: bytes, info: bytes, salt: bytes | None = None) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(material)
 
 
-def link_token(secret_key: str, salt: str) -> str:
-    """The token in an invitation's link (URL-safe, 43 characters)."""
-    key = _hkdf(secret_key.encode(), LINK_KEY_INFO)
+def link_token(link_secret: bytes | str, salt: str) -> str:
+    """The token in an invitation's link (URL-safe, 43 characters), from the round's
+    link secret (``RoundKeys.link_secret``)."""
+    material = link_secret.encode() if isinstance(link_secret, str) else link_secret
+    key = _hkdf(material, LINK_KEY_INFO)
     digest = hmac.new(key, bytes.fromhex(salt), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
@@ -55,28 +74,192 @@ def looks_like_token(token: str) -> bool:
     return len(token) == 43 and all(c.isalnum() or c in "-_" for c in token)
 
 
+# --- round keys --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundKeys:
+    """A round's secrets, unwrapped: the ballots' private key and the link secret."""
+
+    private_key: bytes
+    link_secret: bytes
+
+    @property
+    def public_key(self) -> bytes:
+        private = X25519PrivateKey.from_private_bytes(self.private_key)
+        return private.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+
+
+def new_round_keys() -> RoundKeys:
+    private = X25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.Raw,
+        serialization.PrivateFormat.Raw,
+        serialization.NoEncryption(),
+    )
+    return RoundKeys(private_key=private, link_secret=secrets.token_bytes(32))
+
+
+def _wrap_key(secret_key: str, round_id: int) -> bytes:
+    return _hkdf(secret_key.encode(), WRAP_KEY_INFO, salt=struct.pack(">Q", round_id))
+
+
+def wrap_round_keys(secret_key: str, round_id: int, keys: RoundKeys) -> bytes:
+    """nonce ‖ AES-GCM(private key ‖ link secret), bound to the round."""
+    nonce = secrets.token_bytes(12)
+    aad = f"survey-round-keys:{round_id}".encode()
+    sealed = AESGCM(_wrap_key(secret_key, round_id)).encrypt(
+        nonce, keys.private_key + keys.link_secret, aad
+    )
+    return nonce + sealed
+
+
+def unwrap_round_keys(secret_key: str, round_id: int, wrapped: bytes) -> RoundKeys:
+    aad = f"survey-round-keys:{round_id}".encode()
+    plain = AESGCM(_wrap_key(secret_key, round_id)).decrypt(wrapped[:12], wrapped[12:], aad)
+    return RoundKeys(private_key=plain[:32], link_secret=plain[32:])
+
+
+# --- the fixed-size codec -------------------------------------------------------------
+
+
+class CodedQuestion(Protocol):
+    """What the codec reads of a question."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def is_scale(self) -> bool: ...
+
+
+def text_bytes(free_text_max: int) -> int:
+    return free_text_max * TEXT_BYTES_PER_CHAR
+
+
+def encoded_size(questions: Sequence[CodedQuestion], free_text_max: int) -> int:
+    """The one length every encoding of these questions' answers has."""
+    size = 1 + 4  # codec version, group
+    for question in questions:
+        size += 1 if question.is_scale else 2 + text_bytes(free_text_max)
+    return size
+
+
+def encode_answers(
+    questions: Sequence[CodedQuestion],
+    answers: Mapping[str, str],
+    *,
+    group_id: int,
+    free_text_max: int,
+    dont_know: str,
+) -> bytes:
+    """The answers (checked already) as bytes of ``encoded_size``: per question in
+    order, a scale answer as one byte (0 none, 1… the point, 255 "don't know"), free
+    text as its UTF-8 length and the text padded with zeros to its maximum."""
+    parts = [struct.pack(">BI", CODEC_VERSION, group_id)]
+    limit = text_bytes(free_text_max)
+    for question in questions:
+        value = answers.get(question.code, "")
+        if question.is_scale:
+            if not value:
+                parts.append(bytes([NO_ANSWER]))
+            elif value == dont_know:
+                parts.append(bytes([DONT_KNOW_BYTE]))
+            else:
+                point = int(value)
+                if not 1 <= point < DONT_KNOW_BYTE:
+                    raise ValueError("scale point out of range")
+                parts.append(bytes([point]))
+        else:
+            raw = value.encode()
+            if len(raw) > limit:
+                raise ValueError("free text too long")
+            parts.append(struct.pack(">H", len(raw)) + raw + bytes(limit - len(raw)))
+    return b"".join(parts)
+
+
+def decode_answers(
+    questions: Sequence[CodedQuestion], data: bytes, *, free_text_max: int, dont_know: str
+) -> tuple[int, dict[str, str]]:
+    """(group id, answers) from ``encode_answers``' bytes."""
+    version, group_id = struct.unpack_from(">BI", data, 0)
+    if version != CODEC_VERSION:
+        raise ValueError("unknown codec version")
+    offset = 5
+    limit = text_bytes(free_text_max)
+    answers: dict[str, str] = {}
+    for question in questions:
+        if question.is_scale:
+            byte = data[offset]
+            offset += 1
+            if byte == DONT_KNOW_BYTE:
+                answers[question.code] = dont_know
+            elif byte != NO_ANSWER:
+                answers[question.code] = str(byte)
+        else:
+            (length,) = struct.unpack_from(">H", data, offset)
+            text = data[offset + 2 : offset + 2 + length].decode()
+            offset += 2 + limit
+            if text:
+                answers[question.code] = text
+    return group_id, answers
+
+
+# --- drafts ---------------------------------------------------------------------------
+
+
 def _draft_key(token: str, salt: str) -> bytes:
     return _hkdf(token.encode(), DRAFT_KEY_INFO, salt=bytes.fromhex(salt))
 
 
-def encrypt_draft(
-    token: str, salt: str, invitation_id: int, data: dict[str, Any]
-) -> tuple[bytes, bytes]:
-    """(nonce, ciphertext) of the draft; the invitation id is bound in as associated data."""
+def encrypt_draft(token: str, salt: str, invitation_id: int, encoded: bytes) -> tuple[bytes, bytes]:
+    """(nonce, ciphertext) of the draft (fixed-size encoded answers); the invitation id
+    is bound in as associated data."""
     nonce = secrets.token_bytes(12)
-    plaintext = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
     aad = f"survey-draft:{invitation_id}".encode()
-    return nonce, AESGCM(_draft_key(token, salt)).encrypt(nonce, plaintext, aad)
+    return nonce, AESGCM(_draft_key(token, salt)).encrypt(nonce, encoded, aad)
 
 
 def decrypt_draft(
     token: str, salt: str, invitation_id: int, nonce: bytes, ciphertext: bytes
-) -> dict[str, Any] | None:
-    """The draft's contents, or None when it cannot be read with this token."""
+) -> bytes | None:
+    """The draft's encoded answers, or None when it cannot be read with this token."""
     aad = f"survey-draft:{invitation_id}".encode()
     try:
-        plaintext = AESGCM(_draft_key(token, salt)).decrypt(nonce, ciphertext, aad)
+        return AESGCM(_draft_key(token, salt)).decrypt(nonce, ciphertext, aad)
     except InvalidTag:
         return None
-    data = json.loads(plaintext)
-    return data if isinstance(data, dict) else None
+
+
+# --- sealed ballots ---------------------------------------------------------------------
+
+
+def _ballot_key(shared: bytes, ephemeral: bytes, recipient: bytes) -> bytes:
+    return _hkdf(shared, BALLOT_KEY_INFO, salt=ephemeral + recipient)
+
+
+def seal_ballot(public_key: bytes, round_id: int, encoded: bytes) -> bytes:
+    """ephemeral public key ‖ nonce ‖ AES-GCM(encoded), readable only with the round's
+    private key."""
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_public = ephemeral.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(public_key))
+    nonce = secrets.token_bytes(12)
+    aad = f"survey-ballot:{round_id}".encode()
+    key = _ballot_key(shared, ephemeral_public, public_key)
+    return ephemeral_public + nonce + AESGCM(key).encrypt(nonce, encoded, aad)
+
+
+def open_ballot(private_key: bytes, round_id: int, sealed: bytes) -> bytes:
+    """The encoded answers of a sealed ballot (raises ``InvalidTag`` if tampered with)."""
+    private = X25519PrivateKey.from_private_bytes(private_key)
+    public = private.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    ephemeral, nonce, body = sealed[:32], sealed[32:44], sealed[44:]
+    shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral))
+    aad = f"survey-ballot:{round_id}".encode()
+    return AESGCM(_ballot_key(shared, ephemeral, public)).decrypt(nonce, body, aad)

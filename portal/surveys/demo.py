@@ -1,4 +1,6 @@
-"""Demo survey rounds for the Gävleborg demo: 2023, 2024 and 2025, all closed.
+"""Demo survey rounds for the Gävleborg demo: 2023, 2024 and 2025 closed, and the
+current year's open, with some answers already in (sealed until it closes) and
+links that work for the others (``respondent_links``).
 
 Answers are invented but plausible: slowly improving year on year, some "don't know",
 free text reviewed (one withheld because it names a person), and a couple of groups with
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import secrets
 import uuid
 
 import sqlalchemy as sa
@@ -91,6 +94,91 @@ def load_demo(association: Association) -> None:
         if exists is None and groups:
             _round(association, instrument, groups, year)
     db.session.flush()
+    _open_round(association, instrument, groups)
+
+
+def _open_round(association: Association, instrument: Instrument, groups: list[Group]) -> None:
+    """This year's round, open until the end of the year: every member invited (the
+    mail waits in the outbox with a marker where the link goes), and about half of
+    each group's answers already submitted, as sealed ballots."""
+    from portal.groups.services import today
+    from portal.surveys import answering
+
+    day = today()
+    if day.year in YEARS or not groups:
+        return
+    exists = db.session.scalar(
+        sa.select(SurveyRound.id).where(
+            SurveyRound.association_id == association.id, SurveyRound.year == day.year
+        )
+    )
+    if exists is not None:
+        return
+    survey_round = SurveyRound(
+        association_id=association.id,
+        year=day.year,
+        instrument_id=instrument.id,
+        opens_on=max(dt.date(day.year, 1, 1), day - dt.timedelta(days=14)),
+        closes_on=dt.date(day.year, 12, 31),
+        min_answers=association.min_survey_answers,
+        status=RoundStatus.DRAFT,
+    )
+    survey_round.groups = groups
+    db.session.add(survey_round)
+    db.session.flush()
+    services.open_round(None, survey_round)
+    keys = services.round_keys(survey_round.id)
+    assert keys is not None
+    rng = random.Random(f"{association.slug}-{day.year}")  # noqa: S311 - demo data
+    invitations = db.session.scalars(
+        sa.select(Invitation)
+        .where(Invitation.round_id == survey_round.id)
+        .order_by(Invitation.group_id, Invitation.id)
+    ).all()
+    by_group: dict[int, list[Invitation]] = {}
+    for invitation in invitations:
+        by_group.setdefault(invitation.group_id, []).append(invitation)
+    for members in by_group.values():
+        for invitation in members[1 : 1 + len(members) // 2]:  # the first of each stays open
+            access = answering.find(crypto.link_token(keys.link_secret, invitation.token_salt))
+            assert access is not None
+            answers = {
+                q.code: str(min(7, max(1, round(rng.gauss(4.8, 1.3)))))
+                for q in access.questions
+                if q.is_scale
+            }
+            answering.submit(access, answers)
+    db.session.flush()
+
+
+def respondent_links(association: Association, count: int = 3) -> list[tuple[str, str, str]]:
+    """(name, group, link) of ``count`` members who have not answered this year's open
+    round, from different groups: to answer the survey as a member does."""
+    from portal.accounts.models import User
+
+    survey_round = db.session.scalar(
+        sa.select(SurveyRound).where(
+            SurveyRound.association_id == association.id,
+            SurveyRound.status == RoundStatus.OPEN,
+        )
+    )
+    if survey_round is None:
+        return []
+    rows = db.session.execute(
+        sa.select(Invitation, User.name, Group.name)
+        .join(Membership, Membership.id == Invitation.membership_id)
+        .join(User, User.id == Membership.user_id)
+        .join(Group, Group.id == Invitation.group_id)
+        .where(Invitation.round_id == survey_round.id, Invitation.answered.is_(False))
+        .order_by(Group.name, Invitation.id)
+    ).all()
+    out: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for invitation, name, group in rows:
+        if group not in seen and len(out) < count:
+            seen.add(group)
+            out.append((name, group, services.survey_link(invitation)))
+    return out
 
 
 def _round(
@@ -103,7 +191,6 @@ def _round(
         opens_on=dt.date(year, 8, 15),
         closes_on=dt.date(year, 9, 30),
         min_answers=association.min_survey_answers,
-        record_agency_kind=True,
         status=RoundStatus.DRAFT,
     )
     survey_round.groups = groups
@@ -111,13 +198,12 @@ def _round(
     db.session.flush()
     rng = random.Random(f"{association.slug}-{year}")  # noqa: S311 - demo data, not security
     for group in groups:
-        invitations = _invite(survey_round, group)
+        invitations = _invite(survey_round, group, secrets.token_bytes(32))  # a closed round's
         answering = 2 if group.name in FEW_ANSWERS else max(3, len(invitations) - rng.randint(0, 2))
         for invitation in invitations[: min(answering, len(invitations))]:
             invitation.answered = True
             _response(survey_round, instrument, invitation, rng, year)
     db.session.flush()
-    services.generalise_small_kind_cells(survey_round)
     survey_round.status = RoundStatus.CLOSED
     survey_round.opened_at = dt.datetime(year, 8, 15, 6, 0, tzinfo=dt.UTC)
     survey_round.closed_at = dt.datetime(year, 10, 1, 2, 0, tzinfo=dt.UTC)
@@ -125,7 +211,7 @@ def _round(
     db.session.execute(results.totals_insert([survey_round.id]))  # as close_round does
 
 
-def _invite(survey_round: SurveyRound, group: Group) -> list[Invitation]:
+def _invite(survey_round: SurveyRound, group: Group, link_secret: bytes) -> list[Invitation]:
     day = survey_round.opens_on
     memberships = db.session.scalars(
         sa.select(Membership)
@@ -143,7 +229,7 @@ def _invite(survey_round: SurveyRound, group: Group) -> list[Invitation]:
             continue
         seen.add(membership.user_id)
         salt = crypto.new_salt()
-        token = crypto.link_token(current_app.config["SECRET_KEY"], salt)
+        token = crypto.link_token(link_secret, salt)
         invitation = Invitation(
             round_id=survey_round.id,
             group_id=group.id,
@@ -169,7 +255,6 @@ def _response(
         id=uuid.uuid4(),
         round_id=survey_round.id,
         group_id=invitation.group_id,
-        agency_kind=invitation.agency_kind,
     )
     lift = year - YEARS[0]  # things get a little better each year
     for question in instrument.questions:

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import (
-    BooleanField,
     DateField,
     IntegerField,
     RadioField,
@@ -56,10 +55,6 @@ class RoundForm(BaseForm):
             "Cannot change once the round has opened."
         ),
     )
-    record_agency_kind = BooleanField(
-        _l("Record the agency kind with each response (for association-wide figures only)"),
-        default=True,
-    )
 
     def validate_group_ids(self, field: MultiCheckboxField) -> None:
         if not field.data:
@@ -73,7 +68,6 @@ class RoundForm(BaseForm):
             opens_on=self.opens_on.data,
             closes_on=self.closes_on.data,
             min_answers=self.min_answers.data,
-            record_agency_kind=bool(self.record_agency_kind.data),
         )
 
 

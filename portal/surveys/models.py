@@ -131,8 +131,8 @@ round_groups = sa.Table(
 class SurveyRound(VersionedMixin, db.Model):  # type: ignore[name-defined]
     """An association's survey for one year (enkätomgång).
 
-    Instrument, groups, *k* and whether agency kind is recorded are settled while the
-    round is a draft; from opening on the database refuses to change them.
+    Instrument, groups and *k* are settled while the round is a draft; from opening on
+    the database refuses to change them.
     """
 
     __tablename__ = "survey_rounds"
@@ -148,7 +148,6 @@ class SurveyRound(VersionedMixin, db.Model):  # type: ignore[name-defined]
     opens_on: Mapped[dt.date]
     closes_on: Mapped[dt.date]
     min_answers: Mapped[int] = mapped_column(default=3)
-    record_agency_kind: Mapped[bool] = mapped_column(default=True)
     status: Mapped[RoundStatus] = mapped_column(
         enum_column(RoundStatus, "survey_round_status"), default=RoundStatus.DRAFT
     )
@@ -213,7 +212,8 @@ class Invitation(db.Model):  # type: ignore[name-defined]
 
 
 class Draft(db.Model):  # type: ignore[name-defined]
-    """Unfinished answers, AES-GCM encrypted with a key only the respondent's link yields.
+    """Unfinished answers, AES-GCM encrypted with a key only the respondent's link yields,
+    encoded at a fixed size (every draft of a round has the same length).
 
     Deleted in the transaction that submits the response, and when the round closes.
     """
@@ -225,6 +225,42 @@ class Draft(db.Model):  # type: ignore[name-defined]
     )
     nonce: Mapped[bytes] = mapped_column(sa.LargeBinary(12))
     ciphertext: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class RoundKey(db.Model):  # type: ignore[name-defined]
+    """A round's keys while it is open: the public key ballots are sealed to, and the
+    private key and link secret wrapped under a key derived from ``SECRET_KEY``
+    (``crypto.wrap_round_keys``). Made when the round opens; deleted when it closes,
+    after the ballots are opened: from then on nothing can open a ballot or rebuild a
+    link, whatever else is known.
+    """
+
+    __tablename__ = "survey_round_keys"
+
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    wrapped: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class Ballot(db.Model):  # type: ignore[name-defined]
+    """A submitted questionnaire, sealed to its round's public key until the round
+    closes: a random key, the round, and bytes of the same length for every ballot of
+    the round. The group is inside the seal, not beside it; nothing names the
+    invitation. Closing opens them all, writes the responses in a shuffled order in
+    one transaction and deletes the ballots (``services.close_round``).
+    """
+
+    __tablename__ = "survey_ballots"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_rounds.id", ondelete="CASCADE"), index=True
+    )
+    sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class SurveyResponse(db.Model):  # type: ignore[name-defined]
@@ -326,7 +362,7 @@ FIELD_LABELS.update(
         "opens_on": _l("Opens"),
         "closes_on": _l("Closes"),
         "min_answers": _l("Minimum answers before a figure is shown"),
-        "record_agency_kind": _l("Record agency kind"),
+        "record_agency_kind": _l("Record agency kind"),  # audit entries from before issue 15
         "status": _l("Status"),
         "invitations": _l("Invitations"),
         "reminders": _l("Reminders"),

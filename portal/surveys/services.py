@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
+import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -18,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from portal.accounts.models import User
-from portal.core import audit
+from portal.core import audit, mail
 from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
 from portal.core.mail import MailStatus, OutboxMessage, queue_mail
@@ -30,11 +32,14 @@ from portal.organisations.models import Association
 from portal.surveys import crypto, results, schedule
 from portal.surveys.instrument import ParsedInstrument
 from portal.surveys.models import (
+    Answer,
+    Ballot,
     Draft,
     Instrument,
     Invitation,
     Question,
     QuestionKind,
+    RoundKey,
     RoundStatus,
     SurveyResponse,
     SurveyRound,
@@ -47,10 +52,11 @@ ROUND_FIELDS = (
     "opens_on",
     "closes_on",
     "min_answers",
-    "record_agency_kind",
     "status",
 )
 LINK_RE = re.compile(r"/survey/[A-Za-z0-9_-]{43}")
+LINK_MARKER = "[survey-link:{id}]"
+LINK_MARKER_RE = re.compile(r"\[survey-link:(\d+)\]")
 
 
 # --- instrument versions ---------------------------------------------------------
@@ -139,7 +145,6 @@ class RoundData:
     opens_on: dt.date
     closes_on: dt.date
     min_answers: int
-    record_agency_kind: bool = True
 
 
 def _snapshot(survey_round: SurveyRound) -> dict[str, object]:
@@ -150,7 +155,6 @@ def _snapshot(survey_round: SurveyRound) -> dict[str, object]:
         "opens_on": survey_round.opens_on.isoformat(),
         "closes_on": survey_round.closes_on.isoformat(),
         "min_answers": survey_round.min_answers,
-        "record_agency_kind": survey_round.record_agency_kind,
         "status": survey_round.status.value,
     }
 
@@ -188,7 +192,6 @@ def _apply(association: Association, survey_round: SurveyRound, data: RoundData)
     survey_round.opens_on = data.opens_on
     survey_round.closes_on = data.closes_on
     survey_round.min_answers = data.min_answers
-    survey_round.record_agency_kind = data.record_agency_kind
 
 
 def create_round(actor: User, association: Association, data: RoundData) -> SurveyRound:
@@ -253,16 +256,34 @@ def delete_round(actor: User, survey_round: SurveyRound) -> None:
     db.session.flush()
 
 
-def survey_link(invitation: Invitation) -> str:
-    """The respondent's personal address, absolute, for e-mail."""
-    token = crypto.link_token(current_app.config["SECRET_KEY"], invitation.token_salt)
-    path = current_app.url_map.bind("localhost").build("surveys.respond_start", {"token": token})
+def round_keys(round_id: int) -> crypto.RoundKeys | None:
+    """The round's unwrapped keys, or None once it has closed (they are deleted)."""
+    key = db.session.get(RoundKey, round_id)
+    if key is None:
+        return None
+    return crypto.unwrap_round_keys(current_app.config["SECRET_KEY"], round_id, key.wrapped)
+
+
+def survey_link(invitation: Invitation, keys: crypto.RoundKeys | None = None) -> str:
+    """The respondent's personal address, absolute, for e-mail (only while the round's
+    keys exist: from its close on, no link can be made again)."""
+    keys = keys or round_keys(invitation.round_id)
+    if keys is None:
+        raise DomainError(_("The round has closed."))
+    token = crypto.link_token(keys.link_secret, invitation.token_salt)
+    path = current_app.url_map.bind("localhost").build("surveys.respond_enter", {"token": token})
     return str(current_app.config["PORTAL_BASE_URL"]).rstrip("/") + path
 
 
-def _mail(survey_round: SurveyRound, invitation: Invitation, *, reminder: bool) -> None:
+def _mail(
+    survey_round: SurveyRound,
+    invitation: Invitation,
+    keys: crypto.RoundKeys,
+    *,
+    reminder: bool,
+) -> None:
     user = invitation.membership.user
-    link = survey_link(invitation)
+    link = LINK_MARKER.format(id=invitation.id)  # the link itself only as it is sent
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         values = {
             "year": survey_round.year,
@@ -300,6 +321,26 @@ def _mail(survey_round: SurveyRound, invitation: Invitation, *, reminder: bool) 
     )
 
 
+def render_links(body: str) -> str:
+    """A mail body as it is sent: each link marker replaced by the invitation's link,
+    made now from the round's keys; once the round has closed (its keys are gone),
+    by a note that the survey has closed. The outbox never holds a usable link."""
+
+    def link(match: re.Match[str]) -> str:
+        invitation = db.session.get(Invitation, int(match[1]))
+        keys = None if invitation is None else round_keys(invitation.round_id)
+        if invitation is None or keys is None:
+            return _("(the survey has closed)")
+        return survey_link(invitation, keys)
+
+    if "[survey-link:" not in body:
+        return body
+    return LINK_MARKER_RE.sub(link, body)
+
+
+mail.BODY_RENDERERS.append(render_links)
+
+
 def _association_name(survey_round: SurveyRound) -> str:
     association = db.session.get(Association, survey_round.association_id)
     return association.name if association else ""
@@ -330,12 +371,13 @@ def open_round(actor: User | None, survey_round: SurveyRound) -> int:
     ).all()
     seen: set[tuple[int, int]] = set()
     invitations = []
+    keys = crypto.new_round_keys()
     for membership in memberships:
         if (membership.group_id, membership.user_id) in seen:
             continue
         seen.add((membership.group_id, membership.user_id))
         salt = crypto.new_salt()
-        token = crypto.link_token(current_app.config["SECRET_KEY"], salt)
+        token = crypto.link_token(keys.link_secret, salt)
         invitation = Invitation(
             round_id=survey_round.id,
             group_id=membership.group_id,
@@ -351,9 +393,16 @@ def open_round(actor: User | None, survey_round: SurveyRound) -> int:
     before = _snapshot(survey_round)
     survey_round.status = RoundStatus.OPEN
     survey_round.opened_at = utcnow()
+    db.session.add(
+        RoundKey(
+            round_id=survey_round.id,
+            public_key=keys.public_key,
+            wrapped=crypto.wrap_round_keys(current_app.config["SECRET_KEY"], survey_round.id, keys),
+        )
+    )
     db.session.flush()
     for invitation in invitations:
-        _mail(survey_round, invitation, reminder=False)
+        _mail(survey_round, invitation, keys, reminder=False)
     audit.record(
         actor=actor,
         action="survey_round.open",
@@ -408,8 +457,10 @@ def send_reminders(
         .options(selectinload(Invitation.group))
     ).all()
     now = utcnow()
+    keys = round_keys(survey_round.id) if invitations else None
     for invitation in invitations:
-        _mail(survey_round, invitation, reminder=True)
+        assert keys is not None  # an open round has its keys
+        _mail(survey_round, invitation, keys, reminder=True)
         invitation.reminded_at = now
         invitation.reminders += 1
     db.session.flush()
@@ -426,15 +477,32 @@ def send_reminders(
 
 
 def close_round(actor: User | None, survey_round: SurveyRound) -> None:
-    """Close for good: unfinished drafts are deleted, small agency-kind cells generalised."""
+    """Close for good: the ballots become responses, and every trace of who sent which
+    is deleted.
+
+    In one transaction: the round's row is locked (a submit under way holds a share
+    lock on it until it commits, so its ballot is counted; a submit after waits and
+    then finds the round closed), every ballot is opened with the round's private key,
+    the opened ballots are shuffled with the system's random source and written as
+    responses and answers with random keys, in that order; then the ballots, the
+    unfinished drafts and the round's keys are deleted. All responses of a round so
+    share one transaction id, and their physical order is the shuffle's. Afterwards
+    (outside the transaction) ``vacuum_sealed_tables`` removes the deleted rows'
+    remains on PostgreSQL.
+    """
     if not survey_round.is_open:
         raise DomainError(_("Only an open round can be closed."))
+    db.session.execute(
+        sa.select(SurveyRound.id).where(SurveyRound.id == survey_round.id).with_for_update()
+    )
     before = _snapshot(survey_round)
+    _write_responses(survey_round)
     survey_round.status = RoundStatus.CLOSED
     survey_round.closed_at = utcnow()
     invitation_ids = sa.select(Invitation.id).where(Invitation.round_id == survey_round.id)
     db.session.execute(sa.delete(Draft).where(Draft.invitation_id.in_(invitation_ids)))
-    generalise_small_kind_cells(survey_round)
+    db.session.execute(sa.delete(Ballot).where(Ballot.round_id == survey_round.id))
+    db.session.execute(sa.delete(RoundKey).where(RoundKey.round_id == survey_round.id))
     db.session.flush()
     db.session.execute(results.totals_insert([survey_round.id]))  # the yearly rollup
     audit.record(
@@ -448,24 +516,67 @@ def close_round(actor: User | None, survey_round: SurveyRound) -> None:
     )
 
 
-def generalise_small_kind_cells(survey_round: SurveyRound) -> None:
-    """Forget the agency kind where fewer than k responses of a group share it."""
-    cells = db.session.execute(
-        sa.select(SurveyResponse.group_id, SurveyResponse.agency_kind, sa.func.count())
-        .where(SurveyResponse.round_id == survey_round.id, SurveyResponse.agency_kind.is_not(None))
-        .group_by(SurveyResponse.group_id, SurveyResponse.agency_kind)
-    ).all()
-    for group_id, kind, count in cells:
-        if count < survey_round.min_answers:
-            db.session.execute(
-                sa.update(SurveyResponse)
-                .where(
-                    SurveyResponse.round_id == survey_round.id,
-                    SurveyResponse.group_id == group_id,
-                    SurveyResponse.agency_kind == kind,
+def _write_responses(survey_round: SurveyRound) -> None:
+    """Open the round's ballots and write them, shuffled, as responses (bulk inserts)."""
+    from portal.surveys.answering import (  # answering builds on this module
+        _answer_row,
+        _load_questions,
+        decode,
+    )
+
+    keys = round_keys(survey_round.id)
+    sealed = list(
+        db.session.scalars(sa.select(Ballot.sealed).where(Ballot.round_id == survey_round.id))
+    )
+    if not sealed:
+        return
+    if keys is None:
+        raise DomainError(_("The round's keys are missing; its ballots cannot be opened."))
+    questions = _load_questions(survey_round.instrument_id)
+    opened = [
+        decode(questions, crypto.open_ballot(keys.private_key, survey_round.id, ballot))
+        for ballot in sealed
+    ]
+    del sealed
+    secrets.SystemRandom().shuffle(opened)
+    responses: list[dict[str, object]] = []
+    answers: list[dict[str, object]] = []
+    for group_id, values in opened:
+        response_id = uuid.uuid4()
+        responses.append({"id": response_id, "round_id": survey_round.id, "group_id": group_id})
+        for question in questions:
+            if question.code in values:
+                answers.append(
+                    {"response_id": response_id, **_answer_row(question, values[question.code])}
                 )
-                .values(agency_kind=None)
-            )
+    db.session.execute(sa.insert(SurveyResponse), responses)
+    if answers:
+        db.session.execute(sa.insert(Answer), answers)
+
+
+SEALED_TABLES = ("survey_ballots", "survey_drafts", "survey_round_keys")
+
+
+def vacuum_sealed_tables() -> bool:
+    """PostgreSQL: rewrite the tables of ballots, drafts and keys (``VACUUM FULL``), so
+    that the rows a close deleted leave nothing behind in the table files (no dead
+    tuples with their transaction ids, no readable free space). Runs outside any
+    transaction, after the close has committed; False if it could not run now (the
+    ``survey close-due`` command tries again). SQLite needs nothing: its connections
+    run with ``secure_delete`` (``portal.db``), which zeroes deleted rows in place.
+    """
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return True
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("SET lock_timeout = '5s'"))
+            for table in SEALED_TABLES:
+                connection.execute(sa.text(f"VACUUM FULL {table}"))
+    except sa.exc.DBAPIError:
+        current_app.logger.warning("VACUUM FULL of the sealed survey tables did not run")
+        return False
+    return True
 
 
 def close_due(today: dt.date | None = None) -> list[SurveyRound]:
@@ -485,7 +596,8 @@ def scrub_delivered_links() -> int:
     """Remove personal survey links from the copies of mail that has been delivered.
 
     The outbox keeps what it sent; a link there would let a database reader answer in
-    someone's name or read their draft.
+    someone's name or read their draft. Survey mail is now queued with a marker in
+    place of the link (``render_links``), so this only cleans mail queued before.
     """
     messages = db.session.scalars(
         sa.select(OutboxMessage).where(

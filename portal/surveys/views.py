@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -133,7 +133,6 @@ def _round_form(association: Association, survey_round: SurveyRound | None) -> R
             form.year.data, form.opens_on.data, form.closes_on.data = suggestion
             form.min_answers.data = association.min_survey_answers
             form.group_ids.data = [g.id for g in groups]
-            form.record_agency_kind.data = True
         else:
             form.fill_stored(survey_round)
     return form
@@ -230,6 +229,8 @@ def _act(slug: str, round_id: int, action: str) -> Response:
         flash(error.message, "error")
     else:
         flash(message, "success")
+        if action == "close" and current_app.config["SURVEY_VACUUM_AT_CLOSE"]:
+            services.vacuum_sealed_tables()  # outside the transaction; close-due retries
     return redirect(url_for(".show", slug=slug, round_id=round_id))
 
 

@@ -1,11 +1,19 @@
 """Answering from the personal link: no account, no sign-in.
 
-Every route is ``@public``; the token in the address is the only key. An unknown or
-tampered token and a closed round get the very same page, so the link reveals nothing.
+Every route is ``@public``; the link's token is the only key. An unknown or tampered
+token and a closed round get the very same page, so the link reveals nothing.
+
+The token is in one address only, the link's (``/survey/<token>``). Opening it shows
+the opening page and exchanges the token for a short-lived cookie (HttpOnly,
+SameSite=Strict, valid only under ``/survey/s/<slot>``), where ``<slot>`` is random for
+every opening and stored nowhere; the page's links lead there. The pages that answer,
+save, review and submit carry the slot, never the token: an access log shows the token
+when the link is opened, and the slot, which names nobody, for the rest.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Hashable
 
 from flask import (
@@ -21,6 +29,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from portal.core.errors import DomainError
@@ -35,25 +44,52 @@ from portal.surveys.forms import AnswerFormBase, ConfirmForm, answer_form, scale
 from portal.surveys.views import bp
 
 # The questionnaire as it is before anything is answered: the same for every
-# respondent of a group in a language, but for the link's token and the CSRF token.
-BLANK_QUESTIONNAIRES = SlotCache(("token", "csrf"))
+# respondent of a group in a language, but for the page's slot and the CSRF token.
+BLANK_QUESTIONNAIRES = SlotCache(("slot", "csrf"))
 READING = frozenset({"GET", "HEAD"})  # Flask answers HEAD with the GET view
+SLOT_COOKIE = "survey_link"
+SLOT_HOURS = 12  # how long an opened link's pages work before the link is needed again
+SLOT_BYTES = 24  # 32 characters
+
+
+def _slot_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="survey-link-slot")
+
+
+def _slot_path(slot: str) -> str:
+    return url_for(".respond_start", slot=slot)
+
+
+def _slot_token(slot: str) -> str | None:
+    """The token this request's cookie holds for ``slot``, if it is valid and fresh."""
+    cookie = request.cookies.get(SLOT_COOKIE)
+    if not cookie:
+        return None
+    try:
+        value = _slot_signer().loads(cookie, max_age=SLOT_HOURS * 3600)
+    except BadSignature:
+        return None
+    if not isinstance(value, list) or len(value) != 2 or value[0] != slot:
+        return None
+    token = value[1]
+    return token if isinstance(token, str) else None
 
 
 def _unusable() -> tuple[str, int]:
     return render_template("surveys/respond/unusable.html"), 404
 
 
-def _open_access(token: str) -> Access | Response | tuple[str, int]:
+def _open_access(slot: str) -> Access | Response | tuple[str, int]:
     """The access for an open link, else the page the link should show instead."""
     if request.method in READING:
         without_transaction()  # one query, nothing written
-    access = answering.find(token)
+    token = _slot_token(slot)
+    access = None if token is None else answering.find(token)
     link_state = answering.state(access)
     if link_state is LinkState.UNUSABLE:
         return _unusable()
     if link_state is LinkState.ANSWERED:
-        return redirect(url_for(".respond_receipt", token=token))
+        return redirect(url_for(".respond_receipt", slot=slot))
     assert access is not None
     return access
 
@@ -79,13 +115,47 @@ def _private(response: Response) -> Response:
 
 @bp.route("/survey/<token>")
 @public
-def respond_start(token: str) -> Response | tuple[str, int] | str:
+def respond_enter(token: str) -> Response | tuple[str, int] | str:
+    """The link from the e-mail: the opening page (what the survey is, what is and is
+    not stored), and the exchange of the token for a cookie valid under a new random
+    slot, whose addresses the page's links lead to.
+
+    The page is shown here rather than after a redirect to the slot: a browser does
+    not send a SameSite=Strict cookie on a redirect that a click in another site (a
+    webmail) set off, and does on a click in this site's own page.
+    """
+    without_transaction()
+    access = answering.find(token)
+    link_state = answering.state(access)
+    if link_state is LinkState.UNUSABLE or access is None:
+        return _unusable()
+    if link_state is LinkState.ANSWERED:
+        return render_template("surveys/respond/receipt.html", access=access)
+    slot = secrets.token_urlsafe(SLOT_BYTES)
+    started = bool(answering.load_draft(access))
+    page = render_template("surveys/respond/start.html", access=access, started=started, slot=slot)
+    response = current_app.make_response(page)
+    response.set_cookie(
+        SLOT_COOKIE,
+        _slot_signer().dumps([slot, token]),
+        max_age=SLOT_HOURS * 3600,
+        path=_slot_path(slot),
+        secure=request.is_secure,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+@bp.route("/survey/s/<slot>")
+@public
+def respond_start(slot: str) -> Response | tuple[str, int] | str:
     """The opening page: what the survey is, and what is and is not stored."""
-    access = _open_access(token)
+    access = _open_access(slot)
     if not isinstance(access, Access):
         return access
     started = bool(answering.load_draft(access))
-    return render_template("surveys/respond/start.html", access=access, started=started)
+    return render_template("surveys/respond/start.html", access=access, started=started, slot=slot)
 
 
 def _blank_key(access: Access) -> Hashable | None:
@@ -99,38 +169,40 @@ def _blank_key(access: Access) -> Hashable | None:
     return (access.round, access.group_name, access.instrument, access.questions, str(get_locale()))
 
 
-def _questionnaire(access: Access, form: AnswerFormBase) -> str:
+def _questionnaire(access: Access, form: AnswerFormBase, slot: str) -> str:
     return render_template(
         "surveys/respond/answers.html",
         access=access,
         form=form,
         sections=_grouped(access, form),
+        slot=slot,
     )
 
 
-def _show_questionnaire(access: Access) -> str:
+def _show_questionnaire(access: Access, slot: str) -> str:
     """The questionnaire with the draft's answers; before there are any, the page kept
-    for the group and language with this link's and session's tokens filled in."""
+    for the group and language with this page's slot and session's CSRF token filled
+    in (the kept copy holds neither, and never a link's token)."""
     answers = answering.load_draft(access)
     key = None if answers else _blank_key(access)
     if key is not None:
-        slots = {"token": access.token, "csrf": generate_csrf()}
-        blank = lambda: _questionnaire(access, answer_form(access.questions))  # noqa: E731
+        slots = {"slot": slot, "csrf": generate_csrf()}
+        blank = lambda: _questionnaire(access, answer_form(access.questions), slot)  # noqa: E731
         return BLANK_QUESTIONNAIRES.page(key, slots, blank)
     form = answer_form(access.questions)
     form.fill(answers)
-    return _questionnaire(access, form)
+    return _questionnaire(access, form, slot)
 
 
-@bp.route("/survey/<token>/answers", methods=["GET", "POST"])
+@bp.route("/survey/s/<slot>/answers", methods=["GET", "POST"])
 @public
-def respond_answers(token: str) -> Response | tuple[str, int] | str:
+def respond_answers(slot: str) -> Response | tuple[str, int] | str:
     """The questionnaire, grouped by indicator; the save button works without JavaScript."""
-    access = _open_access(token)
+    access = _open_access(slot)
     if not isinstance(access, Access):
         return access
     if request.method in READING:  # HEAD too: a mail client's link preview reads
-        return _show_questionnaire(access)
+        return _show_questionnaire(access, slot)
     form = answer_form(access.questions)
     status = 200
     if form.validate_on_submit():
@@ -138,30 +210,30 @@ def respond_answers(token: str) -> Response | tuple[str, int] | str:
             with atomic():
                 answering.save_draft(access, form.answers())
         except AlreadyAnsweredError:
-            return redirect(url_for(".respond_receipt", token=token))
+            return redirect(url_for(".respond_receipt", slot=slot))
         except DomainError as error:
             form.add_answer_error(error)
             status = 400
         else:
             missing = answering.missing(access.questions, form.answers())
             if form.review.data and not missing:
-                return redirect(url_for(".respond_review", token=token))
+                return redirect(url_for(".respond_review", slot=slot))
             if not form.review.data:
                 flash(_("Your answers are saved. Use the same link to continue later."), "success")
-                return redirect(url_for(".respond_answers", token=token))
+                return redirect(url_for(".respond_answers", slot=slot))
             # Saved (200, so it is kept), but the review needs the missing answers first.
             for question in missing:
                 form.add_answer_error(DomainError(_("Answer this question."), question.code))
     else:
         status = 400
-    return _questionnaire(access, form), status
+    return _questionnaire(access, form, slot), status
 
 
-@bp.route("/survey/<token>/autosave", methods=["POST"])
+@bp.route("/survey/s/<slot>/autosave", methods=["POST"])
 @public
-def respond_autosave(token: str) -> Response | tuple[str, int] | str:
+def respond_autosave(slot: str) -> Response | tuple[str, int] | str:
     """htmx: save the draft after each change; answers with a short status line."""
-    access = _open_access(token)
+    access = _open_access(slot)
     if not isinstance(access, Access):
         return access
     form = answer_form(access.questions)
@@ -177,11 +249,11 @@ def respond_autosave(token: str) -> Response | tuple[str, int] | str:
     return render_template("surveys/respond/_saved.html", error=error)
 
 
-@bp.route("/survey/<token>/review")
+@bp.route("/survey/s/<slot>/review")
 @public
-def respond_review(token: str) -> Response | tuple[str, int] | str:
+def respond_review(slot: str) -> Response | tuple[str, int] | str:
     """Every answer once more, with a way back and the submit button."""
-    access = _open_access(token)
+    access = _open_access(slot)
     if not isinstance(access, Access):
         return access
     answers = answering.load_draft(access)
@@ -189,7 +261,7 @@ def respond_review(token: str) -> Response | tuple[str, int] | str:
         answering.check(access.questions, answers, complete=True)
     except DomainError:
         flash(_("Some questions are not answered yet; they are marked below."), "error")
-        return redirect(url_for(".respond_answers", token=token))
+        return redirect(url_for(".respond_answers", slot=slot))
     labels = {q.code: dict(scale_options(q)) for q in access.questions if q.is_scale}
     return render_template(
         "surveys/respond/review.html",
@@ -198,52 +270,52 @@ def respond_review(token: str) -> Response | tuple[str, int] | str:
         labels=labels,
         form=ConfirmForm(),
         reviewed_prefix=answering.REVIEWED_PREFIX,
+        slot=slot,
     )
 
 
-@bp.route("/survey/<token>/submit", methods=["POST"])
+@bp.route("/survey/s/<slot>/submit", methods=["POST"])
 @public
-def respond_submit(token: str) -> Response | tuple[str, int]:
+def respond_submit(slot: str) -> Response | tuple[str, int]:
     """Submit once: the reviewed answers become an anonymous response; a second submit
     does nothing.
 
     What is recorded is what the review page showed, which it sends back with the
     instrument version (``answering.Reviewed``); a submit without them records the draft.
     The review page's CSRF token was checked before this view runs, as for every POST
-    (``CSRFProtect``). On PostgreSQL the submit is one statement, which needs no
-    transaction around it; when this worker knows the version's questions, no query
-    reads the link first (``answering.submit_reviewed``).
+    (``CSRFProtect``). Two statements: the link's query, and (on PostgreSQL) one that
+    marks the invitation and inserts the sealed ballot, which needs no transaction
+    around it.
     """
     without_transaction()
     reviewed = answering.Reviewed.of(request.form)
     try:
-        if reviewed is not None and answering.submit_reviewed(token, reviewed):
-            return redirect(url_for(".respond_receipt", token=token))
-        access = _open_access(token)
+        access = _open_access(slot)
         if not isinstance(access, Access):
             return access
         # No savepoint (two statements more): submit refuses only before it writes.
         answering.submit(access, answering.submitted_answers(access, reviewed))
     except AlreadyAnsweredError:
-        return redirect(url_for(".respond_receipt", token=token))
+        return redirect(url_for(".respond_receipt", slot=slot))
     except DomainError as error:
         flash(error.message, "error")
-        return redirect(url_for(".respond_answers", token=token))
+        return redirect(url_for(".respond_answers", slot=slot))
     except answering.ClosedMeanwhileError:
         db.session.rollback()
         return _unusable()  # what the link shows from now on: the round has closed
-    return redirect(url_for(".respond_receipt", token=token))
+    return redirect(url_for(".respond_receipt", slot=slot))
 
 
-@bp.route("/survey/<token>/receipt")
+@bp.route("/survey/s/<slot>/receipt")
 @public
-def respond_receipt(token: str) -> Response | tuple[str, int] | str:
+def respond_receipt(slot: str) -> Response | tuple[str, int] | str:
     """The receipt: the answer is in, and can no longer be traced to the respondent."""
     without_transaction()
-    access = answering.find(token)
+    token = _slot_token(slot)
+    access = None if token is None else answering.find(token)
     link_state = answering.state(access)
     if link_state is LinkState.OPEN:
-        return redirect(url_for(".respond_start", token=token))
+        return redirect(url_for(".respond_start", slot=slot))
     if link_state is LinkState.UNUSABLE or access is None:
         return _unusable()
     return render_template("surveys/respond/receipt.html", access=access)

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal import PROJECT_ROOT
-from portal.core.mail import OutboxMessage
+from portal.core.mail import OutboxMessage, render_body
 from portal.groups.models import MembershipRole
 from portal.organisations.models import AgencyKind
 from portal.surveys import services
@@ -118,7 +118,6 @@ def make_round(
     opens_on: dt.date | None = None,
     closes_on: dt.date | None = None,
     open_it: bool = True,
-    record_agency_kind: bool = True,
 ) -> SurveyRound:
     """A round on the demo instrument (opened unless told otherwise), committed."""
     from portal.accounts.models import User
@@ -139,7 +138,6 @@ def make_round(
             opens_on=opens_on or window[0],
             closes_on=closes_on or window[1],
             min_answers=k,
-            record_agency_kind=record_agency_kind,
         ),
     )
     if open_it:
@@ -154,11 +152,25 @@ def make_round(
     return survey_round
 
 
+SLOT_RE = re.compile(r'href="(/survey/s/[A-Za-z0-9_-]{32})/answers"')
+
+
+def enter(client: Any, path: str) -> str:
+    """Open a link as its recipient does: the link's opening page sets the cookie and
+    leads to the slot's pages; this returns the slot's address (``+ "/answers"``…)."""
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    match = SLOT_RE.search(response.get_data(as_text=True))
+    assert match, response.get_data(as_text=True)[:500]
+    return match[1]
+
+
 def links(db_session: Any) -> dict[str, str]:
-    """Recipient e-mail → survey path, from the outbox (the newest mail wins)."""
+    """Recipient e-mail → survey path, from the outbox as it is sent (the markers the
+    outbox holds rendered into links; the newest mail wins)."""
     out: dict[str, str] = {}
     for message in db_session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)):
-        match = LINK_RE.search(message.body_text)
+        match = LINK_RE.search(render_body(message.body_text))
         if match:
             out.setdefault(message.recipient, match.group(1))
     return out
@@ -168,7 +180,7 @@ def all_links(db_session: Any) -> list[tuple[str, str]]:
     """(recipient, path) for every survey mail."""
     out = []
     for message in db_session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)):
-        match = LINK_RE.search(message.body_text)
+        match = LINK_RE.search(render_body(message.body_text))
         if match:
             out.append((message.recipient, match.group(1)))
     return out

@@ -9,12 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.organisations.models import AgencyKind
 from portal.surveys import answering, crypto, services
-from portal.surveys.models import Draft, Invitation, SurveyResponse
+from portal.surveys.models import Ballot, Draft, Invitation, RoundKey, SurveyResponse
 from tests.surveys.conftest import FULL_ANSWERS, links, make_round
 
-ANONYMOUS = {"survey_responses", "survey_answers"}
+ANONYMOUS = {"survey_responses", "survey_answers", "survey_ballots"}
 PERSONAL = {
     "users",
     "memberships",
@@ -83,25 +82,7 @@ def token_of(world: Any, db_session: Any, role: str = "member") -> str:
     return links(db_session)[world.emails[role]].rsplit("/", 1)[1]
 
 
-@pytest.fixture(params=["after-the-link", "reviewed"])
-def submit_full(request: Any, db_session: Any) -> Any:
-    """Submit FULL_ANSWERS for a token both ways there are: after the link's query, and
-    (PostgreSQL) in one statement that reads no link first. Same rules, same outcome."""
-    if request.param == "reviewed" and db_session.get_bind().dialect.name != "postgresql":
-        pytest.skip("one statement without the link's query is PostgreSQL's")
-
-    def submit(token: str) -> None:
-        access = answering.find(token)
-        if request.param == "after-the-link":
-            answering.submit(access, FULL_ANSWERS)
-            return
-        version = (access.instrument.id, access.instrument.imported_at)
-        assert answering.submit_reviewed(token, answering.Reviewed(*version, FULL_ANSWERS))
-
-    return submit
-
-
-def test_submit_creates_the_response_deletes_the_draft_and_marks_the_invitation(
+def test_submit_seals_a_ballot_deletes_the_draft_and_marks_the_invitation(
     sworld, db_session
 ) -> None:
     make_round(db_session, sworld)
@@ -111,33 +92,28 @@ def test_submit_creates_the_response_deletes_the_draft_and_marks_the_invitation(
     invitation = db_session.get(Invitation, access.invitation.id)
     assert invitation.answered
     assert db_session.get(Draft, invitation.id) is None
-    response = db_session.scalar(sa.select(SurveyResponse))
-    assert isinstance(response.id, uuid.UUID)
-    assert response.id.version == 4
-    assert response.group_id == sworld.group_id
-    # Two state-agency members in the group were invited (member, both): fewer than k=3.
-    assert response.agency_kind is None
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(SurveyResponse)) == 0
+    ballot = db_session.scalar(sa.select(Ballot))
+    assert isinstance(ballot.id, uuid.UUID)
+    assert ballot.id.version == 4
+    assert b"Tydligare" not in ballot.sealed
+    assert ballot.round_id == invitation.round_id
 
 
-def test_agency_kind_is_kept_only_where_k_share_it(sworld, db_session, submit_full) -> None:
-    make_round(db_session, sworld, k=2)
-    submit_full(token_of(sworld, db_session))
-    response = db_session.scalar(sa.select(SurveyResponse))
-    assert response.agency_kind is AgencyKind.STATE
-
-
-def test_closing_forgets_agency_kinds_of_small_cells(sworld, db_session, submit_full) -> None:
-    survey_round = make_round(db_session, sworld, k=2)
-    submit_full(token_of(sworld, db_session))
+def test_closing_writes_the_responses_without_agency_kind_and_forgets_the_keys(
+    sworld, db_session
+) -> None:
+    survey_round = make_round(db_session, sworld, k=1)
+    access = answering.find(token_of(sworld, db_session))
+    answering.submit(access, FULL_ANSWERS)
     services.close_round(None, survey_round)
+    db_session.flush()
     response = db_session.scalar(sa.select(SurveyResponse))
-    assert response.agency_kind is None  # one answer of its kind in the group
-
-
-def test_the_round_can_record_no_agency_kind_at_all(sworld, db_session, submit_full) -> None:
-    make_round(db_session, sworld, k=1, record_agency_kind=False)
-    submit_full(token_of(sworld, db_session))
-    assert db_session.scalar(sa.select(SurveyResponse.agency_kind)) is None
+    assert response.group_id == sworld.group_id
+    assert response.agency_kind is None  # never recorded: it narrowed the set (issue 15)
+    assert response.id.version == 4
+    for model in (Ballot, Draft, RoundKey):
+        assert db_session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
 
 
 def test_a_draft_needs_the_link_to_be_read(sworld, db_session, app) -> None:
@@ -163,10 +139,15 @@ def test_a_draft_needs_the_link_to_be_read(sworld, db_session, app) -> None:
     assert answering.load_draft(answering.find(token)) == {"A1": "7", "F1": "Hemligt utkast"}
 
 
-def test_the_token_comes_from_the_secret_not_the_database(sworld, db_session, app) -> None:
-    make_round(db_session, sworld)
+def test_the_token_comes_from_the_rounds_secret_not_the_database(sworld, db_session, app) -> None:
+    survey_round = make_round(db_session, sworld)
     token = token_of(sworld, db_session)
     invitation = answering.find(token).invitation
-    assert crypto.link_token("another-secret", invitation.token_salt) != token
-    assert crypto.link_token(app.config["SECRET_KEY"], invitation.token_salt) == token
+    assert crypto.link_token(app.config["SECRET_KEY"], invitation.token_salt) != token
+    keys = services.round_keys(survey_round.id)
+    assert crypto.link_token(keys.link_secret, invitation.token_salt) == token
     assert invitation.token_hash == crypto.token_hash(token)
+    # The key row holds the secret wrapped: the database alone does not yield it.
+    stored = db_session.get(RoundKey, survey_round.id)
+    assert keys.link_secret not in stored.wrapped
+    assert keys.private_key not in stored.wrapped

@@ -16,14 +16,14 @@ from portal.surveys.forms import answer_form
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import Instrument
 from portal.surveys.services import import_instrument
-from tests.surveys.conftest import demo_text, links, make_round
+from tests.surveys.conftest import demo_text, enter, links, make_round
 from tests.surveys.test_respond import form_data, save
 
 
 @pytest.fixture
-def link(sworld: Any, db_session: Any) -> str:
+def link(client: Any, sworld: Any, db_session: Any) -> str:
     make_round(db_session, sworld)
-    return links(db_session)[sworld.emails["member"]]
+    return enter(client, links(db_session)[sworld.emails["member"]])
 
 
 def questions(db_session: Any, world: Any) -> list[Any]:
@@ -117,7 +117,8 @@ def test_kept_markup_is_shared_only_by_alike_questions(client, sworld, db_sessio
     """The markup kept per worker follows the choice, the language and errors."""
     make_round(db_session, sworld)
     by_email = links(db_session)
-    mine, theirs = by_email[sworld.emails["member"]], by_email[sworld.emails["region_member"]]
+    mine = enter(client, by_email[sworld.emails["member"]])
+    theirs = enter(client, by_email[sworld.emails["region_member"]])
 
     def checked(link: str) -> list[str]:
         page = client.get(link + "/answers").get_data(as_text=True)

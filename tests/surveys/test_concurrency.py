@@ -21,9 +21,9 @@ from portal.groups.services import today
 from portal.organisations.models import Association
 from portal.surveys import answering, services
 from portal.surveys.instrument import parse_instrument
-from portal.surveys.models import Draft, RoundTotal, SurveyResponse, SurveyRound
+from portal.surveys.models import Ballot, Draft, RoundTotal, SurveyRound
 from tests.factories import Factory
-from tests.surveys.conftest import FULL_ANSWERS, demo_text, links
+from tests.surveys.conftest import FULL_ANSWERS, demo_text, enter, links
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
@@ -92,11 +92,10 @@ def twice_at_once(job: Callable[[], None]) -> None:
 
 
 def responses_in(app: Any, round_id: int) -> int:
+    """The round's sealed ballots (its responses until it closes)."""
     with app.app_context():
         recorded = db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(SurveyResponse)
-            .where(SurveyResponse.round_id == round_id)
+            sa.select(sa.func.count()).select_from(Ballot).where(Ballot.round_id == round_id)
         )
         db.session.remove()
     return int(recorded or 0)
@@ -124,33 +123,6 @@ def test_concurrent_submits_record_one_response(app, open_round) -> None:
     twice_at_once(submit)
     recorded = responses_in(app, open_round.round_id)
     assert sorted(outcomes) == ["recorded", "refused"]
-    assert recorded == 1
-
-
-def test_concurrent_reviewed_submits_record_one_response(app, open_round) -> None:
-    """The same, through the one statement that reads no link first: the second
-    statement waits for the first's row and then finds it answered."""
-    with app.app_context(), app.test_request_context("/"):
-        access = answering.find(open_round.token)  # the worker has read the questions
-        assert access is not None
-        version = (access.instrument.id, access.instrument.imported_at)
-        db.session.remove()
-    reviewed = answering.Reviewed(*version, answers=FULL_ANSWERS)
-    barrier = threading.Barrier(2)
-    outcomes: list[bool] = []
-
-    def submit() -> None:
-        with app.app_context(), app.test_request_context("/"):
-            barrier.wait()
-            try:
-                outcomes.append(answering.submit_reviewed(open_round.token, reviewed))
-                db.session.commit()
-            finally:
-                db.session.remove()
-
-    twice_at_once(submit)
-    recorded = responses_in(app, open_round.round_id)
-    assert sorted(outcomes) == [False, True]
     assert recorded == 1
 
 
@@ -188,11 +160,10 @@ def test_two_first_saves_at_once_keep_one_draft(app, open_round) -> None:
     assert kept in ({"A1": "3"}, {"A1": "5"})
 
 
-@pytest.mark.parametrize("way", ["after-the-link", "reviewed"])
-def test_a_close_waits_for_a_submit_under_way_and_counts_it(app, open_round, way) -> None:
-    """The yearly rollup is written as the round closes: a submit that has written its
-    response but not committed holds the close back until it does, so it is counted.
-    The same for the one statement that reads no link first."""
+def test_a_close_waits_for_a_submit_under_way_and_counts_it(app, open_round) -> None:
+    """The responses and the yearly rollup are written as the round closes: a submit
+    that has written its ballot but not committed holds the close back until it does,
+    so it is counted."""
     submitted, closed = threading.Event(), threading.Event()
 
     def close() -> None:
@@ -209,12 +180,7 @@ def test_a_close_waits_for_a_submit_under_way_and_counts_it(app, open_round, way
         with app.app_context(), app.test_request_context("/"):
             access = answering.find(open_round.token)
             assert access is not None
-            if way == "after-the-link":
-                answering.submit(access, FULL_ANSWERS)  # not committed
-            else:
-                version = (access.instrument.id, access.instrument.imported_at)
-                reviewed = answering.Reviewed(*version, answers=FULL_ANSWERS)
-                assert answering.submit_reviewed(open_round.token, reviewed)  # not committed
+            answering.submit(access, FULL_ANSWERS)  # not committed
             submitted.set()
             time.sleep(1.0)
             held_back = not closed.is_set()
@@ -247,12 +213,12 @@ def test_the_link_pages_run_without_a_transaction_and_leave_none_behind(app, ope
             if statement.startswith(start):
                 autocommit.setdefault(start, conn.connection.dbapi_connection.autocommit)
 
-    link = f"/survey/{open_round.token}"
     with app.app_context():
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", seen)
     try:
         client = app.test_client()
+        link = enter(client, f"/survey/{open_round.token}")
         page = client.get(link + "/answers").get_data(as_text=True)
         match = CSRF_RE.search(page)
         assert match is not None
@@ -274,8 +240,8 @@ def test_the_link_pages_run_without_a_transaction_and_leave_none_behind(app, ope
     with app.app_context():
         recorded = db.session.scalar(
             sa.select(sa.func.count())
-            .select_from(SurveyResponse)
-            .where(SurveyResponse.round_id == open_round.round_id)
+            .select_from(Ballot)
+            .where(Ballot.round_id == open_round.round_id)
         )
         drafts = db.session.scalar(sa.select(sa.func.count()).select_from(Draft))
         db.session.remove()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from portal import PROJECT_ROOT
-from tests.surveys.conftest import links, make_round
+from tests.surveys.conftest import enter, links, make_round
 
 
 def _load_script() -> ModuleType:
@@ -119,7 +119,7 @@ def test_the_parser_understands_the_real_respondent_pages(
 ) -> None:
     """Guards the script against template changes: the real pages, parsed as it parses them."""
     make_round(db_session, sworld)
-    link = links(db_session)[sworld.emails["member"]]
+    link = enter(client, links(db_session)[sworld.emails["member"]])
     _forms, hrefs = load.parse_page(client.get(link).get_data(as_text=True))
     assert link + "/answers" in hrefs
     page = client.get(link + "/answers").get_data(as_text=True)
