@@ -25,9 +25,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import TimestampMixin, utcnow
+from portal.db import TimestampMixin, enum_column, utcnow
 from portal.extensions import db
-from portal.organisations.models import enum_column
 
 BACKOFF_BASE_SECONDS = 60
 # However many attempts are allowed, a message is tried at least once a day.

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.db import TimestampMixin, VersionedMixin
+from portal.db import TimestampMixin, VersionedMixin, enum_column
 from portal.extensions import db
-from portal.organisations.models import Agency, Association, enum_column
+from portal.organisations.models import Agency, Association
 
 group_municipalities = sa.Table(
     "group_municipalities",

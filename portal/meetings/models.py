@@ -11,10 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.core import audit
-from portal.db import TimestampMixin, VersionedMixin, utcnow
+from portal.db import TimestampMixin, VersionedMixin, enum_column, utcnow
 from portal.extensions import db
 from portal.groups.models import Group, MembershipRole
-from portal.organisations.models import Agency, enum_column
+from portal.organisations.models import Agency
 from portal.plans.models import Activity
 
 AGENDA_TITLE_MAX = 200

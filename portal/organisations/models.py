@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import TimestampMixin, VersionedMixin
+from portal.db import TimestampMixin, VersionedMixin, enum_column
 from portal.extensions import db
 
 if TYPE_CHECKING:
@@ -28,19 +28,6 @@ class AssociationRoleName(enum.StrEnum):
 
     ADMIN = "admin"
     BOARD = "board"
-
-
-def enum_column(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
-    """A portable enum stored as text with a CHECK constraint (no native PG type)."""
-    return sa.Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
 
 
 class Association(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.core import audit
-from portal.db import TimestampMixin, VersionedMixin, utcnow
+from portal.db import TimestampMixin, VersionedMixin, enum_column, utcnow
 from portal.extensions import db
 from portal.groups.models import Group
-from portal.organisations.models import Agency, enum_column
+from portal.organisations.models import Agency
 
 TEXT_MAX = 20_000
 LINE_MAX = 300
