@@ -243,10 +243,10 @@ def test_a_seat_opens_and_closes_on_the_groups_own_today(
     client, f, db_session, monkeypatch, starts, ends, seated
 ):
     """Permissions and the group page agree on which day it is (Stockholm, not UTC)."""
-    from portal.groups import services as group_services
+    from portal.core import clock
 
     today = dt.date(2031, 1, 1)
-    monkeypatch.setattr(group_services, "today", lambda: today)
+    monkeypatch.setattr(clock, "today", lambda: today)
     association = f.association()
     group = f.group(association)
     person = f.user(association, name="Nils Nykomling")

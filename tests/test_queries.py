@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from flask import g
 
 from portal.accounts.models import User
+from portal.core import clock
 from portal.groups.models import Group, MembershipRole
-from portal.groups.services import today as stockholm_today
 from portal.meetings import attendance, follow_ups, minutes
 from portal.meetings import services as meeting_services
 from portal.meetings.models import AttendanceStatus, MinutesItemKind
@@ -217,7 +217,7 @@ def _surveys(db_session: Any, association: Any, world: World, groups: list[Group
     """A closed round with answers and reviewed free text; an open one with a draft."""
     instrument, _ = survey_services.import_instrument(None, parse_instrument(demo_text()))
     admin = _user(world, "admin")
-    day = stockholm_today()
+    day = clock.today()
     rounds = []
     for year in (day.year - 1, day.year):
         opens_on, closes_on = round_window(year, day)
@@ -258,7 +258,7 @@ def build_world(app: Any, f: Any, db_session: Any, size: Size) -> World:
     with app.test_request_context("/"):
         association = f.association()
         world = World(slug=association.slug)
-        year = stockholm_today().year
+        year = clock.today().year
         groups = _people(f, association, world, size)
         _plans(association, world, groups, size, year)
         _meetings(world, groups, size, year)

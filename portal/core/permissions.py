@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from flask import g, has_request_context
 
+from portal.core import clock
 from portal.extensions import db
-from portal.groups import services as group_services
 from portal.groups.models import Group, Membership, MembershipRole
 from portal.organisations.models import AssociationPerson, AssociationRole, AssociationRoleName
 
@@ -42,7 +42,7 @@ def load_principal(user: User) -> Principal:
     """
     # The same "today" (Stockholm) as the group pages, or a seat would open or close
     # at UTC midnight for permissions but at Stockholm midnight on the page.
-    today = group_services.today()
+    today = clock.today()
     text = sa.String(32)
     rows = db.session.execute(
         sa.union_all(

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from portal.accounts.models import User
-from portal.core import permissions
+from portal.core import clock, permissions
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import choices
@@ -54,7 +54,7 @@ def _membership_form(association: Association) -> MembershipForm:
         [(0, _("Choose an agency")), *((a.id, a.name) for a in agencies_of(association))]
     )
     if request.method == "GET" and form.valid_from.data is None:
-        form.valid_from.data = services.today()
+        form.valid_from.data = clock.today()
     return form
 
 
@@ -180,7 +180,7 @@ def add_member(slug: str, group_id: int) -> Response:
                 return redirect(url_for(".show", slug=slug, group_id=group.id))
             form = _membership_form(association)
             form.process(formdata=None)
-            form.valid_from.data = services.today()
+            form.valid_from.data = clock.today()
     return page(
         "groups/show.html",
         "members",
@@ -207,7 +207,7 @@ def end_member(slug: str, group_id: int, membership_id: int) -> Response | tuple
     assert membership is not None
     form = EndMembershipForm()
     if request.method == "GET":
-        form.valid_to.data = services.today()
+        form.valid_to.data = clock.today()
         form.lock_version.data = str(membership.lock_version)
     if form.validate_on_submit():
         try:

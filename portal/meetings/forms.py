@@ -26,6 +26,7 @@ from wtforms.validators import (
 )
 
 from portal.core import audit
+from portal.core.clock import STOCKHOLM, local_datetime
 from portal.core.concurrency import VERSION_MESSAGE, StaleEditError, parse_version
 from portal.core.forms import BaseForm, Conflict, VersionedForm, choices
 from portal.meetings.attendance import SubstituteData
@@ -42,7 +43,7 @@ from portal.meetings.models import (
     Invitee,
     MinutesItemKind,
 )
-from portal.meetings.services import STOCKHOLM, MeetingData, YearData, local_datetime
+from portal.meetings.services import MeetingData, YearData
 from portal.plans.forms import STATUS_LABELS as ACTIVITY_STATUS_LABELS
 from portal.plans.models import TEXT_MAX, ActivityStatus
 

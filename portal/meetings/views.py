@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.core import clock
 from portal.core.errors import DomainError
 from portal.core.loaders import load_association, load_scoped, require
 from portal.core.transactions import atomic
@@ -127,7 +128,7 @@ def year(slug: str, group_id: int) -> Response | tuple[str, int]:
     require(policies.can_manage_meetings(current_user, group))
     form = YearForm()
     if request.method == "GET":
-        today = dt.datetime.now(services.STOCKHOLM).date()
+        today = clock.today()
         target = today.year + 1 if today.month >= 10 else today.year
         for field, day in zip(
             (form.day_1, form.day_2, form.day_3, form.day_4), _default_days(target), strict=True

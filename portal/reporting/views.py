@@ -13,11 +13,11 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import force_locale
 from flask_login import current_user
 
+from portal.core.clock import STOCKHOLM
 from portal.core.downloads import CSV, XLSX, attachment, file_name
 from portal.core.loaders import require
 from portal.extensions import db
 from portal.groups.models import Group
-from portal.meetings.services import STOCKHOLM
 from portal.organisations.models import Association
 from portal.plans.forms import STATUS_LABELS
 from portal.plans.models import ActivityStatus

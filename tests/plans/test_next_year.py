@@ -123,9 +123,9 @@ def test_the_suggested_year_has_no_plan(taken, expected):
 
 
 def test_the_form_suggests_a_year_without_a_plan_from_last_years_plan(client, pworld, db_session):
-    from portal.plans.services.common import stockholm_today
+    from portal.core import clock
 
-    this_year = stockholm_today().year
+    this_year = clock.today().year
     group = db_session.get(Group, pworld.group_id)
     plans.create_plan(None, group, this_year, plans.Source.TEMPLATE)
     db_session.commit()

@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask import Blueprint
 from markupsafe import Markup
 
+from portal.core import clock
 from portal.core.markdown import render
 from portal.groups.models import Group
-from portal.plans.services.common import stockholm_today
 from portal.plans.services.plans import GroupPlanState, plan_states
 
 bp = Blueprint("plans", __name__)
@@ -25,7 +25,7 @@ def markdown_filter(source: str | None, level: int = 2) -> Markup:
 @bp.app_template_global()
 def plan_year() -> int:
     """The operating year pages show by default: this year, in Stockholm."""
-    return stockholm_today().year
+    return clock.today().year
 
 
 @bp.app_template_global()

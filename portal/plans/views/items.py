@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.core import clock
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx, page
@@ -35,7 +36,6 @@ from portal.plans.forms import (
 from portal.plans.models import Activity, ActivityStatus, DevelopmentArea, Plan, ResultGoal
 from portal.plans.services import items as services
 from portal.plans.services import plans as plan_services
-from portal.plans.services.common import stockholm_today
 from portal.plans.views import bp
 from portal.plans.views.common import block, item_level, load_plan, plan_facts, whole
 from portal.plans.views.plans import plan_context, set_activity_choices, set_goal_choices
@@ -52,7 +52,7 @@ def item_context(association: Association, plan: Plan) -> dict[str, Any]:
         "see_people": policies.can_see_people(current_user, group),
         "can_progress": lambda a: policies.can_update_progress(current_user, group, a),
         "status_labels": STATUS_LABELS,
-        "today": stockholm_today(),
+        "today": clock.today(),
     }
 
 
