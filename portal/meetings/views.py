@@ -7,9 +7,8 @@ add their views to this blueprint.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -18,6 +17,7 @@ from portal.core import clock
 from portal.core.errors import DomainError
 from portal.core.loaders import load_association, load_scoped, require
 from portal.core.transactions import atomic
+from portal.core.urls import absolute_url
 from portal.groups.models import Group
 from portal.meetings import minutes_state, policies, services
 from portal.meetings.forms import (
@@ -31,11 +31,6 @@ from portal.meetings.models import Meeting
 from portal.organisations.models import Association
 
 bp = Blueprint("meetings", __name__, url_prefix="/a/<slug>")
-
-
-def absolute_url(endpoint: str, **values: Any) -> str:
-    """An address for e-mail and calendars, built on PORTAL_BASE_URL."""
-    return str(current_app.config["PORTAL_BASE_URL"]).rstrip("/") + url_for(endpoint, **values)
 
 
 def load_group(slug: str, group_id: int) -> tuple[Association, Group]:

@@ -14,12 +14,13 @@ from portal.core.forms import choices
 from portal.core.loaders import load_association, require
 from portal.core.security import public
 from portal.core.transactions import atomic
+from portal.core.urls import absolute_url
 from portal.extensions import db
 from portal.groups.models import Group
 from portal.meetings import calendar, ical, services
 from portal.meetings.forms import ActionForm, FeedForm
 from portal.meetings.models import CalendarFeed
-from portal.meetings.views import absolute_url, bp
+from portal.meetings.views import bp
 from portal.organisations.models import Association
 
 

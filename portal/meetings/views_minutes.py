@@ -17,6 +17,7 @@ from portal.core.htmx import is_htmx
 from portal.core.loaders import load_association, require
 from portal.core.markdown import render
 from portal.core.transactions import atomic
+from portal.core.urls import absolute_url
 from portal.meetings import follow_ups, minutes_state, policies
 from portal.meetings import minutes as service
 from portal.meetings import services as meeting_services
@@ -31,7 +32,7 @@ from portal.meetings.forms import (
     ReturnForm,
 )
 from portal.meetings.models import Meeting, Minutes, MinutesItemKind, MinutesStatus
-from portal.meetings.views import absolute_url, bp
+from portal.meetings.views import bp
 from portal.organisations.models import Association
 from portal.plans.models import Activity, Plan
 

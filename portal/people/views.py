@@ -9,11 +9,11 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.models import TokenPurpose, User
 from portal.accounts.services import send_password_link
-from portal.accounts.views import absolute_link
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.loaders import load_admin_association
 from portal.core.transactions import atomic
+from portal.core.urls import absolute_url
 from portal.groups.forms import ROLE_LABELS
 from portal.organisations.models import Association
 from portal.people import services
@@ -32,7 +32,7 @@ def _invite(user: User, association: Association) -> None:
     send_password_link(
         user,
         TokenPurpose.INVITE if user.password_hash is None else TokenPurpose.RESET,
-        link_for=lambda token: absolute_link("accounts.set_password", token=token),
+        link_for=lambda token: absolute_url("accounts.set_password", token=token),
         lifetime_hours=current_app.config["TOKEN_LIFETIME_HOURS"],
         association_id=association.id,
     )
