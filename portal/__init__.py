@@ -117,10 +117,12 @@ def _register_hooks(app: Flask) -> None:
     from portal.core.i18n import bound_gettext, register_filters, select_locale
     from portal.core.security import register_security
     from portal.core.transactions import register_request_transaction
+    from portal.groups.principal import load_principal
     from portal.reporting import policies as reporting_policies
     from portal.reporting.charts import register_jinja as register_chart_globals
 
     login_manager.user_loader(load_user_from_session_id)
+    permissions.use_principal_loader(app, load_principal)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the login page explains itself
     # after_request hooks run in reverse order: the commit must come last, after the
