@@ -15,7 +15,7 @@ from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import choices
 from portal.core.htmx import is_htmx, page
-from portal.core.loaders import load_admin_association, load_association, load_scoped, require
+from portal.core.loaders import load_scoped, require
 from portal.core.transactions import atomic
 from portal.extensions import db
 from portal.groups import services
@@ -27,6 +27,7 @@ from portal.groups.forms import (
     MembershipForm,
 )
 from portal.groups.models import Group
+from portal.organisations.loaders import load_admin_association, load_association
 from portal.organisations.models import AgencyKind, Association, AssociationPerson
 from portal.organisations.services import agencies_of
 

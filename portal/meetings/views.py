@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from portal.core import clock
 from portal.core.errors import DomainError
-from portal.core.loaders import load_association, load_scoped, require
+from portal.core.loaders import load_scoped, require
 from portal.core.transactions import atomic
 from portal.core.urls import absolute_url
 from portal.groups.models import Group
@@ -28,6 +28,7 @@ from portal.meetings.forms import (
     YearForm,
 )
 from portal.meetings.models import Meeting
+from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 
 bp = Blueprint("meetings", __name__, url_prefix="/a/<slug>")

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from portal.core import permissions
 from portal.core.errors import DomainError
 from portal.core.forms import choices
-from portal.core.loaders import load_association, require
+from portal.core.loaders import require
 from portal.core.security import public
 from portal.core.transactions import atomic
 from portal.core.urls import absolute_url
@@ -21,6 +21,7 @@ from portal.meetings import calendar, ical, services
 from portal.meetings.forms import ActionForm, FeedForm
 from portal.meetings.models import CalendarFeed
 from portal.meetings.views import bp
+from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 
 

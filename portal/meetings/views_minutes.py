@@ -14,7 +14,7 @@ from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import choices
 from portal.core.htmx import is_htmx
-from portal.core.loaders import load_association, require
+from portal.core.loaders import require
 from portal.core.markdown import render
 from portal.core.transactions import atomic
 from portal.core.urls import absolute_url
@@ -33,6 +33,7 @@ from portal.meetings.forms import (
 )
 from portal.meetings.models import Meeting, Minutes, MinutesItemKind, MinutesStatus
 from portal.meetings.views import bp
+from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.plans.models import Activity, Plan
 

@@ -11,12 +11,13 @@ from portal.core import permissions
 from portal.core.audit import audit_page
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
-from portal.core.loaders import load_admin_association, load_association, load_scoped
+from portal.core.loaders import load_scoped
 from portal.core.mail import MailStatus, OutboxMessage, outbox_status, retry_failed
 from portal.core.transactions import atomic
 from portal.groups import services as group_services
 from portal.organisations import services
 from portal.organisations.forms import AGENCY_KIND_LABELS, AgencyEditForm, AgencyForm
+from portal.organisations.loaders import load_admin_association, load_association
 from portal.organisations.models import Agency
 
 bp = Blueprint("organisations", __name__, url_prefix="/a/<slug>")

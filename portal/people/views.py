@@ -11,10 +11,10 @@ from portal.accounts.models import TokenPurpose, User
 from portal.accounts.services import send_password_link
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
-from portal.core.loaders import load_admin_association
 from portal.core.transactions import atomic
 from portal.core.urls import absolute_url
 from portal.groups.forms import ROLE_LABELS
+from portal.organisations.loaders import load_admin_association
 from portal.organisations.models import Association
 from portal.people import services
 from portal.people.forms import (

@@ -8,7 +8,8 @@ from flask import Response, abort, current_app, render_template
 from flask_login import current_user
 
 from portal.core.htmx import render_block
-from portal.core.loaders import load_association, require
+from portal.core.loaders import require
+from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.plans import policies
 from portal.plans.models import FieldKind, Plan

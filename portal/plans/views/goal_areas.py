@@ -10,8 +10,9 @@ from werkzeug.wrappers import Response
 from portal.core import clock
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
-from portal.core.loaders import load_admin_association, require
+from portal.core.loaders import require
 from portal.core.transactions import atomic
+from portal.organisations.loaders import load_admin_association
 from portal.organisations.models import Association
 from portal.plans.forms import CopyYearForm, GoalAreaEditForm, GoalAreaForm
 from portal.plans.services import goal_areas as services

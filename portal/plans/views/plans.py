@@ -13,11 +13,12 @@ from werkzeug.wrappers import Response
 from portal.core import clock
 from portal.core.errors import DomainError
 from portal.core.forms import choices
-from portal.core.loaders import load_association, load_scoped, require
+from portal.core.loaders import load_scoped, require
 from portal.core.transactions import atomic
 from portal.groups.models import Group
 from portal.meetings.follow_ups import discussed_in
 from portal.meetings.policies import can_read_meetings
+from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.organisations.services import agencies_of
 from portal.plans import policies

@@ -9,9 +9,10 @@ from werkzeug.wrappers import Response
 
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
-from portal.core.loaders import load_admin_association, load_association, require
+from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.extensions import db
+from portal.organisations.loaders import load_admin_association, load_association
 from portal.organisations.models import Association
 from portal.plans import policies
 from portal.plans.forms import (
