@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.views_admin import bp as api_tokens_bp
     from portal.core.views import bp as core_bp
     from portal.groups.views import bp as groups_bp
+    from portal.home.views import bp as home_bp
     from portal.meetings.views import bp as meetings_bp
     from portal.organisations.views import bp as organisations_bp
     from portal.people.views import bp as people_bp
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         core_bp,
+        home_bp,
         accounts_bp,
         admin_bp,
         organisations_bp,

@@ -25,7 +25,7 @@ def _login_limit() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths are followed after sign-in."""
-    return target if target is not None and is_safe_next(target) else url_for("core.index")
+    return target if target is not None and is_safe_next(target) else url_for("home.index")
 
 
 def absolute_link(endpoint: str, **values: Any) -> str:
@@ -39,7 +39,7 @@ def absolute_link(endpoint: str, **values: Any) -> str:
 def login() -> Response | tuple[str, int]:
     """Sign in with e-mail and password; the error never says which part was wrong."""
     if current_user.is_authenticated:
-        return redirect(url_for("core.index"))
+        return redirect(url_for("home.index"))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
@@ -110,6 +110,6 @@ def set_password(token: str) -> Response | tuple[str, int]:
             logout_user()
             login_user(user)
             flash(_("Your password is saved and you are signed in."), "success")
-            return redirect(url_for("core.index"))
+            return redirect(url_for("home.index"))
     status = 400 if form.errors else 200
     return render_template("accounts/set_password.html", form=form, purpose=row.purpose), status
