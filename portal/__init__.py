@@ -152,8 +152,12 @@ def _register_hooks(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from portal.cli import register_commands
+    from portal.devtools.cli import dev_cli
+    from portal.surveys.cli import survey_cli
 
     register_commands(app)
+    for group in (survey_cli, dev_cli):
+        app.cli.add_command(group)
 
 
 __all__ = ["create_app"]
