@@ -197,8 +197,8 @@ def test_demo_load_builds_gavleborg_once(runner, client, db_session):
 
 def _assert_demo_minutes(session: Any) -> None:
     """Adjusted by someone other than the writer, after the meeting; every status shows."""
-    from portal.meetings.minutes_state import states
     from portal.meetings.models import Meeting, Minutes, MinutesStatus
+    from portal.meetings.services.minutes_state import states
 
     for minutes in session.scalars(sa.select(Minutes)):
         writers = {r.author_id for r in minutes.revisions}

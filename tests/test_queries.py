@@ -20,9 +20,9 @@ from flask import g
 from portal.accounts.models import User
 from portal.core import clock
 from portal.groups.models import Group, MembershipRole
-from portal.meetings import attendance, follow_ups, minutes
-from portal.meetings import services as meeting_services
 from portal.meetings.models import AttendanceStatus, MinutesItemKind
+from portal.meetings.services import attendance, follow_ups, minutes
+from portal.meetings.services import meetings as meeting_services
 from portal.organisations.models import AgencyKind, Association
 from portal.plans.models import ActivityStatus
 from portal.plans.services import goal_areas, items, plans

@@ -18,7 +18,6 @@ from portal.core import clock
 from portal.db import utcnow
 from portal.extensions import db
 from portal.groups.models import Group, Membership, MembershipRole
-from portal.meetings import services
 from portal.meetings.models import (
     AttendanceStatus,
     Invitee,
@@ -30,6 +29,7 @@ from portal.meetings.models import (
     MinutesStatus,
     Substitute,
 )
+from portal.meetings.services import meetings as services
 from portal.organisations.models import Association
 
 YEARS = (2024, 2025, 2026)

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from portal.groups.models import MembershipRole
-from portal.meetings import services
 from portal.meetings.models import Meeting
+from portal.meetings.services import meetings as services
 from portal.organisations.models import AgencyKind
 from tests.request_context import request_context  # noqa: F401 - autouse here
 

@@ -15,9 +15,9 @@ from portal.core.audit import AuditEvent
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.groups.models import Group
-from portal.meetings import follow_ups
-from portal.meetings import minutes as minutes_service
 from portal.meetings.models import Meeting, MinutesItem, MinutesItemKind, MinutesStatus
+from portal.meetings.services import follow_ups
+from portal.meetings.services import minutes as minutes_service
 from portal.organisations.models import Association
 from portal.plans.models import Activity, ActivityStatus, Plan, PlanChange
 from portal.plans.services import items as plan_items

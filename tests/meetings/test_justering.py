@@ -15,8 +15,8 @@ import pytest
 from portal.accounts.models import User
 from portal.core.clock import local_datetime
 from portal.core.errors import DomainError
-from portal.meetings import minutes as service
 from portal.meetings.models import Meeting, MinutesRevision, MinutesStatus
+from portal.meetings.services import minutes as service
 from tests.conftest import post
 from tests.meetings.conftest import MeetingWorld, make_meeting, sign_in
 

@@ -92,7 +92,7 @@ def test_a_meeting_of_another_association_is_absent(client, mworld, db_session, 
     other = f.association()
     group = f.group(other)
     f.membership(group, role=__import__("portal.groups.models").groups.models.MembershipRole.MEMBER)
-    from portal.meetings import services
+    from portal.meetings.services import meetings as services
 
     meeting = services.create_meeting(
         None,

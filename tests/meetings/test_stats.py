@@ -10,8 +10,8 @@ from flask import g
 
 from portal.accounts.models import User
 from portal.groups.models import Group
-from portal.meetings import attendance, stats
 from portal.meetings.models import AttendanceStatus, Meeting
+from portal.meetings.services import attendance, stats
 from tests.meetings.conftest import MeetingWorld, make_meeting, sign_in
 
 P, A, E = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED

@@ -18,8 +18,8 @@ from portal.core.htmx import is_htmx, page
 from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.extensions import db
-from portal.meetings.follow_ups import discussed_in
 from portal.meetings.policies import can_read_meetings
+from portal.meetings.services.follow_ups import discussed_in
 from portal.organisations.models import Association
 from portal.plans import policies
 from portal.plans.forms import (

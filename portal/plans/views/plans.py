@@ -16,8 +16,8 @@ from portal.core.forms import choices
 from portal.core.loaders import load_scoped, require
 from portal.core.transactions import atomic
 from portal.groups.models import Group
-from portal.meetings.follow_ups import discussed_in
 from portal.meetings.policies import can_read_meetings
+from portal.meetings.services.follow_ups import discussed_in
 from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.organisations.services import agencies_of

@@ -21,7 +21,6 @@ from portal.core.mail import queue_mail
 from portal.db import utcnow
 from portal.extensions import db
 from portal.groups.models import Group, Membership, MembershipRole
-from portal.meetings import ical
 from portal.meetings.models import (
     AGENDA_ITEMS_MAX,
     AGENDA_TITLE_MAX,
@@ -30,6 +29,7 @@ from portal.meetings.models import (
     Meeting,
     Substitute,
 )
+from portal.meetings.services import ical
 
 MEETING_FIELDS = ("starts_at", "ends_at", "place", "video_link", "purpose", "sequence")
 MEETINGS_PER_YEAR = 4

@@ -19,7 +19,7 @@ from portal.core.loaders import load_scoped, require
 from portal.core.transactions import atomic
 from portal.core.urls import absolute_url
 from portal.groups.models import Group
-from portal.meetings import minutes_state, policies, services
+from portal.meetings import policies
 from portal.meetings.forms import (
     MINUTES_STATE_LABELS,
     ActionForm,
@@ -28,6 +28,8 @@ from portal.meetings.forms import (
     YearForm,
 )
 from portal.meetings.models import Meeting
+from portal.meetings.services import meetings as services
+from portal.meetings.services import minutes_state
 from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 
@@ -216,9 +218,9 @@ def notice(slug: str, meeting_id: int) -> Response | tuple[str, int]:
 
 
 # The sibling modules add their routes to ``bp``; import them once the blueprint exists.
-from portal.meetings import (  # noqa: E402
-    views_attendance,  # noqa: F401
-    views_calendar,  # noqa: F401
-    views_minutes,  # noqa: F401
-    views_stats,  # noqa: F401
+from portal.meetings.views import (  # noqa: E402
+    attendance,  # noqa: F401
+    calendar,  # noqa: F401
+    minutes,  # noqa: F401
+    stats,  # noqa: F401
 )

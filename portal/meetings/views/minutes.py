@@ -18,9 +18,7 @@ from portal.core.loaders import require
 from portal.core.markdown import render
 from portal.core.transactions import atomic
 from portal.core.urls import absolute_url
-from portal.meetings import follow_ups, minutes_state, policies
-from portal.meetings import minutes as service
-from portal.meetings import services as meeting_services
+from portal.meetings import policies
 from portal.meetings.forms import (
     ITEM_KIND_LABELS,
     MINUTES_STATE_LABELS,
@@ -32,7 +30,10 @@ from portal.meetings.forms import (
     ReturnForm,
 )
 from portal.meetings.models import Meeting, Minutes, MinutesItemKind, MinutesStatus
-from portal.meetings.views import bp
+from portal.meetings.services import follow_ups, minutes_state
+from portal.meetings.services import meetings as meeting_services
+from portal.meetings.services import minutes as service
+from portal.meetings.views.meetings import bp
 from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.plans.models import Activity, Plan
