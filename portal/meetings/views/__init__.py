@@ -1,5 +1,6 @@
-"""Meeting pages, by subject; the routes register on the meetings blueprint."""
+"""Meeting pages, by subject. Importing the package registers every route on ``bp``."""
 
-from portal.meetings.views.meetings import bp
+from portal.meetings.blueprint import bp
+from portal.meetings.views import attendance, calendar, meetings, minutes, stats
 
-__all__ = ["bp"]
+__all__ = ["attendance", "bp", "calendar", "meetings", "minutes", "stats"]

@@ -14,10 +14,11 @@ from portal.core.htmx import is_htmx, page
 from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.meetings import policies
+from portal.meetings.blueprint import bp
 from portal.meetings.forms import STATUS_LABELS, ActionForm, SubstituteForm, attendance_form
 from portal.meetings.models import Invitee, Meeting
 from portal.meetings.services import attendance
-from portal.meetings.views.meetings import bp, load_meeting
+from portal.meetings.views.common import load_meeting
 from portal.organisations.models import Association
 from portal.organisations.services import agencies_of
 

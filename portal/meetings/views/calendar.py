@@ -17,11 +17,11 @@ from portal.core.transactions import atomic
 from portal.core.urls import absolute_url
 from portal.extensions import db
 from portal.groups.models import Group
+from portal.meetings.blueprint import bp
 from portal.meetings.forms import ActionForm, FeedForm
 from portal.meetings.models import CalendarFeed
 from portal.meetings.services import calendar, ical
 from portal.meetings.services import meetings as services
-from portal.meetings.views.meetings import bp
 from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 

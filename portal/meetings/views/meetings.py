@@ -1,25 +1,21 @@
-"""Meeting pages: the group's meetings, scheduling, the meeting page and notices.
-
-Attendance, minutes, statistics and calendar routes live in sibling modules that
-add their views to this blueprint.
-"""
+"""Meeting pages: the group's meetings, scheduling, the meeting page and notices."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.core import clock
 from portal.core.errors import DomainError
-from portal.core.loaders import load_scoped, require
+from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.core.urls import absolute_url
-from portal.groups.models import Group
 from portal.meetings import policies
+from portal.meetings.blueprint import bp
 from portal.meetings.forms import (
     MINUTES_STATE_LABELS,
     ActionForm,
@@ -30,35 +26,8 @@ from portal.meetings.forms import (
 from portal.meetings.models import Meeting
 from portal.meetings.services import meetings as services
 from portal.meetings.services import minutes_state
-from portal.organisations.loaders import load_association
+from portal.meetings.views.common import load_group, load_meeting
 from portal.organisations.models import Association
-
-bp = Blueprint("meetings", __name__, url_prefix="/a/<slug>")
-
-
-def load_group(slug: str, group_id: int) -> tuple[Association, Group]:
-    """The association and a group of it whose meetings the person may read, else 404."""
-    association = load_association(slug)
-    group = load_scoped(Group, group_id, association)
-    require(policies.can_read_meetings(current_user, group))
-    return association, group
-
-
-def load_meeting(
-    slug: str, meeting_id: int, *, manage: bool = False
-) -> tuple[Association, Meeting]:
-    """A meeting the person may read (or, with ``manage``, run), else 404."""
-    association = load_association(slug)
-    meeting = services.load_meeting(meeting_id, association.id)
-    if meeting is None:
-        abort(404)
-    allowed = (
-        policies.can_manage_meetings(current_user, meeting.group)
-        if manage
-        else policies.can_read_meetings(current_user, meeting.group)
-    )
-    require(allowed)
-    return association, meeting
 
 
 def meeting_link(association: Association, meeting: Meeting) -> str:
@@ -215,12 +184,3 @@ def notice(slug: str, meeting_id: int) -> Response | tuple[str, int]:
         else:
             flash(_("The notice was sent to %(n)d people.", n=count), "success")
     return redirect(url_for(".show", slug=slug, meeting_id=meeting.id))
-
-
-# The sibling modules add their routes to ``bp``; import them once the blueprint exists.
-from portal.meetings.views import (  # noqa: E402
-    attendance,  # noqa: F401
-    calendar,  # noqa: F401
-    minutes,  # noqa: F401
-    stats,  # noqa: F401
-)

@@ -19,6 +19,7 @@ from portal.core.markdown import render
 from portal.core.transactions import atomic
 from portal.core.urls import absolute_url
 from portal.meetings import policies
+from portal.meetings.blueprint import bp
 from portal.meetings.forms import (
     ITEM_KIND_LABELS,
     MINUTES_STATE_LABELS,
@@ -33,7 +34,6 @@ from portal.meetings.models import Meeting, Minutes, MinutesItemKind, MinutesSta
 from portal.meetings.services import follow_ups, minutes_state
 from portal.meetings.services import meetings as meeting_services
 from portal.meetings.services import minutes as service
-from portal.meetings.views.meetings import bp
 from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.plans.models import Activity, Plan

@@ -13,8 +13,8 @@ from portal.core.loaders import load_scoped, require
 from portal.extensions import db
 from portal.groups.models import Group
 from portal.meetings import policies
+from portal.meetings.blueprint import bp
 from portal.meetings.services import stats
-from portal.meetings.views.meetings import bp
 from portal.organisations.loaders import load_association
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
