@@ -116,6 +116,7 @@ def _register_hooks(app: Flask) -> None:
     from portal.accounts.services import load_user_from_session_id
     from portal.core import audit, permissions
     from portal.core.errors import register_error_pages
+    from portal.core.htmx import register_htmx
     from portal.core.i18n import bound_gettext, register_filters, select_locale
     from portal.core.security import register_security
     from portal.core.transactions import register_request_transaction
@@ -131,6 +132,7 @@ def _register_hooks(app: Flask) -> None:
     # security headers have read the signed-in user (a commit expires loaded rows).
     register_request_transaction(app)
     register_security(app)
+    register_htmx(app)
     register_error_pages(app)
     register_filters(app)
     register_chart_globals(app)

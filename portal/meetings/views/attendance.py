@@ -184,9 +184,7 @@ def attendance_row(slug: str, meeting_id: int, invitee_id: int) -> Response | tu
         labels=STATUS_LABELS,
         error=error,
     )
-    response = current_app.make_response((body, status))
-    response.vary.add("HX-Request")
-    return response
+    return current_app.make_response((body, status))
 
 
 @bp.route("/meetings/<int:meeting_id>/attendance/everyone", methods=["POST"])

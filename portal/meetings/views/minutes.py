@@ -214,9 +214,7 @@ def minutes_preview(slug: str, meeting_id: int) -> Response | tuple[str, int]:
     if not is_htmx():
         return _page(association, meeting, current, form=form, preview=form.body.data)
     body = render_template("meetings/_preview.html", preview=form.body.data or "", render=render)
-    response = current_app.make_response(body)
-    response.vary.add("HX-Request")
-    return response
+    return current_app.make_response(body)
 
 
 def _act(slug: str, meeting_id: int, done: str, call: Any) -> Response | tuple[str, int]:

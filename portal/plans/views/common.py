@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, render_template
+from flask import abort
 from flask_login import current_user
 
-from portal.core.htmx import render_block
 from portal.core.loaders import require
 from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
@@ -35,20 +34,6 @@ def load_plan(
     if edit:
         require(policies.can_edit_plan(current_user, plan.group))
     return association, plan
-
-
-def block(template: str, name: str, status: int = 200, **context: Any) -> Response:
-    """One named block of a template as the whole response (for htmx swaps)."""
-    response = current_app.make_response((render_block(template, name, **context), status))
-    response.vary.add("HX-Request")
-    return response
-
-
-def whole(template: str, status: int = 200, **context: Any) -> Response:
-    """A whole page with a status (400 and 409 keep what was typed)."""
-    response = current_app.make_response((render_template(template, **context), status))
-    response.vary.add("HX-Request")
-    return response
 
 
 def item_level(plan: Plan, kind: str, obj: Any) -> int:

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from portal.core import clock
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
+from portal.core.htmx import whole
 from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.organisations.loaders import load_admin_association
@@ -17,7 +18,7 @@ from portal.organisations.models import Association
 from portal.plans.forms import CopyYearForm, GoalAreaEditForm, GoalAreaForm
 from portal.plans.services import goal_areas as services
 from portal.plans.views import bp
-from portal.plans.views.common import load_plan, whole
+from portal.plans.views.common import load_plan
 
 
 def _year() -> int:

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from portal.core import clock
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
-from portal.core.htmx import is_htmx, page
+from portal.core.htmx import block, is_htmx, page, whole
 from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.extensions import db
@@ -37,7 +37,7 @@ from portal.plans.models import Activity, ActivityStatus, DevelopmentArea, Plan,
 from portal.plans.services import items as services
 from portal.plans.services import plans as plan_services
 from portal.plans.views import bp
-from portal.plans.views.common import block, item_level, load_plan, plan_facts, whole
+from portal.plans.views.common import item_level, load_plan, plan_facts
 from portal.plans.views.plans import plan_context, set_activity_choices, set_goal_choices
 
 

@@ -7,13 +7,14 @@ from flask_login import current_user
 
 from portal.core import clock
 from portal.core.downloads import CSV, XLSX, attachment, file_name
+from portal.core.htmx import whole
 from portal.plans import policies
 from portal.plans.forms import STATUS_LABELS
 from portal.plans.models import Plan
 from portal.plans.services import export
 from portal.plans.services import items as item_services
 from portal.plans.views import bp
-from portal.plans.views.common import load_plan, whole
+from portal.plans.views.common import load_plan
 from portal.plans.views.plans import plan_context
 
 

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from portal.core import clock
 from portal.core.errors import DomainError
 from portal.core.forms import choices
+from portal.core.htmx import whole
 from portal.core.loaders import load_scoped, require
 from portal.core.transactions import atomic
 from portal.groups.models import Group
@@ -37,7 +38,7 @@ from portal.plans.services import responsible
 from portal.plans.services.compare import compare, orphaned_texts, plan_changes
 from portal.plans.services.templates import current_version
 from portal.plans.views import bp
-from portal.plans.views.common import load_plan, whole
+from portal.plans.views.common import load_plan
 
 
 @bp.route("/a/<slug>/groups/<int:group_id>/plans", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
+from portal.core.htmx import whole
 from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.extensions import db
@@ -28,7 +29,6 @@ from portal.plans.models import TemplateField, TemplateSection, TemplateVersion
 from portal.plans.services import templates as services
 from portal.plans.services.compare import compare
 from portal.plans.views import bp
-from portal.plans.views.common import whole
 
 
 def _reader(slug: str) -> Association:
