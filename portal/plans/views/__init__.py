@@ -1,19 +1,19 @@
 """Pages for goal areas, the plan template and the groups' action plans.
 
-One blueprint; the routes live in modules by subject and register on import.
+One blueprint (``portal.plans.blueprint``); the routes live in modules by subject
+and register on import, so importing this package registers them all.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint
 from markupsafe import Markup
 
 from portal.core import clock
 from portal.core.markdown import render
 from portal.groups.models import Group
+from portal.plans.blueprint import bp
 from portal.plans.services.plans import GroupPlanState, plan_states
-
-bp = Blueprint("plans", __name__)
+from portal.plans.views import goal_areas, items, outputs, plans, templates
 
 
 @bp.app_template_filter("markdown")
@@ -33,8 +33,5 @@ def group_plan_states(groups: list[Group], year: int | None = None) -> dict[int,
     """Per group id, its plan for the year and whether it is konkretiserad (one query)."""
     return plan_states([g.id for g in groups], year or plan_year())
 
-
-# The route modules register on ``bp`` when imported.
-from . import goal_areas, items, outputs, plans, templates  # noqa: E402
 
 __all__ = ["bp", "goal_areas", "items", "outputs", "plans", "templates"]

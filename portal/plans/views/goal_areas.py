@@ -15,9 +15,9 @@ from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.organisations.loaders import load_admin_association
 from portal.organisations.models import Association
+from portal.plans.blueprint import bp
 from portal.plans.forms import CopyYearForm, GoalAreaEditForm, GoalAreaForm
 from portal.plans.services import goal_areas as services
-from portal.plans.views import bp
 from portal.plans.views.common import load_plan
 
 

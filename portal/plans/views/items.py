@@ -22,6 +22,7 @@ from portal.meetings.policies import can_read_meetings
 from portal.meetings.services.follow_ups import discussed_in
 from portal.organisations.models import Association
 from portal.plans import policies
+from portal.plans.blueprint import bp
 from portal.plans.forms import (
     STATUS_LABELS,
     ActivityFields,
@@ -36,7 +37,6 @@ from portal.plans.forms import (
 from portal.plans.models import Activity, ActivityStatus, DevelopmentArea, Plan, ResultGoal
 from portal.plans.services import items as services
 from portal.plans.services import plans as plan_services
-from portal.plans.views import bp
 from portal.plans.views.common import item_level, load_plan, plan_facts
 from portal.plans.views.plans import plan_context, set_activity_choices, set_goal_choices
 

@@ -9,11 +9,11 @@ from portal.core import clock
 from portal.core.downloads import CSV, XLSX, attachment, file_name
 from portal.core.htmx import whole
 from portal.plans import policies
+from portal.plans.blueprint import bp
 from portal.plans.forms import STATUS_LABELS
 from portal.plans.models import Plan
 from portal.plans.services import export
 from portal.plans.services import items as item_services
-from portal.plans.views import bp
 from portal.plans.views.common import load_plan
 from portal.plans.views.plans import plan_context
 

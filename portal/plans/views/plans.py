@@ -23,6 +23,7 @@ from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.organisations.services import agencies_of
 from portal.plans import policies
+from portal.plans.blueprint import bp
 from portal.plans.forms import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -37,7 +38,6 @@ from portal.plans.services import plans as services
 from portal.plans.services import responsible
 from portal.plans.services.compare import compare, orphaned_texts, plan_changes
 from portal.plans.services.templates import current_version
-from portal.plans.views import bp
 from portal.plans.views.common import load_plan
 
 

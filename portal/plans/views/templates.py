@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.organisations.loaders import load_admin_association, load_association
 from portal.organisations.models import Association
 from portal.plans import policies
+from portal.plans.blueprint import bp
 from portal.plans.forms import (
     KIND_LABELS,
     CompareForm,
@@ -28,7 +29,6 @@ from portal.plans.forms import (
 from portal.plans.models import TemplateField, TemplateSection, TemplateVersion
 from portal.plans.services import templates as services
 from portal.plans.services.compare import compare
-from portal.plans.views import bp
 
 
 def _reader(slug: str) -> Association:
