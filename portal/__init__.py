@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import INSTANCE_DIR, load_config
@@ -44,12 +43,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_assets(app: Flask) -> None:
-    from portal.core.assets import Assets, StaticFiles, asset_url
+    from portal.core.assets import Assets, StaticFiles
 
     assets = Assets(RESOURCES / "static")
     app.extensions["portal_assets"] = assets
     app.wsgi_app = StaticFiles(app.wsgi_app, assets)  # type: ignore[method-assign]
-    app.jinja_env.globals["asset_url"] = asset_url
 
 
 def _init_extensions(app: Flask) -> None:
@@ -114,15 +112,14 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from portal.accounts.services import load_user_from_session_id
-    from portal.core import audit, permissions
+    from portal.core import permissions, signals
     from portal.core.errors import register_error_pages
     from portal.core.htmx import register_htmx
-    from portal.core.i18n import bound_gettext, register_filters, select_locale
     from portal.core.security import register_security
     from portal.core.transactions import register_request_transaction
     from portal.groups.principal import load_principal
-    from portal.reporting import policies as reporting_policies
-    from portal.reporting.charts import register_jinja as register_chart_globals
+    from portal.plans.views.common import plan_states_of_groups
+    from portal.templating import register_jinja
 
     login_manager.user_loader(load_user_from_session_id)
     permissions.use_principal_loader(app, load_principal)
@@ -134,22 +131,8 @@ def _register_hooks(app: Flask) -> None:
     register_security(app)
     register_htmx(app)
     register_error_pages(app)
-    register_filters(app)
-    register_chart_globals(app)
-
-    @app.context_processor
-    def _template_globals() -> dict[str, Any]:
-        return {
-            "csrf_token": generate_csrf,
-            "current_locale": select_locale,
-            "policies": permissions,
-            "can_read_board_summary": reporting_policies.can_read_board_summary,
-            "audit_action_label": audit.action_label,
-            "audit_field_label": audit.field_label,
-            "audit_value": audit.value_label,
-            # Every page looks its translations up once, not once per word.
-            **bound_gettext(),
-        }
+    register_jinja(app)
+    signals.groups_shown.connect(plan_states_of_groups, weak=False)
 
 
 def _register_cli(app: Flask) -> None:

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from portal.accounts.models import User
-from portal.core import clock, permissions
+from portal.core import clock, permissions, signals
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import choices
@@ -107,6 +107,7 @@ def show(slug: str, group_id: int) -> Response:
         is_admin=is_admin,
         form=_membership_form(association) if is_admin else None,
         role_labels=ROLE_LABELS,
+        **signals.page_context(signals.groups_shown, [group]),
     )
 
 
@@ -195,6 +196,7 @@ def add_member(slug: str, group_id: int) -> Response:
         role_labels=ROLE_LABELS,
         message=message,
         facts_oob=is_htmx(),  # the agencies represented and the process leaders change too
+        **signals.page_context(signals.groups_shown, [group]),
     )
 
 

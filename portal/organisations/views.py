@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal.core import permissions
+from portal.core import permissions, signals
 from portal.core.audit import audit_page
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
@@ -28,13 +28,15 @@ def overview(slug: str) -> str:
     """The association's groups and agencies, with what the person may do here."""
     association = load_association(slug)
     is_admin = permissions.is_association_admin(current_user, association.id)
+    groups = group_services.group_rows(association)
     return render_template(
         "organisations/overview.html",
         association=association,
         is_admin=is_admin,
-        groups=group_services.group_rows(association),
+        groups=groups,
         agencies=services.agencies_of(association),
         kind_labels=AGENCY_KIND_LABELS,
+        **signals.page_context(signals.groups_shown, [row.group for row in groups]),
     )
 
 

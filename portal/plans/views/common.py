@@ -7,7 +7,9 @@ from typing import Any
 from flask import abort
 from flask_login import current_user
 
+from portal.core import clock
 from portal.core.loaders import require
+from portal.groups.models import Group
 from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.plans import policies
@@ -34,6 +36,16 @@ def load_plan(
     if edit:
         require(policies.can_edit_plan(current_user, plan.group))
     return association, plan
+
+
+def plan_states_of_groups(groups: list[Group]) -> dict[str, Any]:
+    """For pages that list groups (``core.signals.groups_shown``): this year, in
+    Stockholm, and per group id its plan for the year and whether it is konkretiserad."""
+    year = clock.today().year
+    return {
+        "plan_year": year,
+        "plan_states": plan_services.plan_states([g.id for g in groups], year),
+    }
 
 
 def item_level(plan: Plan, kind: str, obj: Any) -> int:
