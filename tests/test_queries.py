@@ -31,6 +31,7 @@ from portal.surveys import services as survey_services
 from portal.surveys.instrument import parse_instrument
 from tests.conftest import login
 from tests.plans.conftest import build_template
+from tests.support.sessions import sign_in_user
 from tests.surveys.conftest import FULL_ANSWERS, LINK_RE, demo_text, round_window
 
 MAX_STATEMENTS = 15
@@ -284,13 +285,6 @@ def pages(world: World) -> dict[str, str]:
     }
 
 
-def sign_in(client: Any, user_id: int) -> None:
-    """Put the person in the session as Flask-Login does."""
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{user_id}:1"
-        session["_fresh"] = True
-
-
 def measure(client: Any, count_queries: Any, url: str) -> tuple[int, int, list[str]]:
     """Status, statement count and statements of one request (after a warm-up request)."""
     client.get(url)
@@ -332,7 +326,7 @@ def test_main_pages_cost_the_same_at_any_size(app, client, f, db_session, count_
     counts: dict[tuple[str, str], list[tuple[int, int]]] = {}
     for viewer in READERS:
         for world in worlds:
-            sign_in(client, world.user_ids[viewer])
+            sign_in_user(client, world.user_ids[viewer])
             for page, url in pages(world).items():
                 status, count, _ = measure(client, count_queries, url)
                 counts.setdefault((page, viewer), []).append((status, count))

@@ -78,15 +78,6 @@ def mworld(f: Any, db_session: Any) -> MeetingWorld:
     )
 
 
-def sign_in(client: Any, world: MeetingWorld, role: str) -> None:
-    """Put the person in the session as Flask-Login does (see tests/test_permissions.py)."""
-    if role == "anonymous":
-        return
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{world.user_ids[role]}:1"
-        session["_fresh"] = True
-
-
 def make_meeting(
     db_session: Any,
     world: MeetingWorld,

@@ -18,7 +18,8 @@ from portal.core.errors import DomainError
 from portal.meetings.models import Meeting, MinutesRevision, MinutesStatus
 from portal.meetings.services import minutes as service
 from tests.conftest import post
-from tests.meetings.conftest import MeetingWorld, make_meeting, sign_in
+from tests.meetings.conftest import MeetingWorld, make_meeting
+from tests.support.sessions import sign_in
 
 
 def save(actor: User, meeting: Meeting, body: str, **kwargs: Any) -> MinutesRevision:

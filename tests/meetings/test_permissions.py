@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from portal.meetings.models import Meeting
 from tests.conftest import post
-from tests.meetings.conftest import MeetingWorld, make_meeting, sign_in
+from tests.meetings.conftest import MeetingWorld, make_meeting
+from tests.support.sessions import sign_in
 
 ROLES = [
     "anonymous",

@@ -98,15 +98,6 @@ def pworld(f: Any, db_session: Any) -> PlanWorld:
     )
 
 
-def sign_in(client: Any, world: PlanWorld, role: str) -> None:
-    """Put the person in the session as Flask-Login does."""
-    if role == "anonymous":
-        return
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{world.user_ids[role]}:1"
-        session["_fresh"] = True
-
-
 def get(db_session: Any, model: type, id_: int) -> Any:
     return db_session.get(model, id_)
 

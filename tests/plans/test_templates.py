@@ -13,7 +13,7 @@ from portal.plans.services import templates
 from portal.plans.services.compare import Change, compare
 from portal.plans.services.templates import FieldData, SectionData
 from tests.conftest import post
-from tests.plans.conftest import sign_in
+from tests.support.sessions import sign_in
 
 
 def _association(db_session, pworld):
