@@ -24,6 +24,7 @@ from portal import create_app
 from portal.extensions import db
 from tests import factories
 from tests.i18n_support import compile_catalogues
+from tests.support.foundation import World, build_world
 
 CSRF_RE = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
@@ -139,6 +140,12 @@ def client(app: Flask, db_session: Any) -> FlaskClient:
 def f(db_session: Any) -> factories.Factory:
     """Factories that build rows in the test's transaction."""
     return factories.Factory(db_session)
+
+
+@pytest.fixture
+def world(f: factories.Factory, db_session: Any) -> World:
+    """The foundation world (tests/support/foundation.py); packages may serve their own."""
+    return build_world(f, db_session)
 
 
 def csrf_token(client: FlaskClient, page: str = "/login") -> str:
