@@ -118,6 +118,7 @@ def _register_hooks(app: Flask) -> None:
     from portal.core.security import register_security
     from portal.core.transactions import register_request_transaction
     from portal.groups.principal import load_principal
+    from portal.meetings.views.common import meetings_of_activities
     from portal.plans.views.common import plan_states_of_groups
     from portal.templating import register_jinja
 
@@ -133,6 +134,7 @@ def _register_hooks(app: Flask) -> None:
     register_error_pages(app)
     register_jinja(app)
     signals.groups_shown.connect(plan_states_of_groups, weak=False)
+    signals.activities_shown.connect(meetings_of_activities, weak=False)
 
 
 def _register_cli(app: Flask) -> None:

@@ -20,8 +20,8 @@ CORE_MAY_IMPORT = {"core", "db", "extensions", "config"}
 #  - accounts/organisations: User <-> AssociationRole (accounts is being reshaped in
 #    parallel); organisations/groups: the association page lists groups, and agencies
 #    check whether groups use them.
-#  - plans/meetings: plan pages show where an activity was discussed, minutes link plan
-#    activities; plans/reporting: plans ask reporting/plans.py for their assessment.
+#  - plans/reporting: plans ask reporting/plans.py for their assessment, and reporting
+#    reads plans and meetings, which read plans: meetings is in the loop through it.
 KNOWN_LOOPS = {
     frozenset({"accounts", "organisations", "groups"}),
     frozenset({"plans", "meetings", "reporting"}),

@@ -19,6 +19,13 @@ groups_shown = _signals.signal(
     of template context about them (plans: this year's plan state of each group).""",
 )
 
+activities_shown = _signals.signal(
+    "activities-shown",
+    doc="""A page shows these plan activities of one group. Sender: the list of activities;
+    keyword ``group``. Receivers return template context about them (meetings: the
+    meetings whose minutes followed each up, and whether the person may open them).""",
+)
+
 
 def page_context(signal: NamedSignal, sender: Any, **kwargs: Any) -> dict[str, Any]:
     """What every receiver of ``signal`` adds to a page about ``sender``, merged."""

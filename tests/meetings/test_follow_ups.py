@@ -441,6 +441,34 @@ def test_the_activity_lists_the_meetings_where_it_was_discussed(
     assert f'/meetings/{meeting.id}"' not in html
 
 
+def test_plans_learn_of_the_meetings_only_through_the_signal(
+    client, mworld, meeting, plan, db_session
+):
+    from portal.core import signals
+    from portal.meetings.views.common import meetings_of_activities
+
+    activity = add_activity(db_session, plan)
+    item = add_follow_up(db_session, mworld, meeting)
+    leader = user(db_session, mworld, "process_leader")
+    follow_ups.link_activity(
+        leader,
+        meeting,
+        minutes_service.minutes_of(meeting),
+        item.id,
+        follow_ups.LinkData(activity.id),
+    )
+    db_session.commit()
+    sign_in(client, mworld, "member")
+    signals.activities_shown.disconnect(meetings_of_activities)
+    try:
+        for path in (f"/plans/{plan.id}", f"/plans/{plan.id}/activities/{activity.id}"):
+            response = client.get(f"/a/{mworld.slug}{path}")
+            assert response.status_code == 200
+            assert "Diskuterad på möten" not in response.text
+    finally:
+        signals.activities_shown.connect(meetings_of_activities, weak=False)
+
+
 def test_deleting_the_activity_keeps_the_follow_up(mworld, meeting, plan, db_session):
     item = add_follow_up(db_session, mworld, meeting)
     activity = follow_ups.create_activity(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort
 from flask_login import current_user
 
@@ -9,9 +11,11 @@ from portal.core.loaders import load_scoped, require
 from portal.groups.models import Group
 from portal.meetings import policies
 from portal.meetings.models import Meeting
+from portal.meetings.services import follow_ups
 from portal.meetings.services import meetings as services
 from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
+from portal.plans.models import Activity
 
 
 def load_group(slug: str, group_id: int) -> tuple[Association, Group]:
@@ -37,3 +41,12 @@ def load_meeting(
     )
     require(allowed)
     return association, meeting
+
+
+def meetings_of_activities(activities: list[Activity], group: Group) -> dict[str, Any]:
+    """For plan pages (``core.signals.activities_shown``): per activity id the meetings
+    whose minutes followed it up, and whether the person may open those meetings."""
+    return {
+        "discussed": follow_ups.discussed_in([a.id for a in activities]),
+        "see_meetings": policies.can_read_meetings(current_user, group),
+    }

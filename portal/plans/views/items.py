@@ -11,15 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal.core import clock
+from portal.core import clock, signals
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.htmx import block, is_htmx, page, whole
 from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.extensions import db
-from portal.meetings.policies import can_read_meetings
-from portal.meetings.services.follow_ups import discussed_in
 from portal.organisations.models import Association
 from portal.plans import policies
 from portal.plans.blueprint import bp
@@ -77,8 +75,7 @@ def _item(
     hl = item_level(plan, kind, obj) if is_htmx() else 2
     context.update(kind=kind, item=obj, mode=mode, hl=hl, **extra)
     if isinstance(obj, Activity):
-        context["discussed"] = discussed_in([obj.id])
-        context["see_meetings"] = can_read_meetings(current_user, plan.group)
+        context.update(signals.page_context(signals.activities_shown, [obj], group=plan.group))
     if mode == "view" and is_htmx():
         context.update(plan_facts(plan))
     return page("plans/item.html", "item", status=status, **context)

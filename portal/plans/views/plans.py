@@ -10,15 +10,13 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal.core import clock
+from portal.core import clock, signals
 from portal.core.errors import DomainError
 from portal.core.forms import choices
 from portal.core.htmx import whole
 from portal.core.loaders import load_scoped, require
 from portal.core.transactions import atomic
 from portal.groups.models import Group
-from portal.meetings.policies import can_read_meetings
-from portal.meetings.services.follow_ups import discussed_in
 from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.organisations.services import agencies_of
@@ -208,8 +206,7 @@ def plan_context(association: Association, plan: Plan, *, loaded: bool = False) 
         "history": services.history(plan),
         "today": clock.today(),
         "adopt_error": None,
-        "discussed": discussed_in([a.id for a in plan.activities]),
-        "see_meetings": can_read_meetings(current_user, group),
+        **signals.page_context(signals.activities_shown, list(plan.activities), group=group),
     }
     if can_edit:
         context.update(item_forms(plan))
