@@ -16,7 +16,7 @@ from portal.meetings.demo import _days as meeting_days
 from portal.meetings.models import AttendanceStatus, MinutesItemKind, MinutesStatus
 
 if TYPE_CHECKING:
-    from portal.devtools.generate import AssociationData, Context, GroupData, Seat
+    from portal.devtools.context import AssociationData, Context, GroupData, Seat
 
 AGENDA = [
     "Mötets öppnande och val av justerare",

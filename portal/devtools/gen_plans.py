@@ -23,7 +23,7 @@ from portal.plans.models import (
 )
 
 if TYPE_CHECKING:
-    from portal.devtools.generate import AssociationData, Context, GroupData
+    from portal.devtools.context import AssociationData, Context, GroupData
 
 # (section title, [(field label, kind, locked, wording)])
 TEMPLATE = [
