@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from portal.db import utcnow
-from portal.extensions import db
+from portal.extensions import Model, db
 
 
 class Actor(Protocol):
@@ -29,7 +29,7 @@ class Actor(Protocol):
     def name(self) -> str: ...
 
 
-class AuditEvent(db.Model):  # type: ignore[name-defined]
+class AuditEvent(Model):
     """One recorded change. Rows are only ever inserted."""
 
     __tablename__ = "audit_events"

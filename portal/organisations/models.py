@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import TimestampMixin, VersionedMixin, enum_column
-from portal.extensions import db
+from portal.extensions import Model
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -30,7 +30,7 @@ class AssociationRoleName(enum.StrEnum):
     BOARD = "board"
 
 
-class Association(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Association(VersionedMixin, TimestampMixin, Model):
     """A coordination association (samordningsförbund): the tenant every row belongs to."""
 
     __tablename__ = "associations"
@@ -52,7 +52,7 @@ class Association(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[nam
         return f"<Association {self.slug}>"
 
 
-class Agency(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Agency(VersionedMixin, TimestampMixin, Model):
     """A member agency (part): Arbetsförmedlingen, Försäkringskassan, a region or a municipality."""
 
     __tablename__ = "agencies"
@@ -72,7 +72,7 @@ class Agency(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-def
         return f"<Agency {self.name}>"
 
 
-class AssociationPerson(VersionedMixin, db.Model):  # type: ignore[name-defined]
+class AssociationPerson(VersionedMixin, Model):
     """A person in an association's register: the link that scopes people to a tenant.
 
     Its version is that of the person's roles in the association (the roles form)."""
@@ -90,7 +90,7 @@ class AssociationPerson(VersionedMixin, db.Model):  # type: ignore[name-defined]
     user: Mapped[User] = relationship()
 
 
-class AssociationRole(db.Model):  # type: ignore[name-defined]
+class AssociationRole(Model):
     """An association-wide role (admin or board member) held by a person."""
 
     __tablename__ = "association_roles"
