@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import INSTANCE_DIR, load_config
@@ -44,12 +43,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_assets(app: Flask) -> None:
-    from portal.core.assets import Assets, StaticFiles, asset_url
+    from portal.core.assets import Assets, StaticFiles
 
     assets = Assets(RESOURCES / "static")
     app.extensions["portal_assets"] = assets
     app.wsgi_app = StaticFiles(app.wsgi_app, assets)  # type: ignore[method-assign]
-    app.jinja_env.globals["asset_url"] = asset_url
 
 
 def _init_extensions(app: Flask) -> None:
@@ -85,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.views_admin import bp as api_tokens_bp
     from portal.core.views import bp as core_bp
     from portal.groups.views import bp as groups_bp
+    from portal.home.views import bp as home_bp
     from portal.meetings.views import bp as meetings_bp
     from portal.organisations.views import bp as organisations_bp
     from portal.people.views import bp as people_bp
@@ -95,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         core_bp,
+        home_bp,
         accounts_bp,
         admin_bp,
         organisations_bp,
@@ -113,44 +113,39 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from portal.accounts.views.sessions import register_sessions
-    from portal.core import audit, permissions
+    from portal.core import permissions, signals
     from portal.core.errors import register_error_pages
-    from portal.core.i18n import bound_gettext, register_filters, select_locale
+    from portal.core.htmx import register_htmx
     from portal.core.security import register_security
     from portal.core.transactions import register_request_transaction
-    from portal.reporting import policies as reporting_policies
-    from portal.reporting.charts import register_jinja as register_chart_globals
+    from portal.groups.principal import load_principal
+    from portal.meetings.views.common import meetings_of_activities
+    from portal.plans.views.common import plan_states_of_groups
+    from portal.templating import register_jinja
 
     register_sessions(app)
+    permissions.use_principal_loader(app, load_principal)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the login page explains itself
     # after_request hooks run in reverse order: the commit must come last, after the
     # security headers have read the signed-in user (a commit expires loaded rows).
     register_request_transaction(app)
     register_security(app)
+    register_htmx(app)
     register_error_pages(app)
-    register_filters(app)
-    register_chart_globals(app)
-
-    @app.context_processor
-    def _template_globals() -> dict[str, Any]:
-        return {
-            "csrf_token": generate_csrf,
-            "current_locale": select_locale,
-            "policies": permissions,
-            "can_read_board_summary": reporting_policies.can_read_board_summary,
-            "audit_action_label": audit.action_label,
-            "audit_field_label": audit.field_label,
-            "audit_value": audit.value_label,
-            # Every page looks its translations up once, not once per word.
-            **bound_gettext(),
-        }
+    register_jinja(app)
+    signals.groups_shown.connect(plan_states_of_groups, weak=False)
+    signals.activities_shown.connect(meetings_of_activities, weak=False)
 
 
 def _register_cli(app: Flask) -> None:
     from portal.cli import register_commands
+    from portal.devtools.cli import dev_cli
+    from portal.surveys.cli import survey_cli
 
     register_commands(app)
+    for group in (survey_cli, dev_cli):
+        app.cli.add_command(group)
 
 
 __all__ = ["create_app"]

@@ -24,6 +24,8 @@ from portal import create_app
 from portal.extensions import db
 from tests import factories
 from tests.i18n_support import compile_catalogues
+from tests.support.foundation import World, build_world
+from tests.support.sessions import sign_in_user
 
 CSRF_RE = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
@@ -142,6 +144,12 @@ def f(db_session: Any) -> factories.Factory:
     return factories.Factory(db_session)
 
 
+@pytest.fixture
+def world(f: factories.Factory, db_session: Any) -> World:
+    """The foundation world (tests/support/foundation.py); packages may serve their own."""
+    return build_world(f, db_session)
+
+
 def csrf_token(client: FlaskClient, page: str = "/login") -> str:
     """A CSRF token for the client's session, read from a rendered form."""
     response = client.get(page)
@@ -160,27 +168,8 @@ def login(client: FlaskClient, email: str, password: str = factories.PASSWORD) -
 
 
 def put_session(client: FlaskClient, user_id: int) -> None:
-    """Sign the person in as the sign-in form does, without the (slow on purpose) form:
-    a session record and the cookie's keys. Committed, so other connections see it."""
-    from contextlib import nullcontext
-
-    from flask import has_app_context
-
-    from portal.accounts.models import User
-    from portal.accounts.services.sessions import start_session
-    from portal.accounts.views.sessions import SESSION_KEY
-
-    # Inside a test's own app context (db_session) a new one would end its session.
-    with nullcontext() if has_app_context() else client.application.app_context():
-        user = db.session.get(User, user_id)
-        assert user is not None, user_id
-        key = start_session(user, "pytest")
-        version = user.session_version
-        db.session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{user_id}:{version}"
-        session["_fresh"] = True
-        session[SESSION_KEY] = key
+    """Sign the person in without the form (``tests.support.sessions.sign_in_user``)."""
+    sign_in_user(client, user_id)
 
 
 def send_requested_resets(app: Flask) -> int:

@@ -285,8 +285,8 @@ def _assert_open_demo_survey(client: Any, session: Any, output: str) -> None:
 
 def _assert_demo_minutes(session: Any) -> None:
     """Adjusted by someone other than the writer, after the meeting; every status shows."""
-    from portal.meetings.minutes_state import states
     from portal.meetings.models import Meeting, Minutes, MinutesStatus
+    from portal.meetings.services.minutes_state import states
 
     for minutes in session.scalars(sa.select(Minutes)):
         writers = {r.author_id for r in minutes.revisions}

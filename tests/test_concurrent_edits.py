@@ -29,8 +29,6 @@ import sqlalchemy as sa
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.groups.models import Group, Membership
-from portal.meetings import minutes as minutes_service
-from portal.meetings import services as meeting_services
 from portal.meetings.models import (
     AttendanceStatus,
     Invitee,
@@ -38,6 +36,8 @@ from portal.meetings.models import (
     MinutesItemKind,
     MinutesRevision,
 )
+from portal.meetings.services import meetings as meeting_services
+from portal.meetings.services import minutes as minutes_service
 from portal.organisations.models import Agency, AgencyKind, Association, AssociationRole
 from portal.plans.models import (
     Activity,

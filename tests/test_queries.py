@@ -18,20 +18,21 @@ import sqlalchemy as sa
 from flask import g
 
 from portal.accounts.models import User
+from portal.core import clock
 from portal.core.mail import render_body
 from portal.groups.models import Group, MembershipRole
-from portal.groups.services import today as stockholm_today
-from portal.meetings import attendance, follow_ups, minutes
-from portal.meetings import services as meeting_services
 from portal.meetings.models import AttendanceStatus, MinutesItemKind
+from portal.meetings.services import attendance, follow_ups, minutes
+from portal.meetings.services import meetings as meeting_services
 from portal.organisations.models import AgencyKind, Association
 from portal.plans.models import ActivityStatus
 from portal.plans.services import goal_areas, items, plans
 from portal.surveys import answering
 from portal.surveys import services as survey_services
 from portal.surveys.instrument import parse_instrument
-from tests.conftest import login, put_session
+from tests.conftest import login
 from tests.plans.conftest import build_template
+from tests.support.sessions import sign_in_user
 from tests.surveys.conftest import FULL_ANSWERS, LINK_RE, demo_text, enter, round_window
 
 MAX_STATEMENTS = 15
@@ -218,7 +219,7 @@ def _surveys(db_session: Any, association: Any, world: World, groups: list[Group
     """A closed round with answers and reviewed free text; an open one with a draft."""
     instrument, _ = survey_services.import_instrument(None, parse_instrument(demo_text()))
     admin = _user(world, "admin")
-    day = stockholm_today()
+    day = clock.today()
     rounds = []
     for year in (day.year - 1, day.year):
         opens_on, closes_on = round_window(year, day)
@@ -258,7 +259,7 @@ def build_world(app: Any, f: Any, db_session: Any, size: Size) -> World:
     with app.test_request_context("/"):
         association = f.association()
         world = World(slug=association.slug)
-        year = stockholm_today().year
+        year = clock.today().year
         groups = _people(f, association, world, size)
         _plans(association, world, groups, size, year)
         _meetings(world, groups, size, year)
@@ -282,11 +283,6 @@ def pages(world: World) -> dict[str, str]:
         "survey_results": f"{a}/surveys/{world.round_id}/results",
         "my_activities": "/my-activities",
     }
-
-
-def sign_in(client: Any, user_id: int) -> None:
-    """Put the person in the session as Flask-Login does."""
-    put_session(client, user_id)
 
 
 def measure(client: Any, count_queries: Any, url: str) -> tuple[int, int, list[str]]:
@@ -330,7 +326,7 @@ def test_main_pages_cost_the_same_at_any_size(app, client, f, db_session, count_
     counts: dict[tuple[str, str], list[tuple[int, int]]] = {}
     for viewer in READERS:
         for world in worlds:
-            sign_in(client, world.user_ids[viewer])
+            sign_in_user(client, world.user_ids[viewer])
             for page, url in pages(world).items():
                 status, count, _ = measure(client, count_queries, url)
                 counts.setdefault((page, viewer), []).append((status, count))

@@ -10,9 +10,8 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import TimestampMixin, VersionedMixin
+from portal.db import TimestampMixin, VersionedMixin, enum_column
 from portal.extensions import db
-from portal.organisations.models import enum_column
 
 if TYPE_CHECKING:
     from portal.organisations.models import AssociationRole

@@ -13,13 +13,13 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.models import TokenPurpose
 from portal.accounts.services.passwords import send_password_link
-from portal.accounts.views.signin import absolute_link
 from portal.admin.forms import AssociationAdminForm, NationalUploadForm
 from portal.core.audit import audit_page
 from portal.core.errors import DomainError
 from portal.core.mail import MailStatus, OutboxMessage, outbox_status, retry_failed
 from portal.core.permissions import is_platform_admin
 from portal.core.transactions import atomic
+from portal.core.urls import absolute_url
 from portal.extensions import db
 from portal.organisations import services
 from portal.organisations.forms import AssociationEditForm, AssociationForm
@@ -129,7 +129,7 @@ def association_add_admin(association_id: int) -> Response | tuple[str, int]:
                     send_password_link(
                         user,
                         TokenPurpose.INVITE,
-                        link_for=lambda token: absolute_link("accounts.set_password", token=token),
+                        link_for=lambda token: absolute_url("accounts.set_password", token=token),
                         lifetime_hours=current_app.config["TOKEN_LIFETIME_HOURS"],
                         association_id=association.id,
                     )

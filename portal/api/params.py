@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import abort, request, url_for
 
+from portal.core.clock import STOCKHOLM
 from portal.core.errors import json_error
-from portal.meetings.services import STOCKHOLM
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 200

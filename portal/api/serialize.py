@@ -10,7 +10,7 @@ from typing import Any
 
 from portal.groups.models import Group
 from portal.groups.services import GroupRow
-from portal.meetings import stats
+from portal.meetings.services import stats
 from portal.organisations.models import Association
 from portal.surveys.models import SurveyRound
 from portal.surveys.results import Cell, QuestionResult, RoundResults

@@ -11,8 +11,9 @@ from portal.api import services
 from portal.api.forms import RevokeForm, TokenForm
 from portal.api.models import ApiToken
 from portal.core.errors import DomainError
-from portal.core.loaders import load_admin_association, load_scoped
+from portal.core.loaders import load_scoped
 from portal.core.transactions import atomic
+from portal.organisations.loaders import load_admin_association
 from portal.organisations.models import Association
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/a/<slug>/api-tokens")

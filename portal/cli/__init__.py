@@ -91,9 +91,6 @@ def load_demo() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Attach the command groups to the app."""
-    from portal.devtools.cli import dev_cli
-    from portal.surveys.cli import survey_cli
-
-    for group in (users_cli, mail_cli, demo_cli, survey_cli, dev_cli):
+    """Attach this package's command groups to the app (domains bring their own)."""
+    for group in (users_cli, mail_cli, demo_cli):
         app.cli.add_command(group)

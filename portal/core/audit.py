@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask_babel import format_date, format_datetime, format_decimal
@@ -14,13 +14,22 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from portal.db import utcnow
-from portal.extensions import db
-
-if TYPE_CHECKING:
-    from portal.accounts.models import User
+from portal.extensions import Model, db
 
 
-class AuditEvent(db.Model):  # type: ignore[name-defined]
+class Actor(Protocol):
+    """Who made a change, as the log needs them: a ``portal.accounts`` user.
+
+    The log names no domain; the mapper finds the ``User`` class by name.
+    """
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+
+
+class AuditEvent(Model):
     """One recorded change. Rows are only ever inserted."""
 
     __tablename__ = "audit_events"
@@ -38,7 +47,7 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[Actor | None] = relationship("User")
 
 
 # Human-readable names for action codes and recorded fields. Other domains add
@@ -152,7 +161,7 @@ def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 
 def record(
     *,
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     obj: Any,
     association_id: int | None,

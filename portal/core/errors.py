@@ -114,7 +114,6 @@ def unavailable() -> Response:
         template = "errors/_unavailable.html" if is_htmx() else "errors/unavailable.html"
         with force_locale(locale):
             response = current_app.make_response((render_template(template, locale=locale), 503))
-        response.vary.add("HX-Request")
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,16 +1,16 @@
-"""htmx as progressive enhancement.
+"""htmx as progressive enhancement: the one place fragments are rendered.
 
 The same URL serves a whole page or, for an htmx request, only the named block
-that changed. Responses always carry ``Vary: HX-Request`` so caches keep them apart.
-``htmx-flask`` gives us ``request.htmx`` and the ``HX-*`` response headers.
+that changed. Every HTML response carries ``Vary: HX-Request`` (one hook, see
+:func:`register_htmx`) so caches keep the two apart. ``htmx-flask`` gives us
+``request.htmx``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, render_template, request
-from htmx_flask import make_response as hx_response
+from flask import Flask, Response, current_app, render_template, request
 
 
 def is_htmx() -> bool:
@@ -27,19 +27,30 @@ def render_block(template_name: str, block_name: str, **context: Any) -> str:
     return "".join(template.blocks[block_name](template.new_context(context)))
 
 
+def block(template_name: str, block_name: str, status: int = 200, **context: Any) -> Response:
+    """One named block of a template as the whole response (for htmx swaps)."""
+    return current_app.make_response((render_block(template_name, block_name, **context), status))
+
+
+def whole(template_name: str, status: int = 200, **context: Any) -> Response:
+    """A whole page with a status (400 and 409 keep what was typed)."""
+    return current_app.make_response((render_template(template_name, **context), status))
+
+
 def page(template_name: str, block_name: str, *, status: int = 200, **context: Any) -> Response:
     """The whole page, or just ``block_name`` for an htmx request."""
     if is_htmx():
-        body = render_block(template_name, block_name, **context)
-    else:
-        body = render_template(template_name, **context)
-    response = current_app.make_response((body, status))
-    response.vary.add("HX-Request")
+        return block(template_name, block_name, status, **context)
+    return whole(template_name, status, **context)
+
+
+def vary_on_htmx(response: Response) -> Response:
+    """Any HTML response may be a block or a page depending on HX-Request: tell caches."""
+    if response.mimetype == "text/html":
+        response.vary.add("HX-Request")
     return response
 
 
-def htmx_headers(response: Response, **headers: Any) -> Response:
-    """Set HX-* response headers through htmx-flask's one helper."""
-    out: Response = hx_response(response, **headers)
-    out.vary.add("HX-Request")
-    return out
+def register_htmx(app: Flask) -> None:
+    """Add ``Vary: HX-Request`` to every HTML response, error pages included."""
+    app.after_request(vary_on_htmx)

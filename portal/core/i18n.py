@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, session
+from flask import current_app, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
@@ -34,22 +34,19 @@ def select_timezone() -> str:
     return str(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
-def register_filters(app: Flask) -> None:
-    """Jinja filters that format in the person's locale and Stockholm time."""
+def datetime_filter(value: dt.datetime | None, fmt: str = "short") -> str:
+    """The ``datetime`` template filter: Stockholm time in the person's locale."""
+    return "" if value is None else format_datetime(value, fmt)
 
-    def datetime_filter(value: dt.datetime | None, fmt: str = "short") -> str:
-        return "" if value is None else format_datetime(value, fmt)
 
-    def date_filter(value: dt.date | None, fmt: str = "medium") -> str:
-        return "" if value is None else format_date(value, fmt)
+def date_filter(value: dt.date | None, fmt: str = "medium") -> str:
+    """The ``date`` template filter, in the person's locale."""
+    return "" if value is None else format_date(value, fmt)
 
-    def number_filter(value: Any) -> str:
-        return "" if value is None else format_decimal(value)
 
-    app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.filters["datetime"] = datetime_filter
-    app.jinja_env.filters["date"] = date_filter
-    app.jinja_env.filters["number"] = number_filter
+def number_filter(value: Any) -> str:
+    """The ``number`` template filter: digits grouped as the locale groups them."""
+    return "" if value is None else format_decimal(value)
 
 
 def bound_gettext() -> dict[str, Any]:

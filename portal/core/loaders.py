@@ -1,41 +1,30 @@
 """Load an object through its association, or 404.
 
 Every view that takes an id goes through one of these, so an id from another
-association is indistinguishable from one that does not exist.
+association is indistinguishable from one that does not exist. The association
+itself is loaded by ``portal.organisations.loaders``, which owns it.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import sqlalchemy as sa
 from flask import abort
-from flask_login import current_user
 
-from portal.core import permissions
 from portal.extensions import db
-from portal.organisations.models import Association
 
 T = TypeVar("T")
 
 
-def load_association(slug: str) -> Association:
-    """The association the signed-in person may read, else 404."""
-    association = db.session.scalar(sa.select(Association).where(Association.slug == slug))
-    if association is None or not permissions.can_read_association(current_user, association.id):
-        abort(404)
-    return association
+class Scope(Protocol):
+    """What a row is scoped to: an association, known by its id."""
+
+    @property
+    def id(self) -> int: ...
 
 
-def load_admin_association(slug: str) -> Association:
-    """The association the signed-in person administers, else 404."""
-    association = load_association(slug)
-    if not permissions.is_association_admin(current_user, association.id):
-        abort(404)
-    return association
-
-
-def load_scoped(model: type[T], object_id: int, association: Association) -> T:
+def load_scoped(model: type[T], object_id: int, association: Scope) -> T:
     """A row of ``model`` with this id that belongs to ``association``, else 404."""
     obj = db.session.scalar(
         sa.select(model).where(

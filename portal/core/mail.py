@@ -26,9 +26,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import TimestampMixin, utcnow
-from portal.extensions import db
-from portal.organisations.models import enum_column
+from portal.db import TimestampMixin, enum_column, utcnow
+from portal.extensions import Model, db
 
 BACKOFF_BASE_SECONDS = 60
 # However many attempts are allowed, a message is tried at least once a day.
@@ -46,7 +45,7 @@ class MailStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class OutboxMessage(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class OutboxMessage(TimestampMixin, Model):
     """One e-mail waiting to be sent, sent, or given up on."""
 
     __tablename__ = "outbox_messages"

@@ -40,3 +40,8 @@ def render(source: str, level: int = 2) -> Markup:
         strip_comments=True,
     )
     return Markup(clean)  # noqa: S704 - sanitized by nh3 just above
+
+
+def markdown_filter(source: str | None, level: int = 2) -> Markup:
+    """The ``markdown`` template filter: ``render`` for text that may be missing."""
+    return render(source or "", level)

@@ -1,24 +1,40 @@
 """Who may do what. Small predicates reused by views, templates and (later) the API.
 
 A principal — the current person's roles and group seats — is loaded once per
-request and cached on ``flask.g``; policies are then plain set look-ups.
+request and cached on ``flask.g``; policies are then plain set look-ups. Which
+rows make a principal is the groups domain's business: ``create_app`` hands
+its loader to :func:`use_principal_loader`, so core names no domain.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-import sqlalchemy as sa
-from flask import g, has_request_context
+from flask import Flask, current_app, g, has_request_context
 
-from portal.extensions import db
-from portal.groups import services as group_services
-from portal.groups.models import Group, Membership, MembershipRole
-from portal.organisations.models import AssociationPerson, AssociationRole, AssociationRoleName
+LOADER_KEY = "portal_principal_loader"
 
-if TYPE_CHECKING:
-    from portal.accounts.models import User
+
+class Person(Protocol):
+    """The signed-in person (or the anonymous visitor), as policies see them."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def is_authenticated(self) -> bool: ...
+    @property
+    def is_platform_admin(self) -> bool: ...
+
+
+class GroupRef(Protocol):
+    """A group, as far as policies need it: which one, and whose."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def association_id(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -34,53 +50,18 @@ class Principal:
     led_groups: frozenset[int]
 
 
-def load_principal(user: User) -> Principal:
-    """Read the person's roles, registrations and current group seats in one query.
-
-    Three kinds of row, told apart by ``kind``: an association role, a registration in
-    an association, and a current group seat with its role.
-    """
-    # The same "today" (Stockholm) as the group pages, or a seat would open or close
-    # at UTC midnight for permissions but at Stockholm midnight on the page.
-    today = group_services.today()
-    text = sa.String(32)
-    rows = db.session.execute(
-        sa.union_all(
-            sa.select(
-                sa.literal("role", text).label("kind"),
-                AssociationRole.association_id.label("ref"),
-                sa.cast(AssociationRole.role, text).label("role"),
-            ).where(AssociationRole.user_id == user.id),
-            sa.select(
-                sa.literal("registered", text),
-                AssociationPerson.association_id,
-                sa.literal("", text),
-            ).where(AssociationPerson.user_id == user.id),
-            sa.select(
-                sa.literal("seat", text),
-                Membership.group_id,
-                sa.cast(Membership.role, text),
-            ).where(
-                Membership.user_id == user.id,
-                Membership.valid_from <= today,
-                sa.or_(Membership.valid_to.is_(None), Membership.valid_to >= today),
-            ),
-        )
-    ).all()
-    roles = [(ref, role) for kind, ref, role in rows if kind == "role"]
-    seats = [(ref, role) for kind, ref, role in rows if kind == "seat"]
-    return Principal(
-        user_id=user.id,
-        platform_admin=user.is_platform_admin,
-        admin_of=frozenset(a for a, r in roles if r == AssociationRoleName.ADMIN.value),
-        board_of=frozenset(a for a, r in roles if r == AssociationRoleName.BOARD.value),
-        registered_in=frozenset(ref for kind, ref, _ in rows if kind == "registered"),
-        groups=frozenset(gid for gid, _ in seats),
-        led_groups=frozenset(gid for gid, r in seats if r == MembershipRole.PROCESS_LEADER.value),
-    )
+def use_principal_loader(app: Flask, loader: Callable[[Person], Principal]) -> None:
+    """Let ``app`` read principals with ``loader`` (called once by ``create_app``)."""
+    app.extensions[LOADER_KEY] = loader
 
 
-def principal(user: User) -> Principal:
+def load_principal(user: Person) -> Principal:
+    """Read the person's principal afresh through the app's loader (no cache)."""
+    loader: Callable[[Person], Principal] = current_app.extensions[LOADER_KEY]
+    return loader(user)
+
+
+def principal(user: Person) -> Principal:
     """The cached principal of ``user`` for this request."""
     if not has_request_context():
         return load_principal(user)
@@ -90,22 +71,22 @@ def principal(user: User) -> Principal:
     return cache[user.id]
 
 
-def is_platform_admin(user: User) -> bool:
+def is_platform_admin(user: Person) -> bool:
     """Operators of the installation: create and edit associations."""
     return user.is_authenticated and user.is_platform_admin
 
 
-def is_association_admin(user: User, association_id: int) -> bool:
+def is_association_admin(user: Person, association_id: int) -> bool:
     """Association staff who manage agencies, groups, people and roles."""
     return user.is_authenticated and association_id in principal(user).admin_of
 
 
-def is_board_member(user: User, association_id: int) -> bool:
+def is_board_member(user: Person, association_id: int) -> bool:
     """Board members read summaries; they see no personal data."""
     return user.is_authenticated and association_id in principal(user).board_of
 
 
-def can_read_association(user: User, association_id: int) -> bool:
+def can_read_association(user: Person, association_id: int) -> bool:
     """Anyone registered in the association, or holding a role in it."""
     if not user.is_authenticated:
         return False
@@ -113,7 +94,7 @@ def can_read_association(user: User, association_id: int) -> bool:
     return association_id in p.registered_in | p.admin_of | p.board_of
 
 
-def can_view_group(user: User, group: Group) -> bool:
+def can_view_group(user: Person, group: GroupRef) -> bool:
     """Admins, the board and the group's current members see the group."""
     if not user.is_authenticated:
         return False
@@ -125,7 +106,7 @@ def can_view_group(user: User, group: Group) -> bool:
     )
 
 
-def can_view_group_people(user: User, group: Group) -> bool:
+def can_view_group_people(user: Person, group: GroupRef) -> bool:
     """Names of members are shown to admins and the group's own members, not the board."""
     if not user.is_authenticated:
         return False
@@ -133,7 +114,7 @@ def can_view_group_people(user: User, group: Group) -> bool:
     return group.association_id in p.admin_of or group.id in p.groups
 
 
-def can_lead_group(user: User, group: Group) -> bool:
+def can_lead_group(user: Person, group: GroupRef) -> bool:
     """Process leaders of the group and association admins run the group's work."""
     if not user.is_authenticated:
         return False

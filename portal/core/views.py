@@ -1,20 +1,17 @@
-"""Start page, health check and language choice."""
+"""Health check and language choice (the start page is ``portal.home``)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, redirect, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, SelectField
 
 from portal.core.forms import choices
-from portal.core.permissions import principal
 from portal.core.security import is_safe_next, public
 from portal.extensions import db
-from portal.groups.models import Group
-from portal.organisations.models import Association
 
 bp = Blueprint("core", __name__)
 
@@ -24,20 +21,6 @@ class LanguageForm(FlaskForm):
 
     locale = SelectField(choices=choices([("sv", "Svenska"), ("en", "English")]))
     next = HiddenField()
-
-
-@bp.route("/")
-def index() -> str:
-    """The person's associations and current groups."""
-    p = principal(current_user)
-    association_ids = p.registered_in | p.admin_of | p.board_of
-    associations = db.session.scalars(
-        sa.select(Association).where(Association.id.in_(association_ids)).order_by(Association.name)
-    ).all()
-    groups = db.session.scalars(
-        sa.select(Group).where(Group.id.in_(p.groups)).order_by(Group.name)
-    ).all()
-    return render_template("core/index.html", associations=associations, groups=groups, principal=p)
 
 
 @bp.route("/healthz")
@@ -63,4 +46,4 @@ def set_language() -> Response:
         if current_user.is_authenticated:
             current_user.locale = form.locale.data
     target = form.next.data
-    return redirect(target if is_safe_next(target) else url_for("core.index"))
+    return redirect(target if is_safe_next(target) else url_for("home.index"))

@@ -17,7 +17,8 @@ dev_cli = AppGroup("dev", help="Developer tools: synthetic data for benchmarks."
 @click.option("--seed", type=int, default=2026, show_default=True, help="Same seed, same data.")
 def generate_command(associations: int, years: int, seed: int) -> None:
     """Fill an empty, migrated database with generated associations in the Gävleborg shape."""
-    from portal.devtools.generate import Options, generate
+    from portal.devtools.context import Options
+    from portal.devtools.generate import generate
 
     if current_app.config["PORTAL_ENV"] == "production":
         raise click.ClickException("generated data is not loaded in production")

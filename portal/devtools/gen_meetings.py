@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from portal.core.clock import local_datetime
 from portal.groups.models import MembershipRole
 from portal.meetings.demo import _days as meeting_days
 from portal.meetings.models import AttendanceStatus, MinutesItemKind, MinutesStatus
-from portal.meetings.services import local_datetime
 
 if TYPE_CHECKING:
-    from portal.devtools.generate import AssociationData, Context, GroupData, Seat
+    from portal.devtools.context import AssociationData, Context, GroupData, Seat
 
 AGENDA = [
     "Mötets öppnande och val av justerare",

@@ -23,7 +23,7 @@ from portal.plans.models import (
 )
 
 if TYPE_CHECKING:
-    from portal.devtools.generate import AssociationData, Context, GroupData
+    from portal.devtools.context import AssociationData, Context, GroupData
 
 # (section title, [(field label, kind, locked, wording)])
 TEMPLATE = [
@@ -135,8 +135,8 @@ def _template(ctx: Context, association: AssociationData) -> tuple[int, list[tup
             if kind is FieldKind.TEXT and not locked:
                 local.append((key, label))
     ctx.writer.then(
-        sa.update(TemplateVersion.__table__)
-        .where(TemplateVersion.__table__.c.id == version_id)
+        sa.update(TemplateVersion)
+        .where(TemplateVersion.id == version_id)
         .values(
             status=VersionStatus.PUBLISHED,
             published_at=published,

@@ -25,7 +25,7 @@ from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import RoundStatus, SurveyRound, TextReview
 
 if TYPE_CHECKING:
-    from portal.devtools.generate import AssociationData, Context, GroupData, Seat
+    from portal.devtools.context import AssociationData, Context, GroupData, Seat
 
 MIN_ANSWERS = 3
 

@@ -12,20 +12,17 @@ in one transaction; the same seed and day give the same data.
 from __future__ import annotations
 
 import datetime as dt
-import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import current_app
 
 from portal.accounts.services.passwords import hash_password
 from portal.cli.demo import DEMO_PASSWORD, FIRST, LAST
 from portal.db import utcnow
 from portal.devtools.bulk import BulkWriter
+from portal.devtools.context import AssociationData, Context, GroupData, Options, Report, Seat
 from portal.extensions import db
-from portal.groups import services as group_services
 from portal.groups.models import MembershipRole
 from portal.organisations.models import AgencyKind, Association, AssociationRoleName
 
@@ -83,98 +80,6 @@ TOWNS = [
 # Seats besides the shared Försäkringskassan and Arbetsförmedlingen managers, with the
 # yearly chance that the person in them changes.
 TURNOVER = {"leader": 0.12, "region": 0.2, "municipality": 0.25, "extra": 0.3, "substitute": 0.2}
-
-
-@dataclass(frozen=True)
-class Options:
-    """What to generate."""
-
-    associations: int
-    years: int
-    seed: int = 2026
-    today: dt.date | None = None
-
-
-@dataclass
-class Seat:
-    """One membership row, as the generator needs it later."""
-
-    id: int
-    user_id: int
-    agency_id: int
-    agency_kind: AgencyKind
-    role: MembershipRole
-    valid_from: dt.date
-    valid_to: dt.date | None
-
-    def holds(self, day: dt.date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)
-
-
-@dataclass
-class GroupData:
-    """A generated group and every seat it has had."""
-
-    id: int
-    name: str
-    agency_ids: list[int]
-    seats: list[Seat] = field(default_factory=list)
-
-    def current(self, day: dt.date) -> list[Seat]:
-        """The seats held on ``day``, one per person (the first seat wins)."""
-        seen: set[int] = set()
-        out = []
-        for seat in self.seats:
-            if seat.holds(day) and seat.user_id not in seen:
-                seen.add(seat.user_id)
-                out.append(seat)
-        return out
-
-    def leader(self, day: dt.date) -> Seat | None:
-        return next((s for s in self.current(day) if s.role is MembershipRole.PROCESS_LEADER), None)
-
-
-@dataclass
-class AssociationData:
-    """A generated association, handed to the plans, meetings and survey generators."""
-
-    id: int
-    slug: str
-    number: int
-    admin_id: int
-    agencies: dict[str, tuple[int, AgencyKind]] = field(default_factory=dict)
-    groups: list[GroupData] = field(default_factory=list)
-
-
-@dataclass
-class Report:
-    """Rows written per table and the time it took."""
-
-    counts: dict[str, int]
-    seconds: float
-
-
-class Context:
-    """What every part of the generator shares: the writer, the randomness, the dates."""
-
-    def __init__(self, writer: BulkWriter, options: Options) -> None:
-        self.writer = writer
-        self.rng = random.Random(options.seed)  # noqa: S311 - synthetic data, not security
-        self.today = options.today or group_services.today()
-        self.years = list(range(self.today.year - options.years + 1, self.today.year + 1))
-        self.now = utcnow()
-        self.password_hash = hash_password(DEMO_PASSWORD)
-        self.secret_key = str(current_app.config["SECRET_KEY"])
-        self.names: dict[int, str] = {}
-
-    def moment(self, day: dt.date, hour: int = 10) -> dt.datetime:
-        """A UTC instant on ``day``, never later than now."""
-        return min(dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC), self.now)
-
-    def day_in(self, year: int, first_month: int = 1, last_month: int = 12) -> dt.date:
-        start = dt.date(year, first_month, 1)
-        end = dt.date(year, last_month, 28)
-        return start + dt.timedelta(days=self.rng.randint(0, (end - start).days))
 
 
 def already_generated() -> bool:

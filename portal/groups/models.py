@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.db import TimestampMixin, VersionedMixin
-from portal.extensions import db
-from portal.organisations.models import Agency, Association, enum_column
+from portal.db import TimestampMixin, VersionedMixin, enum_column
+from portal.extensions import Model, db
+from portal.organisations.models import Agency, Association
 
 group_municipalities = sa.Table(
     "group_municipalities",
@@ -30,7 +30,7 @@ class MembershipRole(enum.StrEnum):
     ASSOCIATION_REPRESENTATIVE = "association_representative"
 
 
-class Group(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Group(VersionedMixin, TimestampMixin, Model):
     """A local Mysam group of an association."""
 
     __tablename__ = "groups"
@@ -55,7 +55,7 @@ class Group(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defi
         return f"<Group {self.name}>"
 
 
-class Membership(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Membership(VersionedMixin, TimestampMixin, Model):
     """A person's seat in a group for an agency and role, from one date to another.
 
     Ended memberships are kept (``valid_to`` set) so turnover can be measured.

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.accounts.services import sessions
-from portal.core import audit
+from portal.core import audit, clock
 from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -21,12 +21,8 @@ from portal.organisations.models import Agency, AgencyKind, Association, Associa
 GROUP_FIELDS = ("name", "municipality_names")
 MEMBERSHIP_FIELDS = ("user_id", "agency_id", "role", "valid_from", "valid_to")
 
-
-def today() -> dt.date:
-    """Today's date in Stockholm, which is what 'current' means to members."""
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo("Europe/Stockholm")).date()
+# Surveys still ask this module for the day; they call core.clock once they are reshaped.
+today = clock.today
 
 
 @dataclass(frozen=True)
@@ -138,7 +134,7 @@ class GroupRow:
 def group_rows(association: Association, group_id: int | None = None) -> list[GroupRow]:
     """Every group (or the one ``group_id``, if it is the association's) with its current
     head count and agencies represented (two queries)."""
-    on = today()
+    on = clock.today()
     mine = [Group.association_id == association.id]
     if group_id is not None:
         mine.append(Group.id == group_id)
@@ -188,7 +184,7 @@ class GroupPeople:
 
 def group_people(group: Group) -> GroupPeople:
     """All memberships of a group in one query, however many there are."""
-    on = today()
+    on = clock.today()
     memberships = list(
         db.session.scalars(
             sa.select(Membership)

@@ -10,12 +10,12 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from portal.accounts.models import User
-from portal.core import permissions
+from portal.core import clock, permissions, signals
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import choices
 from portal.core.htmx import is_htmx, page
-from portal.core.loaders import load_admin_association, load_association, load_scoped, require
+from portal.core.loaders import load_scoped, require
 from portal.core.transactions import atomic
 from portal.extensions import db
 from portal.groups import services
@@ -27,6 +27,7 @@ from portal.groups.forms import (
     MembershipForm,
 )
 from portal.groups.models import Group
+from portal.organisations.loaders import load_admin_association, load_association
 from portal.organisations.models import AgencyKind, Association, AssociationPerson
 from portal.organisations.services import agencies_of
 
@@ -54,7 +55,7 @@ def _membership_form(association: Association) -> MembershipForm:
         [(0, _("Choose an agency")), *((a.id, a.name) for a in agencies_of(association))]
     )
     if request.method == "GET" and form.valid_from.data is None:
-        form.valid_from.data = services.today()
+        form.valid_from.data = clock.today()
     return form
 
 
@@ -106,6 +107,7 @@ def show(slug: str, group_id: int) -> Response:
         is_admin=is_admin,
         form=_membership_form(association) if is_admin else None,
         role_labels=ROLE_LABELS,
+        **signals.page_context(signals.groups_shown, [group]),
     )
 
 
@@ -180,7 +182,7 @@ def add_member(slug: str, group_id: int) -> Response:
                 return redirect(url_for(".show", slug=slug, group_id=group.id))
             form = _membership_form(association)
             form.process(formdata=None)
-            form.valid_from.data = services.today()
+            form.valid_from.data = clock.today()
     return page(
         "groups/show.html",
         "members",
@@ -194,6 +196,7 @@ def add_member(slug: str, group_id: int) -> Response:
         role_labels=ROLE_LABELS,
         message=message,
         facts_oob=is_htmx(),  # the agencies represented and the process leaders change too
+        **signals.page_context(signals.groups_shown, [group]),
     )
 
 
@@ -207,7 +210,7 @@ def end_member(slug: str, group_id: int, membership_id: int) -> Response | tuple
     assert membership is not None
     form = EndMembershipForm()
     if request.method == "GET":
-        form.valid_to.data = services.today()
+        form.valid_to.data = clock.today()
         form.lock_version.data = str(membership.lock_version)
     if form.validate_on_submit():
         try:

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from portal.core import clock
 from portal.db import utcnow
 from portal.extensions import db
 from portal.groups.models import Group, Membership, MembershipRole
-from portal.meetings import services
 from portal.meetings.models import (
     AttendanceStatus,
     Invitee,
@@ -29,6 +29,7 @@ from portal.meetings.models import (
     MinutesStatus,
     Substitute,
 )
+from portal.meetings.services import meetings as services
 from portal.organisations.models import Association
 
 YEARS = (2024, 2025, 2026)
@@ -70,8 +71,8 @@ def _meeting(group: Group, day: dt.date, uid: str) -> Meeting:
         None,
         group,
         services.MeetingData(
-            starts_at=services.local_datetime(day, dt.time(9)),
-            ends_at=services.local_datetime(day, dt.time(11, 30)),
+            starts_at=clock.local_datetime(day, dt.time(9)),
+            ends_at=clock.local_datetime(day, dt.time(11, 30)),
             place=place,
             video_link="https://video.example.org/mysam" if day.month == 12 else "",
             purpose="Följa upp handlingsplanen och dela aktuellt från parterna.",
@@ -139,7 +140,7 @@ def _minutes(
     if not others:
         return
     adjuster = rng.choice(others)
-    day = services.local_date(meeting.starts_at)
+    day = clock.local_date(meeting.starts_at)
     body = "\n".join(
         [
             f"# Minnesanteckningar, {group.name} {day.isoformat()}",

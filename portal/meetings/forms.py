@@ -26,12 +26,9 @@ from wtforms.validators import (
 )
 
 from portal.core import audit
+from portal.core.clock import STOCKHOLM, local_datetime
 from portal.core.concurrency import VERSION_MESSAGE, StaleEditError, parse_version
 from portal.core.forms import BaseForm, Conflict, VersionedForm, choices
-from portal.meetings.attendance import SubstituteData
-from portal.meetings.follow_ups import LinkData
-from portal.meetings.minutes import ItemData
-from portal.meetings.minutes_state import MinutesState
 from portal.meetings.models import (
     AGENDA_ITEMS_MAX,
     AGENDA_TITLE_MAX,
@@ -42,7 +39,11 @@ from portal.meetings.models import (
     Invitee,
     MinutesItemKind,
 )
-from portal.meetings.services import STOCKHOLM, MeetingData, YearData, local_datetime
+from portal.meetings.services.attendance import SubstituteData
+from portal.meetings.services.follow_ups import LinkData
+from portal.meetings.services.meetings import MeetingData, YearData
+from portal.meetings.services.minutes import ItemData
+from portal.meetings.services.minutes_state import MinutesState
 from portal.plans.forms import STATUS_LABELS as ACTIVITY_STATUS_LABELS
 from portal.plans.models import TEXT_MAX, ActivityStatus
 

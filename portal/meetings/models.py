@@ -11,10 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.core import audit
-from portal.db import TimestampMixin, VersionedMixin, utcnow
-from portal.extensions import db
+from portal.db import TimestampMixin, VersionedMixin, enum_column, utcnow
+from portal.extensions import Model
 from portal.groups.models import Group, MembershipRole
-from portal.organisations.models import Agency, enum_column
+from portal.organisations.models import Agency
 from portal.plans.models import Activity
 
 AGENDA_TITLE_MAX = 200
@@ -47,7 +47,7 @@ class MinutesItemKind(enum.StrEnum):
     FOLLOW_UP = "follow_up"
 
 
-class Meeting(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Meeting(VersionedMixin, TimestampMixin, Model):
     """A meeting of a group. ``uid`` and ``sequence`` identify it to calendar programs."""
 
     __tablename__ = "meetings"
@@ -84,7 +84,7 @@ class Meeting(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-de
         return f"<Meeting {self.group_id} {self.starts_at.isoformat()}>"
 
 
-class AgendaItem(db.Model):  # type: ignore[name-defined]
+class AgendaItem(Model):
     """One item of a meeting's agenda (dagordning)."""
 
     __tablename__ = "meeting_agenda_items"
@@ -99,7 +99,7 @@ class AgendaItem(db.Model):  # type: ignore[name-defined]
     meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
 
 
-class Invitee(db.Model):  # type: ignore[name-defined]
+class Invitee(Model):
     """A person invited to a meeting, as their seat in the group was on the meeting's day.
 
     The agency and role are copied so that later membership changes leave the record of
@@ -131,7 +131,7 @@ class Invitee(db.Model):  # type: ignore[name-defined]
     __table_args__ = (sa.UniqueConstraint("meeting_id", "user_id"),)
 
 
-class Substitute(db.Model):  # type: ignore[name-defined]
+class Substitute(Model):
     """Someone who attended in an invited person's place (ersättare).
 
     Either a person in the association's register (``user_id``) or someone who is not,
@@ -159,7 +159,7 @@ class Substitute(db.Model):  # type: ignore[name-defined]
     agency: Mapped[Agency] = relationship()
 
 
-class Minutes(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Minutes(VersionedMixin, TimestampMixin, Model):
     """A meeting's minutes (minnesanteckningar): revisions, an adjuster and a status."""
 
     __tablename__ = "meeting_minutes"
@@ -191,7 +191,7 @@ class Minutes(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-de
     )
 
 
-class MinutesRevision(db.Model):  # type: ignore[name-defined]
+class MinutesRevision(Model):
     """One saved text of the minutes. Rows are never changed except to mark approval."""
 
     __tablename__ = "minutes_revisions"
@@ -217,7 +217,7 @@ class MinutesRevision(db.Model):  # type: ignore[name-defined]
     __table_args__ = (sa.UniqueConstraint("minutes_id", "number"),)
 
 
-class MinutesItem(db.Model):  # type: ignore[name-defined]
+class MinutesItem(Model):
     """A decision (beslut) or follow-up (uppföljning) recorded in the minutes."""
 
     __tablename__ = "minutes_items"
@@ -240,7 +240,7 @@ class MinutesItem(db.Model):  # type: ignore[name-defined]
     activity: Mapped[Activity | None] = relationship()
 
 
-class CalendarFeed(db.Model):  # type: ignore[name-defined]
+class CalendarFeed(Model):
     """A secret calendar subscription address: a group's meetings or a person's.
 
     Only the SHA-256 of the token is stored; revoking sets ``revoked_at``.

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import TimestampMixin, VersionedMixin
-from portal.extensions import db
+from portal.db import TimestampMixin, VersionedMixin, enum_column
+from portal.extensions import Model
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -30,20 +30,7 @@ class AssociationRoleName(enum.StrEnum):
     BOARD = "board"
 
 
-def enum_column(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
-    """A portable enum stored as text with a CHECK constraint (no native PG type)."""
-    return sa.Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
-
-
-class Association(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Association(VersionedMixin, TimestampMixin, Model):
     """A coordination association (samordningsförbund): the tenant every row belongs to."""
 
     __tablename__ = "associations"
@@ -67,7 +54,7 @@ class Association(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[nam
         return f"<Association {self.slug}>"
 
 
-class Agency(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Agency(VersionedMixin, TimestampMixin, Model):
     """A member agency (part): Arbetsförmedlingen, Försäkringskassan, a region or a municipality."""
 
     __tablename__ = "agencies"
@@ -87,7 +74,7 @@ class Agency(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-def
         return f"<Agency {self.name}>"
 
 
-class AssociationPerson(VersionedMixin, db.Model):  # type: ignore[name-defined]
+class AssociationPerson(VersionedMixin, Model):
     """A person in an association's register: the link that scopes people to a tenant.
 
     Its version is that of the person's roles in the association (the roles form)."""
@@ -105,7 +92,7 @@ class AssociationPerson(VersionedMixin, db.Model):  # type: ignore[name-defined]
     user: Mapped[User] = relationship()
 
 
-class AssociationRole(db.Model):  # type: ignore[name-defined]
+class AssociationRole(Model):
     """An association-wide role (admin or board member) held by a person."""
 
     __tablename__ = "association_roles"

@@ -7,16 +7,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal.core import permissions
+from portal.core import permissions, signals
 from portal.core.audit import audit_page
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
-from portal.core.loaders import load_admin_association, load_association, load_scoped
+from portal.core.loaders import load_scoped
 from portal.core.mail import MailStatus, OutboxMessage, outbox_status, retry_failed
 from portal.core.transactions import atomic
 from portal.groups import services as group_services
 from portal.organisations import services
 from portal.organisations.forms import AGENCY_KIND_LABELS, AgencyEditForm, AgencyForm
+from portal.organisations.loaders import load_admin_association, load_association
 from portal.organisations.models import Agency
 
 bp = Blueprint("organisations", __name__, url_prefix="/a/<slug>")
@@ -27,13 +28,15 @@ def overview(slug: str) -> str:
     """The association's groups and agencies, with what the person may do here."""
     association = load_association(slug)
     is_admin = permissions.is_association_admin(current_user, association.id)
+    groups = group_services.group_rows(association)
     return render_template(
         "organisations/overview.html",
         association=association,
         is_admin=is_admin,
-        groups=group_services.group_rows(association),
+        groups=groups,
         agencies=services.agencies_of(association),
         kind_labels=AGENCY_KIND_LABELS,
+        **signals.page_context(signals.groups_shown, [row.group for row in groups]),
     )
 
 

@@ -10,12 +10,12 @@ from werkzeug.wrappers import Response
 from portal.accounts.models import TokenPurpose, User
 from portal.accounts.services import totp
 from portal.accounts.services.passwords import send_password_link
-from portal.accounts.views.signin import absolute_link
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
-from portal.core.loaders import load_admin_association
 from portal.core.transactions import atomic
+from portal.core.urls import absolute_url
 from portal.groups.forms import ROLE_LABELS
+from portal.organisations.loaders import load_admin_association
 from portal.organisations.models import Association
 from portal.people import consent, services
 from portal.people.forms import (
@@ -33,7 +33,7 @@ def _invite(user: User, association: Association) -> None:
     send_password_link(
         user,
         TokenPurpose.INVITE if user.password_hash is None else TokenPurpose.RESET,
-        link_for=lambda token: absolute_link("accounts.set_password", token=token),
+        link_for=lambda token: absolute_url("accounts.set_password", token=token),
         lifetime_hours=current_app.config["TOKEN_LIFETIME_HOURS"],
         association_id=association.id,
     )
@@ -76,7 +76,7 @@ def new(slug: str) -> Response | tuple[str, int]:
                     association,
                     data.name,
                     data.email,
-                    link_for=lambda token: absolute_link("accounts.join", token=token),
+                    link_for=lambda token: absolute_url("accounts.join", token=token),
                 )
         except DomainError as error:
             form.add_domain_error(error)
@@ -148,7 +148,7 @@ def _render_show(
 
 
 def _confirm_link(token: str) -> str:
-    return absolute_link("accounts.confirm_email", token=token)
+    return absolute_url("accounts.confirm_email", token=token)
 
 
 @bp.route("/<int:user_id>/two-factor/reset", methods=["POST"])

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.core import audit
-from portal.db import TimestampMixin, VersionedMixin, utcnow
-from portal.extensions import db
+from portal.db import TimestampMixin, VersionedMixin, enum_column, utcnow
+from portal.extensions import Model
 from portal.groups.models import Group
-from portal.organisations.models import Agency, enum_column
+from portal.organisations.models import Agency
 
 TEXT_MAX = 20_000
 LINE_MAX = 300
@@ -57,7 +57,7 @@ class ActivityStatus(enum.StrEnum):
 UNFINISHED = (ActivityStatus.NOT_STARTED, ActivityStatus.ONGOING)
 
 
-class GoalArea(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+class GoalArea(VersionedMixin, TimestampMixin, Model):
     """A goal area (målområde) of the association's operational plan for one year."""
 
     __tablename__ = "goal_areas"
@@ -77,7 +77,7 @@ class GoalArea(VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-d
     )
 
 
-class TemplateVersion(db.Model):  # type: ignore[name-defined]
+class TemplateVersion(Model):
     """One version of the association's plan template. Published versions never change;
     the database refuses updates to them (triggers in the migration)."""
 
@@ -130,7 +130,7 @@ class TemplateVersion(db.Model):  # type: ignore[name-defined]
         return 3
 
 
-class TemplateSection(VersionedMixin, db.Model):  # type: ignore[name-defined]
+class TemplateSection(VersionedMixin, Model):
     """An ordered section of a template version; ``key`` is stable across versions."""
 
     __tablename__ = "template_sections"
@@ -161,7 +161,7 @@ class TemplateSection(VersionedMixin, db.Model):  # type: ignore[name-defined]
         return not (same and len(self.fields) == 1)
 
 
-class TemplateField(VersionedMixin, db.Model):  # type: ignore[name-defined]
+class TemplateField(VersionedMixin, Model):
     """A field of a section. Locked fields carry the association's wording; local fields
     are written by each group (``wording`` is then a starting text)."""
 
@@ -184,7 +184,7 @@ class TemplateField(VersionedMixin, db.Model):  # type: ignore[name-defined]
     __table_args__ = (sa.UniqueConstraint("section_id", "key"),)
 
 
-class Plan(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Plan(TimestampMixin, Model):
     """A group's action plan (handlingsplan) for one year."""
 
     __tablename__ = "plans"
@@ -241,7 +241,7 @@ class Plan(TimestampMixin, db.Model):  # type: ignore[name-defined]
         return next((t for t in self.texts if t.field_key == key), None)
 
 
-class PlanText(db.Model):  # type: ignore[name-defined]
+class PlanText(Model):
     """The group's text for a local field of the template, found by the field's key."""
 
     __tablename__ = "plan_texts"
@@ -260,7 +260,7 @@ class PlanText(db.Model):  # type: ignore[name-defined]
     __mapper_args__: dict[str, Any] = {"version_id_col": lock_version}
 
 
-class ResultGoal(db.Model):  # type: ignore[name-defined]
+class ResultGoal(Model):
     """A result goal (resultatmål) under one of the association's goal areas."""
 
     __tablename__ = "result_goals"
@@ -286,7 +286,7 @@ class ResultGoal(db.Model):  # type: ignore[name-defined]
     __mapper_args__: dict[str, Any] = {"version_id_col": lock_version}
 
 
-class Activity(db.Model):  # type: ignore[name-defined]
+class Activity(Model):
     """An activity (åtgärd) of a plan."""
 
     __tablename__ = "activities"
@@ -333,7 +333,7 @@ class Activity(db.Model):  # type: ignore[name-defined]
         return self.status in UNFINISHED and self.due_date is not None and self.due_date < today
 
 
-class DevelopmentArea(db.Model):  # type: ignore[name-defined]
+class DevelopmentArea(Model):
     """A development area (utvecklingsområde) the group works on; carried into next year."""
 
     __tablename__ = "development_areas"
@@ -345,7 +345,7 @@ class DevelopmentArea(db.Model):  # type: ignore[name-defined]
     plan: Mapped[Plan] = relationship(back_populates="development_areas")
 
 
-class PlanChange(db.Model):  # type: ignore[name-defined]
+class PlanChange(Model):
     """One change to a plan, for the plan's own history (the audit log has it too)."""
 
     __tablename__ = "plan_changes"

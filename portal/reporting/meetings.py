@@ -1,7 +1,7 @@
 """Meeting figures for the board: meetings held per group, attendance per agency
 (often-absent agencies flagged), member turnover.
 
-The figures come from ``portal.meetings.stats`` (the statistics pages use the same
+The figures come from ``portal.meetings.services.stats`` (the statistics pages use the same
 functions) for the period's days; nothing here names a person.
 """
 
@@ -11,8 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from portal.groups.models import Group
-from portal.meetings import stats
-from portal.meetings.stats import AgencyFigures, GroupFigures, Turnover
+from portal.meetings.services import stats
+from portal.meetings.services.stats import AgencyFigures, GroupFigures, Turnover
 
 
 @dataclass(frozen=True)

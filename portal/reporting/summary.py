@@ -16,13 +16,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from portal.core.export import Table
 from portal.extensions import db
 from portal.groups.models import Group, Membership
-from portal.meetings import stats
-from portal.meetings.stats import YearFigures
+from portal.meetings.services import stats
+from portal.meetings.services.stats import YearFigures
 from portal.organisations.models import Association
 from portal.plans.models import ActivityStatus, PlanStatus
-from portal.reporting.export import Table
 from portal.reporting.meetings import MeetingFigures, meeting_figures
 from portal.reporting.period import Period
 from portal.reporting.plans import (

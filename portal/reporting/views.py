@@ -13,15 +13,16 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import force_locale
 from flask_login import current_user
 
+from portal.core import export
+from portal.core.clock import STOCKHOLM
 from portal.core.downloads import CSV, XLSX, attachment, file_name
 from portal.core.loaders import require
 from portal.extensions import db
 from portal.groups.models import Group
-from portal.meetings.services import STOCKHOLM
 from portal.organisations.models import Association
 from portal.plans.forms import STATUS_LABELS
 from portal.plans.models import ActivityStatus
-from portal.reporting import cells, development, export, policies, texts
+from portal.reporting import cells, development, policies, texts
 from portal.reporting import tables as labels
 from portal.reporting.period import FIRST_YEAR, LAST_YEAR, Period
 from portal.reporting.summary import BoardSummary, board_summary, group_summary

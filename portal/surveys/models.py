@@ -20,10 +20,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.audit import ACTION_LABELS, FIELD_LABELS
-from portal.db import VersionedMixin, utcnow
+from portal.db import VersionedMixin, enum_column, utcnow
 from portal.extensions import db
 from portal.groups.models import Group, Membership
-from portal.organisations.models import AgencyKind, enum_column
+from portal.organisations.models import AgencyKind
 
 QUESTION_TEXT_MAX = 1000
 FREE_TEXT_MAX = 4000

@@ -19,11 +19,12 @@ from portal.core import audit
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import choices
-from portal.core.loaders import load_association, require
+from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.extensions import db
 from portal.groups import services as group_services
 from portal.groups.models import Group
+from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.surveys import policies, schedule, services
 from portal.surveys.forms import ConfirmForm, RoundEditForm, RoundForm

@@ -17,9 +17,9 @@ import pytest
 from portal.accounts.models import User
 from portal.api import services as api_services
 from portal.groups.models import Group
-from portal.meetings import attendance
-from portal.meetings import services as meeting_services
 from portal.meetings.models import AttendanceStatus
+from portal.meetings.services import attendance
+from portal.meetings.services import meetings as meeting_services
 from portal.organisations.models import Association
 from portal.plans.models import ActivityStatus
 from portal.plans.services import goal_areas, items, plans

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from portal.accounts.models import User
-from portal.meetings import attendance
-from portal.meetings import minutes as minutes_service
 from portal.meetings.models import AttendanceStatus, Invitee, Meeting, MinutesRevision
+from portal.meetings.services import attendance
+from portal.meetings.services import minutes as minutes_service
 from tests.browser.conftest import LiveDB, Visitor
 from tests.browser.test_meetings import MeetingSetup, setup  # noqa: F401 - the fixture
 

@@ -33,7 +33,7 @@ def setup(live_db: LiveDB) -> MeetingSetup:
         from flask import current_app
 
         from portal.groups.models import MembershipRole
-        from portal.meetings import services
+        from portal.meetings.services import meetings as services
         from portal.organisations.models import AgencyKind
 
         association = f.association(name="Samordningsförbund Gävleborg")

@@ -17,7 +17,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal.cli.demo import DEMO_PASSWORD
-from portal.devtools.generate import Options, generate
+from portal.devtools.context import Options
+from portal.devtools.generate import generate
 from portal.extensions import db
 from portal.groups.models import Group, Membership, MembershipRole
 from portal.meetings.models import Invitee, Meeting, Minutes, MinutesStatus

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from portal.groups.models import MembershipRole
-from portal.meetings import services
 from portal.meetings.models import Meeting
+from portal.meetings.services import meetings as services
 from portal.organisations.models import AgencyKind
 from tests.conftest import put_session
 from tests.request_context import request_context  # noqa: F401 - autouse here
@@ -77,13 +77,6 @@ def mworld(f: Any, db_session: Any) -> MeetingWorld:
         user_ids={k: u.id for k, u in users.items()},
         emails={k: u.email for k, u in users.items()},
     )
-
-
-def sign_in(client: Any, world: MeetingWorld, role: str) -> None:
-    """Put the person in the session as Flask-Login does (see tests/test_permissions.py)."""
-    if role == "anonymous":
-        return
-    put_session(client, world.user_ids[role])
 
 
 def make_meeting(

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from portal.accounts.models import User
 from portal.core.audit import AuditEvent
 from portal.core.errors import DomainError
-from portal.meetings import attendance
 from portal.meetings.models import AttendanceStatus, Invitee, Meeting
+from portal.meetings.services import attendance
 from tests.conftest import post
-from tests.meetings.conftest import MeetingWorld, make_meeting, sign_in
+from tests.meetings.conftest import MeetingWorld, make_meeting
+from tests.support.sessions import sign_in
 
 
 def invitee_of(meeting: Meeting, world: MeetingWorld, role: str) -> Invitee:

@@ -15,17 +15,18 @@ from portal.core.audit import AuditEvent
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.groups.models import Group
-from portal.meetings import follow_ups
-from portal.meetings import minutes as minutes_service
 from portal.meetings.models import Meeting, MinutesItem, MinutesItemKind, MinutesStatus
+from portal.meetings.services import follow_ups
+from portal.meetings.services import minutes as minutes_service
 from portal.organisations.models import Association
 from portal.plans.models import Activity, ActivityStatus, Plan, PlanChange
 from portal.plans.services import items as plan_items
 from portal.plans.services import plans as plan_services
 from portal.plans.services.templates import current_version
 from tests.conftest import post
-from tests.meetings.conftest import MeetingWorld, make_meeting, sign_in
+from tests.meetings.conftest import MeetingWorld, make_meeting
 from tests.plans.conftest import build_template
+from tests.support.sessions import sign_in
 from tests.test_migrations import _wipe, migration_app  # noqa: F401  (a fixture)
 
 YEAR = 2025
@@ -438,6 +439,34 @@ def test_the_activity_lists_the_meetings_where_it_was_discussed(
     html = client.get(f"/a/{mworld.slug}/plans/{plan.id}").get_data(as_text=True)
     assert "Diskuterad på möten" in html
     assert f'/meetings/{meeting.id}"' not in html
+
+
+def test_plans_learn_of_the_meetings_only_through_the_signal(
+    client, mworld, meeting, plan, db_session
+):
+    from portal.core import signals
+    from portal.meetings.views.common import meetings_of_activities
+
+    activity = add_activity(db_session, plan)
+    item = add_follow_up(db_session, mworld, meeting)
+    leader = user(db_session, mworld, "process_leader")
+    follow_ups.link_activity(
+        leader,
+        meeting,
+        minutes_service.minutes_of(meeting),
+        item.id,
+        follow_ups.LinkData(activity.id),
+    )
+    db_session.commit()
+    sign_in(client, mworld, "member")
+    signals.activities_shown.disconnect(meetings_of_activities)
+    try:
+        for path in (f"/plans/{plan.id}", f"/plans/{plan.id}/activities/{activity.id}"):
+            response = client.get(f"/a/{mworld.slug}{path}")
+            assert response.status_code == 200
+            assert "Diskuterad på möten" not in response.text
+    finally:
+        signals.activities_shown.connect(meetings_of_activities, weak=False)
 
 
 def test_deleting_the_activity_keeps_the_follow_up(mworld, meeting, plan, db_session):

@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 
 from portal.accounts.models import User
+from portal.core.clock import local_datetime
 from portal.core.errors import DomainError
-from portal.meetings import minutes as service
 from portal.meetings.models import Meeting, MinutesRevision, MinutesStatus
-from portal.meetings.services import local_datetime
+from portal.meetings.services import minutes as service
 from tests.conftest import post
-from tests.meetings.conftest import MeetingWorld, make_meeting, sign_in
+from tests.meetings.conftest import MeetingWorld, make_meeting
+from tests.support.sessions import sign_in
 
 
 def save(actor: User, meeting: Meeting, body: str, **kwargs: Any) -> MinutesRevision:

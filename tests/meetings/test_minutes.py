@@ -11,11 +11,12 @@ from portal.accounts.models import User
 from portal.core.audit import AuditEvent
 from portal.core.errors import DomainError
 from portal.core.mail import OutboxMessage
-from portal.meetings import minutes as service
 from portal.meetings.models import MINUTES_MAX, Meeting, MinutesItemKind, MinutesStatus
+from portal.meetings.services import minutes as service
 from tests.conftest import post
 from tests.html_forms import forms
-from tests.meetings.conftest import MeetingWorld, make_meeting, sign_in
+from tests.meetings.conftest import MeetingWorld, make_meeting
+from tests.support.sessions import sign_in
 
 
 @pytest.fixture

@@ -10,32 +10,14 @@ import sqlalchemy as sa
 
 from portal.meetings.models import Meeting
 from tests.conftest import post
-from tests.meetings.conftest import MeetingWorld, make_meeting, sign_in
+from tests.meetings.conftest import MeetingWorld, make_meeting
+from tests.support.foundation import ROLES as FOUNDATION_ROLES
+from tests.support.foundation import expect
+from tests.support.sessions import sign_in
 
-ROLES = [
-    "anonymous",
-    "platform_admin",
-    "admin",
-    "board",
-    "process_leader",
-    "member",
-    "other_group_member",
-    "former",
-    "registered",
-    "other_admin",
-]
+ROLES = [*FOUNDATION_ROLES, "former"]  # a member whose seat has ended
 READERS = {"admin", "process_leader", "member"}
 MANAGERS = {"admin", "process_leader"}
-
-
-def expect(response: Any, role: str, allowed: bool, success: int = 200) -> None:
-    if role == "anonymous":
-        assert response.status_code == 302
-        assert response.headers["Location"].startswith("/login")
-    elif allowed:
-        assert response.status_code == success, response.get_data(as_text=True)[:800]
-    else:
-        assert response.status_code == 404
 
 
 PAGES = {
@@ -92,7 +74,7 @@ def test_a_meeting_of_another_association_is_absent(client, mworld, db_session, 
     other = f.association()
     group = f.group(other)
     f.membership(group, role=__import__("portal.groups.models").groups.models.MembershipRole.MEMBER)
-    from portal.meetings import services
+    from portal.meetings.services import meetings as services
 
     meeting = services.create_meeting(
         None,

@@ -10,9 +10,10 @@ from flask import g
 
 from portal.accounts.models import User
 from portal.groups.models import Group
-from portal.meetings import attendance, stats
 from portal.meetings.models import AttendanceStatus, Meeting
-from tests.meetings.conftest import MeetingWorld, make_meeting, sign_in
+from portal.meetings.services import attendance, stats
+from tests.meetings.conftest import MeetingWorld, make_meeting
+from tests.support.sessions import sign_in
 
 P, A, E = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED
 DAYS = [dt.date(2025, 2, 11), dt.date(2025, 5, 13), dt.date(2025, 9, 9), dt.date(2025, 11, 11)]

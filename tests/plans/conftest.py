@@ -99,13 +99,6 @@ def pworld(f: Any, db_session: Any) -> PlanWorld:
     )
 
 
-def sign_in(client: Any, world: PlanWorld, role: str) -> None:
-    """Put the person in the session as Flask-Login does."""
-    if role == "anonymous":
-        return
-    put_session(client, world.user_ids[role])
-
-
 def get(db_session: Any, model: type, id_: int) -> Any:
     return db_session.get(model, id_)
 

@@ -15,7 +15,8 @@ from portal.groups.models import Group
 from portal.plans.models import ActivityStatus
 from portal.plans.services import items, plans
 from portal.plans.services.export import safe
-from tests.plans.conftest import YEAR, due, sign_in
+from tests.plans.conftest import YEAR, due
+from tests.support.sessions import sign_in
 
 GOLDEN = Path(__file__).parent / "golden"
 # The sheets (openpyxl writes strings inline) and the workbook with the sheet names.

@@ -10,7 +10,8 @@ from portal.organisations.models import Association
 from portal.plans.models import GoalArea
 from portal.plans.services import goal_areas, items, plans
 from tests.conftest import post
-from tests.plans.conftest import YEAR, sign_in
+from tests.plans.conftest import YEAR
+from tests.support.sessions import sign_in
 
 
 def test_goal_areas_are_per_year_and_ordered(pworld, db_session):

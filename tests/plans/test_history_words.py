@@ -10,7 +10,8 @@ from portal.plans.models import ActivityStatus
 from portal.plans.services import items, plans
 from portal.surveys import services as survey_services
 from tests.conftest import post
-from tests.plans.conftest import YEAR, due, sign_in
+from tests.plans.conftest import YEAR, due
+from tests.support.sessions import sign_in
 
 CODES = re.compile(r"\b(not_started|ongoing|draft|adopted|revised|process_leader)\b|\['|\[\]")
 

@@ -14,7 +14,8 @@ from portal.organisations.models import Association
 from portal.plans.models import GoalArea, Plan
 from portal.plans.services import goal_areas, items, plans
 from tests.conftest import post
-from tests.plans.conftest import YEAR, due, sign_in
+from tests.plans.conftest import YEAR, due
+from tests.support.sessions import sign_in
 
 
 def areas_of(db_session, pworld, year: int) -> list[str]:
@@ -123,9 +124,9 @@ def test_the_suggested_year_has_no_plan(taken, expected):
 
 
 def test_the_form_suggests_a_year_without_a_plan_from_last_years_plan(client, pworld, db_session):
-    from portal.plans.services.common import stockholm_today
+    from portal.core import clock
 
-    this_year = stockholm_today().year
+    this_year = clock.today().year
     group = db_session.get(Group, pworld.group_id)
     plans.create_plan(None, group, this_year, plans.Source.TEMPLATE)
     db_session.commit()

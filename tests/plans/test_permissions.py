@@ -7,19 +7,10 @@ import pytest
 from portal.groups.models import Group
 from portal.plans.services import items, plans
 from tests.conftest import post, put_session
-from tests.plans.conftest import YEAR, due, sign_in
+from tests.plans.conftest import YEAR, due
+from tests.support.foundation import ROLES
+from tests.support.sessions import sign_in
 
-ROLES = [
-    "anonymous",
-    "platform_admin",
-    "admin",
-    "board",
-    "process_leader",
-    "member",
-    "other_group_member",
-    "registered",
-    "other_admin",
-]
 READERS = {"admin", "board", "process_leader", "member"}
 EDITORS = {"admin", "process_leader"}
 PROGRESS = EDITORS | {"member"}  # the member is responsible for the activity

@@ -8,7 +8,8 @@ from flask import g
 from portal.groups.models import Group
 from portal.plans.models import ActivityStatus
 from portal.plans.services import goal_areas, items, plans
-from tests.plans.conftest import YEAR, due, sign_in
+from tests.plans.conftest import YEAR, due
+from tests.support.sessions import sign_in
 
 
 def build(db_session, pworld, group_id, year, n):

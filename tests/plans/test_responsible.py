@@ -7,7 +7,8 @@ import re
 
 from portal.groups.models import Group
 from portal.plans.services import plans, responsible
-from tests.plans.conftest import YEAR, sign_in
+from tests.plans.conftest import YEAR
+from tests.support.sessions import sign_in
 
 
 def test_members_come_first_and_equal_names_can_be_told_apart(client, pworld, db_session, f):

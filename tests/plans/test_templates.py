@@ -13,7 +13,7 @@ from portal.plans.services import templates
 from portal.plans.services.compare import Change, compare
 from portal.plans.services.templates import FieldData, SectionData
 from tests.conftest import post
-from tests.plans.conftest import sign_in
+from tests.support.sessions import sign_in
 
 
 def _association(db_session, pworld):
@@ -186,8 +186,11 @@ def test_editing_a_published_field_is_refused_and_keeps_the_typed_text(client, p
     field = db_session.scalar(
         sa.select(TemplateField)
         .join(TemplateSection)
-        .where(TemplateSection.version_id == pworld.version_id)
-        .limit(1)
+        .where(
+            TemplateSection.version_id == pworld.version_id,
+            # Named, not the first row: PostgreSQL gives rows in no fixed order.
+            TemplateField.wording == "Mysam stärker samverkan.",
+        )
     )
     url = f"/a/{pworld.slug}/plan-template/fields/{field.id}/edit"
     data = {"label": "Ny etikett", "kind": "text", "locked": "y", "wording": "Min nya lydelse"}

@@ -12,7 +12,8 @@ from portal.plans.services import plans, templates
 from portal.plans.services.compare import Change, orphaned_texts, plan_changes
 from portal.plans.services.templates import FieldData, SectionData
 from tests.conftest import post
-from tests.plans.conftest import YEAR, sign_in
+from tests.plans.conftest import YEAR
+from tests.support.sessions import sign_in
 
 
 @pytest.fixture

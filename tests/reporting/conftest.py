@@ -28,8 +28,8 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.groups.models import Group, MembershipRole
-from portal.meetings import services as meeting_services
 from portal.meetings.models import AttendanceStatus, Invitee
+from portal.meetings.services import meetings as meeting_services
 from portal.organisations.models import AgencyKind
 from portal.plans.models import ActivityStatus
 from portal.plans.services import goal_areas, items, plans

@@ -12,8 +12,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from portal.core.export import Table, to_csv, to_xlsx
 from portal.plans.models import ResultGoal
-from portal.reporting.export import Table, to_csv, to_xlsx
 from tests.reporting.conftest import sign_in
 
 GOLDEN = Path(__file__).parent / "golden"

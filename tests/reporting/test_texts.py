@@ -15,7 +15,8 @@ from portal.plans.services import plans as plan_services
 from portal.reporting import development, texts
 from portal.reporting.models import ReportAnalysis, ReportDevelopmentArea
 from tests.conftest import csrf_token
-from tests.plans.conftest import YEAR, sign_in
+from tests.plans.conftest import YEAR
+from tests.support.sessions import sign_in
 
 NEXT = YEAR + 1
 

@@ -53,7 +53,7 @@ def join(token: str) -> Response | tuple[str, int]:
                 _("You are now in the register of %(name)s.", name=invitation.association.name),
                 "success",
             )
-            return redirect(url_for("core.index"))
+            return redirect(url_for("home.index"))
     status = 400 if form.errors else 200
     return render_template(
         "accounts/join.html", invitation=invitation, form=form, new_account=account is None

@@ -15,6 +15,7 @@ from portal.accounts.services import passwords as services
 from portal.accounts.views import twofactor
 from portal.core.errors import DomainError
 from portal.core.security import is_safe_next, public
+from portal.core.urls import absolute_url
 from portal.extensions import limiter
 
 
@@ -24,12 +25,7 @@ def _login_limit() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths are followed after sign-in."""
-    return target if target is not None and is_safe_next(target) else url_for("core.index")
-
-
-def absolute_link(endpoint: str, **values: Any) -> str:
-    """An absolute URL for e-mail, built on PORTAL_BASE_URL."""
-    return current_app.config["PORTAL_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+    return target if target is not None and is_safe_next(target) else url_for("home.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -38,7 +34,7 @@ def absolute_link(endpoint: str, **values: Any) -> str:
 def login() -> Response | tuple[str, int]:
     """Sign in with e-mail and password; the error never says which part was wrong."""
     if current_user.is_authenticated:
-        return redirect(url_for("core.index"))
+        return redirect(url_for("home.index"))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
@@ -87,7 +83,7 @@ def send_requested_resets() -> int:
     """Queue the reset links asked for since the last run (``mail send`` calls this
     inside a request context, for the links' addresses)."""
     return services.send_requested_resets(
-        link_for=lambda token: absolute_link("accounts.set_password", token=token),
+        link_for=lambda token: absolute_url("accounts.set_password", token=token),
         lifetime_hours=current_app.config["TOKEN_LIFETIME_HOURS"],
     )
 
@@ -112,6 +108,6 @@ def set_password(token: str) -> Response | tuple[str, int]:
             logout_user()
             login_user(user)
             flash(_("Your password is saved and you are signed in."), "success")
-            return redirect(url_for("core.index"))
+            return redirect(url_for("home.index"))
     status = 400 if form.errors else 200
     return render_template("accounts/set_password.html", form=form, purpose=row.purpose), status

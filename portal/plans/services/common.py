@@ -11,7 +11,6 @@ from portal.accounts.models import User
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.extensions import db
-from portal.groups.services import today
 from portal.plans.models import Plan, PlanChange, PlanStatus
 
 
@@ -56,8 +55,3 @@ def record_change(
             after=after,
         )
     )
-
-
-def stockholm_today() -> dt.date:
-    """Today in Stockholm (the groups' day)."""
-    return today()

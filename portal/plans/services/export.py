@@ -1,6 +1,6 @@
 """A plan's result goals and activities as tables, for the spreadsheet and CSV downloads.
 
-The writers live in ``portal.reporting.export`` (shared with the board summaries);
+The writers live in ``portal.core.export`` (shared with the board summaries);
 the names are re-exported here for the plan views.
 """
 
@@ -10,9 +10,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from portal.core import export as shared
+from portal.core.export import EPOCH, FORMULA_STARTS, Table, safe
 from portal.plans.models import ActivityStatus, Plan
-from portal.reporting import export as shared
-from portal.reporting.export import EPOCH, FORMULA_STARTS, Table, safe
 
 __all__ = ["EPOCH", "FORMULA_STARTS", "Table", "safe", "tables", "to_csv", "to_xlsx"]
 
@@ -49,5 +49,5 @@ def to_xlsx(plan: Plan, parts: list[Table]) -> bytes:
 
 
 def to_csv(parts: list[Table]) -> str:
-    """Both tables in one CSV file, each under its title (see portal.reporting.export)."""
+    """Both tables in one CSV file, each under its title (see portal.core.export)."""
     return shared.to_csv(parts)

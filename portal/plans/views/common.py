@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, render_template
+from flask import abort
 from flask_login import current_user
 
-from portal.core.htmx import render_block
-from portal.core.loaders import load_association, require
+from portal.core import clock
+from portal.core.loaders import require
+from portal.groups.models import Group
+from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.plans import policies
 from portal.plans.models import FieldKind, Plan
@@ -36,18 +38,14 @@ def load_plan(
     return association, plan
 
 
-def block(template: str, name: str, status: int = 200, **context: Any) -> Response:
-    """One named block of a template as the whole response (for htmx swaps)."""
-    response = current_app.make_response((render_block(template, name, **context), status))
-    response.vary.add("HX-Request")
-    return response
-
-
-def whole(template: str, status: int = 200, **context: Any) -> Response:
-    """A whole page with a status (400 and 409 keep what was typed)."""
-    response = current_app.make_response((render_template(template, **context), status))
-    response.vary.add("HX-Request")
-    return response
+def plan_states_of_groups(groups: list[Group]) -> dict[str, Any]:
+    """For pages that list groups (``core.signals.groups_shown``): this year, in
+    Stockholm, and per group id its plan for the year and whether it is konkretiserad."""
+    year = clock.today().year
+    return {
+        "plan_year": year,
+        "plan_states": plan_services.plan_states([g.id for g in groups], year),
+    }
 
 
 def item_level(plan: Plan, kind: str, obj: Any) -> int:

@@ -7,21 +7,23 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.core import clock
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
-from portal.core.loaders import load_admin_association, require
+from portal.core.htmx import whole
+from portal.core.loaders import require
 from portal.core.transactions import atomic
+from portal.organisations.loaders import load_admin_association
 from portal.organisations.models import Association
+from portal.plans.blueprint import bp
 from portal.plans.forms import CopyYearForm, GoalAreaEditForm, GoalAreaForm
 from portal.plans.services import goal_areas as services
-from portal.plans.services.common import stockholm_today
-from portal.plans.views import bp
-from portal.plans.views.common import load_plan, whole
+from portal.plans.views.common import load_plan
 
 
 def _year() -> int:
     year = request.args.get("year", type=int)
-    return year if year is not None and 2000 <= year <= 2100 else stockholm_today().year
+    return year if year is not None and 2000 <= year <= 2100 else clock.today().year
 
 
 def _page(

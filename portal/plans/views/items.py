@@ -11,16 +11,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.core import clock, signals
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
-from portal.core.htmx import is_htmx, page
+from portal.core.htmx import block, is_htmx, page, whole
 from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.extensions import db
-from portal.meetings.follow_ups import discussed_in
-from portal.meetings.policies import can_read_meetings
 from portal.organisations.models import Association
 from portal.plans import policies
+from portal.plans.blueprint import bp
 from portal.plans.forms import (
     STATUS_LABELS,
     ActivityFields,
@@ -35,9 +35,7 @@ from portal.plans.forms import (
 from portal.plans.models import Activity, ActivityStatus, DevelopmentArea, Plan, ResultGoal
 from portal.plans.services import items as services
 from portal.plans.services import plans as plan_services
-from portal.plans.services.common import stockholm_today
-from portal.plans.views import bp
-from portal.plans.views.common import block, item_level, load_plan, plan_facts, whole
+from portal.plans.views.common import item_level, load_plan, plan_facts
 from portal.plans.views.plans import plan_context, set_activity_choices, set_goal_choices
 
 
@@ -52,7 +50,7 @@ def item_context(association: Association, plan: Plan) -> dict[str, Any]:
         "see_people": policies.can_see_people(current_user, group),
         "can_progress": lambda a: policies.can_update_progress(current_user, group, a),
         "status_labels": STATUS_LABELS,
-        "today": stockholm_today(),
+        "today": clock.today(),
     }
 
 
@@ -77,8 +75,7 @@ def _item(
     hl = item_level(plan, kind, obj) if is_htmx() else 2
     context.update(kind=kind, item=obj, mode=mode, hl=hl, **extra)
     if isinstance(obj, Activity):
-        context["discussed"] = discussed_in([obj.id])
-        context["see_meetings"] = can_read_meetings(current_user, plan.group)
+        context.update(signals.page_context(signals.activities_shown, [obj], group=plan.group))
     if mode == "view" and is_htmx():
         context.update(plan_facts(plan))
     return page("plans/item.html", "item", status=status, **context)

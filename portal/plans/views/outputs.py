@@ -5,15 +5,16 @@ from __future__ import annotations
 from flask import Response
 from flask_login import current_user
 
+from portal.core import clock
 from portal.core.downloads import CSV, XLSX, attachment, file_name
+from portal.core.htmx import whole
 from portal.plans import policies
+from portal.plans.blueprint import bp
 from portal.plans.forms import STATUS_LABELS
 from portal.plans.models import Plan
 from portal.plans.services import export
 from portal.plans.services import items as item_services
-from portal.plans.services.common import stockholm_today
-from portal.plans.views import bp
-from portal.plans.views.common import load_plan, whole
+from portal.plans.views.common import load_plan
 from portal.plans.views.plans import plan_context
 
 
@@ -44,7 +45,7 @@ def export_plan(slug: str, plan_id: int, ext: str) -> Response:
 @bp.route("/my-activities")
 def my_activities() -> Response:
     """Unfinished activities the signed-in person is responsible for, overdue first."""
-    today = stockholm_today()
+    today = clock.today()
     return whole(
         "plans/my_activities.html",
         items=[

@@ -10,16 +10,18 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.core import clock, signals
 from portal.core.errors import DomainError
 from portal.core.forms import choices
-from portal.core.loaders import load_association, load_scoped, require
+from portal.core.htmx import whole
+from portal.core.loaders import load_scoped, require
 from portal.core.transactions import atomic
 from portal.groups.models import Group
-from portal.meetings.follow_ups import discussed_in
-from portal.meetings.policies import can_read_meetings
+from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.organisations.services import agencies_of
 from portal.plans import policies
+from portal.plans.blueprint import bp
 from portal.plans.forms import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -32,11 +34,9 @@ from portal.plans.models import FieldKind, Plan
 from portal.plans.services import goal_areas as area_services
 from portal.plans.services import plans as services
 from portal.plans.services import responsible
-from portal.plans.services.common import stockholm_today
 from portal.plans.services.compare import compare, orphaned_texts, plan_changes
 from portal.plans.services.templates import current_version
-from portal.plans.views import bp
-from portal.plans.views.common import load_plan, whole
+from portal.plans.views.common import load_plan
 
 
 @bp.route("/a/<slug>/groups/<int:group_id>/plans", methods=["GET", "POST"])
@@ -88,7 +88,7 @@ def group_plans(slug: str, group_id: int) -> Response:
         form=form,
         can_edit=can_edit,
         current=current_version(association),
-        states=services.plan_states([group.id], stockholm_today().year),
+        states=services.plan_states([group.id], clock.today().year),
     )
 
 
@@ -101,7 +101,7 @@ def _offer_year(form: NewPlanForm, taken: list[int]) -> None:
             years=", ".join(str(y) for y in sorted(taken)),
         )
     if request.method == "GET":
-        form.year.data = services.suggested_year(taken, stockholm_today())
+        form.year.data = services.suggested_year(taken, clock.today())
         if form.year.data - 1 in taken:
             form.source.data = services.Source.PREVIOUS.value
 
@@ -204,10 +204,9 @@ def plan_context(association: Association, plan: Plan, *, loaded: bool = False) 
         "concretised": services.is_concretised(plan),
         "missing": services.missing_for_adoption(plan),
         "history": services.history(plan),
-        "today": stockholm_today(),
+        "today": clock.today(),
         "adopt_error": None,
-        "discussed": discussed_in([a.id for a in plan.activities]),
-        "see_meetings": can_read_meetings(current_user, group),
+        **signals.page_context(signals.activities_shown, list(plan.activities), group=group),
     }
     if can_edit:
         context.update(item_forms(plan))

@@ -9,11 +9,14 @@ from werkzeug.wrappers import Response
 
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
-from portal.core.loaders import load_admin_association, load_association, require
+from portal.core.htmx import whole
+from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.extensions import db
+from portal.organisations.loaders import load_admin_association, load_association
 from portal.organisations.models import Association
 from portal.plans import policies
+from portal.plans.blueprint import bp
 from portal.plans.forms import (
     KIND_LABELS,
     CompareForm,
@@ -26,8 +29,6 @@ from portal.plans.forms import (
 from portal.plans.models import TemplateField, TemplateSection, TemplateVersion
 from portal.plans.services import templates as services
 from portal.plans.services.compare import compare
-from portal.plans.views import bp
-from portal.plans.views.common import whole
 
 
 def _reader(slug: str) -> Association:

@@ -6,7 +6,6 @@ feed stops working when its owner may no longer read the group's meetings.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 import sqlalchemy as sa
@@ -17,14 +16,11 @@ from portal.accounts.models import User
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.permissions import load_principal
+from portal.core.tokens import hash_token
 from portal.db import utcnow
 from portal.extensions import db
 from portal.groups.models import Group
 from portal.meetings.models import CalendarFeed, Invitee, Meeting
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_feed(actor: User, association_id: int, group: Group | None) -> tuple[CalendarFeed, str]:
@@ -36,7 +32,7 @@ def create_feed(actor: User, association_id: int, group: Group | None) -> tuple[
         association_id=association_id,
         user_id=actor.id,
         group_id=group.id if group else None,
-        token_hash=_hash(token),
+        token_hash=hash_token(token),
     )
     db.session.add(feed)
     db.session.flush()
@@ -84,7 +80,7 @@ def feed_for_token(association_id: int, token: str) -> CalendarFeed | None:
     """The active feed with this token in the association, if its owner may still use it."""
     feed = db.session.scalar(
         sa.select(CalendarFeed).where(
-            CalendarFeed.token_hash == _hash(token),
+            CalendarFeed.token_hash == hash_token(token),
             CalendarFeed.association_id == association_id,
             CalendarFeed.revoked_at.is_(None),
         )

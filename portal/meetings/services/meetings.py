@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -15,13 +14,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.clock import local_date, local_datetime
 from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
 from portal.core.mail import queue_mail
 from portal.db import utcnow
 from portal.extensions import db
 from portal.groups.models import Group, Membership, MembershipRole
-from portal.meetings import ical
 from portal.meetings.models import (
     AGENDA_ITEMS_MAX,
     AGENDA_TITLE_MAX,
@@ -30,20 +29,10 @@ from portal.meetings.models import (
     Meeting,
     Substitute,
 )
+from portal.meetings.services import ical
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MEETING_FIELDS = ("starts_at", "ends_at", "place", "video_link", "purpose", "sequence")
 MEETINGS_PER_YEAR = 4
-
-
-def local_datetime(day: dt.date, time: dt.time) -> dt.datetime:
-    """A Stockholm wall-clock time as an aware UTC datetime."""
-    return dt.datetime.combine(day, time, tzinfo=STOCKHOLM).astimezone(dt.UTC)
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    """The Stockholm calendar day of an instant."""
-    return moment.astimezone(STOCKHOLM).date()
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,21 @@
-"""Meeting pages: the group's meetings, scheduling, the meeting page and notices.
-
-Attendance, minutes, statistics and calendar routes live in sibling modules that
-add their views to this blueprint.
-"""
+"""Meeting pages: the group's meetings, scheduling, the meeting page and notices."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.core import clock
 from portal.core.errors import DomainError
-from portal.core.loaders import load_association, load_scoped, require
+from portal.core.loaders import require
 from portal.core.transactions import atomic
-from portal.groups.models import Group
-from portal.meetings import minutes_state, policies, services
+from portal.core.urls import absolute_url
+from portal.meetings import policies
+from portal.meetings.blueprint import bp
 from portal.meetings.forms import (
     MINUTES_STATE_LABELS,
     ActionForm,
@@ -27,39 +24,10 @@ from portal.meetings.forms import (
     YearForm,
 )
 from portal.meetings.models import Meeting
+from portal.meetings.services import meetings as services
+from portal.meetings.services import minutes_state
+from portal.meetings.views.common import load_group, load_meeting
 from portal.organisations.models import Association
-
-bp = Blueprint("meetings", __name__, url_prefix="/a/<slug>")
-
-
-def absolute_url(endpoint: str, **values: Any) -> str:
-    """An address for e-mail and calendars, built on PORTAL_BASE_URL."""
-    return str(current_app.config["PORTAL_BASE_URL"]).rstrip("/") + url_for(endpoint, **values)
-
-
-def load_group(slug: str, group_id: int) -> tuple[Association, Group]:
-    """The association and a group of it whose meetings the person may read, else 404."""
-    association = load_association(slug)
-    group = load_scoped(Group, group_id, association)
-    require(policies.can_read_meetings(current_user, group))
-    return association, group
-
-
-def load_meeting(
-    slug: str, meeting_id: int, *, manage: bool = False
-) -> tuple[Association, Meeting]:
-    """A meeting the person may read (or, with ``manage``, run), else 404."""
-    association = load_association(slug)
-    meeting = services.load_meeting(meeting_id, association.id)
-    if meeting is None:
-        abort(404)
-    allowed = (
-        policies.can_manage_meetings(current_user, meeting.group)
-        if manage
-        else policies.can_read_meetings(current_user, meeting.group)
-    )
-    require(allowed)
-    return association, meeting
 
 
 def meeting_link(association: Association, meeting: Meeting) -> str:
@@ -127,7 +95,7 @@ def year(slug: str, group_id: int) -> Response | tuple[str, int]:
     require(policies.can_manage_meetings(current_user, group))
     form = YearForm()
     if request.method == "GET":
-        today = dt.datetime.now(services.STOCKHOLM).date()
+        today = clock.today()
         target = today.year + 1 if today.month >= 10 else today.year
         for field, day in zip(
             (form.day_1, form.day_2, form.day_3, form.day_4), _default_days(target), strict=True
@@ -216,12 +184,3 @@ def notice(slug: str, meeting_id: int) -> Response | tuple[str, int]:
         else:
             flash(_("The notice was sent to %(n)d people.", n=count), "success")
     return redirect(url_for(".show", slug=slug, meeting_id=meeting.id))
-
-
-# The sibling modules add their routes to ``bp``; import them once the blueprint exists.
-from portal.meetings import (  # noqa: E402
-    views_attendance,  # noqa: F401
-    views_calendar,  # noqa: F401
-    views_minutes,  # noqa: F401
-    views_stats,  # noqa: F401
-)

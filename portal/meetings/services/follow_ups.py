@@ -18,12 +18,12 @@ from flask_babel import gettext as _
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.clock import local_date
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.groups.models import Group
 from portal.meetings import policies as meeting_policies
 from portal.meetings.models import Meeting, Minutes, MinutesItem, MinutesItemKind, MinutesStatus
-from portal.meetings.services import local_date
 from portal.plans import policies as plan_policies
 from portal.plans.models import LINE_MAX, Activity, ActivityStatus, Plan
 from portal.plans.services import items as plan_items

@@ -8,12 +8,14 @@ import sqlalchemy as sa
 from flask import render_template, request
 from flask_login import current_user
 
-from portal.core.loaders import load_association, load_scoped, require
+from portal.core.clock import STOCKHOLM
+from portal.core.loaders import load_scoped, require
 from portal.extensions import db
 from portal.groups.models import Group
-from portal.meetings import policies, stats
-from portal.meetings.services import STOCKHOLM
-from portal.meetings.views import bp
+from portal.meetings import policies
+from portal.meetings.blueprint import bp
+from portal.meetings.services import stats
+from portal.organisations.loaders import load_association
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 

@@ -28,11 +28,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal.accounts.models import User
+from portal.core.clock import STOCKHOLM
 from portal.db import utcnow
 from portal.extensions import db
 from portal.groups.models import Membership
 from portal.meetings.models import AttendanceStatus, Invitee, Meeting, Substitute
-from portal.meetings.services import STOCKHOLM
 from portal.organisations.models import Agency
 
 Span = tuple[dt.date, dt.date]  # first and last day, inclusive

@@ -14,12 +14,12 @@ from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import choices
 from portal.core.htmx import is_htmx
-from portal.core.loaders import load_association, require
+from portal.core.loaders import require
 from portal.core.markdown import render
 from portal.core.transactions import atomic
-from portal.meetings import follow_ups, minutes_state, policies
-from portal.meetings import minutes as service
-from portal.meetings import services as meeting_services
+from portal.core.urls import absolute_url
+from portal.meetings import policies
+from portal.meetings.blueprint import bp
 from portal.meetings.forms import (
     ITEM_KIND_LABELS,
     MINUTES_STATE_LABELS,
@@ -31,7 +31,10 @@ from portal.meetings.forms import (
     ReturnForm,
 )
 from portal.meetings.models import Meeting, Minutes, MinutesItemKind, MinutesStatus
-from portal.meetings.views import absolute_url, bp
+from portal.meetings.services import follow_ups, minutes_state
+from portal.meetings.services import meetings as meeting_services
+from portal.meetings.services import minutes as service
+from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.plans.models import Activity, Plan
 
@@ -211,9 +214,7 @@ def minutes_preview(slug: str, meeting_id: int) -> Response | tuple[str, int]:
     if not is_htmx():
         return _page(association, meeting, current, form=form, preview=form.body.data)
     body = render_template("meetings/_preview.html", preview=form.body.data or "", render=render)
-    response = current_app.make_response(body)
-    response.vary.add("HX-Request")
-    return response
+    return current_app.make_response(body)
 
 
 def _act(slug: str, meeting_id: int, done: str, call: Any) -> Response | tuple[str, int]:

@@ -11,15 +11,18 @@ from werkzeug.wrappers import Response
 from portal.core import permissions
 from portal.core.errors import DomainError
 from portal.core.forms import choices
-from portal.core.loaders import load_association, require
+from portal.core.loaders import require
 from portal.core.security import public
 from portal.core.transactions import atomic
+from portal.core.urls import absolute_url
 from portal.extensions import db
 from portal.groups.models import Group
-from portal.meetings import calendar, ical, services
+from portal.meetings.blueprint import bp
 from portal.meetings.forms import ActionForm, FeedForm
 from portal.meetings.models import CalendarFeed
-from portal.meetings.views import absolute_url, bp
+from portal.meetings.services import calendar, ical
+from portal.meetings.services import meetings as services
+from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 
 

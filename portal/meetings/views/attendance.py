@@ -13,10 +13,12 @@ from portal.core.forms import BaseForm, Conflict, choices
 from portal.core.htmx import is_htmx, page
 from portal.core.loaders import require
 from portal.core.transactions import atomic
-from portal.meetings import attendance, policies
+from portal.meetings import policies
+from portal.meetings.blueprint import bp
 from portal.meetings.forms import STATUS_LABELS, ActionForm, SubstituteForm, attendance_form
 from portal.meetings.models import Invitee, Meeting
-from portal.meetings.views import bp, load_meeting
+from portal.meetings.services import attendance
+from portal.meetings.views.common import load_meeting
 from portal.organisations.models import Association
 from portal.organisations.services import agencies_of
 
@@ -182,9 +184,7 @@ def attendance_row(slug: str, meeting_id: int, invitee_id: int) -> Response | tu
         labels=STATUS_LABELS,
         error=error,
     )
-    response = current_app.make_response((body, status))
-    response.vary.add("HX-Request")
-    return response
+    return current_app.make_response((body, status))
 
 
 @bp.route("/meetings/<int:meeting_id>/attendance/everyone", methods=["POST"])

@@ -1,0 +1,1 @@
+"""The start page a signed-in person lands on."""

@@ -1,0 +1,1 @@
+"""What meetings do: scheduling and notices, attendance, minutes, follow-ups, figures."""

@@ -1,0 +1,1 @@
+"""Helpers shared by the test packages: signing in, and the worlds tests stand in."""
