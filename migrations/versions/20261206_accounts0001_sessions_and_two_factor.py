@@ -1,7 +1,7 @@
 """accounts: server-side sessions, two-factor, reset requests, register invitations, address changes
 
 Revision ID: accounts0001
-Revises: concurrency0001
+Revises: surveys0004
 Create Date: 2026-12-06
 
 Sessions were signed cookies only, so a copied cookie outlived sign-out (issue 19).
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "accounts0001"
-down_revision = "concurrency0001"
+down_revision = "surveys0004"
 branch_labels = None
 depends_on = None
 

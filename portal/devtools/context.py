@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from portal.accounts.services import hash_password
+from portal.accounts.services.passwords import hash_password
 from portal.cli.demo import DEMO_PASSWORD
 from portal.core import clock
 from portal.db import utcnow

@@ -17,9 +17,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from portal.accounts.services.passwords import hash_password
-from portal.cli.demo import DEMO_PASSWORD, FIRST, LAST
-from portal.db import utcnow
+from portal.cli.demo import FIRST, LAST
 from portal.devtools.bulk import BulkWriter
 from portal.devtools.context import AssociationData, Context, GroupData, Options, Report, Seat
 from portal.extensions import db

@@ -12,7 +12,6 @@ from portal.groups.models import MembershipRole
 from portal.meetings.models import Meeting
 from portal.meetings.services import meetings as services
 from portal.organisations.models import AgencyKind
-from tests.conftest import put_session
 from tests.request_context import request_context  # noqa: F401 - autouse here
 
 

@@ -13,7 +13,6 @@ from portal.organisations.models import AgencyKind
 from portal.plans.models import FieldKind
 from portal.plans.services import goal_areas, templates
 from portal.plans.services.templates import FieldData, SectionData
-from tests.conftest import put_session
 from tests.request_context import request_context  # noqa: F401 - autouse here
 
 YEAR = 2025
