@@ -23,7 +23,9 @@ CORE_MAY_IMPORT = {"core", "db", "extensions", "config"}
 #  - plans/reporting: plans ask reporting/plans.py for their assessment, and reporting
 #    reads plans and meetings, which read plans: meetings is in the loop through it.
 KNOWN_LOOPS = {
-    frozenset({"accounts", "organisations", "groups"}),
+    # people joined it with issue 19: accepting an invitation (accounts) registers the person
+    # (people), and people's views send accounts' links. Debt: the next structure slice.
+    frozenset({"accounts", "organisations", "groups", "people"}),
     frozenset({"plans", "meetings", "reporting"}),
 }
 

@@ -8,6 +8,7 @@ import pytest
 
 from portal.core import signals
 from portal.plans.views.common import plan_states_of_groups
+from tests.support.sessions import sign_in_user
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -34,8 +35,7 @@ def signed_in_admin(client, f, db_session):
     admin = f.admin(association)
     slug, group_id, user_id = association.slug, group.id, admin.id
     db_session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{user_id}:1"
+    sign_in_user(client, user_id)
     return slug, group_id
 
 
