@@ -12,7 +12,10 @@ bytes written, and what the ballots take on disk with their TOAST).
 2. takes each respondent to the review page with the Flask test client (untimed);
 3. measures, in rounds of ``--batch`` requests, (a) the ceiling app's ``GET /``
    (``scripts/bench_ceiling.py``), (b) the portal's ``/healthz``, (c) the submit POST,
-   each respondent once; prints the median CPU time per request of the rounds;
+   each respondent once; prints the median CPU time per request of the rounds, and the
+   wall time, which adds what the request waited for the database (for the submit, the
+   flush of its commit to disk): a sync worker waits that out, so ``2 / wall`` bounds
+   what ``make bench``'s two workers can serve, however fast the CPU part becomes;
 4. ``--profile KIND`` prints the top of a cProfile of that kind's requests instead of
    timing it (``--sort tottime|cumulative``).
 
@@ -47,6 +50,7 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/survey_profile"
 SLOT_LINK = re.compile(r'href="(/survey/s/[A-Za-z0-9_-]+/answers)"')
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 KINDS = ("ceiling", "healthz", "submit")
+WORKERS = 2  # as make bench serves both apps: a sync worker waits out its database time
 
 
 @dataclass
@@ -315,6 +319,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" | {wall / r.wall_us:.2f} | {r.server_us:.0f}"
             f" | {r.statements:.1f} | {r.wal_bytes:.0f} | {', '.join(sorted(r.statuses))} |"
         )
+    bounds = ", ".join(f"{r.kind} {WORKERS / r.wall_us * 1e6:.0f}" for r in results)
+    load.out(f"{WORKERS} sync workers serve at most (req/s, from the wall time): {bounds}")
     load.out(f"survey_ballots (with TOAST, indexes) grew {ballot_bytes:.0f} bytes per submit")
     for size in (16, round(ballot_bytes)):
         load.out(f"one INSERT of {size} bytes that commits: {backend.commit_us(size):.0f} µs")
