@@ -241,6 +241,26 @@ def recreate_database(url: str, name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _no_flush_wait(dbapi_connection: Any, _record: Any) -> None:
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    dbapi_connection.execute("SET synchronous_commit = off")
+    dbapi_connection.autocommit = autocommit
+
+
+def _engines(portal: Any, ceiling: Any) -> list[Any]:
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+
+    with portal.app_context():
+        engines = [db.engine]
+    for cell in ceiling.view_functions["select_one"].__closure__ or ():
+        if isinstance(cell.cell_contents, sa.Engine):
+            engines.append(cell.cell_contents)
+    return engines
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
@@ -248,6 +268,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=50, help="requests per timed round")
     parser.add_argument("--profile", choices=KINDS, help="cProfile this kind instead")
     parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"))
+    parser.add_argument(
+        "--no-flush-wait",
+        action="store_true",
+        help="diagnosis only: the measured requests' sessions commit without waiting for"
+        " the disk (synchronous_commit off), to show what the flush costs; never the"
+        " portal's setting, nor make bench's",
+    )
     return parser.parse_args(argv)
 
 
@@ -283,6 +310,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     submits = prepare_submits(portal, world.paths)
     n = len(submits)
+    if args.no_flush_wait:
+        for engine in _engines(portal, ceiling):
+            sa.event.listen(engine, "connect", _no_flush_wait)
+            engine.dispose()  # new connections, with the setting
+            with engine.connect() as connection:
+                setting = connection.scalar(sa.text("SHOW synchronous_commit"))
+            load.out(f"synchronous_commit on {engine.url.database}: {setting}")
     requests = {
         "ceiling": [_environ(None, "GET", "/", None)] * n,
         "healthz": [_environ(None, "GET", "/healthz", None)] * n,
@@ -306,7 +340,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for kind in KINDS
     ]
     ballot_bytes = (backend.ballots_size() - size_before) / n
-    load.out(f"{n} requests each, rounds of {args.batch}; load average {os.getloadavg()[0]:.2f}")
+    flush = " (DIAGNOSIS: commits do not wait for the disk)" if args.no_flush_wait else ""
+    load.out(
+        f"{n} requests each, rounds of {args.batch}; load average {os.getloadavg()[0]:.2f}{flush}"
+    )
     load.out(
         "| request | app CPU µs | CPU ratio | wall µs | wall ratio | PG backend CPU µs"
         " | statements | WAL bytes | status |"
