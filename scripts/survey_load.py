@@ -242,13 +242,13 @@ def build_world(url: str, respondents: int, group_size: int) -> World:
 
     from portal import create_app
     from portal.accounts.models import User
-    from portal.core.mail import OutboxMessage
     from portal.extensions import db
     from portal.groups import services as groups
     from portal.groups.models import MembershipRole
     from portal.organisations import services as organisations
     from portal.organisations.models import AgencyKind
     from portal.people import services as people
+    from portal.surveys import crypto
     from portal.surveys import services as surveys
     from portal.surveys.instrument import parse_instrument
     from portal.surveys.models import Invitation
@@ -327,13 +327,14 @@ def build_world(url: str, respondents: int, group_size: int) -> World:
         invited = surveys.open_round(actor, survey_round)
         db.session.commit()
         round_id = survey_round.id
-        paths = []
-        for body in db.session.scalars(
-            sa.select(OutboxMessage.body_text).order_by(OutboxMessage.id)
-        ):
-            match = LINK_RE.search(body)
-            if match:
-                paths.append(match.group(0))
+        keys = surveys.round_keys(round_id)  # links derive from the round's own secret
+        assert keys is not None
+        salts = db.session.scalars(
+            sa.select(Invitation.token_salt)
+            .where(Invitation.round_id == round_id)
+            .order_by(Invitation.id)
+        )
+        paths = [f"/survey/{crypto.link_token(keys.link_secret, salt)}" for salt in salts]
         stored = db.session.scalar(
             sa.select(sa.func.count())
             .select_from(Invitation)
@@ -344,7 +345,7 @@ def build_world(url: str, respondents: int, group_size: int) -> World:
     if not invited == stored == respondents == len(set(paths)):
         raise SystemExit(
             f"setup: {respondents} respondents, {invited} invited, {stored} invitations stored, "
-            f"{len(set(paths))} distinct links in the outbox"
+            f"{len(set(paths))} distinct links"
         )
     return World(round_id=round_id, paths=paths)
 

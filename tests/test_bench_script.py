@@ -167,3 +167,20 @@ def test_a_prepared_request_is_one_line_of_four_fields() -> None:
     assert line.text() == "POST\t/survey/x/submit\tsession=abc\ta=1&b=2"
     with pytest.raises(ValueError, match="no tab"):
         bench_wrk.Line("GET", "/x\t").text()
+
+
+def test_the_profile_harness_replays_a_prepared_request_and_guards_the_drop() -> None:
+    profile = _script("profile_submit")
+    echo = Flask("echo")
+
+    @echo.post("/echo")
+    def _echo() -> str:
+        from flask import request
+
+        return request.form["a"]
+
+    prepared = profile._environ(None, "POST", "/echo", {"a": "ok"})
+    # The same prepared request can be sent again and again: its body is read afresh.
+    assert [profile.call(echo, prepared) for _ in range(2)] == ["200 OK", "200 OK"]
+    with pytest.raises(SystemExit, match="_profile"):
+        profile.recreate_database("postgresql+psycopg://postgres@127.0.0.1/test_x", "test_x")
