@@ -16,8 +16,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from portal.accounts.models import OidcProvider, User, UserSession
-from portal.accounts.services import oidc, totp
+from portal.accounts.models import OidcProvider, TokenPurpose, User, UserSession
+from portal.accounts.services import oidc, passwords, totp
 from portal.core.audit import AuditEvent
 from portal.organisations.models import AssociationPerson
 from tests.accounts.conftest import error_text
@@ -283,3 +283,44 @@ def test_the_association_admin_configures_it(client, setup, f, db_session):
     ).first()
     assert event.association_id == association.id
     assert event.after["oidc_required"] is True
+
+
+def test_an_answer_naming_another_issuer_is_refused(client, setup, db_session):
+    """RFC 9207 mix-up defence: the ``iss`` of the answer must be the provider asked."""
+    association, person, _ = setup
+    callback = _at_provider(_start(client, association), "known")
+    assert "iss=" in callback
+    forged = re.sub(r"iss=[^&]+", "iss=https%3A%2F%2Fevil.example.org", callback)
+    assert _callback(client, forged).status_code == 400
+    assert _sessions(db_session, person) == 0
+
+
+def test_a_reset_link_does_not_bypass_a_required_provider(client, setup, db_session):
+    association, person, _ = setup
+    db_session.get(OidcProvider, association.id).required = True
+    db_session.commit()
+    token = passwords.issue_token(person, TokenPurpose.RESET, 24)
+    db_session.commit()
+    page = f"/password/set/{token}"
+    response = post(
+        client, page, {"password": "ett-nytt-langt-losen", "confirm": "ett-nytt-langt-losen"}, page
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    assert _sessions(db_session, person) == 0
+
+
+@pytest.mark.parametrize(
+    ("issuer", "loopback", "allowed"),
+    [
+        ("https://idp.example.org/realms/x", False, True),
+        ("http://idp.example.org", True, False),
+        ("http://127.0.0.1:8080", True, True),
+        ("http://127.0.0.1:8080", False, False),  # production: not the server's own ports
+        ("https://user:pw@idp.example.org", False, False),
+        ("https://idp.example.org/?x=1", False, False),
+        ("javascript:alert(1)", True, False),
+    ],
+)
+def test_which_issuers_are_accepted(issuer, loopback, allowed):
+    assert oidc.issuer_allowed(issuer, loopback=loopback) is allowed

@@ -92,14 +92,17 @@ def decrypt_secret(stored: str, secret_key: str) -> str:
         raise OidcError(_misconfigured()) from error
 
 
-def issuer_allowed(issuer: str) -> bool:
-    """HTTPS, or plain HTTP on the loopback interface only (development and tests)."""
+def issuer_allowed(issuer: str, *, loopback: bool) -> bool:
+    """HTTPS; plain HTTP on the loopback interface only where ``loopback`` (development
+    and tests: in production an admin must not point the server at its own services)."""
     parts = urlsplit(issuer)
-    if parts.query or parts.fragment or not parts.hostname:
+    if parts.query or parts.fragment or parts.username or not parts.hostname:
         return False
     if parts.scheme == "https":
         return True
-    return parts.scheme == "http" and parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    return (
+        loopback and parts.scheme == "http" and parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    )
 
 
 # --- configuration ----------------------------------------------------------------

@@ -87,7 +87,14 @@ def oidc_callback() -> Response | tuple[str, int]:
     code = request.args.get("code", "")
     association = db.session.get(Association, attempt.get("association"))
     row = db.session.get(OidcProvider, attempt.get("association"))
-    if association is None or row is None or not code or len(code) > 2000:
+    if (
+        association is None
+        or row is None
+        or not code
+        or len(code) > 2000
+        # RFC 9207: a provider that names itself in the answer must be the one asked.
+        or request.args.get("iss", row.issuer) != row.issuer
+    ):
         return render_login(failed, 400)
     try:
         email = oidc.finish(row, _redirect_uri(), current_app.config["SECRET_KEY"], attempt, code)
@@ -117,7 +124,8 @@ def identity_provider(slug: str) -> Response | tuple[str, int]:
         form.client_secret.data = ""
     if form.validate_on_submit():
         issuer = str(form.issuer.data).strip().rstrip("/")
-        if not oidc.issuer_allowed(issuer):
+        loopback = current_app.config["PORTAL_ENV"] != "production"
+        if not oidc.issuer_allowed(issuer, loopback=loopback):
             form.issuer.errors = [
                 *form.issuer.errors,
                 _("The issuer must be an https:// address."),
