@@ -20,7 +20,7 @@ from portal.accounts.models import OidcProvider, TokenPurpose, User, UserSession
 from portal.accounts.services import oidc, passwords, totp
 from portal.core.audit import AuditEvent
 from portal.organisations.models import AssociationPerson
-from tests.accounts.conftest import error_text
+from tests.accounts.conftest import error_text, outbox
 from tests.conftest import csrf_token, login, post
 from tests.factories import PASSWORD
 from tests.oidc.conftest import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI
@@ -270,7 +270,7 @@ def test_the_association_admin_configures_it(client, setup, f, db_session):
     assert response.status_code == 302, response.get_data(as_text=True)[:800]
     row = db_session.get(OidcProvider, association.id)
     db_session.refresh(row)
-    assert row.issuer == "https://idp.example.org/realms/staff"
+    assert row.issuer == "https://idp.example.org/realms/staff/"  # as the provider spells it
     assert row.required is True
     # An empty secret keeps the stored one.
     assert oidc.decrypt_secret(row.client_secret, client.application.config["SECRET_KEY"]) == (
@@ -324,3 +324,24 @@ def test_a_reset_link_does_not_bypass_a_required_provider(client, setup, db_sess
 )
 def test_which_issuers_are_accepted(issuer, loopback, allowed):
     assert oidc.issuer_allowed(issuer, loopback=loopback) is allowed
+
+
+def test_an_accepted_invitation_does_not_sign_in_with_a_password(client, setup, db_session):
+    """A new person of a provider-only association joins the register, then signs in
+    through the provider: the password the join form asks for does not sign them in."""
+    association, _, admin = setup
+    login(client, admin.email)
+    db_session.get(OidcProvider, association.id).required = True
+    db_session.commit()
+    post(client, f"/a/{association.slug}/people/new", {"name": "Nils Ny", "email": "n@example.org"})
+    body = outbox(db_session)[-1].body_text
+    link = re.search(r"http://portal\.test(/join/[A-Za-z0-9_-]+)", body).group(1)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    password = "a long enough password"
+    data = {"name": "Nils Ny", "password": password, "confirm": password}
+    response = post(client, link, data, token_page=link)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    user = db_session.scalar(sa.select(User).where(User.email == "n@example.org"))
+    assert db_session.get(AssociationPerson, (association.id, user.id)) is not None
+    assert client.get("/").status_code == 302

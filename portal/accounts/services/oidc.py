@@ -132,7 +132,7 @@ def configure(
         db.session.add(row)
     else:
         before = _audit_fields(row)
-    row.issuer = data.issuer.rstrip("/")
+    row.issuer = data.issuer  # exactly as the provider's metadata spells it
     row.client_id = data.client_id
     row.button_label = data.button_label
     row.required = data.required
@@ -290,6 +290,7 @@ def finish(
             iss={"essential": True, "value": row.issuer},
             aud={"essential": True, "value": row.client_id},
             exp={"essential": True},
+            sub={"essential": True},
             nonce={"essential": True, "value": attempt["nonce"]},
         ).validate(claims)
     except (JoseError, ValueError, TypeError) as error:

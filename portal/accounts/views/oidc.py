@@ -123,7 +123,7 @@ def identity_provider(slug: str) -> Response | tuple[str, int]:
     if request.method == "GET":
         form.client_secret.data = ""
     if form.validate_on_submit():
-        issuer = str(form.issuer.data).strip().rstrip("/")
+        issuer = str(form.issuer.data).strip()
         loopback = current_app.config["PORTAL_ENV"] != "production"
         if not oidc.issuer_allowed(issuer, loopback=loopback):
             form.issuer.errors = [
