@@ -9,8 +9,11 @@ BENCH_ARGS ?=
 # The Nu Html Checker (npm package vnu-jar; needs Java) checks every page the browser tests see.
 VNU_VERSION := 26.9.27
 VNU_JAR     := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+# A real OpenID provider (npm oidc-provider, by panva) that tests/oidc start on loopback.
+OIDC_PROVIDER_VERSION := 9.13.3
+OIDC_PROVIDER         := $(VENV)/oidc/node_modules/oidc-provider/package.json
 
-.PHONY: install run test test-sqlite test-postgres lint translations messages system-deps vnu clean bench
+.PHONY: install run test test-sqlite test-postgres lint translations messages system-deps vnu oidc clean bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,15 +47,21 @@ $(VNU_JAR): Makefile
 	npm install --silent --no-audit --no-fund --no-save --prefix $(VENV)/vnu vnu-jar@$(VNU_VERSION)
 	touch $@
 
+oidc: $(OIDC_PROVIDER)
+
+$(OIDC_PROVIDER): Makefile
+	npm install --silent --no-audit --no-fund --no-save --prefix $(VENV)/oidc oidc-provider@$(OIDC_PROVIDER_VERSION)
+	touch $@
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test-sqlite: install system-deps vnu
+test-sqlite: install system-deps vnu oidc
 	$(BIN)/pytest
 
-test-postgres: install system-deps vnu
+test-postgres: install system-deps vnu oidc
 	TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
 ## Lint, type-check, then the whole suite on SQLite and on PostgreSQL.

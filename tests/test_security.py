@@ -26,6 +26,9 @@ PUBLIC_ENDPOINTS = {
     "accounts.join",
     # The code step after the password: the person is not signed in until it passes.
     "accounts.two_factor",
+    # Sign-in through an association's identity provider: the way there and back.
+    "accounts.oidc_start",
+    "accounts.oidc_callback",
     "core.healthz",
     "core.set_language",
     # Calendar programs cannot sign in: the secret, revocable address is the credential.

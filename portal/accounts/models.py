@@ -116,3 +116,21 @@ class RecoveryCode(db.Model):  # type: ignore[name-defined]
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(sa.String(64))
     used_at: Mapped[dt.datetime | None]
+
+
+class OidcProvider(db.Model):  # type: ignore[name-defined]
+    """An association's OpenID Connect identity provider (a municipality's, an agency's,
+    or a broker for e-legitimation). The client secret is stored encrypted with a key
+    derived from SECRET_KEY; ``required`` refuses password sign-in to people who belong
+    only to associations that require their provider."""
+
+    __tablename__ = "oidc_providers"
+
+    association_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("associations.id", ondelete="CASCADE"), primary_key=True
+    )
+    issuer: Mapped[str] = mapped_column(sa.String(300))
+    client_id: Mapped[str] = mapped_column(sa.String(300))
+    client_secret: Mapped[str] = mapped_column(sa.String(1000))
+    button_label: Mapped[str] = mapped_column(sa.String(100))
+    required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -7,7 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Visitor, World
+from tests.browser.conftest import LiveDB, Visitor, World
+from tests.factories import Factory
 
 pytestmark = pytest.mark.browser
 
@@ -94,3 +95,34 @@ def test_the_language_switch_works_before_signing_in(visitor: Visitor, world: Wo
     assert page.url == visitor.url("/password/forgot")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Forgot your password?")
+
+
+def test_the_sign_in_page_with_identity_providers(
+    visitor: Visitor, world: World, live_db: LiveDB
+) -> None:
+    """Each association's provider is a named button; the admin's settings page too."""
+
+    def configure(f: Factory) -> None:
+        from portal.accounts.models import OidcProvider
+        from portal.accounts.services import oidc
+
+        f._add(
+            OidcProvider(
+                association_id=world.association_id,
+                issuer="https://idp.example.org",
+                client_id="portal",
+                client_secret=oidc.encrypt_secret("s", "unused-key"),
+                button_label="Logga in med Gävle kommun",
+            )
+        )
+
+    live_db.run(configure)
+    visitor.visit("/login")
+    page = visitor.page
+    expect(page.get_by_role("button", name="Logga in med Gävle kommun")).to_be_visible()
+    expect(page.get_by_role("form", name=re.compile("organisation", re.I))).to_be_visible()
+    visitor.sign_in_as(world.admin_email)
+    visitor.visit(f"/a/{world.slug}/sign-in")
+    expect(page.get_by_label(re.compile("Utfärdare|Issuer"))).to_have_value(
+        "https://idp.example.org"
+    )

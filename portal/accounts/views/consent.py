@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.blueprint import bp
 from portal.accounts.forms import JoinForm
+from portal.accounts.services import oidc
 from portal.core.errors import DomainError
 from portal.core.security import public
 from portal.core.transactions import atomic
@@ -47,12 +48,15 @@ def join(token: str) -> Response | tuple[str, int]:
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            if account is None:
-                login_user(user)
             flash(
                 _("You are now in the register of %(name)s.", name=invitation.association.name),
                 "success",
             )
+            if account is None and oidc.password_refused(user):
+                # The association signs its people in through its identity provider.
+                return redirect(url_for("accounts.login"))
+            if account is None:
+                login_user(user)
             return redirect(url_for("home.index"))
     status = 400 if form.errors else 200
     return render_template(

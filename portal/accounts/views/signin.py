@@ -8,7 +8,13 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from portal.accounts.blueprint import bp
-from portal.accounts.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
+from portal.accounts.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    ProviderChoiceForm,
+    SetPasswordForm,
+)
+from portal.accounts.services import oidc
 from portal.accounts.services import passwords as services
 from portal.accounts.views import twofactor
 from portal.core.errors import DomainError
@@ -26,6 +32,25 @@ def _safe_next(target: str | None) -> str:
     return target if target is not None and is_safe_next(target) else url_for("home.index")
 
 
+def render_login(error: str | None, status: int, form: LoginForm | None = None) -> tuple[str, int]:
+    """The sign-in page: password form, and a button per association's provider."""
+    return render_template(
+        "accounts/login.html",
+        form=form or LoginForm(),
+        error=error,
+        providers=oidc.sign_in_buttons(),
+        provider_form=ProviderChoiceForm(),
+        next=request.args.get("next"),
+    ), status
+
+
+def _refused() -> str:
+    return _(
+        "Your association signs in through its identity provider. Use its button on the "
+        "sign-in page instead of a password."
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
@@ -37,13 +62,15 @@ def login() -> Response | tuple[str, int]:
     error = None
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
-        if user is not None:
+        if user is not None and oidc.password_refused(user):
+            error = _refused()
+        elif user is not None:
             return twofactor.after_password(user, _safe_next(request.args.get("next")))
-        error = _("The e-mail address or password is wrong.")
+        else:
+            error = _("The e-mail address or password is wrong.")
     elif form.is_submitted():
         error = _("Enter both e-mail address and password.")
-    status = 200 if error is None else 400
-    return render_template("accounts/login.html", form=form, error=error), status
+    return render_login(error, 200 if error is None else 400, form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -104,6 +131,9 @@ def set_password(token: str) -> Response | tuple[str, int]:
             form.password.errors = [*form.password.errors, error.message]
         else:
             logout_user()
+            if oidc.password_refused(user):
+                flash(_refused(), "info")
+                return redirect(url_for("accounts.login"))
             login_user(user)
             flash(_("Your password is saved and you are signed in."), "success")
             return redirect(url_for("home.index"))
