@@ -64,8 +64,10 @@ test-sqlite: install system-deps vnu oidc
 test-postgres: install system-deps vnu oidc
 	TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
-## Lint, type-check, then the whole suite on SQLite and on PostgreSQL.
-test: lint test-sqlite test-postgres
+## Lint, type-check, then the whole suite on SQLite and on PostgreSQL, the two halves side by
+## side (each prints its output when it ends): on two cores this halves the wait.
+test: lint
+	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
 
 ## Benchmarks on PostgreSQL at Gävleborg and national scale (not part of `make test`).
 bench: install system-deps
