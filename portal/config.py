@@ -91,10 +91,30 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if not config["SECRET_KEY"]:
         if config["PORTAL_ENV"] == "production":
             raise ConfigError("SECRET_KEY must be set when PORTAL_ENV=production")
-        # Development and tests get a random key per process: sessions do not outlive it.
-        config["SECRET_KEY"] = secrets.token_hex(32)
+        config["SECRET_KEY"] = _development_key()
     _check_rate_limit_storage(config)
     return config
+
+
+def _development_key() -> str:
+    """Development's key, made once and kept in ``instance/secret_key``.
+
+    ``make run`` runs ``demo load`` and the server as separate processes: the survey
+    round's keys, two-factor secrets and provider secrets are wrapped under this key, so
+    both must see the same one for the demo's survey links and sign-ins to work.
+    """
+    path = INSTANCE_DIR / "secret_key"
+    key = secrets.token_hex(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip() or key
+    except OSError:  # a read-only install: a key per process, as before
+        return key
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key)
+    return key
 
 
 def _check_rate_limit_storage(config: dict[str, Any]) -> None:

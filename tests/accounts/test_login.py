@@ -227,13 +227,6 @@ def test_production_refuses_per_worker_rate_limits_unless_told(monkeypatch):
     assert load_config({"PORTAL_ENV": "development"})["RATELIMIT_STORAGE_URI"] == "memory://"
 
 
-def test_development_gets_a_random_secret_key_per_process():
-    first = load_config({"PORTAL_ENV": "development", "SECRET_KEY": None})
-    second = load_config({"PORTAL_ENV": "development", "SECRET_KEY": None})
-    assert len(first["SECRET_KEY"]) >= 32
-    assert first["SECRET_KEY"] != second["SECRET_KEY"]
-
-
 def test_passwords_are_stored_as_argon2id(f, db_session):
     assert hash_password("a long enough password").startswith("$argon2id$")
     user = f.user()
