@@ -283,6 +283,11 @@ def test_the_association_admin_configures_it(client, setup, f, db_session):
     ).first()
     assert event.association_id == association.id
     assert event.after["oidc_required"] is True
+    # Saving the same settings again records nothing new.
+    count = sa.select(sa.func.count()).where(AuditEvent.action == "oidc.configure")
+    recorded = db_session.scalar(count)
+    assert post(client, page, data, page).status_code == 302
+    assert db_session.scalar(count) == recorded
 
 
 def test_an_answer_naming_another_issuer_is_refused(client, setup, db_session):

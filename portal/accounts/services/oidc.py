@@ -142,6 +142,8 @@ def configure(
     after = _audit_fields(row)
     if secret_changed:
         after["oidc_client_secret"] = "••••"  # noqa: S105 - only that it changed
+    if before is not None and not audit.changed(before, after):
+        return row  # saved as it was: nothing to record, as for the association itself
     audit.record(
         actor=actor,
         action="oidc.configure",
