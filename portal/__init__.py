@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)
+    _register_audit_words(app)
     _register_cli(app)
     return app
 
@@ -136,6 +137,34 @@ def _register_hooks(app: Flask) -> None:
     register_jinja(app)
     signals.groups_shown.connect(plan_states_of_groups, weak=False)
     signals.activities_shown.connect(meetings_of_activities, weak=False)
+
+
+def _register_audit_words(app: Flask) -> None:
+    """The words of the audit log: each domain owns those of its actions and fields."""
+    from portal.accounts import models as accounts
+    from portal.api import models as api
+    from portal.core import audit
+    from portal.groups import models as groups
+    from portal.meetings import models as meetings
+    from portal.organisations import models as organisations
+    from portal.people import models as people
+    from portal.plans import models as plans
+    from portal.reporting import models as reporting
+    from portal.surveys import models as surveys
+
+    audit.register_words(
+        app,
+        audit.WORDS,
+        accounts.AUDIT_WORDS,
+        organisations.AUDIT_WORDS,
+        groups.AUDIT_WORDS,
+        people.AUDIT_WORDS,
+        plans.AUDIT_WORDS,
+        meetings.AUDIT_WORDS,
+        surveys.AUDIT_WORDS,
+        reporting.AUDIT_WORDS,
+        api.AUDIT_WORDS,
+    )
 
 
 def _register_cli(app: Flask) -> None:

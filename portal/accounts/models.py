@@ -7,9 +7,11 @@ import enum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.audit import AuditWords
 from portal.db import TimestampMixin, VersionedMixin, enum_column
 from portal.extensions import db
 
@@ -134,3 +136,23 @@ class OidcProvider(db.Model):  # type: ignore[name-defined]
     client_secret: Mapped[str] = mapped_column(sa.String(1000))
     button_label: Mapped[str] = mapped_column(sa.String(100))
     required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+
+AUDIT_WORDS = AuditWords(
+    actions={
+        "password.set": _l("Password chosen"),
+        "user.platform_admin": _l("Platform administrator appointed"),
+        "two_factor.enable": _l("Two-factor sign-in turned on"),
+        "two_factor.disable": _l("Two-factor sign-in turned off"),
+        "two_factor.reset": _l("Two-factor sign-in reset by an administrator"),
+        "oidc.configure": _l("Sign-in through an identity provider configured"),
+    },
+    fields={
+        "require_two_factor": _l("Administrators and board members must use two-factor sign-in"),
+        "oidc_issuer": _l("Issuer"),
+        "oidc_client_id": _l("Client id"),
+        "oidc_client_secret": _l("Client secret"),
+        "oidc_button_label": _l("Button text"),
+        "oidc_required": _l("Our people must sign in through the identity provider"),
+    },
+)

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.core.audit import ACTION_LABELS
+from portal.core.audit import AuditWords
 from portal.db import utcnow
 from portal.extensions import db
 
@@ -54,9 +54,9 @@ class ApiToken(db.Model):  # type: ignore[name-defined]
         return f"<ApiToken {self.prefix}>"
 
 
-ACTION_LABELS.update(
-    {
+AUDIT_WORDS = AuditWords(
+    actions={
         "api_token.create": _l("API token created"),
         "api_token.revoke": _l("API token revoked"),
-    }
+    },
 )

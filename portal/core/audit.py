@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
@@ -50,67 +51,89 @@ class AuditEvent(Model):
     actor: Mapped[Actor | None] = relationship("User")
 
 
-# Human-readable names for action codes and recorded fields. Other domains add
-# their own entries next to their models (``ACTION_LABELS.update(...)``).
-ACTION_LABELS: dict[str, Any] = {
-    "association.create": _l("Association created"),
-    "association.update": _l("Association changed"),
-    "agency.create": _l("Agency added"),
-    "agency.update": _l("Agency changed"),
-    "agency.delete": _l("Agency deleted"),
-    "group.create": _l("Group created"),
-    "group.update": _l("Group changed"),
-    "group.delete": _l("Group deleted"),
-    "membership.add": _l("Member added"),
-    "membership.end": _l("Membership ended"),
-    "person.add": _l("Person registered"),
-    "person.update": _l("Person changed"),
-    "person.remove": _l("Person removed from the register"),
-    "roles.set": _l("Roles changed"),
-    "password.set": _l("Password chosen"),
-    "user.platform_admin": _l("Platform administrator appointed"),
-}
-FIELD_LABELS: dict[str, Any] = {
-    "name": _l("Name"),
-    "slug": _l("Short name in addresses"),
-    "min_survey_answers": _l("Minimum answers before a survey figure is shown"),
-    "kind": _l("Kind"),
-    "municipalities": _l("Municipalities"),
-    "municipality_names": _l("Municipalities"),
-    "email": _l("E-mail"),
-    "active": _l("Active"),
-    "roles": _l("Roles in the association"),
-    "user_id": _l("Person"),
-    "agency_id": _l("Agency"),
-    "role": _l("Role"),
-    "valid_from": _l("From"),
-    "valid_to": _l("To"),
-}
+@dataclass(frozen=True)
+class AuditWords:
+    """One domain's words for the log: its action codes, the fields it records, and the
+    readable values of its coded fields. Each domain declares its words beside its models
+    (``AUDIT_WORDS``); ``create_app`` registers them (``register_words``).
+
+    ``values`` is keyed by subject (an action's first part, "plan" in "plan.adopt") and
+    field; the field "*" covers every field of its subject (attendance is recorded per
+    person's name).
+    """
+
+    actions: Mapping[str, Any] = field(default_factory=dict)
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    values: Mapping[tuple[str, str], Mapping[Any, Any]] = field(default_factory=dict)
 
 
-# Readable values of coded fields (an enum's value, a role), per subject (an action's
-# first part, "plan" in "plan.adopt") and field; the field "*" covers every field of
-# its subject (attendance is recorded per person's name). Domains add their own.
-VALUE_LABELS: dict[tuple[str, str], Mapping[Any, Any]] = {}
+# The fields that every domain records; the rest are the domains' own.
+WORDS = AuditWords(
+    fields={
+        "name": _l("Name"),
+        "kind": _l("Kind"),
+        "email": _l("E-mail"),
+        "active": _l("Active"),
+        "user_id": _l("Person"),
+    }
+)
+_REGISTRY = "portal_audit_words"
+
+
+def register_words(app: Flask, *words: AuditWords) -> None:
+    """Add domains' words to ``app``'s catalogue. A code named twice must mean the same
+    (the same msgid): two domains giving one code different words is a mistake."""
+    actions: dict[str, Any] = {}
+    fields: dict[str, Any] = {}
+    values: dict[tuple[str, str], Mapping[Any, Any]] = {}
+    known = app.extensions.setdefault(_REGISTRY, AuditWords(actions, fields, values))
+    for domain in words:
+        _merge(known.actions, domain.actions)
+        _merge(known.fields, domain.fields)
+        _merge(known.values, domain.values)
+
+
+def _merge(known: Mapping[Any, Any], new: Mapping[Any, Any]) -> None:
+    assert isinstance(known, dict)  # the registry's own, made in register_words
+    for key, label in new.items():
+        if key in known and _msgid(known[key]) != _msgid(label):
+            raise ValueError(f"audit words: {key!r} is named twice, differently")
+        known[key] = label
+
+
+def _msgid(label: Any) -> Any:
+    """What a label says before translation (a lazy string's arguments, a mapping's items)."""
+    if isinstance(label, Mapping):
+        return {k: _msgid(v) for k, v in label.items()}
+    return getattr(label, "_args", label)
+
+
+def words() -> AuditWords:
+    """Every registered domain's words, for the current app."""
+    registered: AuditWords | None = current_app.extensions.get(_REGISTRY)
+    return registered if registered is not None else WORDS
+
+
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?")
 
 
 def action_label(action: str) -> str:
     """The readable name of an action code (the code itself if none is known)."""
-    return str(ACTION_LABELS.get(action, action))
+    return str(words().actions.get(action, action))
 
 
 def field_label(name: str) -> str:
     """The readable name of a recorded field."""
-    return str(FIELD_LABELS.get(name, name))
+    return str(words().fields.get(name, name))
 
 
 def value_label(action: str, field: str, value: Any) -> str:
     """A recorded value as people read it: codes through the catalogue, dates and
     numbers the Swedish way, yes or no, lists as a list; never a raw code or Python syntax."""
     subject = action.split(".", 1)[0]
-    labels = VALUE_LABELS.get((subject, field)) or VALUE_LABELS.get((subject, "*")) or {}
+    values = words().values
+    labels = values.get((subject, field)) or values.get((subject, "*")) or {}
     return _shown(value, labels)
 
 

@@ -8,18 +8,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from portal.core import audit
 from portal.core.forms import BaseForm, MultiCheckboxField, VersionedForm, choices, name_field
-from portal.groups.models import MembershipRole
+from portal.groups.models import ROLE_LABELS, MembershipRole
 from portal.groups.services import GroupData, MembershipData
-
-ROLE_LABELS = {
-    MembershipRole.PROCESS_LEADER: _l("Process leader"),
-    MembershipRole.MEMBER: _l("Member"),
-    MembershipRole.SUBSTITUTE: _l("Substitute"),
-    MembershipRole.ASSOCIATION_REPRESENTATIVE: _l("Association representative"),
-}
-audit.VALUE_LABELS[("membership", "role")] = ROLE_LABELS
 
 
 class GroupForm(BaseForm):

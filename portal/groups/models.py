@@ -6,9 +6,11 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
+from portal.core.audit import AuditWords
 from portal.db import TimestampMixin, VersionedMixin, enum_column
 from portal.extensions import Model, db
 from portal.organisations.models import Agency, Association
@@ -28,6 +30,14 @@ class MembershipRole(enum.StrEnum):
     MEMBER = "member"
     SUBSTITUTE = "substitute"
     ASSOCIATION_REPRESENTATIVE = "association_representative"
+
+
+ROLE_LABELS = {
+    MembershipRole.PROCESS_LEADER: _l("Process leader"),
+    MembershipRole.MEMBER: _l("Member"),
+    MembershipRole.SUBSTITUTE: _l("Substitute"),
+    MembershipRole.ASSOCIATION_REPRESENTATIVE: _l("Association representative"),
+}
 
 
 class Group(VersionedMixin, TimestampMixin, Model):
@@ -86,3 +96,22 @@ class Membership(VersionedMixin, TimestampMixin, Model):
     def is_current(self, on: dt.date) -> bool:
         """Whether the membership is in force on the given day."""
         return self.valid_from <= on and (self.valid_to is None or self.valid_to >= on)
+
+
+AUDIT_WORDS = AuditWords(
+    actions={
+        "group.create": _l("Group created"),
+        "group.update": _l("Group changed"),
+        "group.delete": _l("Group deleted"),
+        "membership.add": _l("Member added"),
+        "membership.end": _l("Membership ended"),
+    },
+    fields={
+        "municipalities": _l("Municipalities"),
+        "agency_id": _l("Agency"),
+        "role": _l("Role"),
+        "valid_from": _l("From"),
+        "valid_to": _l("To"),
+    },
+    values={("membership", "role"): ROLE_LABELS},
+)

@@ -20,13 +20,12 @@ from portal.core.transactions import atomic
 from portal.extensions import db
 from portal.groups import services
 from portal.groups.forms import (
-    ROLE_LABELS,
     EndMembershipForm,
     GroupEditForm,
     GroupForm,
     MembershipForm,
 )
-from portal.groups.models import Group
+from portal.groups.models import ROLE_LABELS, Group
 from portal.organisations.loaders import load_admin_association, load_association
 from portal.organisations.models import AgencyKind, Association, AssociationPerson
 from portal.organisations.services import agencies_of

@@ -25,14 +25,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.core import audit
 from portal.core.clock import STOCKHOLM, local_datetime
 from portal.core.concurrency import VERSION_MESSAGE, StaleEditError, parse_version
 from portal.core.forms import BaseForm, Conflict, VersionedForm, choices
 from portal.meetings.models import (
     AGENDA_ITEMS_MAX,
     AGENDA_TITLE_MAX,
+    ATTENDANCE_STATUS_LABELS,
     COMMENT_MAX,
+    ITEM_KIND_LABELS,
     ITEM_TEXT_MAX,
     MINUTES_MAX,
     AttendanceStatus,
@@ -43,9 +44,7 @@ from portal.meetings.services.attendance import SubstituteData
 from portal.meetings.services.follow_ups import LinkData
 from portal.meetings.services.meetings import MeetingData, YearData
 from portal.meetings.services.minutes import ItemData
-from portal.meetings.services.minutes_state import MinutesState
-from portal.plans.forms import STATUS_LABELS as ACTIVITY_STATUS_LABELS
-from portal.plans.models import TEXT_MAX, ActivityStatus
+from portal.plans.models import ACTIVITY_STATUS_LABELS, TEXT_MAX, ActivityStatus
 
 
 def _strip(value: object) -> object:
@@ -160,13 +159,6 @@ class ActionForm(BaseForm):
     """A button that changes state: only the CSRF token."""
 
 
-STATUS_LABELS = {
-    AttendanceStatus.PRESENT: _l("Present"),
-    AttendanceStatus.ABSENT: _l("Absent"),
-    AttendanceStatus.EXCUSED: _l("Excused"),
-}
-
-
 def _status(value: str | None) -> AttendanceStatus | None:
     return AttendanceStatus(value) if value else None
 
@@ -215,7 +207,7 @@ def attendance_form(invitees: list[Invitee], **kwargs: object) -> BaseForm:
             f"status_{invitee.id}",
             RadioField(
                 invitee.user.name,
-                choices=choices((s.value, label) for s, label in STATUS_LABELS.items()),
+                choices=choices((s.value, label) for s, label in ATTENDANCE_STATUS_LABELS.items()),
                 validators=[_known_status],
                 validate_choice=False,
                 default=shown or None,
@@ -302,25 +294,6 @@ class ReturnForm(BaseForm):
         validators=[DataRequired(), Length(max=COMMENT_MAX)],
         filters=[_strip],
     )
-
-
-ITEM_KIND_LABELS = {
-    MinutesItemKind.DECISION: _l("Decision"),
-    MinutesItemKind.FOLLOW_UP: _l("Follow-up"),
-}
-MINUTES_STATE_LABELS = {
-    MinutesState.NOT_WRITTEN: _l("Not written yet"),
-    MinutesState.DRAFT: _l("Draft"),
-    MinutesState.SUBMITTED: _l("Sent for approval"),
-    MinutesState.APPROVED: _l("Approved"),
-    MinutesState.CORRECTION: _l("Approved; correction not yet approved"),
-}
-audit.VALUE_LABELS.update(
-    {
-        ("attendance", "*"): STATUS_LABELS,  # recorded per person: name → status
-        ("minutes", "kind"): ITEM_KIND_LABELS,
-    }
-)
 
 
 class ItemForm(BaseForm):

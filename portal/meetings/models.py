@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.core import audit
+from portal.core.audit import AuditWords
 from portal.db import TimestampMixin, VersionedMixin, enum_column, utcnow
 from portal.extensions import Model
 from portal.groups.models import Group, MembershipRole
@@ -32,6 +32,13 @@ class AttendanceStatus(enum.StrEnum):
     EXCUSED = "excused"
 
 
+ATTENDANCE_STATUS_LABELS = {
+    AttendanceStatus.PRESENT: _l("Present"),
+    AttendanceStatus.ABSENT: _l("Absent"),
+    AttendanceStatus.EXCUSED: _l("Excused"),
+}
+
+
 class MinutesStatus(enum.StrEnum):
     """Where the minutes are on their way to approval (justering)."""
 
@@ -45,6 +52,12 @@ class MinutesItemKind(enum.StrEnum):
 
     DECISION = "decision"
     FOLLOW_UP = "follow_up"
+
+
+ITEM_KIND_LABELS = {
+    MinutesItemKind.DECISION: _l("Decision"),
+    MinutesItemKind.FOLLOW_UP: _l("Follow-up"),
+}
 
 
 class Meeting(VersionedMixin, TimestampMixin, Model):
@@ -264,8 +277,8 @@ class CalendarFeed(Model):
     group: Mapped[Group | None] = relationship()
 
 
-audit.ACTION_LABELS.update(
-    {
+AUDIT_WORDS = AuditWords(
+    actions={
         "meeting.create": _l("Meeting scheduled"),
         "meeting.update": _l("Meeting changed"),
         "meeting.notice": _l("Meeting notice sent"),
@@ -285,10 +298,8 @@ audit.ACTION_LABELS.update(
         "minutes.item_remove": _l("Decision or follow-up removed"),
         "minutes.follow_up_create": _l("Activity created from a follow-up"),
         "minutes.follow_up_link": _l("Follow-up linked to an activity"),
-    }
-)
-audit.FIELD_LABELS.update(
-    {
+    },
+    fields={
         "starts_at": _l("Starts"),
         "ends_at": _l("Ends"),
         "place": _l("Place"),
@@ -307,5 +318,9 @@ audit.FIELD_LABELS.update(
         "activity": _l("Activity number"),
         "plan": _l("Plan number"),
         "previous": _l("Previous activity number"),
-    }
+    },
+    values={
+        ("attendance", "*"): ATTENDANCE_STATUS_LABELS,  # recorded per person: name → status
+        ("minutes", "kind"): ITEM_KIND_LABELS,
+    },
 )

@@ -6,17 +6,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from portal.core import audit
 from portal.core.forms import BaseForm, VersionedForm, choices, name_field
-from portal.organisations.models import AgencyKind
+from portal.organisations.models import AGENCY_KIND_LABELS, AgencyKind
 from portal.organisations.services import AgencyData, AssociationData
-
-AGENCY_KIND_LABELS = {
-    AgencyKind.STATE: _l("State agency"),
-    AgencyKind.REGION: _l("Region"),
-    AgencyKind.MUNICIPALITY: _l("Municipality"),
-}
-audit.VALUE_LABELS[("agency", "kind")] = AGENCY_KIND_LABELS
 
 
 class AssociationForm(BaseForm):

@@ -6,8 +6,10 @@ import enum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.audit import AuditWords
 from portal.db import TimestampMixin, VersionedMixin, enum_column
 from portal.extensions import Model
 
@@ -23,11 +25,24 @@ class AgencyKind(enum.StrEnum):
     MUNICIPALITY = "municipality"
 
 
+AGENCY_KIND_LABELS = {
+    AgencyKind.STATE: _l("State agency"),
+    AgencyKind.REGION: _l("Region"),
+    AgencyKind.MUNICIPALITY: _l("Municipality"),
+}
+
+
 class AssociationRoleName(enum.StrEnum):
     """Roles a person holds in an association as a whole."""
 
     ADMIN = "admin"
     BOARD = "board"
+
+
+ASSOCIATION_ROLE_LABELS = {
+    AssociationRoleName.ADMIN: _l("Association administrator"),
+    AssociationRoleName.BOARD: _l("Board member"),
+}
 
 
 class Association(VersionedMixin, TimestampMixin, Model):
@@ -110,3 +125,20 @@ class AssociationRole(Model):
     user: Mapped[User] = relationship(back_populates="association_roles")
 
     __table_args__ = (sa.UniqueConstraint("association_id", "user_id", "role"),)
+
+
+AUDIT_WORDS = AuditWords(
+    actions={
+        "association.create": _l("Association created"),
+        "association.update": _l("Association changed"),
+        "agency.create": _l("Agency added"),
+        "agency.update": _l("Agency changed"),
+        "agency.delete": _l("Agency deleted"),
+    },
+    fields={
+        "slug": _l("Short name in addresses"),
+        "min_survey_answers": _l("Minimum answers before a survey figure is shown"),
+        "municipality_names": _l("Municipalities"),
+    },
+    values={("agency", "kind"): AGENCY_KIND_LABELS},
+)

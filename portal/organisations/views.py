@@ -16,9 +16,9 @@ from portal.core.mail import MailStatus, OutboxMessage, outbox_status, retry_fai
 from portal.core.transactions import atomic
 from portal.groups import services as group_services
 from portal.organisations import services
-from portal.organisations.forms import AGENCY_KIND_LABELS, AgencyEditForm, AgencyForm
+from portal.organisations.forms import AgencyEditForm, AgencyForm
 from portal.organisations.loaders import load_admin_association, load_association
-from portal.organisations.models import Agency
+from portal.organisations.models import AGENCY_KIND_LABELS, Agency
 
 bp = Blueprint("organisations", __name__, url_prefix="/a/<slug>")
 

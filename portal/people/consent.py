@@ -16,7 +16,6 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import User
 from portal.accounts.services import sessions
@@ -34,16 +33,6 @@ from portal.organisations.models import Association, AssociationPerson
 from portal.people.models import EmailChange, RegisterInvitation
 
 LIFETIME = dt.timedelta(days=14)
-
-audit.ACTION_LABELS.update(
-    {
-        "person.invite": _l("Invited to the register"),
-        "person.accept": _l("Accepted the invitation to the register"),
-        "email.change_requested": _l("New sign-in address requested"),
-        "email.change_confirmed": _l("New sign-in address confirmed"),
-    }
-)
-
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

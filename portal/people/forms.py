@@ -8,16 +8,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField
 from wtforms.validators import DataRequired, Email, Length
 
-from portal.core import audit
 from portal.core.forms import BaseForm, MultiCheckboxField, VersionedForm, choices, name_field
-from portal.organisations.models import AssociationRoleName
+from portal.organisations.models import ASSOCIATION_ROLE_LABELS, AssociationRoleName
 from portal.people.services import PersonData
-
-ASSOCIATION_ROLE_LABELS = {
-    AssociationRoleName.ADMIN: _l("Association administrator"),
-    AssociationRoleName.BOARD: _l("Board member"),
-}
-audit.VALUE_LABELS[("roles", "roles")] = ASSOCIATION_ROLE_LABELS
 
 
 class PersonForm(BaseForm):

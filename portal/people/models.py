@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
+from portal.core.audit import AuditWords
 from portal.extensions import db
-from portal.organisations.models import Association
+from portal.organisations.models import ASSOCIATION_ROLE_LABELS, Association
 
 
 class RegisterInvitation(db.Model):  # type: ignore[name-defined]
@@ -63,3 +65,19 @@ class EmailChange(db.Model):  # type: ignore[name-defined]
     expires_at: Mapped[dt.datetime]
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+AUDIT_WORDS = AuditWords(
+    actions={
+        "person.add": _l("Person registered"),
+        "person.update": _l("Person changed"),
+        "person.remove": _l("Person removed from the register"),
+        "person.invite": _l("Invited to the register"),
+        "person.accept": _l("Accepted the invitation to the register"),
+        "email.change_requested": _l("New sign-in address requested"),
+        "email.change_confirmed": _l("New sign-in address confirmed"),
+        "roles.set": _l("Roles changed"),
+    },
+    fields={"roles": _l("Roles in the association")},
+    values={("roles", "roles"): ASSOCIATION_ROLE_LABELS},
+)

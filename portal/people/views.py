@@ -14,12 +14,11 @@ from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.transactions import atomic
 from portal.core.urls import absolute_url
-from portal.groups.forms import ROLE_LABELS
+from portal.groups.models import ROLE_LABELS
 from portal.organisations.loaders import load_admin_association
-from portal.organisations.models import Association
+from portal.organisations.models import ASSOCIATION_ROLE_LABELS, Association
 from portal.people import consent, services
 from portal.people.forms import (
-    ASSOCIATION_ROLE_LABELS,
     NewPersonForm,
     PersonEditForm,
     PersonForm,

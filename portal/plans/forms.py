@@ -16,37 +16,19 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.core import audit
 from portal.core.forms import BaseForm, VersionedForm, choices
-from portal.plans.models import LINE_MAX, TEXT_MAX, ActivityStatus, FieldKind, PlanStatus
+from portal.plans.models import (
+    ACTIVITY_STATUS_LABELS,
+    FIELD_KIND_LABELS,
+    LINE_MAX,
+    TEXT_MAX,
+    ActivityStatus,
+    FieldKind,
+)
 from portal.plans.services.goal_areas import GoalAreaData
 from portal.plans.services.items import ActivityData, GoalData
 from portal.plans.services.plans import Source
 from portal.plans.services.templates import FieldData, SectionData
-
-STATUS_LABELS = {
-    ActivityStatus.NOT_STARTED: _l("Not started"),
-    ActivityStatus.ONGOING: _l("Ongoing"),
-    ActivityStatus.DONE: _l("Done"),
-    ActivityStatus.CANCELLED: _l("Cancelled"),
-}
-KIND_LABELS = {
-    FieldKind.TEXT: _l("Free text"),
-    FieldKind.RESULT_GOALS: _l("Result goals"),
-    FieldKind.ACTIVITIES: _l("Activities"),
-}
-PLAN_STATUS_LABELS = {
-    PlanStatus.DRAFT: _l("Draft"),
-    PlanStatus.ADOPTED: _l("Adopted"),
-    PlanStatus.REVISED: _l("Revised since adoption"),
-}
-audit.VALUE_LABELS.update(
-    {
-        ("plan", "status"): PLAN_STATUS_LABELS,
-        ("activity", "status"): STATUS_LABELS,
-        ("template", "kind"): KIND_LABELS,
-    }
-)
 
 
 def _strip(value: Any) -> Any:
@@ -125,7 +107,7 @@ class FieldForm(BaseForm):
     label = line(_l("Field label"), required=True)
     kind = SelectField(
         _l("Kind"),
-        choices=choices((k.value, v) for k, v in KIND_LABELS.items()),
+        choices=choices((k.value, v) for k, v in FIELD_KIND_LABELS.items()),
         default=FieldKind.TEXT.value,
     )
     locked = BooleanField(
@@ -231,7 +213,7 @@ class ProgressFields(BaseForm):
 
     status = SelectField(
         _l("Status"),
-        choices=choices((s.value, label) for s, label in STATUS_LABELS.items()),
+        choices=choices((s.value, label) for s, label in ACTIVITY_STATUS_LABELS.items()),
         default=ActivityStatus.NOT_STARTED.value,
     )
     outcome = text(_l("Outcome"))

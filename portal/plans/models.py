@@ -12,7 +12,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.core import audit
+from portal.core.audit import AuditWords
 from portal.db import TimestampMixin, VersionedMixin, enum_column, utcnow
 from portal.extensions import Model
 from portal.groups.models import Group
@@ -30,6 +30,13 @@ class FieldKind(enum.StrEnum):
     ACTIVITIES = "activities"
 
 
+FIELD_KIND_LABELS = {
+    FieldKind.TEXT: _l("Free text"),
+    FieldKind.RESULT_GOALS: _l("Result goals"),
+    FieldKind.ACTIVITIES: _l("Activities"),
+}
+
+
 class VersionStatus(enum.StrEnum):
     """A template version is edited as a draft, then published and frozen."""
 
@@ -45,6 +52,13 @@ class PlanStatus(enum.StrEnum):
     REVISED = "revised"
 
 
+PLAN_STATUS_LABELS = {
+    PlanStatus.DRAFT: _l("Draft"),
+    PlanStatus.ADOPTED: _l("Adopted"),
+    PlanStatus.REVISED: _l("Revised since adoption"),
+}
+
+
 class ActivityStatus(enum.StrEnum):
     """Where an activity stands."""
 
@@ -53,6 +67,13 @@ class ActivityStatus(enum.StrEnum):
     DONE = "done"
     CANCELLED = "cancelled"
 
+
+ACTIVITY_STATUS_LABELS = {
+    ActivityStatus.NOT_STARTED: _l("Not started"),
+    ActivityStatus.ONGOING: _l("Ongoing"),
+    ActivityStatus.DONE: _l("Done"),
+    ActivityStatus.CANCELLED: _l("Cancelled"),
+}
 
 UNFINISHED = (ActivityStatus.NOT_STARTED, ActivityStatus.ONGOING)
 
@@ -363,8 +384,8 @@ class PlanChange(Model):
     actor: Mapped[User | None] = relationship()
 
 
-audit.ACTION_LABELS.update(
-    {
+AUDIT_WORDS = AuditWords(
+    actions={
         "goal_area.create": _l("Goal area added"),
         "goal_area.update": _l("Goal area changed"),
         "goal_area.delete": _l("Goal area deleted"),
@@ -383,10 +404,8 @@ audit.ACTION_LABELS.update(
         "activity.delete": _l("Activity deleted"),
         "development_area.create": _l("Development area added"),
         "development_area.delete": _l("Development area removed"),
-    }
-)
-audit.FIELD_LABELS.update(
-    {
+    },
+    fields={
         "year": _l("Year"),
         "title": _l("Title"),
         "description": _l("Description"),
@@ -411,5 +430,10 @@ audit.FIELD_LABELS.update(
         "locked": _l("Locked wording"),
         "wording": _l("Wording"),
         "position": _l("Position"),
-    }
+    },
+    values={
+        ("plan", "status"): PLAN_STATUS_LABELS,
+        ("activity", "status"): ACTIVITY_STATUS_LABELS,
+        ("template", "kind"): FIELD_KIND_LABELS,
+    },
 )

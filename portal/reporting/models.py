@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
-from portal.core.audit import ACTION_LABELS, FIELD_LABELS
+from portal.core.audit import AuditWords
 from portal.db import VersionedMixin, utcnow
 from portal.extensions import db
 from portal.plans.models import Activity, Plan, ResultGoal
@@ -123,22 +123,20 @@ class ReportDevelopmentAreaTarget(db.Model):  # type: ignore[name-defined]
     __table_args__ = (sa.UniqueConstraint("area_id", "plan_id"),)
 
 
-ACTION_LABELS.update(
-    {
+AUDIT_WORDS = AuditWords(
+    actions={
         "report_analysis.save": _l("Analysis text of a summary saved"),
         "report_area.create": _l("Development area added"),
         "report_area.update": _l("Development area changed"),
         "report_area.delete": _l("Development area removed"),
         "report_area.carry": _l("Development area carried into next year's plans"),
-    }
-)
-FIELD_LABELS.update(
-    {
+    },
+    fields={
         "body": _l("Text"),
         "section": _l("Section"),
         "period": _l("Period"),
         "title": _l("Title"),
         "description": _l("Description"),
         "plans": _l("Plans"),
-    }
+    },
 )

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import gettext as _
 
 from portal.core.export import Table
-from portal.plans.forms import STATUS_LABELS
-from portal.plans.models import ActivityStatus, PlanStatus
+from portal.plans.models import ACTIVITY_STATUS_LABELS, ActivityStatus, PlanStatus
 from portal.reporting.plans import Assessment
 from portal.reporting.survey import Comparison, Row, SurveyFigures, percent
 from portal.surveys.disclosure import Hidden
@@ -89,7 +88,7 @@ def plan_tables(plans: PlanFigures) -> list[Table]:
     statuses = list(ActivityStatus)
     activities = Table(
         _("Activities by status"),
-        [_("Group"), _("Action plan"), *(str(STATUS_LABELS[s]) for s in statuses),
+        [_("Group"), _("Action plan"), *(str(ACTIVITY_STATUS_LABELS[s]) for s in statuses),
          _("Activities"), _("Konkretiserad")],
         [
             [g.group, plan_status_labels()[g.status], *(g.activities[s] for s in statuses),

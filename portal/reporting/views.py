@@ -20,8 +20,7 @@ from portal.core.loaders import require
 from portal.extensions import db
 from portal.groups.models import Group
 from portal.organisations.models import Association
-from portal.plans.forms import STATUS_LABELS
-from portal.plans.models import ActivityStatus
+from portal.plans.models import ACTIVITY_STATUS_LABELS, ActivityStatus
 from portal.reporting import cells, development, policies, texts
 from portal.reporting import tables as labels
 from portal.reporting.period import FIRST_YEAR, LAST_YEAR, Period
@@ -108,7 +107,7 @@ def _context(association: Association, summary: BoardSummary) -> dict[str, Any]:
         "period": period,
         "charts": [chart_of(t) for t in summary.trends],
         "years": offered_years(summary.trends, period.year),
-        "status_labels": STATUS_LABELS,
+        "status_labels": ACTIVITY_STATUS_LABELS,
         "statuses": list(ActivityStatus),
         "assessment_labels": labels.assessment_labels(),
         "plan_status_labels": labels.plan_status_labels(),
@@ -191,7 +190,7 @@ def group_page(group_id: int, year: int) -> str:
         year=year,
         period=Period(year),
         years=sorted({current_year(), year, year - 1, year - 2}, reverse=True),
-        status_labels=STATUS_LABELS,
+        status_labels=ACTIVITY_STATUS_LABELS,
         statuses=list(ActivityStatus),
         assessment_labels=labels.assessment_labels(),
         plan_status_labels=labels.plan_status_labels(),

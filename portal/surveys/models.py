@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.audit import ACTION_LABELS, FIELD_LABELS
+from portal.core.audit import AuditWords
 from portal.db import VersionedMixin, enum_column, utcnow
 from portal.extensions import db
 from portal.groups.models import Group, Membership
@@ -44,12 +44,25 @@ class RoundStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+ROUND_STATUS_LABELS = {
+    RoundStatus.DRAFT: _l("Prepared, not opened"),
+    RoundStatus.OPEN: _l("Open for answers"),
+    RoundStatus.CLOSED: _l("Closed"),
+}
+
+
 class TextReview(enum.StrEnum):
     """An admin's decision on a free-text answer before anyone else reads it."""
 
     PENDING = "pending"
     SHOWN = "shown"
     WITHHELD = "withheld"
+
+
+TEXT_REVIEW_LABELS = {
+    TextReview.SHOWN: _l("Shown"),
+    TextReview.WITHHELD: _l("Withheld"),
+}
 
 
 class Instrument(db.Model):  # type: ignore[name-defined]
@@ -342,8 +355,8 @@ class RoundTotal(db.Model):  # type: ignore[name-defined]
     positive: Mapped[int]  # answers at or above the question's positive_from
 
 
-ACTION_LABELS.update(
-    {
+AUDIT_WORDS = AuditWords(
+    actions={
         "survey_instrument.import": _l("Survey instrument version imported"),
         "survey_round.create": _l("Survey round created"),
         "survey_round.update": _l("Survey round changed"),
@@ -352,10 +365,9 @@ ACTION_LABELS.update(
         "survey_round.close": _l("Survey round closed"),
         "survey_round.delete": _l("Survey round deleted"),
         "survey_text.review": _l("Free-text answer reviewed"),
-    }
-)
-FIELD_LABELS.update(
-    {
+        "national_reference.import": _l("National reference figures imported"),
+    },
+    fields={
         "year": _l("Year"),
         "instrument": _l("Instrument version"),
         "groups": _l("Groups"),
@@ -367,5 +379,13 @@ FIELD_LABELS.update(
         "invitations": _l("Invitations"),
         "reminders": _l("Reminders"),
         "review": _l("Review"),
-    }
+        "questions": _l("Questions"),
+        "example": _l("Example instrument"),
+        "years": _l("Years"),
+        "figures": _l("Figures"),
+    },
+    values={
+        ("survey_round", "status"): ROUND_STATUS_LABELS,
+        ("survey_text", "review"): TEXT_REVIEW_LABELS,
+    },
 )

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.accounts.models import User
-from portal.core.audit import ACTION_LABELS, FIELD_LABELS, record
+from portal.core.audit import record
 from portal.core.numbers import parse_number
 from portal.db import utcnow
 from portal.extensions import db
@@ -287,7 +286,3 @@ def loaded_references() -> dict[int, list[NationalReference]]:
     for row in rows:
         out.setdefault(row.year, []).append(row)
     return out
-
-
-ACTION_LABELS["national_reference.import"] = _l("National reference figures imported")
-FIELD_LABELS.update({"years": _l("Years"), "figures": _l("Figures")})

@@ -10,12 +10,10 @@ import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from portal.core import audit
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import choices
@@ -28,27 +26,14 @@ from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.surveys import policies, schedule, services
 from portal.surveys.forms import ConfirmForm, RoundEditForm, RoundForm
-from portal.surveys.models import Instrument, RoundStatus, SurveyRound, TextReview
+from portal.surveys.models import (
+    ROUND_STATUS_LABELS,
+    Instrument,
+    SurveyRound,
+)
 
 bp = Blueprint("surveys", __name__)
 PREFIX = "/a/<slug>/surveys"
-
-
-ROUND_STATUS_LABELS = {
-    RoundStatus.DRAFT: _l("Prepared, not opened"),
-    RoundStatus.OPEN: _l("Open for answers"),
-    RoundStatus.CLOSED: _l("Closed"),
-}
-audit.VALUE_LABELS.update(
-    {
-        ("survey_round", "status"): ROUND_STATUS_LABELS,
-        ("survey_text", "review"): {
-            TextReview.SHOWN: _l("Shown"),
-            TextReview.WITHHELD: _l("Withheld"),
-        },
-    }
-)
-audit.FIELD_LABELS.update({"questions": _l("Questions"), "example": _l("Example instrument")})
 
 
 def status_label(survey_round: SurveyRound) -> str:

@@ -105,8 +105,10 @@ def test_every_recorded_action_and_field_has_a_label(app) -> None:
     actions, fields = recorded()
     assert len(actions) > 60  # the reader found them
     assert len(fields) > 40
-    assert sorted(a for a in actions if a not in audit.ACTION_LABELS) == []
-    assert sorted(f for f in fields if f not in audit.FIELD_LABELS) == []
+    with app.app_context():
+        words = audit.words()
+    assert sorted(a for a in actions if a not in words.actions) == []
+    assert sorted(f for f in fields if f not in words.fields) == []
 
 
 @pytest.mark.parametrize(
@@ -139,3 +141,27 @@ def test_every_recorded_action_and_field_has_a_label(app) -> None:
 def test_values_are_shown_in_words(app, action, field, value, shown) -> None:
     with app.test_request_context("/", headers={"Accept-Language": "sv"}):
         assert audit.value_label(action, field, value) == shown
+
+
+def test_a_code_named_twice_differently_is_refused(app) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    clash = audit.AuditWords(actions={"plan.adopt": _l("Something else")})
+    with pytest.raises(ValueError, match=r"plan\.adopt"):
+        audit.register_words(app, clash)
+    same = audit.AuditWords(actions={"plan.adopt": _l("Action plan adopted")})
+    audit.register_words(app, same)  # the same words again are no conflict
+    with app.test_request_context("/", headers={"Accept-Language": "sv"}):
+        assert audit.action_label("plan.adopt") == "Handlingsplan fastställd"
+
+
+def test_each_app_has_its_own_words(app) -> None:
+    """Words live on the app create_app built, not in a module-level dict that imports fill."""
+    from flask import Flask
+
+    bare = Flask("bare")
+    with bare.app_context():
+        assert audit.words() is audit.WORDS
+        assert "plan.adopt" not in audit.words().actions
+    with app.app_context():
+        assert "plan.adopt" in audit.words().actions

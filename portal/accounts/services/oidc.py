@@ -25,7 +25,6 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -41,21 +40,6 @@ CLOCK_LEEWAY = 60  # seconds of clock difference tolerated on exp/iat
 # Asymmetric signatures only: an HS256 token would be "signed" with the client secret,
 # and "none" is no signature at all.
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"]
-
-audit.ACTION_LABELS.update(
-    {
-        "oidc.configure": _l("Sign-in through an identity provider configured"),
-    }
-)
-audit.FIELD_LABELS.update(
-    {
-        "oidc_issuer": _l("Issuer"),
-        "oidc_client_id": _l("Client id"),
-        "oidc_client_secret": _l("Client secret"),
-        "oidc_button_label": _l("Button text"),
-        "oidc_required": _l("Our people must sign in through the identity provider"),
-    }
-)
 
 
 class OidcError(Exception):

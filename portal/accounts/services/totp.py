@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import RecoveryCode, User
 from portal.accounts.services import sessions
@@ -30,17 +29,6 @@ from portal.organisations.models import Association, AssociationRole, Associatio
 ISSUER = "Samverkansportalen"
 RECOVERY_CODES = 10
 STEP = 30  # seconds, the authenticator apps' default
-
-audit.ACTION_LABELS.update(
-    {
-        "two_factor.enable": _l("Two-factor sign-in turned on"),
-        "two_factor.disable": _l("Two-factor sign-in turned off"),
-        "two_factor.reset": _l("Two-factor sign-in reset by an administrator"),
-    }
-)
-audit.FIELD_LABELS["require_two_factor"] = _l(
-    "Administrators and board members must use two-factor sign-in"
-)
 
 
 def _box(secret_key: str) -> Fernet:

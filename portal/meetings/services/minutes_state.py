@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
 from portal.meetings.models import Minutes, MinutesRevision, MinutesStatus
@@ -19,6 +20,15 @@ class MinutesState(enum.StrEnum):
     SUBMITTED = "submitted"
     APPROVED = "approved"
     CORRECTION = "correction"  # approved, and a correction is being written or approved
+
+
+MINUTES_STATE_LABELS = {
+    MinutesState.NOT_WRITTEN: _l("Not written yet"),
+    MinutesState.DRAFT: _l("Draft"),
+    MinutesState.SUBMITTED: _l("Sent for approval"),
+    MinutesState.APPROVED: _l("Approved"),
+    MinutesState.CORRECTION: _l("Approved; correction not yet approved"),
+}
 
 
 def state_of(status: MinutesStatus | None, revisions: int, approved: int) -> MinutesState:

@@ -15,8 +15,8 @@ from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.meetings import policies
 from portal.meetings.blueprint import bp
-from portal.meetings.forms import STATUS_LABELS, ActionForm, SubstituteForm, attendance_form
-from portal.meetings.models import Invitee, Meeting
+from portal.meetings.forms import ActionForm, SubstituteForm, attendance_form
+from portal.meetings.models import ATTENDANCE_STATUS_LABELS, Invitee, Meeting
 from portal.meetings.services import attendance
 from portal.meetings.views.common import load_meeting
 from portal.organisations.models import Association
@@ -76,7 +76,7 @@ def _grid(
         presence=attendance.agency_presence(meeting),
         can_manage=can_manage,
         action_form=ActionForm(),
-        labels=STATUS_LABELS,
+        labels=ATTENDANCE_STATUS_LABELS,
         message=message,
     )
 
@@ -93,8 +93,8 @@ def _after_conflict(
         rows=[
             (
                 row.invitee.user.name,
-                str(STATUS_LABELS[row.wanted]) if row.wanted else _("Not recorded"),
-                str(STATUS_LABELS[row.stored]) if row.stored else _("Not recorded"),
+                str(ATTENDANCE_STATUS_LABELS[row.wanted]) if row.wanted else _("Not recorded"),
+                str(ATTENDANCE_STATUS_LABELS[row.stored]) if row.stored else _("Not recorded"),
             )
             for row in error.rows
         ]
@@ -159,7 +159,7 @@ def attendance_row(slug: str, meeting_id: int, invitee_id: int) -> Response | tu
                 attendance.record(current_user, meeting, form.changes())
         except attendance.AttendanceConflictError as conflict:
             row = conflict.rows[0]
-            stored = STATUS_LABELS[row.stored] if row.stored else _("not recorded")
+            stored = ATTENDANCE_STATUS_LABELS[row.stored] if row.stored else _("not recorded")
             error = _(
                 "Someone else recorded %(stored)s meanwhile; your choice is kept: "
                 "press Save attendance to record it.",
@@ -181,7 +181,7 @@ def attendance_row(slug: str, meeting_id: int, invitee_id: int) -> Response | tu
         meeting=meeting,
         invitee=invitee,
         presence=attendance.agency_presence(meeting),
-        labels=STATUS_LABELS,
+        labels=ATTENDANCE_STATUS_LABELS,
         error=error,
     )
     return current_app.make_response((body, status))

@@ -17,7 +17,6 @@ from portal.core.urls import absolute_url
 from portal.meetings import policies
 from portal.meetings.blueprint import bp
 from portal.meetings.forms import (
-    MINUTES_STATE_LABELS,
     ActionForm,
     MeetingEditForm,
     MeetingForm,
@@ -26,6 +25,7 @@ from portal.meetings.forms import (
 from portal.meetings.models import Meeting
 from portal.meetings.services import meetings as services
 from portal.meetings.services import minutes_state
+from portal.meetings.services.minutes_state import MINUTES_STATE_LABELS
 from portal.meetings.views.common import load_group, load_meeting
 from portal.organisations.models import Association
 

@@ -21,8 +21,6 @@ from portal.core.urls import absolute_url
 from portal.meetings import policies
 from portal.meetings.blueprint import bp
 from portal.meetings.forms import (
-    ITEM_KIND_LABELS,
-    MINUTES_STATE_LABELS,
     ActionForm,
     AdjusterForm,
     FollowUpLinkForm,
@@ -30,10 +28,17 @@ from portal.meetings.forms import (
     MinutesForm,
     ReturnForm,
 )
-from portal.meetings.models import Meeting, Minutes, MinutesItemKind, MinutesStatus
+from portal.meetings.models import (
+    ITEM_KIND_LABELS,
+    Meeting,
+    Minutes,
+    MinutesItemKind,
+    MinutesStatus,
+)
 from portal.meetings.services import follow_ups, minutes_state
 from portal.meetings.services import meetings as meeting_services
 from portal.meetings.services import minutes as service
+from portal.meetings.services.minutes_state import MINUTES_STATE_LABELS
 from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.plans.models import Activity, Plan

@@ -22,7 +22,6 @@ from portal.organisations.models import Association
 from portal.plans import policies
 from portal.plans.blueprint import bp
 from portal.plans.forms import (
-    STATUS_LABELS,
     ActivityFields,
     ActivityForm,
     DevelopmentAreaForm,
@@ -32,7 +31,14 @@ from portal.plans.forms import (
     ProgressForm,
     TextForm,
 )
-from portal.plans.models import Activity, ActivityStatus, DevelopmentArea, Plan, ResultGoal
+from portal.plans.models import (
+    ACTIVITY_STATUS_LABELS,
+    Activity,
+    ActivityStatus,
+    DevelopmentArea,
+    Plan,
+    ResultGoal,
+)
 from portal.plans.services import items as services
 from portal.plans.services import plans as plan_services
 from portal.plans.views.common import item_level, load_plan, plan_facts
@@ -49,7 +55,7 @@ def item_context(association: Association, plan: Plan) -> dict[str, Any]:
         "can_edit": policies.can_edit_plan(current_user, group),
         "see_people": policies.can_see_people(current_user, group),
         "can_progress": lambda a: policies.can_update_progress(current_user, group, a),
-        "status_labels": STATUS_LABELS,
+        "status_labels": ACTIVITY_STATUS_LABELS,
         "today": clock.today(),
     }
 

@@ -10,8 +10,7 @@ from portal.core.downloads import CSV, XLSX, attachment, file_name
 from portal.core.htmx import whole
 from portal.plans import policies
 from portal.plans.blueprint import bp
-from portal.plans.forms import STATUS_LABELS
-from portal.plans.models import Plan
+from portal.plans.models import ACTIVITY_STATUS_LABELS, Plan
 from portal.plans.services import export
 from portal.plans.services import items as item_services
 from portal.plans.views.common import load_plan
@@ -36,7 +35,9 @@ def export_plan(slug: str, plan_id: int, ext: str) -> Response:
     association, plan = load_plan(slug, plan_id, page=True)
     context = plan_context(association, plan, loaded=True)
     plan = context["plan"]
-    parts = export.tables(plan, STATUS_LABELS, policies.can_see_people(current_user, plan.group))
+    parts = export.tables(
+        plan, ACTIVITY_STATUS_LABELS, policies.can_see_people(current_user, plan.group)
+    )
     if ext == "xlsx":
         return attachment(export.to_xlsx(plan, parts), XLSX, _filename(plan, ext))
     return attachment(export.to_csv(parts), CSV, _filename(plan, ext))
@@ -53,6 +54,6 @@ def my_activities() -> Response:
             for item in item_services.my_activities(current_user, today)
             if policies.can_read_plan(current_user, item.group)
         ],
-        status_labels=STATUS_LABELS,
+        status_labels=ACTIVITY_STATUS_LABELS,
         today=today,
     )

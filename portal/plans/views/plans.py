@@ -23,14 +23,12 @@ from portal.organisations.services import agencies_of
 from portal.plans import policies
 from portal.plans.blueprint import bp
 from portal.plans.forms import (
-    KIND_LABELS,
-    STATUS_LABELS,
     ActivityFields,
     DevelopmentAreaForm,
     GoalFields,
     NewPlanForm,
 )
-from portal.plans.models import FieldKind, Plan
+from portal.plans.models import ACTIVITY_STATUS_LABELS, FIELD_KIND_LABELS, FieldKind, Plan
 from portal.plans.services import goal_areas as area_services
 from portal.plans.services import plans as services
 from portal.plans.services import responsible
@@ -195,8 +193,8 @@ def plan_context(association: Association, plan: Plan, *, loaded: bool = False) 
         "can_edit": can_edit,
         "see_people": policies.can_see_people(current_user, group),
         "can_progress": lambda a: policies.can_update_progress(current_user, group, a),
-        "status_labels": STATUS_LABELS,
-        "kind_labels": KIND_LABELS,
+        "status_labels": ACTIVITY_STATUS_LABELS,
+        "kind_labels": FIELD_KIND_LABELS,
         "goals_in_template": FieldKind.RESULT_GOALS in kinds,
         "activities_in_template": FieldKind.ACTIVITIES in kinds,
         "orphans": orphaned_texts(plan, version),
@@ -267,6 +265,6 @@ def upgrade(slug: str, plan_id: int) -> Response:
         changes=plan_changes(plan, newest),
         orphans=orphaned_texts(plan, newest),
         can_edit=can_edit,
-        kind_labels=KIND_LABELS,
+        kind_labels=FIELD_KIND_LABELS,
         error=error,
     )

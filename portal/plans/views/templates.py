@@ -18,7 +18,6 @@ from portal.organisations.models import Association
 from portal.plans import policies
 from portal.plans.blueprint import bp
 from portal.plans.forms import (
-    KIND_LABELS,
     CompareForm,
     FieldEditForm,
     FieldForm,
@@ -26,7 +25,7 @@ from portal.plans.forms import (
     SectionEditForm,
     SectionForm,
 )
-from portal.plans.models import TemplateField, TemplateSection, TemplateVersion
+from portal.plans.models import FIELD_KIND_LABELS, TemplateField, TemplateSection, TemplateVersion
 from portal.plans.services import templates as services
 from portal.plans.services.compare import compare
 
@@ -121,7 +120,7 @@ def _version_page(
         editable=can_manage and version.is_draft,
         section_form=section_form or SectionForm(formdata=None),
         publish_form=publish_form or PublishForm(formdata=None),
-        kind_labels=KIND_LABELS,
+        kind_labels=FIELD_KIND_LABELS,
         error=error,
         previous=_previous(association, version),
     )
@@ -317,5 +316,5 @@ def compare_versions(slug: str) -> Response:
         association=association,
         form=form,
         diff=diff,
-        kind_labels=KIND_LABELS,
+        kind_labels=FIELD_KIND_LABELS,
     )
