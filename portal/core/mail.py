@@ -24,6 +24,8 @@ from email.utils import make_msgid
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import TimestampMixin, enum_column, utcnow
@@ -95,6 +97,22 @@ def queue_mail(
     )
     db.session.add(message)
     return message
+
+
+def render_mail(template: str, locale: str | None, **context: Any) -> tuple[str, str]:
+    """The subject and body of a mail, in the recipient's language.
+
+    ``template`` names ``templates/emails/<domain>/<name>.txt``, which fills two
+    blocks, ``subject`` and ``body``, from ``context``; ``locale`` is the recipient's
+    (an account's ``locale``), the portal's default language when they have none. The
+    subject comes back on one line; the body ends with one line break.
+    """
+    env = current_app.jinja_env
+    mail = env.get_template(f"emails/{template}.txt")
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = "".join(mail.blocks["subject"](mail.new_context(dict(context))))
+        body = "".join(mail.blocks["body"](mail.new_context(dict(context))))
+    return " ".join(subject.split()), body.rstrip("\n") + "\n"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ import secrets
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.accounts.models import User
@@ -26,13 +25,14 @@ from portal.accounts.services.passwords import (
 )
 from portal.core import audit
 from portal.core.errors import DomainError
-from portal.core.mail import queue_mail
+from portal.core.mail import queue_mail, render_mail
 from portal.db import utcnow
 from portal.extensions import db
 from portal.organisations.models import Association, AssociationPerson
 from portal.people.models import EmailChange, RegisterInvitation
 
 LIFETIME = dt.timedelta(days=14)
+
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -84,20 +84,14 @@ def invite_to_register(
         expires_at=now + LIFETIME,
     )
     db.session.add(invitation)
-    with force_locale("sv"):
-        body = "\n\n".join(
-            [
-                _("Hello %(name)s,", name=name),
-                _(
-                    "%(association)s wants to add you to its register in Samverkansportalen.",
-                    association=association.name,
-                ),
-                _("Accept here (the link works for %(days)d days):", days=LIFETIME.days),
-                link_for(token),
-                _("If you did not expect this message you can ignore it."),
-            ]
-        )
-        subject = _("Invitation from %(association)s", association=association.name)
+    subject, body = render_mail(
+        "people/register_invitation",
+        None,  # no account yet, so no language of their own: the portal's
+        name=name,
+        association=association.name,
+        days=LIFETIME.days,
+        link=link_for(token),
+    )
     queue_mail(recipient=address, subject=subject, body=body, association_id=association.id)
     audit.record(
         actor=actor,
@@ -201,20 +195,13 @@ def request_email_change(
         expires_at=now + LIFETIME,
     )
     db.session.add(change)
-    with force_locale(user.locale or "sv"):
-        body = "\n\n".join(
-            [
-                _("Hello %(name)s,", name=user.name),
-                _(
-                    "An administrator of %(association)s asked to change your sign-in "
-                    "address to this one. Sign in as yourself and confirm here:",
-                    association=association.name,
-                ),
-                link_for(token),
-                _("If you did not expect this message you can ignore it."),
-            ]
-        )
-        subject = _("Confirm your new sign-in address")
+    subject, body = render_mail(
+        "people/email_change",
+        user.locale,
+        name=user.name,
+        association=association.name,
+        link=link_for(token),
+    )
     queue_mail(recipient=address, subject=subject, body=body, association_id=association.id)
     audit.record(
         actor=actor,

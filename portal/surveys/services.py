@@ -14,7 +14,6 @@ from typing import Protocol
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.base import ExecutableOption
@@ -23,7 +22,7 @@ from portal.accounts.models import User
 from portal.core import audit, mail
 from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
-from portal.core.mail import MailStatus, OutboxMessage, queue_mail
+from portal.core.mail import MailStatus, OutboxMessage, queue_mail, render_mail
 from portal.db import utcnow
 from portal.extensions import db
 from portal.groups import services as group_services
@@ -284,35 +283,15 @@ def _mail(
 ) -> None:
     user = invitation.membership.user
     link = LINK_MARKER.format(id=invitation.id)  # the link itself only as it is sent
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        values = {
-            "year": survey_round.year,
-            "group": invitation.group.name,
-            "closes": format_date(survey_round.closes_on, "long"),
-            "link": link,
-            "association": _association_name(survey_round),
-        }
-        if reminder:
-            subject = _("Reminder: the %(year)s survey for %(group)s", **values)
-            opening = _("You have not yet answered the %(year)s survey for %(group)s.", **values)
-        else:
-            subject = _("The %(year)s survey for %(group)s", **values)
-            opening = _(
-                "%(association)s invites you to answer the yearly survey about the "
-                "cooperation in %(group)s.",
-                **values,
-            )
-        body = "\n\n".join(
-            [
-                opening,
-                _("Answer here (no sign-in needed): %(link)s", **values),
-                _(
-                    "Your answers are anonymous: they are stored without your name and "
-                    "cannot be traced back to you. The link is personal; do not forward it.",
-                ),
-                _("You can answer until %(closes)s.", **values),
-            ]
-        )
+    subject, body = render_mail(
+        "surveys/reminder" if reminder else "surveys/invitation",
+        user.locale,
+        year=survey_round.year,
+        group=invitation.group.name,
+        closes=survey_round.closes_on,
+        link=link,
+        association=_association_name(survey_round),
+    )
     queue_mail(
         recipient=user.email,
         subject=subject,

@@ -11,14 +11,13 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.accounts.models import LoginToken, PasswordResetRequest, TokenPurpose, User
 from portal.accounts.services import sessions
 from portal.core import audit
 from portal.core.errors import DomainError
-from portal.core.mail import queue_mail
+from portal.core.mail import queue_mail, render_mail
 from portal.db import utcnow
 from portal.extensions import db
 
@@ -157,25 +156,13 @@ def send_password_link(
     """
     token = issue_token(user, purpose, lifetime_hours)
     link = link_for(token)
-    with force_locale(user.locale or "sv"):
-        if purpose is TokenPurpose.INVITE:
-            subject = _("Welcome to Samverkansportalen")
-            intro = _("You have been given an account in Samverkansportalen.")
-        else:
-            subject = _("Reset your password for Samverkansportalen")
-            intro = _("Someone asked to reset the password of this account.")
-        body = "\n\n".join(
-            [
-                _("Hello %(name)s,", name=user.name),
-                intro,
-                _(
-                    "Choose your password here (the link works once, for %(h)d hours):",
-                    h=lifetime_hours,
-                ),
-                link,
-                _("If you did not expect this message you can ignore it."),
-            ]
-        )
+    subject, body = render_mail(
+        "accounts/invitation" if purpose is TokenPurpose.INVITE else "accounts/password_reset",
+        user.locale,
+        name=user.name,
+        link=link,
+        hours=lifetime_hours,
+    )
     queue_mail(recipient=user.email, subject=subject, body=body, association_id=association_id)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, format_date, format_time
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -17,7 +17,7 @@ from portal.core import audit
 from portal.core.clock import local_date, local_datetime
 from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
-from portal.core.mail import queue_mail
+from portal.core.mail import queue_mail, render_mail
 from portal.db import utcnow
 from portal.extensions import db
 from portal.groups.models import Group, Membership, MembershipRole
@@ -299,9 +299,11 @@ def _queue_notices(meeting: Meeting, link: str | None, *, update: bool) -> int:
         user = invitee.user
         if not user.active:
             continue
+        subject, body = render_mail(
+            "meetings/notice", user.locale, meeting=meeting, link=link, update=update
+        )
         with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            subject, body = _notice_text(meeting, link, update=update)
-            summary = meeting_summary(meeting)
+            summary = meeting_summary(meeting)  # the calendar file's title
         queue_mail(
             recipient=user.email,
             subject=subject,
@@ -317,37 +319,3 @@ def _queue_notices(meeting: Meeting, link: str | None, *, update: bool) -> int:
         )
         count += 1
     return count
-
-
-def _notice_text(meeting: Meeting, link: str | None, *, update: bool) -> tuple[str, str]:
-    day = format_date(meeting.starts_at, "long")
-    subject = (
-        _("Changed notice: %(group)s %(day)s", group=meeting.group.name, day=day)
-        if update
-        else _("Notice: %(group)s %(day)s", group=meeting.group.name, day=day)
-    )
-    lines = [
-        _("The meeting has been changed. The new details:")
-        if update
-        else _("You are invited to a meeting of %(group)s.", group=meeting.group.name),
-        "",
-        _(
-            "When: %(day)s %(start)s–%(end)s",
-            day=day,
-            start=format_time(meeting.starts_at, "HH:mm"),
-            end=format_time(meeting.ends_at, "HH:mm"),
-        ),
-    ]
-    if meeting.place:
-        lines.append(_("Place: %(place)s", place=meeting.place))
-    if meeting.video_link:
-        lines.append(_("Video link: %(link)s", link=meeting.video_link))
-    if meeting.purpose:
-        lines += ["", _("Purpose: %(purpose)s", purpose=meeting.purpose)]
-    if meeting.agenda_items:
-        lines += ["", _("Agenda:")]
-        lines += [f"{n}. {item.title}" for n, item in enumerate(meeting.agenda_items, start=1)]
-    if link:
-        lines += ["", _("The meeting in the portal: %(link)s", link=link)]
-    lines += ["", _("A calendar file is attached.")]
-    return subject, "\n".join(lines) + "\n"

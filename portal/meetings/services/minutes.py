@@ -11,8 +11,7 @@ import difflib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import force_locale, format_date, format_datetime
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -26,7 +25,7 @@ from portal.core.concurrency import (
     lock_row,
 )
 from portal.core.errors import DomainError
-from portal.core.mail import queue_mail
+from portal.core.mail import queue_mail, render_mail
 from portal.db import utcnow
 from portal.extensions import db
 from portal.meetings.models import (
@@ -264,25 +263,16 @@ def submit(actor: User, meeting: Meeting, link: str | None = None) -> Minutes:
     minutes.return_comment = None
     _audit(actor, "minutes.submit", minutes, minutes.adjuster.name, revision=revision.number)
     adjuster = minutes.adjuster
-    with force_locale(adjuster.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        subject = _("Minutes for approval: %(group)s %(day)s", **_names(meeting))
-        lines = [
-            _("You are the adjuster of the minutes of %(group)s %(day)s.", **_names(meeting)),
-            _("Read them and approve them, or return them with a comment."),
-        ]
-        if link:
-            lines += ["", link]
+    subject, body = render_mail(
+        "meetings/minutes_submitted", adjuster.locale, meeting=meeting, link=link
+    )
     queue_mail(
         recipient=adjuster.email,
         subject=subject,
-        body="\n".join(lines) + "\n",
+        body=body,
         association_id=meeting.association_id,
     )
     return minutes
-
-
-def _names(meeting: Meeting) -> dict[str, str]:
-    return {"group": meeting.group.name, "day": format_date(meeting.starts_at, "long")}
 
 
 def _check_with_adjuster(actor: User, minutes: Minutes | None) -> Minutes:
@@ -326,13 +316,17 @@ def return_minutes(actor: User, meeting: Meeting, comment: str) -> Minutes:
     _audit(actor, "minutes.return", minutes, comment[:200], comment=comment)
     author = latest(minutes).author  # type: ignore[union-attr]
     if author is not None:
-        with force_locale(author.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            subject = _("Minutes returned: %(group)s %(day)s", **_names(meeting))
-            body = _("%(name)s returned the minutes with this comment:", name=actor.name)
+        subject, body = render_mail(
+            "meetings/minutes_returned",
+            author.locale,
+            meeting=meeting,
+            adjuster=actor.name,
+            comment=comment,
+        )
         queue_mail(
             recipient=author.email,
             subject=subject,
-            body=f"{body}\n\n{comment}\n",
+            body=body,
             association_id=meeting.association_id,
         )
     return minutes
@@ -341,50 +335,27 @@ def return_minutes(actor: User, meeting: Meeting, comment: str) -> Minutes:
 def _mail_approved(
     meeting: Meeting, minutes: Minutes, revision: MinutesRevision, link: str | None
 ) -> None:
+    decisions = [i for i in minutes.items if i.kind is MinutesItemKind.DECISION]
+    follow_ups = [i for i in minutes.items if i.kind is MinutesItemKind.FOLLOW_UP]
     for invitee in sorted(meeting.invitees, key=lambda i: i.user.name):
         user = invitee.user
         if not user.active:
             continue
-        with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            names = _names(meeting)
-            subject = (
-                _("Corrected minutes: %(group)s %(day)s", **names)
-                if revision.is_correction
-                else _("Minutes: %(group)s %(day)s", **names)
-            )
-            lines = [
-                _("The minutes of %(group)s %(day)s have been approved.", **names),
-                "",
-                revision.body,
-                *_item_lines(minutes),
-            ]
-            if link:
-                lines += ["", _("The minutes in the portal: %(link)s", link=link)]
+        subject, body = render_mail(
+            "meetings/minutes_approved",
+            user.locale,
+            meeting=meeting,
+            revision=revision,
+            decisions=decisions,
+            follow_ups=follow_ups,
+            link=link,
+        )
         queue_mail(
             recipient=user.email,
             subject=subject,
-            body="\n".join(lines) + "\n",
+            body=body,
             association_id=meeting.association_id,
         )
-
-
-def _item_lines(minutes: Minutes) -> list[str]:
-    lines: list[str] = []
-    for kind, heading in (
-        (MinutesItemKind.DECISION, _("Decisions")),
-        (MinutesItemKind.FOLLOW_UP, _("Follow-ups")),
-    ):
-        items = [i for i in minutes.items if i.kind is kind]
-        if items:
-            lines += ["", f"{heading}:"]
-            for item in items:
-                extra = ", ".join(
-                    x
-                    for x in (item.responsible, item.due_on.isoformat() if item.due_on else "")
-                    if x
-                )
-                lines.append(f"- {item.text}" + (f" ({extra})" if extra else ""))
-    return lines
 
 
 @dataclass(frozen=True)
