@@ -19,7 +19,7 @@ from portal.api.openapi_base import (
     ref,
 )
 from portal.plans.models import ActivityStatus, PlanStatus
-from portal.reporting.plans import Assessment
+from portal.plans.services.assessment import Assessment
 
 NULLABLE_INTEGER: Schema = {"type": ["integer", "null"]}
 PERCENT: Schema = {"type": ["integer", "null"], "minimum": 0, "maximum": 100}

@@ -23,10 +23,10 @@ from portal.meetings.services import stats
 from portal.meetings.services.stats import YearFigures
 from portal.organisations.models import Association
 from portal.plans.models import ActivityStatus, PlanStatus
+from portal.plans.services.assessment import Assessment
 from portal.reporting.meetings import MeetingFigures, meeting_figures
 from portal.reporting.period import Period
 from portal.reporting.plans import (
-    Assessment,
     PlanFigures,
     PlanYear,
     activities_done,

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from portal.core.export import Table
 from portal.plans.forms import STATUS_LABELS
 from portal.plans.models import ActivityStatus, PlanStatus
-from portal.reporting.plans import Assessment
+from portal.plans.services.assessment import Assessment
 from portal.reporting.survey import Comparison, Row, SurveyFigures, percent
 from portal.surveys.disclosure import Hidden
 

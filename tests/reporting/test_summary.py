@@ -8,7 +8,7 @@ import pytest
 
 from portal.organisations.models import Association
 from portal.plans.models import ActivityStatus
-from portal.reporting.plans import Assessment
+from portal.plans.services.assessment import Assessment
 from portal.reporting.summary import Period, board_summary
 from portal.surveys.disclosure import Hidden
 
