@@ -19,9 +19,9 @@ from portal.extensions import db
 from portal.groups import services as group_services
 from portal.groups.models import Group
 from portal.organisations.models import Association
-from portal.reporting import development, texts
-from portal.reporting.serialize import texts_json
-from portal.reporting.summary import Period, board_summary, plan_summaries
+from portal.reporting.services import development, texts
+from portal.reporting.services.serialize import texts_json
+from portal.reporting.services.summary import Period, board_summary, plan_summaries
 from portal.surveys.models import RoundStatus, SurveyRound
 from portal.surveys.results import round_results
 

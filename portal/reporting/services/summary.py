@@ -24,16 +24,16 @@ from portal.meetings.services.stats import YearFigures
 from portal.organisations.models import Association
 from portal.plans.models import ActivityStatus, PlanStatus
 from portal.plans.services.assessment import Assessment
-from portal.reporting.meetings import MeetingFigures, meeting_figures
-from portal.reporting.period import Period
-from portal.reporting.plans import (
+from portal.reporting.services.meeting_figures import MeetingFigures, meeting_figures
+from portal.reporting.services.period import Period
+from portal.reporting.services.plan_figures import (
     PlanFigures,
     PlanYear,
     activities_done,
     plan_figures,
 )
-from portal.reporting.survey import References, SurveyFigures, survey_figures
-from portal.reporting.trends import Trend, TrendSeries, indicator_trend, survey_trend
+from portal.reporting.services.survey_figures import References, SurveyFigures, survey_figures
+from portal.reporting.services.trends import Trend, TrendSeries, indicator_trend, survey_trend
 
 __all__ = [
     "BoardSummary",
@@ -71,13 +71,13 @@ class BoardSummary:
 
     def tables(self) -> list[Table]:
         """Every table of the summary, as the downloads write them."""
-        from portal.reporting.tables import board_tables
+        from portal.reporting.services.tables import board_tables
 
         return board_tables(self)
 
     def as_json(self) -> dict[str, Any]:
         """Plain JSON values: numbers as numbers, shares 0..1, suppressed figures null."""
-        from portal.reporting.serialize import board_json
+        from portal.reporting.services.serialize import board_json
 
         return board_json(self)
 
@@ -232,12 +232,12 @@ class GroupSummary:
         return not self.plans.with_plan and not self.meetings.planned and self.survey is None
 
     def tables(self) -> list[Table]:
-        from portal.reporting.tables import group_tables
+        from portal.reporting.services.tables import group_tables
 
         return group_tables(self)
 
     def as_json(self) -> dict[str, Any]:
-        from portal.reporting.serialize import group_json
+        from portal.reporting.services.serialize import group_json
 
         return group_json(self)
 

@@ -29,9 +29,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.extensions import db
 from portal.groups.models import Group
-from portal.reporting import national
-from portal.reporting.national import InstallationFigure, RoundFigure
-from portal.reporting.period import Period
+from portal.reporting.services import national
+from portal.reporting.services.national import InstallationFigure, RoundFigure
+from portal.reporting.services.period import Period
 from portal.surveys import results
 from portal.surveys.disclosure import Hidden
 from portal.surveys.models import (
