@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from portal.core.export import Table, to_csv, to_xlsx
 from portal.plans.models import ResultGoal
-from tests.reporting.conftest import sign_in
+from tests.support.sessions import sign_in
 
 GOLDEN = Path(__file__).parent / "golden"
 PARTS = [

@@ -16,7 +16,8 @@ from openpyxl import load_workbook
 from portal.groups.models import Group
 from portal.organisations.models import Association
 from portal.reporting.services.summary import Period, board_summary
-from tests.reporting.conftest import _meeting, sign_in
+from tests.reporting.conftest import _meeting
+from tests.support.sessions import sign_in
 
 URL = "/a/{slug}/reports/{year}"
 

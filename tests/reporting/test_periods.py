@@ -16,7 +16,8 @@ from portal.plans.services import plans
 from portal.reporting.services.summary import Period, board_summary
 from portal.surveys.models import Instrument
 from tests.reporting import conftest
-from tests.reporting.conftest import _meeting, _round, sign_in
+from tests.reporting.conftest import _meeting, _round
+from tests.support.sessions import sign_in
 
 
 def summary(db_session: Any, rworld: Any, year: int, kind: str = "year") -> Any:

@@ -166,7 +166,7 @@ def test_national_reference_and_difference(db_session, rworld):
 
 
 def test_the_rounds_year_is_named_on_the_page(client, db_session, rworld):
-    from tests.reporting.conftest import sign_in
+    from tests.support.sessions import sign_in
 
     sign_in(client, rworld, "board")
     own = client.get(f"/a/{rworld.slug}/reports/2025").get_data(as_text=True)
