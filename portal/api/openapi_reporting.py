@@ -1,6 +1,6 @@
 """Schemas of the plan summaries and the board summary (``portal.reporting`` as JSON).
 
-They describe ``PlanSummary.as_json`` and ``BoardSummary.as_json`` exactly; the
+They describe ``PlanSummary.as_json`` and ``serialize.board_json`` exactly; the
 tests validate real responses against them, so a change there shows up here.
 """
 

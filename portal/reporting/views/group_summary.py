@@ -15,6 +15,7 @@ from portal.plans.forms import STATUS_LABELS
 from portal.plans.models import ActivityStatus
 from portal.reporting import policies
 from portal.reporting.blueprint import bp
+from portal.reporting.services import tables
 from portal.reporting.services import tables as labels
 from portal.reporting.services.period import Period
 from portal.reporting.services.summary import group_summary
@@ -67,5 +68,5 @@ def export_group(slug: str, group_id: int, year: int, ext: str) -> Response:
     _, group = load_group(slug, group_id)
     require_year(year)
     with force_locale("sv"):
-        parts = group_summary(group, year).tables()
+        parts = tables.group_tables(group_summary(group, year))
     return download(f"{group.name} {year}", parts, file_name("grupp", group.name, year), ext)

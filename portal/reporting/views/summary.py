@@ -131,7 +131,7 @@ def export_summary(slug: str, year: int, ext: str) -> Response:
     period = _period(year)
     with force_locale("sv"):
         result = board_summary(association, period)
-        parts = result.tables()
+        parts = labels.board_tables(result)
         title = f"{association.name} {year}{' H1' if period.half else ''}"
     name = file_name("sammanställning", association.name, year, "h1" if period.half else "")
     return download(title, parts, name, ext)
