@@ -6,9 +6,10 @@ the xlsx and the CSV render the same ``GroupSummary``.
 
 from __future__ import annotations
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from portal.core.downloads import file_name
 from portal.plans.forms import STATUS_LABELS
@@ -56,7 +57,7 @@ def group_choose(slug: str, group_id: int) -> Response:
     association, group = load_group(slug, group_id)
     year = chosen_year(request.args.get("year", type=int))
     target = url_for(".group_page", slug=association.slug, group_id=group.id, year=year)
-    return redirect(target, 303)  # type: ignore[return-value]
+    return redirect(target, 303)
 
 
 @bp.route(

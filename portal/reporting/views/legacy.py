@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from portal.core.loaders import require
 from portal.extensions import db
@@ -54,7 +55,7 @@ def _moved(endpoint: str, methods: list[str], **values: Any) -> Response:
     # The address's own values win over a query argument of the same name.
     arguments: dict[str, Any] = {**request.args.to_dict(flat=False), **values}
     target = url_for(f"reporting.{endpoint}", **arguments)
-    return redirect(target, code)  # type: ignore[return-value]
+    return redirect(target, code)
 
 
 def _old_board(endpoint: str, methods: list[str]) -> Any:

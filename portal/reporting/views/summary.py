@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from portal.core.downloads import file_name
 from portal.organisations.models import Association
@@ -104,7 +105,7 @@ def choose(slug: str) -> Response:
     year = chosen_year(request.args.get("year", type=int))
     kind = "h1" if request.args.get("period") == "h1" else "year"
     target = url_for(".summary", slug=association.slug, year=year, period=kind)
-    return redirect(target, 303)  # type: ignore[return-value]
+    return redirect(target, 303)
 
 
 @bp.route("/a/<slug>/reports/<int:year>")
