@@ -90,7 +90,6 @@ def _register_blueprints(app: Flask) -> None:
     from portal.people.views import bp as people_bp
     from portal.plans.views import bp as plans_bp
     from portal.reporting.views import bp as reporting_bp
-    from portal.reporting.views_texts import bp as reporting_texts_bp
     from portal.surveys.views import bp as surveys_bp
 
     for blueprint in (
@@ -105,7 +104,6 @@ def _register_blueprints(app: Flask) -> None:
         plans_bp,
         surveys_bp,
         reporting_bp,
-        reporting_texts_bp,
         api_bp,
         api_tokens_bp,
     ):

@@ -1,7 +1,7 @@
 """What templates can call: every Jinja filter, global and context value, registered here.
 
 Wiring, like ``create_app``: the functions live with their owners (formatting in
-``core.i18n``, Markdown in ``core.markdown``, charts in ``reporting.charts``);
+``core.i18n``, Markdown in ``core.markdown``, charts and figure cells in ``reporting.views``);
 templates get nothing else, so views pass what templates show.
 """
 
@@ -26,7 +26,10 @@ def register_jinja(app: Flask) -> None:
     )
     from portal.core.markdown import markdown_filter
     from portal.reporting import policies as reporting_policies
-    from portal.reporting.charts import render_svg, table_rows
+    from portal.reporting.services.survey_figures import percent
+    from portal.reporting.services.tables import short_reason
+    from portal.reporting.views.cells import Cells
+    from portal.reporting.views.charts import render_svg, table_rows
 
     env = app.jinja_env
     env.add_extension("jinja2.ext.do")
@@ -40,6 +43,10 @@ def register_jinja(app: Flask) -> None:
         asset_url=asset_url,
         render_chart_svg=render_svg,
         chart_table_rows=table_rows,
+        # templates/reporting/_figures.html: one Cells per render, percentages, k reasons
+        figure_cells=Cells,
+        percent=percent,
+        short_reason=short_reason,
     )
 
     @app.context_processor

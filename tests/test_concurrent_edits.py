@@ -50,8 +50,8 @@ from portal.plans.models import (
 )
 from portal.plans.models import TemplateSection as Section
 from portal.plans.services import goal_areas, items, plans, templates
-from portal.reporting import development, texts
 from portal.reporting.models import ReportAnalysis, ReportDevelopmentArea
+from portal.reporting.services import development, texts
 from portal.surveys import services as survey_services
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import SurveyRound
@@ -283,7 +283,7 @@ def _text_edit(name: str) -> Callable[[World, str], tuple[str, str]]:
 
 
 PLAN = "/a/{w.slug}/plans/{w.plan_id}"
-REPORT = "/associations/{w.association_id}/reports/2025"
+REPORT = "/a/{w.slug}/reports/2025"
 
 
 def _url(pattern: str) -> Callable[[World], str]:

@@ -69,7 +69,7 @@ PAGES = [
     "/a/gavleborg/plans/1",
     "/a/gavleborg/meetings/1/minutes",
     "/a/gavleborg/meetings/1/attendance",
-    "/associations/1/reports/2025/texts",
+    "/a/gavleborg/reports/2025/texts",
     "/platform/associations",
 ]
 

@@ -20,13 +20,10 @@ CORE_MAY_IMPORT = {"core", "db", "extensions", "config"}
 #  - accounts/organisations: User <-> AssociationRole (accounts is being reshaped in
 #    parallel); organisations/groups: the association page lists groups, and agencies
 #    check whether groups use them.
-#  - plans/reporting: plans ask reporting/plans.py for their assessment, and reporting
-#    reads plans and meetings, which read plans: meetings is in the loop through it.
 KNOWN_LOOPS = {
     # people joined it with issue 19: accepting an invitation (accounts) registers the person
     # (people), and people's views send accounts' links. Debt: the next structure slice.
     frozenset({"accounts", "organisations", "groups", "people"}),
-    frozenset({"plans", "meetings", "reporting"}),
 }
 
 

@@ -43,7 +43,7 @@ def _field_names() -> list[str]:
 def _address(rule: Any, world: World) -> str:
     """The rule's address with the world's ids (1 where it has none of that kind)."""
     endpoint = rule.endpoint
-    area = world.report_area_id if endpoint.startswith("reporting_texts") else world.area_id
+    area = world.report_area_id if endpoint.startswith("reporting.") else world.area_id
     values: dict[str, Any] = {
         "slug": world.slug,
         "plan_id": world.plan_id,

@@ -1,6 +1,6 @@
 """Schemas of the plan summaries and the board summary (``portal.reporting`` as JSON).
 
-They describe ``PlanSummary.as_json`` and ``BoardSummary.as_json`` exactly; the
+They describe ``PlanSummary.as_json`` and ``serialize.board_json`` exactly; the
 tests validate real responses against them, so a change there shows up here.
 """
 
@@ -19,7 +19,7 @@ from portal.api.openapi_base import (
     ref,
 )
 from portal.plans.models import ActivityStatus, PlanStatus
-from portal.reporting.plans import Assessment
+from portal.plans.services.assessment import Assessment
 
 NULLABLE_INTEGER: Schema = {"type": ["integer", "null"]}
 PERCENT: Schema = {"type": ["integer", "null"], "minimum": 0, "maximum": 100}

@@ -19,9 +19,9 @@ from portal.extensions import db
 from portal.groups import services as group_services
 from portal.groups.models import Group
 from portal.organisations.models import Association
-from portal.reporting import development, texts
-from portal.reporting.serialize import texts_json
-from portal.reporting.summary import Period, board_summary, plan_summaries
+from portal.reporting.services import development, texts
+from portal.reporting.services.serialize import board_json, texts_json
+from portal.reporting.services.summary import Period, board_summary, plan_summaries
 from portal.surveys.models import RoundStatus, SurveyRound
 from portal.surveys.results import round_results
 
@@ -170,7 +170,7 @@ def board_summary_json(association_id: int, year: int) -> Response:
     """The board summary (``portal.reporting.board_summary``), ``?period=year|h1``."""
     period = Period.parse(params.check_year(year), params.choice_arg("period", PERIODS, "year"))
     association = _association()
-    body = board_summary(association, period).as_json()
+    body = board_json(board_summary(association, period))
     body.update(
         texts_json(
             texts.analyses(association.id, period.year, period.kind),

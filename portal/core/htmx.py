@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, render_template, request
+from flask import Flask, Response, current_app, render_template, render_template_string, request
 
 
 def is_htmx() -> bool:
@@ -25,6 +25,23 @@ def render_block(template_name: str, block_name: str, **context: Any) -> str:
     template = app.jinja_env.get_template(template_name)
     app.update_template_context(context)
     return "".join(template.blocks[block_name](template.new_context(context)))
+
+
+def render_macro(template_name: str, macro_name: str, *args: Any, **kwargs: Any) -> str:
+    """Call one macro of a template (for partials that are macros, so the page and the
+    swap share one piece of markup). Imported without context, as pages import it."""
+    source = (
+        f'{{% from "{template_name}" import {macro_name} %}}{{{{ {macro_name}(*args, **kwargs) }}}}'
+    )
+    return render_template_string(source, args=args, kwargs=kwargs)
+
+
+def macro(
+    template_name: str, macro_name: str, *args: Any, status: int = 200, **kwargs: Any
+) -> Response:
+    """One macro of a template as the whole response (for htmx swaps)."""
+    body = render_macro(template_name, macro_name, *args, **kwargs)
+    return current_app.make_response((body, status))
 
 
 def block(template_name: str, block_name: str, status: int = 200, **context: Any) -> Response:

@@ -16,7 +16,7 @@ from portal.organisations.models import Association
 from portal.people import services as people_services
 from portal.plans.models import Plan, ResultGoal
 from portal.plans.services import items
-from portal.reporting import development, texts
+from portal.reporting.services import development, texts
 
 YEAR = 2025
 H1_YEAR = 2026

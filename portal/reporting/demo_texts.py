@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.groups.models import Group
 from portal.organisations.models import Association
 from portal.people import services as people_services
-from portal.reporting import development, texts
+from portal.reporting.services import development, texts
 
 YEAR = 2025
 ANALYSES = {

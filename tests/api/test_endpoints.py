@@ -203,7 +203,7 @@ def test_board_summary_has_the_analysis_texts_and_development_areas(
     client, aworld, db_session
 ) -> None:
     from portal.groups.models import Group
-    from portal.reporting import development, texts
+    from portal.reporting.services import development, texts
 
     texts.save_analysis(None, aworld.association_id, 2025, "year", "survey", "**Bra** år.", 0)
     texts.save_analysis(None, aworld.association_id, 2025, "h1", "survey", "Halvåret.", 0)

@@ -21,7 +21,7 @@ def test_the_board_summary_opens_with_key_figures_and_keeps_its_menu_at_hand(
     world = make_world(live_db)
     visitor.sign_in_as(world.emails["board"])
     page = visitor.page
-    visitor.visit(f"/associations/{world.association_id}/reports/2025")
+    visitor.visit(f"/a/{world.slug}/reports/2025")
 
     # Key figures come before the first section, each a link to its section.
     figures = page.locator("section.key-figures")

@@ -18,7 +18,7 @@ OPEN_ALL = "document.querySelectorAll('details').forEach(d => { d.open = true; }
 def seed(live_db: LiveDB, world: World) -> None:
     def build(f: factories.Factory) -> None:
         from portal.organisations.models import Association
-        from portal.reporting import development, texts
+        from portal.reporting.services import development, texts
         from portal.surveys.national import import_national
 
         association = f.session.get(Association, world.association_id)
@@ -45,7 +45,7 @@ def test_admin_writes_the_analysis_in_place(
     seed(live_db, world)
     visitor.sign_in_as(world.admin_email)
     page = visitor.page
-    path = f"/associations/{world.association_id}/reports/2025/texts"
+    path = f"/a/{world.slug}/reports/2025/texts"
     visitor.visit(path)
     page.evaluate(OPEN_ALL)
     visitor.check()
@@ -67,6 +67,6 @@ def test_board_member_reads_the_texts(visitor: Visitor, world: World, live_db: L
 
     email = live_db.run(board_member)
     visitor.sign_in_as(email)
-    visitor.visit(f"/associations/{world.association_id}/reports/2025/texts")
+    visitor.visit(f"/a/{world.slug}/reports/2025/texts")
     expect(visitor.page.locator("#analysis-survey em")).to_have_text("än")
     expect(visitor.page.locator("textarea")).to_have_count(0)

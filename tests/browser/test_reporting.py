@@ -28,7 +28,7 @@ def test_board_member_reads_summary_and_downloads(visitor: Visitor, live_db: Liv
     world = make_world(live_db)
     visitor.sign_in_as(world.emails["board"])
     page = visitor.page
-    visitor.visit(f"/associations/{world.association_id}/reports/2025")
+    visitor.visit(f"/a/{world.slug}/reports/2025")
     expect(page.get_by_role("heading", level=1)).to_have_text("Årssammanställning 2025")
     expect(page.locator('tr[data-code="A1"]')).to_contain_text("56 %")
 
@@ -54,7 +54,7 @@ def test_board_member_reads_summary_and_downloads(visitor: Visitor, live_db: Liv
     page.get_by_label("Första halvåret (januari–juni)").check()
     visitor.submit(page.locator("form.period-form button"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Halvårssammanställning 2025")
-    visitor.visit(f"/associations/{world.association_id}/reports/2025/print")
-    visitor.visit(f"/groups/{world.group_ids['Mysam Alfa']}/summary/2025")
-    visitor.visit(f"/associations/{world.association_id}/reports/2019")
+    visitor.visit(f"/a/{world.slug}/reports/2025/print")
+    visitor.visit(f"/a/{world.slug}/groups/{world.group_ids['Mysam Alfa']}/summary/2025")
+    visitor.visit(f"/a/{world.slug}/reports/2019")
     visitor.assert_all_checked()

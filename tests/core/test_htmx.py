@@ -19,11 +19,17 @@ def test_a_json_response_does_not_claim_to_vary_by_hx_request(client):
     assert "HX-Request" not in response.headers.get("Vary", "")
 
 
-def test_only_core_htmx_sets_vary_by_hand_outside_packages_not_yet_reshaped():
-    # reporting is reshaped in a later slice; its one line is redundant with the hook.
-    setters = sorted(
+def _files_saying(text: str) -> list[str]:
+    return sorted(
         str(path.relative_to(PORTAL))
         for path in PORTAL.rglob("*.py")
-        if 'vary.add("HX-Request")' in path.read_text(encoding="utf-8")
+        if text in path.read_text(encoding="utf-8")
     )
-    assert setters == ["core/htmx.py", "reporting/views_texts.py"]
+
+
+def test_only_core_htmx_sets_vary_by_hand():
+    assert _files_saying('vary.add("HX-Request")') == ["core/htmx.py"]
+
+
+def test_only_core_htmx_renders_a_macro_as_a_fragment():
+    assert _files_saying("render_template_string") == ["core/htmx.py"]

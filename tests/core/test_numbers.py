@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from portal.core.numbers import parse_number
-from portal.reporting.plans import Assessment, assess
+from portal.plans.services.assessment import Assessment, assess
 
 NUMBERS = [
     ("40", "40"),

@@ -19,8 +19,25 @@ def test_the_portals_template_globals_are_the_registered_ones(app):
         for name, value in app.jinja_env.globals.items()
         if getattr(value, "__module__", "").startswith("portal.")
     }
-    # figure_cells is registered by the reporting blueprint until reporting is reshaped.
-    assert ours == {"asset_url", "render_chart_svg", "chart_table_rows", "figure_cells"}
+    assert ours == {
+        "asset_url",
+        "render_chart_svg",
+        "chart_table_rows",
+        "figure_cells",
+        "percent",
+        "short_reason",
+    }
+
+
+def test_no_blueprint_adds_template_context_of_its_own(app):
+    """``portal.templating`` is the one place: no blueprint's context processor either."""
+    ours = [
+        f"{blueprint}: {processor.__module__}.{processor.__name__}"
+        for blueprint, processors in app.template_context_processors.items()
+        for processor in processors
+        if processor.__module__.startswith("portal.")
+    ]
+    assert ours == ["None: portal.templating._template_globals"]
 
 
 def test_no_template_asks_the_database_for_plan_states():

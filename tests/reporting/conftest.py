@@ -46,7 +46,6 @@ from portal.surveys.models import (
     TextReview,
 )
 from portal.surveys.national import NationalReference
-from tests.conftest import put_session
 from tests.plans.conftest import (  # noqa: F401 - pworld is shared with the plan tests
     build_template,
     pworld,
@@ -239,10 +238,3 @@ def build_world(f: Any, db_session: Any) -> ReportWorld:
         user_ids=ids,
         emails={k: u.email for k, u in people.items()},
     )
-
-
-def sign_in(client: Any, world: ReportWorld, role: str) -> None:
-    """Put the person in the session as Flask-Login does."""
-    if role == "anonymous":
-        return
-    put_session(client, world.user_ids[role])

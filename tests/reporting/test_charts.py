@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask import render_template_string
 
-from portal.reporting.charts import COLOURS, Chart, Series, format_value, render_svg
+from portal.reporting.views.charts import COLOURS, Chart, Series, format_value, render_svg
 
 GOLDEN = Path(__file__).parent / "golden"
 MACRO = '{% from "reporting/_chart.html" import chart %}{{ chart(c) }}'

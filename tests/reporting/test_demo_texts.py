@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.organisations.models import Association
-from portal.reporting import development, texts
-from portal.reporting.national import national_shares
+from portal.reporting.services import development, texts
+from portal.reporting.services.national import national_shares
 from tests.conftest import login
 
 DEMO_PASSWORD = "demo-losenord-2026"
@@ -27,6 +27,6 @@ def test_demo_has_the_report_texts_and_national_figures(app, client, db_session)
         (2023, "A1"): 0.61, (2024, "A1"): 0.625, (2025, "A1"): 0.638,
     }  # fmt: skip
     login(client, "forbundschef@gavleborg.example.org", DEMO_PASSWORD)
-    page = client.get(f"/associations/{association.id}/reports/2025/texts")
+    page = client.get(f"/a/{association.slug}/reports/2025/texts")
     assert page.status_code == 200
     assert "Alla parter deltar i varje möte" in page.get_data(as_text=True)

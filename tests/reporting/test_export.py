@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from portal.core.export import Table, to_csv, to_xlsx
 from portal.plans.models import ResultGoal
-from tests.reporting.conftest import sign_in
+from tests.support.sessions import sign_in
 
 GOLDEN = Path(__file__).parent / "golden"
 PARTS = [
@@ -42,7 +42,7 @@ def _formula_goal(db_session) -> None:
 def test_summary_xlsx_matches_the_golden_file(client, rworld, db_session):
     _formula_goal(db_session)
     sign_in(client, rworld, "board")
-    response = client.get(f"/associations/{rworld.association_id}/reports/2025/export.xlsx")
+    response = client.get(f"/a/{rworld.slug}/reports/2025/export.xlsx")
     assert response.status_code == 200
     assert re.fullmatch(
         r'attachment; filename="sammanstallning-forbund-\d+-2025\.xlsx"; '
@@ -63,9 +63,7 @@ def test_summary_xlsx_matches_the_golden_file(client, rworld, db_session):
 def test_summary_csv_matches_the_golden_file(client, rworld, db_session):
     _formula_goal(db_session)
     sign_in(client, rworld, "admin")
-    response = client.get(
-        f"/associations/{rworld.association_id}/reports/2025/export.csv?period=year"
-    )
+    response = client.get(f"/a/{rworld.slug}/reports/2025/export.csv?period=year")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset
     _golden("summary.csv", response.get_data(as_text=True))
@@ -73,7 +71,8 @@ def test_summary_csv_matches_the_golden_file(client, rworld, db_session):
 
 def test_group_summary_csv_matches_the_golden_file(client, rworld):
     sign_in(client, rworld, "m1")
-    response = client.get(f"/groups/{rworld.group_ids['Mysam Alfa']}/summary/2025/export.csv")
+    alfa = rworld.group_ids["Mysam Alfa"]
+    response = client.get(f"/a/{rworld.slug}/groups/{alfa}/summary/2025/export.csv")
     assert response.status_code == 200
     _golden("group_summary.csv", response.get_data(as_text=True))
 
@@ -82,9 +81,7 @@ def test_exports_are_in_swedish_whatever_the_page_language(client, rworld):
     sign_in(client, rworld, "board")
     with client.session_transaction() as session:
         session["locale"] = "en"
-    text = client.get(f"/associations/{rworld.association_id}/reports/2025/export.csv").get_data(
-        as_text=True
-    )
+    text = client.get(f"/a/{rworld.slug}/reports/2025/export.csv").get_data(as_text=True)
     assert "Måluppfyllelse per målområde" in text
     assert "Goal fulfilment" not in text
 

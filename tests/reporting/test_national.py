@@ -8,7 +8,11 @@ from typing import Any
 import pytest
 
 from portal import PROJECT_ROOT
-from portal.reporting.national import InstallationFigure, installation_shares, national_shares
+from portal.reporting.services.national import (
+    InstallationFigure,
+    installation_shares,
+    national_shares,
+)
 from portal.surveys import results, services
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import Answer, Question, RoundStatus, SurveyResponse, SurveyRound
@@ -133,7 +137,7 @@ def test_questions_of_other_kinds_are_ignored(db_session, instrument):
 
 
 def test_an_indicator_pools_as_its_questions_do(f, db_session, instrument):
-    from portal.reporting.national import pool_indicators, round_figures
+    from portal.reporting.services.national import pool_indicators, round_figures
 
     rounds = [
         closed_round(f, db_session, instrument, {"A1": [7, 6, 2], "A2": [7, 7, 1]}),
@@ -155,8 +159,8 @@ def test_an_indicator_pools_as_its_questions_do(f, db_session, instrument):
 
 def test_the_board_summary_shows_the_indicators_installation_figure(app, f, db_session, instrument):
     from portal.organisations.models import Association
-    from portal.reporting.period import Period
-    from portal.reporting.survey import survey_figures
+    from portal.reporting.services.period import Period
+    from portal.reporting.services.survey_figures import survey_figures
 
     rounds = [
         closed_round(f, db_session, instrument, {"A1": [7, 6, 2], "A2": [7, 7, 1]})

@@ -15,14 +15,21 @@ from openpyxl import load_workbook
 
 from portal.groups.models import Group
 from portal.organisations.models import Association
-from portal.reporting.summary import Period, board_summary
-from tests.reporting.conftest import _meeting, sign_in
+from portal.reporting.services.serialize import board_json
+from portal.reporting.services.summary import Period, board_summary
+from portal.reporting.services.tables import board_tables
+from tests.reporting.conftest import _meeting
+from tests.support.sessions import sign_in
 
-URL = "/associations/{id}/reports/{year}"
+URL = "/a/{slug}/reports/{year}"
+
+
+def group_url(world: Any, group: str, year: int = 2025) -> str:
+    return f"/a/{world.slug}/groups/{world.group_ids[group]}/summary/{year}"
 
 
 def url(rworld: Any, year: int = 2025, suffix: str = "", **query: str) -> str:
-    path = URL.format(id=rworld.association_id, year=year) + suffix
+    path = URL.format(slug=rworld.slug, year=year) + suffix
     return path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
 
@@ -66,20 +73,20 @@ def test_who_reads_the_group_summary(client, rworld, role, group, status):
     sign_in(client, rworld, role)
     gid = rworld.group_ids[group]
     for suffix in ("", "/export.xlsx", "/export.csv"):
-        response = client.get(f"/groups/{gid}/summary/2025{suffix}")
+        response = client.get(f"/a/{rworld.slug}/groups/{gid}/summary/2025{suffix}")
         assert response.status_code == status, suffix
 
 
 def test_unknown_association_group_and_year_are_404(client, rworld):
     sign_in(client, rworld, "admin")
-    assert client.get(URL.format(id=999999, year=2025)).status_code == 404
+    assert client.get(URL.format(slug="no-such-association", year=2025)).status_code == 404
     assert client.get(url(rworld, 1999)).status_code == 404
-    assert client.get("/groups/999999/summary/2025").status_code == 404
+    assert client.get(f"/a/{rworld.slug}/groups/999999/summary/2025").status_code == 404
 
 
 def test_picker_goes_to_the_chosen_period(client, rworld):
     sign_in(client, rworld, "board")
-    response = client.get(f"/associations/{rworld.association_id}/reports?year=2026&period=h1")
+    response = client.get(f"/a/{rworld.slug}/reports?year=2026&period=h1")
     assert response.status_code == 303
     assert response.headers["Location"].endswith(url(rworld, 2026, period="h1"))
 
@@ -98,7 +105,7 @@ def test_board_sees_no_personal_names(client, rworld):
     pages = [
         client.get(url(rworld)).get_data(as_text=True),
         client.get(url(rworld, suffix="/export.csv")).get_data(as_text=True),
-        client.get(f"/groups/{rworld.group_ids['Mysam Alfa']}/summary/2025").get_data(as_text=True),
+        client.get(group_url(rworld, "Mysam Alfa")).get_data(as_text=True),
     ]
     for name in ("Lena Ledare", "Fredrik Förre", "Bo Beta", "Medlem m1", "Anna Admin"):
         assert all(name not in page for page in pages), name
@@ -118,8 +125,8 @@ def test_page_xlsx_csv_and_json_agree(client, rworld, db_session):
     book = load_workbook(io.BytesIO(client.get(url(rworld, suffix="/export.xlsx")).get_data()))
     text = client.get(url(rworld, suffix="/export.csv")).get_data(as_text=True)
     summary = board_summary(db_session.get(Association, rworld.association_id), Period(2025))
-    data = json.loads(json.dumps(summary.as_json()))
-    tables = summary.tables()
+    data = json.loads(json.dumps(board_json(summary)))
+    tables = board_tables(summary)
     # Every table is a sheet, cell for cell, numbers as numbers.
     assert len(book.sheetnames) == len(tables)
     for sheet_name, table in zip(book.sheetnames, tables, strict=True):
@@ -162,7 +169,7 @@ def test_nothing_below_k_leaks(client, rworld, db_session):
     book = load_workbook(io.BytesIO(client.get(url(rworld, suffix="/export.xlsx")).get_data()))
     text = client.get(url(rworld, suffix="/export.csv")).get_data(as_text=True)
     summary = board_summary(db_session.get(Association, rworld.association_id), Period(2025))
-    data = summary.as_json()
+    data = board_json(summary)
     hidden = {rworld.group_ids["Mysam Beta"], rworld.group_ids["Mysam Gamma"]}
     for kind in ("questions", "indicators"):
         for row in data["survey"][kind]:
@@ -237,7 +244,7 @@ def test_no_caption_or_heading_repeats_the_heading_above_it(client, rworld):
     for path in (
         url(rworld),
         url(rworld, suffix="/print"),
-        f"/groups/{rworld.group_ids['Mysam Alfa']}/summary/2025",
+        group_url(rworld, "Mysam Alfa"),
     ):
         page = client.get(path).get_data(as_text=True)
         assert _doubled(page) == [], path

@@ -13,10 +13,11 @@ from portal.groups.models import Group
 from portal.meetings.models import AttendanceStatus
 from portal.organisations.models import Association
 from portal.plans.services import plans
-from portal.reporting.summary import Period, board_summary
+from portal.reporting.services.summary import Period, board_summary
 from portal.surveys.models import Instrument
 from tests.reporting import conftest
-from tests.reporting.conftest import _meeting, _round, sign_in
+from tests.reporting.conftest import _meeting, _round
+from tests.support.sessions import sign_in
 
 
 def summary(db_session: Any, rworld: Any, year: int, kind: str = "year") -> Any:
@@ -70,7 +71,7 @@ def test_a_change_between_rounds_of_different_groups_has_a_caveat(
     assert survey.groups_differ
     assert not summary(db_session, rworld, 2025).survey.groups_differ  # the same three
     sign_in(client, rworld, "board")
-    base = f"/associations/{rworld.association_id}/reports"
+    base = f"/a/{rworld.slug}/reports"
     page = client.get(f"{base}/2026").get_data(as_text=True)
     assert "Omgången 2025 frågade inte samma grupper som denna (3 grupper då, 2 nu)" in page
     assert 'id="survey-groups-differ"' not in client.get(f"{base}/2025").get_data(as_text=True)

@@ -8,8 +8,8 @@ import pytest
 
 from portal.organisations.models import Association
 from portal.plans.models import ActivityStatus
-from portal.reporting.plans import Assessment
-from portal.reporting.summary import Period, board_summary
+from portal.plans.services.assessment import Assessment
+from portal.reporting.services.summary import Period, board_summary
 from portal.surveys.disclosure import Hidden
 
 
@@ -166,13 +166,13 @@ def test_national_reference_and_difference(db_session, rworld):
 
 
 def test_the_rounds_year_is_named_on_the_page(client, db_session, rworld):
-    from tests.reporting.conftest import sign_in
+    from tests.support.sessions import sign_in
 
     sign_in(client, rworld, "board")
-    own = client.get(f"/associations/{rworld.association_id}/reports/2025").get_data(as_text=True)
+    own = client.get(f"/a/{rworld.slug}/reports/2025").get_data(as_text=True)
     assert '<p id="survey-round-year"><strong>Resultat från enkäten 2025.</strong></p>' in own
     # 2026 has no closed round by its end: the 2025 round, named, with the reason.
-    later = client.get(f"/associations/{rworld.association_id}/reports/2026").get_data(as_text=True)
+    later = client.get(f"/a/{rworld.slug}/reports/2026").get_data(as_text=True)
     note = later.split('id="survey-round-year"')[1][:400]
     assert "Resultat från enkäten 2025." in note
     assert "augusti–september" in note

@@ -12,8 +12,8 @@ from portal.core.audit import AuditEvent
 from portal.groups.models import Group
 from portal.plans.models import Activity, GoalArea, Plan, PlanStatus, ResultGoal
 from portal.plans.services import plans as plan_services
-from portal.reporting import development, texts
 from portal.reporting.models import ReportAnalysis, ReportDevelopmentArea
+from portal.reporting.services import development, texts
 from tests.conftest import csrf_token
 from tests.plans.conftest import YEAR
 from tests.support.sessions import sign_in
@@ -22,7 +22,7 @@ NEXT = YEAR + 1
 
 
 def base(world: Any) -> str:
-    return f"/associations/{world.association_id}/reports/{YEAR}"
+    return f"/a/{world.slug}/reports/{YEAR}"
 
 
 def post(client: Any, world: Any, url: str, data: dict[str, Any], **kw: Any) -> Any:

@@ -34,9 +34,9 @@ from portal.plans.models import (
     TemplateVersion,
 )
 from portal.plans.services import goal_areas
+from portal.plans.services.assessment import Assessment, assess
 from portal.plans.services.common import record_change
 from portal.plans.services.templates import current_version
-from portal.reporting.plans import Assessment, assess
 
 HISTORY_LENGTH = 30
 

@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.api.serialize import results_json
-from portal.reporting import national
-from portal.reporting.national import RoundFigure
+from portal.reporting.services import national
+from portal.reporting.services.national import RoundFigure
 from portal.surveys import disclosure, results
 from tests.surveys.adversary.auditor import audit, audit_results
 

@@ -209,7 +209,7 @@ def _group_rows(rows: list[list[Any]]) -> dict[str, list[Any]]:
 
 def test_the_exports_hide_the_same_cells_with_no_count(client, r5) -> None:
     sign_in(client, r5.world, "board")
-    base = f"/associations/{r5.association_id}/reports/{r5.year}"
+    base = f"/a/{r5.slug}/reports/{r5.year}"
     text = client.get(f"{base}/export.csv?period=year").get_data(as_text=True)
     rows = _group_rows(list(csv.reader(io.StringIO(text), delimiter=";")))
     data = client.get(f"{base}/export.xlsx?period=year").get_data()
@@ -229,8 +229,8 @@ def test_the_exports_hide_the_same_cells_with_no_count(client, r5) -> None:
 
 
 def test_the_board_summary_and_its_json_hide_the_same(client, r5, db_session) -> None:
-    from portal.reporting.period import Period
-    from portal.reporting.survey import survey_figures
+    from portal.reporting.services.period import Period
+    from portal.reporting.services.survey_figures import survey_figures
 
     survey = survey_figures(r5.association_id, Period(r5.year))
     assert survey is not None
@@ -243,7 +243,7 @@ def test_the_board_summary_and_its_json_hide_the_same(client, r5, db_session) ->
     assert row.groups[r5.groups["gavle"]].current.answers == 5
     assert row.overall.current.hidden is None
     sign_in(client, r5.world, "board")
-    page = client.get(f"/associations/{r5.association_id}/reports/{r5.year}")
+    page = client.get(f"/a/{r5.slug}/reports/{r5.year}")
     assert page.status_code == 200
     body = page.get_data(as_text=True).split("<main", 1)[-1]
     for label in KIND_LABELS:
@@ -262,15 +262,15 @@ def test_every_output_goes_through_the_one_check(client, r5, monkeypatch) -> Non
 
     monkeypatch.setattr(disclosure, "decide", spy)
     sign_in(client, r5.world, "admin")
-    base = f"/associations/{r5.association_id}/reports/{r5.year}"
+    base = f"/a/{r5.slug}/reports/{r5.year}"
     urls = [
         f"/a/{r5.slug}/surveys/{r5.round_id}/results",
         base,
         f"{base}/print",
         f"{base}/export.csv?period=year",
         f"{base}/export.xlsx?period=year",
-        f"/groups/{r5.groups['gavle']}/summary/{r5.year}",
-        f"/groups/{r5.groups['gavle']}/summary/{r5.year}/export.csv",
+        f"/a/{r5.slug}/groups/{r5.groups['gavle']}/summary/{r5.year}",
+        f"/a/{r5.slug}/groups/{r5.groups['gavle']}/summary/{r5.year}/export.csv",
     ]
     for url in urls:
         calls.clear()

@@ -13,15 +13,15 @@ from flask_babel import gettext as _
 
 from portal.core.export import Table
 from portal.plans.models import ACTIVITY_STATUS_LABELS, ActivityStatus, PlanStatus
-from portal.reporting.plans import Assessment
-from portal.reporting.survey import Comparison, Row, SurveyFigures, percent
+from portal.plans.services.assessment import Assessment
+from portal.reporting.services.survey_figures import Comparison, Row, SurveyFigures, percent
 from portal.surveys.disclosure import Hidden
 
 if TYPE_CHECKING:
-    from portal.reporting.meetings import MeetingFigures
-    from portal.reporting.plans import PlanFigures
-    from portal.reporting.summary import BoardSummary, GroupSummary
-    from portal.reporting.trends import Trend
+    from portal.reporting.services.meeting_figures import MeetingFigures
+    from portal.reporting.services.plan_figures import PlanFigures
+    from portal.reporting.services.summary import BoardSummary, GroupSummary
+    from portal.reporting.services.trends import Trend
 
 
 def assessment_labels() -> dict[Assessment, str]:

@@ -1,9 +1,9 @@
 """Saving the board summary's analysis texts and development areas.
 
-Every change is a POST under ``/associations/<id>/reports/<year>/``. With htmx the
+Every change is a POST under ``/a/<slug>/reports/<year>/``. With htmx the
 changed partial comes back; without JavaScript the browser is sent back to the board
-summary (``reporting.summary``), or, where that page is not installed, to the small
-page of this blueprint that lists the texts and areas. A form that fails is shown
+summary (``reporting.summary``). The small page ``reporting.texts_page`` lists the
+texts and areas on their own. A form that fails is shown
 again with its errors (400; 409 for an edit conflict). Association admins write;
 board members and process leaders only read; anyone else gets 404.
 """
@@ -12,46 +12,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.core.concurrency import StaleEditError
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import choices as options
-from portal.core.htmx import is_htmx
+from portal.core.htmx import is_htmx, macro
 from portal.core.loaders import require
 from portal.core.transactions import atomic
-from portal.extensions import db
 from portal.organisations.models import Association
-from portal.plans.models import GoalArea
-from portal.reporting import development, policies, texts
+from portal.reporting import policies
+from portal.reporting.blueprint import bp
 from portal.reporting.forms import AnalysisForm, AreaEditForm, AreaForm, CarryForm
 from portal.reporting.models import ReportPeriod
+from portal.reporting.services import development, texts
+from portal.reporting.views.common import load_board_association, require_year
 
-bp = Blueprint(
-    "reporting_texts", __name__, url_prefix="/associations/<int:association_id>/reports/<int:year>"
-)
 SECTIONS = texts.SECTIONS
+PREFIX = "/a/<slug>/reports/<int:year>"
 
 
-@bp.before_request
-@login_required
-def _signed_in() -> None:
-    """The whole blueprint needs a signed-in person (refusals below are 404s)."""
-
-
-def _load(association_id: int, year: int, *, write: bool) -> Association:
-    association = db.session.get(Association, association_id)
-    require(
-        association is not None and policies.can_read_board_summary(current_user, association_id)
-    )
-    assert association is not None
-    require(2000 <= year <= 2100)
-    if write:
-        require(policies.can_write_analysis(current_user, association_id))
+def _load(slug: str, year: int, *, write: bool) -> Association:
+    association = load_board_association(slug, write=write)
+    require_year(year)
     return association
 
 
@@ -61,19 +48,12 @@ def _period() -> str:
 
 
 def _back(association: Association, year: int, period: str, anchor: str) -> Response:
-    if "reporting.summary" in current_app.view_functions:
-        target = url_for(
-            "reporting.summary", association_id=association.id, year=year, period=period
-        )
-    else:
-        target = url_for(".page", association_id=association.id, year=year, period=period)
+    target = url_for(".summary", slug=association.slug, year=year, period=period)
     return redirect(target + anchor)
 
 
 def _page(association: Association, year: int, period: str, status: int, **extra: Any) -> Any:
     """The texts page, whole, with any failed form passed back in ``extra``."""
-    from flask import render_template
-
     context = _context(association, year, period)
     context.update(extra)
     return render_template("reporting/board_texts.html", **context), status
@@ -94,33 +74,20 @@ def _context(association: Association, year: int, period: str) -> dict[str, Any]
     }
 
 
-@bp.route("/texts")
-def page(association_id: int, year: int) -> Any:
+@bp.route(f"{PREFIX}/texts")
+def texts_page(slug: str, year: int) -> Any:
     """The analysis texts and development areas of one summary, on a page of their own."""
-    association = _load(association_id, year, write=False)
+    association = _load(slug, year, write=False)
     return _page(association, year, _period(), 200)
-
-
-def _macro(template: str, name: str, *args: Any, **kwargs: Any) -> str:
-    from flask import render_template_string
-
-    source = f'{{% from "{template}" import {name} %}}{{{{ {name}(*args, **kwargs) }}}}'
-    return render_template_string(source, args=args, kwargs=kwargs)
-
-
-def _fragment(body: str, status: int = 200) -> Response:
-    response = current_app.make_response((body, status))
-    response.vary.add("HX-Request")
-    return response
 
 
 # --- analysis texts -------------------------------------------------------------------
 
 
-@bp.route("/<period>/analysis/<section>", methods=["POST"])
-def save_analysis(association_id: int, year: int, period: str, section: str) -> Any:
+@bp.route(f"{PREFIX}/<period>/analysis/<section>", methods=["POST"])
+def save_analysis(slug: str, year: int, period: str, section: str) -> Any:
     """Save one section's analysis text (409 with both versions if someone saved first)."""
-    association = _load(association_id, year, write=True)
+    association = _load(slug, year, write=True)
     require(period in {p.value for p in ReportPeriod} and bool(texts.SECTION_RE.match(section)))
     form = AnalysisForm()
     conflict = None
@@ -145,21 +112,19 @@ def save_analysis(association_id: int, year: int, period: str, section: str) -> 
             form.add_domain_error(error)
         else:
             if is_htmx():
-                body = _macro(
+                return macro(
                     "reporting/_analysis.html", "analysis", association, year, period, section,
                     saved, True, message=_("Saved."),
                 )  # fmt: skip
-                return _fragment(body)
             flash(_("The analysis was saved."), "success")
             return _back(association, year, period, f"#analysis-{section}")
     status = 409 if conflict else 400
     stored = texts.analysis(association.id, year, period, section)
     if is_htmx():
-        body = _macro(
+        return macro(
             "reporting/_analysis.html", "analysis", association, year, period, section, stored,
-            True, form=form, conflict=conflict,
+            True, form=form, conflict=conflict, status=status,
         )  # fmt: skip
-        return _fragment(body, status)
     return _page(
         association, year, period, status,
         failed_section=section, analysis_form=form, conflict=conflict,
@@ -178,13 +143,12 @@ def _areas_response(
     status = max(form.response_status(), 400) if form is not None else 200
     forms = {key: form} if form is not None and key else {}
     if is_htmx():
-        body = _macro(
+        return macro(
             "reporting/_development_areas.html", "development_areas",
             development.development_areas(association.id, year), True, association, year,
             period, development.carry_choices(association.id, year), forms=forms,
-            message=" ".join(notes) or None,
+            message=" ".join(notes) or None, status=status,
         )  # fmt: skip
-        return _fragment(body, status)
     if form is None:
         for note in notes:
             flash(note, "success")
@@ -198,10 +162,10 @@ def _load_area(association: Association, year: int, area_id: int) -> Any:
     return area
 
 
-@bp.route("/areas", methods=["POST"])
-def add_area(association_id: int, year: int) -> Any:
+@bp.route(f"{PREFIX}/areas", methods=["POST"])
+def add_area(slug: str, year: int) -> Any:
     """Record a development area."""
-    association = _load(association_id, year, write=True)
+    association = _load(slug, year, write=True)
     form = AreaForm()
     if form.validate_on_submit():
         try:
@@ -218,10 +182,10 @@ def _area_data(form: AreaForm) -> development.AreaData:
     return development.AreaData(form.title.data or "", form.description.data or "")
 
 
-@bp.route("/areas/<int:area_id>", methods=["POST"])
-def update_area(association_id: int, year: int, area_id: int) -> Any:
+@bp.route(f"{PREFIX}/areas/<int:area_id>", methods=["POST"])
+def update_area(slug: str, year: int, area_id: int) -> Any:
     """Change a development area."""
-    association = _load(association_id, year, write=True)
+    association = _load(slug, year, write=True)
     area = _load_area(association, year, area_id)
     form = AreaEditForm()
     if form.validate_on_submit():
@@ -235,10 +199,10 @@ def update_area(association_id: int, year: int, area_id: int) -> Any:
     return _areas_response(association, year, _period(), f"edit-{area_id}", form=form)
 
 
-@bp.route("/areas/<int:area_id>/delete", methods=["GET", "POST"])
-def delete_area(association_id: int, year: int, area_id: int) -> Any:
+@bp.route(f"{PREFIX}/areas/<int:area_id>/delete", methods=["GET", "POST"])
+def delete_area(slug: str, year: int, area_id: int) -> Any:
     """Remove a development area (what was carried stays in the plans; GET asks first)."""
-    association = _load(association_id, year, write=True)
+    association = _load(slug, year, write=True)
     area = _load_area(association, year, area_id)
     if request.method == "GET":
         back = _back(association, year, _period(), f"#area-{area.id}").location
@@ -254,10 +218,10 @@ def delete_area(association_id: int, year: int, area_id: int) -> Any:
     return _areas_response(association, year, _period(), notes=[_("Removed.")])
 
 
-@bp.route("/areas/<int:area_id>/carry", methods=["POST"])
-def carry_area(association_id: int, year: int, area_id: int) -> Any:
+@bp.route(f"{PREFIX}/areas/<int:area_id>/carry", methods=["POST"])
+def carry_area(slug: str, year: int, area_id: int) -> Any:
     """Carry an area into the chosen groups' plans for the next year."""
-    association = _load(association_id, year, write=True)
+    association = _load(slug, year, write=True)
     area = _load_area(association, year, area_id)
     choices = development.carry_choices(association.id, year)
     form = CarryForm()
@@ -267,7 +231,7 @@ def carry_area(association_id: int, year: int, area_id: int) -> Any:
     )
     if form.validate_on_submit():
         groups = [g for g in choices.groups if g.id in set(form.group_ids.data or [])]
-        goal_area = db.session.get(GoalArea, form.goal_area_id.data or 0)
+        goal_area = next((ga for ga in choices.goal_areas if ga.id == form.goal_area_id.data), None)
         try:
             with atomic():
                 result = development.carry(current_user, area, groups, form.kind.data, goal_area)

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from portal.reporting.development import AreaWithTargets
 from portal.reporting.models import ReportAnalysis
-from portal.reporting.survey import Comparison, Row, Share, SurveyFigures
+from portal.reporting.services.development import AreaWithTargets
+from portal.reporting.services.survey_figures import Comparison, Row, Share, SurveyFigures
 
 if TYPE_CHECKING:
-    from portal.reporting.meetings import MeetingFigures
-    from portal.reporting.plans import PlanFigures
-    from portal.reporting.summary import BoardSummary, GroupSummary
-    from portal.reporting.trends import Trend
+    from portal.reporting.services.meeting_figures import MeetingFigures
+    from portal.reporting.services.plan_figures import PlanFigures
+    from portal.reporting.services.summary import BoardSummary, GroupSummary
+    from portal.reporting.services.trends import Trend
 
 
 def share_json(share: Share | None) -> dict[str, Any] | None:

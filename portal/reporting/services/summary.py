@@ -1,9 +1,10 @@
 """The board summary (halvårs- och årssammanställning) and the group summary.
 
 One code path for every figure: the pages, the xlsx and CSV downloads and the JSON
-API all read ``board_summary`` / ``group_summary`` and their ``tables()`` and
-``as_json()``. The parts are computed by ``plans``, ``meetings``, ``survey`` and
-``trends`` in this package, each in SQL with a fixed number of queries.
+API all read ``board_summary`` / ``group_summary``, laid out by ``tables`` and
+``serialize`` (which read these summaries; this module imports neither). The parts are
+computed by ``plan_figures``, ``meeting_figures``, ``survey_figures`` and ``trends`` in
+this package, each in SQL with a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -16,24 +17,23 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from portal.core.export import Table
 from portal.extensions import db
 from portal.groups.models import Group, Membership
 from portal.meetings.services import stats
 from portal.meetings.services.stats import YearFigures
 from portal.organisations.models import Association
 from portal.plans.models import ActivityStatus, PlanStatus
-from portal.reporting.meetings import MeetingFigures, meeting_figures
-from portal.reporting.period import Period
-from portal.reporting.plans import (
-    Assessment,
+from portal.plans.services.assessment import Assessment
+from portal.reporting.services.meeting_figures import MeetingFigures, meeting_figures
+from portal.reporting.services.period import Period
+from portal.reporting.services.plan_figures import (
     PlanFigures,
     PlanYear,
     activities_done,
     plan_figures,
 )
-from portal.reporting.survey import References, SurveyFigures, survey_figures
-from portal.reporting.trends import Trend, TrendSeries, indicator_trend, survey_trend
+from portal.reporting.services.survey_figures import References, SurveyFigures, survey_figures
+from portal.reporting.services.trends import Trend, TrendSeries, indicator_trend, survey_trend
 
 __all__ = [
     "BoardSummary",
@@ -68,18 +68,6 @@ class BoardSummary:
             and not self.meetings.planned
             and self.survey is None
         )
-
-    def tables(self) -> list[Table]:
-        """Every table of the summary, as the downloads write them."""
-        from portal.reporting.tables import board_tables
-
-        return board_tables(self)
-
-    def as_json(self) -> dict[str, Any]:
-        """Plain JSON values: numbers as numbers, shares 0..1, suppressed figures null."""
-        from portal.reporting.serialize import board_json
-
-        return board_json(self)
 
 
 def association_groups(association_id: int) -> list[Group]:
@@ -230,16 +218,6 @@ class GroupSummary:
     @property
     def is_empty(self) -> bool:
         return not self.plans.with_plan and not self.meetings.planned and self.survey is None
-
-    def tables(self) -> list[Table]:
-        from portal.reporting.tables import group_tables
-
-        return group_tables(self)
-
-    def as_json(self) -> dict[str, Any]:
-        from portal.reporting.serialize import group_json
-
-        return group_json(self)
 
 
 def group_summary(group: Group, year: int, now: dt.datetime | None = None) -> GroupSummary:

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from babel.numbers import format_decimal
-from flask import Flask
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -371,9 +370,3 @@ def table_rows(chart: Chart) -> list[tuple[str, list[str | None]]]:
         cells = [None if v is None else _formatted(locale, chart.unit, v) for v in values]
         rows.append((series.name, cells))
     return rows
-
-
-def register_jinja(app: Flask) -> None:
-    """Make ``render_svg`` and ``table_rows`` available to the ``chart`` macro."""
-    app.jinja_env.globals["render_chart_svg"] = render_svg
-    app.jinja_env.globals["chart_table_rows"] = table_rows

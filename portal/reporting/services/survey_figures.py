@@ -29,9 +29,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.extensions import db
 from portal.groups.models import Group
-from portal.reporting import national
-from portal.reporting.national import InstallationFigure, RoundFigure
-from portal.reporting.period import Period
+from portal.reporting.services import national
+from portal.reporting.services.national import InstallationFigure, RoundFigure
+from portal.reporting.services.period import Period
 from portal.surveys import results
 from portal.surveys.disclosure import Hidden
 from portal.surveys.models import (
@@ -343,14 +343,14 @@ def _indicator_rows(rows: list[Row], group_ids: list[int]) -> list[Row]:
         by_indicator[row.indicator_code].append(row)
 
     def pool(parts: list[Comparison]) -> Comparison:
-        previous = [p.previous for p in parts]
-        if any(p is None for p in previous):
+        previous = [p.previous for p in parts if p.previous is not None]
+        if len(previous) < len(parts):
             return Comparison(_pooled([p.current for p in parts]))
-        return Comparison(_pooled([p.current for p in parts]), _pooled(previous))  # type: ignore[arg-type]
+        return Comparison(_pooled([p.current for p in parts]), _pooled(previous))
 
     out = []
     for code, members in by_indicator.items():
-        national = [m.national for m in members]
+        national = [m.national for m in members if m.national is not None]
         out.append(
             Row(
                 code=code,
@@ -365,7 +365,7 @@ def _indicator_rows(rows: list[Row], group_ids: list[int]) -> list[Row]:
                     if all(gid in m.groups for m in members)
                 },
                 # Unweighted mean of the questions' national shares (only shares are published).
-                national=None if None in national else sum(national) / len(national),  # type: ignore[arg-type]
+                national=sum(national) / len(national) if len(national) == len(members) else None,
             )
         )
     return out

@@ -15,8 +15,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from portal.reporting.survey import Comparison, Share, percent
-from portal.reporting.tables import short_reason
+from portal.reporting.services.survey_figures import Comparison, Share, percent
+from portal.reporting.services.tables import short_reason
 from portal.surveys.disclosure import Hidden
 
 MISSING = Markup('–<span class="visually-hidden"> {}</span>')

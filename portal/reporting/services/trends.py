@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal.reporting.national import RoundFigure
-from portal.reporting.survey import Share, _pooled
+from portal.reporting.services.national import RoundFigure
+from portal.reporting.services.survey_figures import Share, _pooled
 from portal.surveys import disclosure
 
 
