@@ -325,8 +325,17 @@ def _codes(app: Any, round_id: int) -> dict[str, str]:
     return codes
 
 
-def _remove(app: Any, association_id: int, emails: list[str]) -> None:
+def _last_audit_id(app: Any) -> int:
     with app.app_context():
+        last = db.session.scalar(sa.text("SELECT coalesce(max(id), 0) FROM audit_events"))
+        db.session.remove()
+    return int(last)
+
+
+def _remove(app: Any, association_id: int, emails: list[str], audit_after: int) -> None:
+    with app.app_context():
+        # The world's audit entries too: the instrument import names no association.
+        db.session.execute(sa.text("DELETE FROM audit_events WHERE id > :id"), {"id": audit_after})
         for model in (SurveyRound, Group, Association):
             column = model.id if model is Association else model.association_id
             db.session.execute(sa.delete(model).where(column == association_id))
@@ -343,6 +352,7 @@ def _remove(app: Any, association_id: int, emails: list[str]) -> None:
 
 def run_round(app: Any) -> tuple[Run, Callable[[], None]]:
     """Run the round through the pages and close it; returns the run and its clean-up."""
+    audit_after = _last_audit_id(app)
     association_id, round_id, group_id, respondents = _world(app)
     codes = _codes(app, round_id)
     log = AccessLog(app.wsgi_app)
@@ -395,7 +405,8 @@ def run_round(app: Any) -> tuple[Run, Callable[[], None]]:
         closed=closed,
         secret_key=app.config["SECRET_KEY"],
     )
-    return run, lambda: _remove(app, association_id, [r.email for r in respondents])
+    emails = [r.email for r in respondents]
+    return run, lambda: _remove(app, association_id, emails, audit_after)
 
 
 @pytest.fixture(autouse=True, name="_request_context")
