@@ -136,7 +136,7 @@ PAGES = [
     Page(
         "Board summary",
         "reporting.summary",
-        lambda t: {"association_id": t.association_id, "year": t.year},
+        lambda t: {"slug": t.slug, "year": t.year},
     ),
     Page(
         "API: meeting statistics",
