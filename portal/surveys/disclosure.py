@@ -26,7 +26,7 @@ of answers, of fewer than *k* respondents:
 
 Responses per group (and the response rate) are published as they are: they count who
 answered, not what, and the invitations say as much already. The installation-wide
-figure pools only associations whose own figure is shown (``portal.reporting.national``)
+figure pools only associations whose own figure is shown (``portal.reporting.services.national``)
 so it adds nothing a reader could subtract; a year's trend figure is the association's
 cell of that year's round, under the same rule.
 """
