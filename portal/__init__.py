@@ -53,6 +53,7 @@ def _init_assets(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from portal.core.i18n import select_locale, select_timezone
     from portal.core.ratelimit import limit_blueprints_only
+    from portal.core.uploads import register_upload_limits
 
     db.init_app(app)
     with app.app_context():
@@ -62,6 +63,8 @@ def _init_extensions(app: Flask) -> None:
             configure_postgresql(db.engine)
     migrate.init_app(app, db, directory=str(RESOURCES / "migrations"))
     login_manager.init_app(app)
+    # Before the CSRF check reads the form: an upload's body may be larger.
+    register_upload_limits(app)
     csrf.init_app(app)
     babel.init_app(
         app,
@@ -82,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.views import bp as api_bp
     from portal.api.views_admin import bp as api_tokens_bp
     from portal.core.views import bp as core_bp
+    from portal.documents.views import bp as documents_bp
     from portal.groups.views import bp as groups_bp
     from portal.home.views import bp as home_bp
     from portal.meetings.views import bp as meetings_bp
@@ -100,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
         organisations_bp,
         groups_bp,
         meetings_bp,
+        documents_bp,
         people_bp,
         plans_bp,
         surveys_bp,
@@ -118,6 +123,7 @@ def _register_hooks(app: Flask) -> None:
     from portal.core.htmx import register_htmx
     from portal.core.security import register_security
     from portal.core.transactions import register_request_transaction
+    from portal.documents.views.common import attachments_for_mail, attachments_of
     from portal.groups.principal import load_principal
     from portal.meetings.views.common import meetings_of_activities
     from portal.plans.views.common import plan_states_of_groups
@@ -136,6 +142,8 @@ def _register_hooks(app: Flask) -> None:
     register_jinja(app)
     signals.groups_shown.connect(plan_states_of_groups, weak=False)
     signals.activities_shown.connect(meetings_of_activities, weak=False)
+    signals.attachments_shown.connect(attachments_of, weak=False)
+    signals.attachments_mailed.connect(attachments_for_mail, weak=False)
 
 
 def _register_cli(app: Flask) -> None:

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
-from portal.core import audit
+from portal.core import audit, signals
 from portal.core.clock import local_date, local_datetime
 from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
@@ -347,6 +347,10 @@ def _notice_text(meeting: Meeting, link: str | None, *, update: bool) -> tuple[s
     if meeting.agenda_items:
         lines += ["", _("Agenda:")]
         lines += [f"{n}. {item.title}" for n, item in enumerate(meeting.agenda_items, start=1)]
+    attached = signals.page_context(signals.attachments_mailed, meeting).get("attachments")
+    if attached:
+        lines += ["", _("Documents (sign in to open them):")]
+        lines += [f"- {title}: {url}" for title, url in attached]
     if link:
         lines += ["", _("The meeting in the portal: %(link)s", link=link)]
     lines += ["", _("A calendar file is attached.")]
