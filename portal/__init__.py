@@ -126,7 +126,11 @@ def _register_hooks(app: Flask) -> None:
     from portal.documents.views.common import attachments_for_mail, attachments_of
     from portal.groups.principal import load_principal
     from portal.meetings.views.common import meetings_of_activities
+    from portal.meetings.views.needs import meeting_needs
+    from portal.organisations.needs import admin_needs
     from portal.plans.views.common import plan_states_of_groups
+    from portal.plans.views.needs import plan_needs
+    from portal.surveys.needs import survey_needs
     from portal.templating import register_jinja
 
     register_sessions(app)
@@ -144,6 +148,8 @@ def _register_hooks(app: Flask) -> None:
     signals.activities_shown.connect(meetings_of_activities, weak=False)
     signals.attachments_shown.connect(attachments_of, weak=False)
     signals.attachments_mailed.connect(attachments_for_mail, weak=False)
+    for needs in (meeting_needs, plan_needs, survey_needs, admin_needs):
+        signals.needs_me.connect(needs, weak=False)
 
 
 def _register_cli(app: Flask) -> None:

@@ -71,6 +71,8 @@ class Need:
     url: str | None
     due: dt.date | None = None
     detail: str = ""
+    # A POST address offering to do the thing from the start page (send a link again).
+    action: str | None = None
 
 
 # What needs a person, most pressing kind first (issue 21).
