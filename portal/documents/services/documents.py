@@ -126,7 +126,7 @@ def attach(
     if storage is DocumentStorage.DATABASE:
         document.content = DocumentContent(data=data)
     else:
-        _write_file(document.sha256, data)
+        write_file(document.sha256, data)
     db.session.add(document)
     audit.record(
         actor=actor,
@@ -143,7 +143,8 @@ def _directory() -> Path:
     return Path(current_app.config["DOCUMENT_DIRECTORY"])
 
 
-def _write_file(sha256: str, data: bytes) -> None:
+def write_file(sha256: str, data: bytes) -> None:
+    """Keep ``data`` as the file named by its SHA-256 (written once, atomically)."""
     path = _directory() / sha256[:2] / sha256
     if path.exists():
         return
