@@ -18,7 +18,7 @@ from portal.documents.models import Document, DocumentContent, DocumentSection
 from portal.meetings.models import Meeting
 from portal.meetings.services import meetings as meeting_services
 from tests.conftest import csrf_token
-from tests.documents.conftest import PDF_BYTES, PNG_BYTES, make_meeting
+from tests.documents.conftest import PDF_BYTES, PNG_BYTES, make_meeting, odf
 from tests.support.sessions import sign_in
 
 
@@ -208,3 +208,44 @@ def test_directory_storage_keeps_the_bytes_in_files(
     assert db_session.scalar(sa.select(sa.func.count()).select_from(DocumentContent)) == 0
     assert (tmp_path / document.sha256[:2] / document.sha256).read_bytes() == PDF_BYTES
     assert client.get(f"/a/{mworld.slug}/documents/{document.id}").data == PDF_BYTES
+
+
+@pytest.fixture
+def plan_id(app, db_session, mworld) -> int:
+    from portal.groups.models import Group
+    from portal.plans.services import plans
+    from tests.plans.conftest import build_template
+
+    with app.test_request_context("/"):
+        group = db_session.get(Group, mworld.group_id)
+        build_template(group.association)
+        plan = plans.create_plan(None, group, 2025, plans.Source.TEMPLATE)
+        db_session.commit()
+        return plan.id
+
+
+def test_a_plan_takes_an_opendocument_file_that_its_readers_download(
+    client, mworld, plan_id, db_session
+):
+    url = f"/a/{mworld.slug}/plans/{plan_id}/documents/new"
+    sign_in(client, mworld, "member")
+    assert client.get(url).status_code == 404  # members read plans, leaders edit them
+    sign_in(client, mworld, "process_leader")
+    spreadsheet = odf("application/vnd.oasis.opendocument.spreadsheet")
+    response = upload(client, url, spreadsheet, "Budget 2025.ods", "Budget")
+    assert response.headers["Location"].endswith(f"/plans/{plan_id}")
+    [document] = documents(db_session)
+    assert (document.section, document.plan_id, document.meeting_id) == (
+        DocumentSection.PLAN,
+        plan_id,
+        None,
+    )
+    assert document.content_type == "application/vnd.oasis.opendocument.spreadsheet"
+    page = client.get(f"/a/{mworld.slug}/plans/{plan_id}").get_data(as_text=True)
+    assert f"/a/{mworld.slug}/documents/{document.id}" in page
+    for role, status in (("member", 200), ("board", 200), ("other_admin", 404)):
+        sign_in(client, mworld, role)
+        response = client.get(f"/a/{mworld.slug}/documents/{document.id}")
+        assert response.status_code == status, role
+    sign_in(client, mworld, "board")
+    assert client.get(f"/a/{mworld.slug}/documents/{document.id}").data == spreadsheet
