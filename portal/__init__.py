@@ -54,6 +54,7 @@ def _init_assets(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from portal.core.i18n import select_locale, select_timezone
     from portal.core.ratelimit import limit_blueprints_only
+    from portal.core.uploads import register_upload_limits
 
     db.init_app(app)
     with app.app_context():
@@ -63,6 +64,8 @@ def _init_extensions(app: Flask) -> None:
             configure_postgresql(db.engine)
     migrate.init_app(app, db, directory=str(RESOURCES / "migrations"))
     login_manager.init_app(app)
+    # Before the CSRF check reads the form: an upload's body may be larger.
+    register_upload_limits(app)
     csrf.init_app(app)
     babel.init_app(
         app,
@@ -83,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.views import bp as api_bp
     from portal.api.views_admin import bp as api_tokens_bp
     from portal.core.views import bp as core_bp
+    from portal.documents.views import bp as documents_bp
     from portal.groups.views import bp as groups_bp
     from portal.home.views import bp as home_bp
     from portal.meetings.views import bp as meetings_bp
@@ -100,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
         organisations_bp,
         groups_bp,
         meetings_bp,
+        documents_bp,
         people_bp,
         plans_bp,
         surveys_bp,
@@ -117,9 +122,14 @@ def _register_hooks(app: Flask) -> None:
     from portal.core.htmx import register_htmx
     from portal.core.security import register_security
     from portal.core.transactions import register_request_transaction
+    from portal.documents.views.common import attachments_for_mail, attachments_of
     from portal.groups.principal import load_principal
     from portal.meetings.views.common import meetings_of_activities
+    from portal.meetings.views.needs import meeting_needs
+    from portal.organisations.needs import admin_needs
     from portal.plans.views.common import plan_states_of_groups
+    from portal.plans.views.needs import plan_needs
+    from portal.surveys.needs import survey_needs
     from portal.templating import register_jinja
 
     register_sessions(app)
@@ -135,6 +145,10 @@ def _register_hooks(app: Flask) -> None:
     register_jinja(app)
     signals.groups_shown.connect(plan_states_of_groups, weak=False)
     signals.activities_shown.connect(meetings_of_activities, weak=False)
+    signals.attachments_shown.connect(attachments_of, weak=False)
+    signals.attachments_mailed.connect(attachments_for_mail, weak=False)
+    for needs in (meeting_needs, plan_needs, survey_needs, admin_needs):
+        signals.needs_me.connect(needs, weak=False)
 
 
 def _register_audit_words(app: Flask) -> None:
@@ -142,6 +156,7 @@ def _register_audit_words(app: Flask) -> None:
     from portal.accounts import models as accounts
     from portal.api import models as api
     from portal.core import audit
+    from portal.documents import models as documents
     from portal.groups import models as groups
     from portal.meetings import models as meetings
     from portal.organisations import models as organisations
@@ -162,6 +177,7 @@ def _register_audit_words(app: Flask) -> None:
         surveys.AUDIT_WORDS,
         reporting.AUDIT_WORDS,
         api.AUDIT_WORDS,
+        documents.AUDIT_WORDS,
     )
 
 

@@ -86,6 +86,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # closed from its page, so deleted ballots leave no dead tuples (close-due
         # always does). The test suite's rolled-back transactions hold those tables.
         "SURVEY_VACUUM_AT_CLOSE": _bool(env.get("SURVEY_VACUUM_AT_CLOSE", "1")),
+        # Attached documents: the largest file accepted, and where files are kept:
+        # "database" (every app server and every backup has them) or "directory".
+        "DOCUMENT_MAX_MB": int(env.get("DOCUMENT_MAX_MB", "20")),
+        "DOCUMENT_STORAGE": env.get("DOCUMENT_STORAGE", "database"),
+        "DOCUMENT_DIRECTORY": env.get("DOCUMENT_DIRECTORY", str(INSTANCE_DIR / "documents")),
     }
     config.update(overrides)
     if not config["SECRET_KEY"]:

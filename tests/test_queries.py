@@ -36,6 +36,10 @@ from tests.support.sessions import sign_in_user
 from tests.surveys.conftest import FULL_ANSWERS, LINK_RE, demo_text, enter, round_window
 
 MAX_STATEMENTS = 15
+# Issue 21: the plan page also lists the plan's attached documents (one statement, sent by
+# the documents domain through core.signals.attachments_shown). Plans cannot load them
+# with the plan without importing documents, so that page may use one statement more.
+PAGE_EXTRA_STATEMENTS = {"plan": 1}
 # A respondent page: the invitation with everything it shows and the draft, in one row
 # (the questions of an opened round's instrument version are read once per worker).
 RESPONDENT_STATEMENTS = 1
@@ -342,7 +346,7 @@ def test_main_pages_cost_the_same_at_any_size(app, client, f, db_session, count_
         allowed = viewer == "respondent" or viewer in ACCESS[page]
         assert small[0] == large[0] == (200 if allowed else 404), report
         assert small[1] == large[1], report
-        assert large[1] <= MAX_STATEMENTS, report
+        assert large[1] <= MAX_STATEMENTS + PAGE_EXTRA_STATEMENTS.get(page, 0), report
         if viewer == "respondent":
             assert large[1] <= RESPONDENT_STATEMENTS, report
 

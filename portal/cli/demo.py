@@ -257,6 +257,9 @@ def load() -> bool:
     from portal.plans.demo import load_demo as load_plans_demo
 
     load_plans_demo(association)
+    from portal.documents.demo import load_demo as load_documents_demo
+
+    load_documents_demo(association)
     from portal.surveys.demo import load_demo as load_surveys_demo
 
     load_surveys_demo(association)

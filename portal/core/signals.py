@@ -7,6 +7,8 @@ connects the receivers, so no module connects anything on import.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from blinker import NamedSignal, Namespace
@@ -33,3 +35,64 @@ def page_context(signal: NamedSignal, sender: Any, **kwargs: Any) -> dict[str, A
     for _receiver, value in signal.send(sender, **kwargs):
         context.update(value or {})
     return context
+
+
+attachments_shown = _signals.signal(
+    "attachments-shown",
+    doc="""A page shows a meeting, its minutes or a plan. Sender: the object; keyword
+    ``section`` ("meeting", "minutes" or "plan"). Receivers return template context
+    (documents: the attached files, and where the person may add one).""",
+)
+
+attachments_mailed = _signals.signal(
+    "attachments-mailed",
+    doc="""A notice about a meeting is written. Sender: the meeting. Receivers return
+    ``{"attachments": [(title, absolute link), ...]}`` for the mail to list.""",
+)
+
+needs_me = _signals.signal(
+    "needs-me",
+    doc="""The start page asks what needs this person now. Sender: the signed-in user;
+    keyword ``principal`` (their roles as ids) and ``today``. Receivers return a list of
+    :class:`Need` items; each domain contributes its own.""",
+)
+
+
+@dataclass(frozen=True)
+class Need:
+    """One thing a person should do now, and where it is done.
+
+    ``kind`` orders the start page (see ``NEED_ORDER``); ``url`` may be None when the
+    thing is done elsewhere (a survey answered from the link in the person's mail).
+    """
+
+    kind: str
+    title: str
+    url: str | None
+    due: dt.date | None = None
+    detail: str = ""
+    # A POST address offering to do the thing from the start page (send a link again).
+    action: str | None = None
+
+
+# What needs a person, most pressing kind first (issue 21).
+NEED_ORDER = (
+    "meeting_to_answer",
+    "minutes_to_adjust",
+    "activity_due",
+    "survey_to_answer",
+    "plan_to_adopt",
+    "admin_task",
+)
+
+
+def needs_of(user: Any, **kwargs: Any) -> list[Need]:
+    """Every receiver's items for ``user``, by kind in ``NEED_ORDER``, then by due date."""
+    items: list[Need] = []
+    for _receiver, value in needs_me.send(user, **kwargs):
+        items.extend(value or ())
+    rank = {kind: n for n, kind in enumerate(NEED_ORDER)}
+    return sorted(
+        items,
+        key=lambda i: (rank.get(i.kind, len(rank)), i.due or dt.date.max, i.title),
+    )

@@ -274,13 +274,14 @@ def survey_link(invitation: Invitation, keys: crypto.RoundKeys | None = None) ->
     return str(current_app.config["PORTAL_BASE_URL"]).rstrip("/") + path
 
 
-def _mail(
+def mail_link(
     survey_round: SurveyRound,
     invitation: Invitation,
     keys: crypto.RoundKeys,
     *,
     reminder: bool,
 ) -> None:
+    """Queue the invitation (or a reminder) with a marker where the personal link goes."""
     user = invitation.membership.user
     link = LINK_MARKER.format(id=invitation.id)  # the link itself only as it is sent
     subject, body = render_mail(
@@ -381,7 +382,7 @@ def open_round(actor: User | None, survey_round: SurveyRound) -> int:
     )
     db.session.flush()
     for invitation in invitations:
-        _mail(survey_round, invitation, keys, reminder=False)
+        mail_link(survey_round, invitation, keys, reminder=False)
     audit.record(
         actor=actor,
         action="survey_round.open",
@@ -439,7 +440,7 @@ def send_reminders(
     keys = round_keys(survey_round.id) if invitations else None
     for invitation in invitations:
         assert keys is not None  # an open round has its keys
-        _mail(survey_round, invitation, keys, reminder=True)
+        mail_link(survey_round, invitation, keys, reminder=True)
         invitation.reminded_at = now
         invitation.reminders += 1
     db.session.flush()

@@ -24,7 +24,7 @@ from portal.groups import services as group_services
 from portal.groups.models import Group
 from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
-from portal.surveys import policies, schedule, services
+from portal.surveys import needs, policies, schedule, services
 from portal.surveys.forms import ConfirmForm, RoundEditForm, RoundForm
 from portal.surveys.models import (
     ROUND_STATUS_LABELS,
@@ -278,6 +278,21 @@ def delete(slug: str, round_id: int) -> Response | str:
         return redirect(url_for(".show", slug=slug, round_id=round_id))
     flash(_("The prepared round was deleted."), "success")
     return redirect(url_for(".index", slug=association.slug))
+
+
+@bp.route("/survey-invitations/<int:invitation_id>/resend", methods=["POST"])
+def resend_link(invitation_id: int) -> Response:
+    """Send the signed-in person's own survey link again, to their own address."""
+    try:
+        with atomic():
+            invitation = needs.resend_link(current_user, invitation_id)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        if invitation is None:
+            abort(404)
+        flash(_("The link is on its way to %(email)s.", email=current_user.email), "success")
+    return redirect(url_for("home.index"))
 
 
 @bp.route(f"{PREFIX}/instruments/<int:instrument_id>")

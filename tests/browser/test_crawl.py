@@ -47,8 +47,9 @@ def kind_of(path: str, query: str) -> str:
 
 
 def links(visitor: Visitor) -> list[str]:
+    # A link marked ``download`` (an attached document) is a file, not a page.
     hrefs: list[str] = visitor.page.eval_on_selector_all(
-        "a[href]", "links => links.map((a) => a.href)"
+        "a[href]:not([download])", "links => links.map((a) => a.href)"
     )
     found = []
     for href in hrefs:

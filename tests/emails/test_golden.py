@@ -85,6 +85,16 @@ MAILS: list[tuple[str, str, dict[str, Any]]] = [
     ),
     ("meetings/notice", "meetings/notice", {"meeting": MEETING, "link": LINK, "update": False}),
     (
+        "meetings/notice-documents",
+        "meetings/notice",
+        {
+            "meeting": MEETING,
+            "link": LINK,
+            "update": False,
+            "attachments": [("Dagordning & bilaga <1>", LINK + "/documents/7")],
+        },
+    ),
+    (
         "meetings/notice-changed",
         "meetings/notice",
         {"meeting": MEETING, "link": LINK, "update": True},

@@ -51,4 +51,5 @@ def test_plan_page_query_count_does_not_grow(client, pworld, db_session, count_q
         assert response.status_code == 200
         counts[plan_id] = counter.count
     assert counts[small] == counts[large], counts
-    assert counts[large] <= 15, counts
+    # 15, and one for the plan's attached documents (issue 21; see tests/test_queries.py).
+    assert counts[large] <= 16, counts

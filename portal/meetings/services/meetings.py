@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
-from portal.core import audit
+from portal.core import audit, signals
 from portal.core.clock import local_date, local_datetime
 from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
@@ -294,13 +294,20 @@ def meeting_summary(meeting: Meeting) -> str:
 
 def _queue_notices(meeting: Meeting, link: str | None, *, update: bool) -> int:
     organizer = str(current_app.config["MAIL_DEFAULT_SENDER"])
+    # The documents domain answers with (title, url) pairs; asked once for every recipient.
+    attachments = signals.page_context(signals.attachments_mailed, meeting).get("attachments")
     count = 0
     for invitee in sorted(meeting.invitees, key=lambda i: i.user.name):
         user = invitee.user
         if not user.active:
             continue
         subject, body = render_mail(
-            "meetings/notice", user.locale, meeting=meeting, link=link, update=update
+            "meetings/notice",
+            user.locale,
+            meeting=meeting,
+            link=link,
+            update=update,
+            attachments=attachments or [],
         )
         with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
             summary = meeting_summary(meeting)  # the calendar file's title

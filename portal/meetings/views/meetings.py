@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal.core import clock
+from portal.core import clock, signals
 from portal.core.errors import DomainError
 from portal.core.loaders import require
 from portal.core.transactions import atomic
@@ -129,6 +129,7 @@ def show(slug: str, meeting_id: int) -> str:
         invitees=sorted(meeting.invitees, key=lambda i: (i.agency.name, i.user.name)),
         can_manage=policies.can_manage_meetings(current_user, meeting.group),
         action_form=ActionForm(),
+        **signals.page_context(signals.attachments_shown, meeting, section="meeting"),
     )
 
 

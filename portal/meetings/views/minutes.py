@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.core import signals
 from portal.core.confirm import confirm_delete
 from portal.core.errors import DomainError
 from portal.core.forms import choices
@@ -115,6 +116,7 @@ def _page(
         minutes_labels=MINUTES_STATE_LABELS,
         not_started=service.not_started_refusal(meeting),
         approval_refusal=_approval_refusal(meeting, minutes),
+        **signals.page_context(signals.attachments_shown, meeting, section="minutes"),
     ), status
 
 

@@ -205,6 +205,7 @@ def plan_context(association: Association, plan: Plan, *, loaded: bool = False) 
         "today": clock.today(),
         "adopt_error": None,
         **signals.page_context(signals.activities_shown, list(plan.activities), group=group),
+        **signals.page_context(signals.attachments_shown, plan, section="plan"),
     }
     if can_edit:
         context.update(item_forms(plan))

@@ -1,0 +1,1 @@
+"""Documents attached to meetings, minutes and plans: upload, storage, download."""

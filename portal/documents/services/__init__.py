@@ -1,0 +1,1 @@
+"""Document services, by subject."""
