@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.groups.views import bp as groups_bp
     from portal.home.views import bp as home_bp
     from portal.meetings.views import bp as meetings_bp
+    from portal.notifications.views import bp as notifications_bp
     from portal.organisations.views import bp as organisations_bp
     from portal.people.views import bp as people_bp
     from portal.plans.views import bp as plans_bp
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
         organisations_bp,
         groups_bp,
         meetings_bp,
+        notifications_bp,
         people_bp,
         plans_bp,
         surveys_bp,
@@ -141,10 +143,11 @@ def _register_hooks(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from portal.cli import register_commands
     from portal.devtools.cli import dev_cli
+    from portal.notifications.cli import notify_cli
     from portal.surveys.cli import survey_cli
 
     register_commands(app)
-    for group in (survey_cli, dev_cli):
+    for group in (survey_cli, dev_cli, notify_cli):
         app.cli.add_command(group)
 
 

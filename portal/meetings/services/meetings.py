@@ -29,7 +29,7 @@ from portal.meetings.models import (
     Meeting,
     Substitute,
 )
-from portal.meetings.services import ical
+from portal.meetings.services import answer_links, ical
 
 MEETING_FIELDS = ("starts_at", "ends_at", "place", "video_link", "purpose", "sequence")
 MEETINGS_PER_YEAR = 4
@@ -299,8 +299,9 @@ def _queue_notices(meeting: Meeting, link: str | None, *, update: bool) -> int:
         user = invitee.user
         if not user.active:
             continue
+        marker = answer_links.LINK_MARKER.format(id=answer_links.issue_link(invitee).id)
         with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            subject, body = _notice_text(meeting, link, update=update)
+            subject, body = _notice_text(meeting, link, update=update, answer=marker)
             summary = meeting_summary(meeting)
         queue_mail(
             recipient=user.email,
@@ -319,7 +320,9 @@ def _queue_notices(meeting: Meeting, link: str | None, *, update: bool) -> int:
     return count
 
 
-def _notice_text(meeting: Meeting, link: str | None, *, update: bool) -> tuple[str, str]:
+def _notice_text(
+    meeting: Meeting, link: str | None, *, update: bool, answer: str | None = None
+) -> tuple[str, str]:
     day = format_date(meeting.starts_at, "long")
     subject = (
         _("Changed notice: %(group)s %(day)s", group=meeting.group.name, day=day)
@@ -347,6 +350,15 @@ def _notice_text(meeting: Meeting, link: str | None, *, update: bool) -> tuple[s
     if meeting.agenda_items:
         lines += ["", _("Agenda:")]
         lines += [f"{n}. {item.title}" for n, item in enumerate(meeting.agenda_items, start=1)]
+    if answer:
+        lines += [
+            "",
+            _(
+                "Tell us whether you are coming, and name a substitute if you cannot "
+                "(no sign-in needed; the link is personal): %(link)s",
+                link=answer,
+            ),
+        ]
     if link:
         lines += ["", _("The meeting in the portal: %(link)s", link=link)]
     lines += ["", _("A calendar file is attached.")]
