@@ -74,6 +74,7 @@ FIELD_LABELS: dict[str, Any] = {
     "name": _l("Name"),
     "slug": _l("Short name in addresses"),
     "min_survey_answers": _l("Minimum answers before a survey figure is shown"),
+    "meeting_reminder_days": _l("Days before a meeting that its reminder goes out"),
     "kind": _l("Kind"),
     "municipalities": _l("Municipalities"),
     "municipality_names": _l("Municipalities"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -23,7 +23,7 @@ from portal.organisations.models import Association
 
 def _private(response: Response | str, status: int = 200) -> Response:
     """A page opened by a personal link is neither cached nor named to other sites."""
-    out = response if isinstance(response, Response) else Response(response, status)
+    out = response if isinstance(response, Response) else make_response(response, status)
     out.headers["Cache-Control"] = "no-store"
     out.headers["Referrer-Policy"] = "no-referrer"
     return out

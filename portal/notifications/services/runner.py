@@ -11,6 +11,7 @@ insert fails on the unique key and that runner sends nothing for it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -87,7 +88,9 @@ def _render(due: Due) -> tuple[str, str]:
             settings_url=absolute_url("notifications.edit") if due.user else None,
         )
     subject, _, body = text.lstrip().partition("\n")
-    return subject.removeprefix("Subject:").strip(), body.lstrip("\n")
+    # Template conditionals leave runs of blank lines; a mail reads better with one.
+    body = re.sub(r"\n{3,}", "\n\n", body.strip("\n")) + "\n"
+    return subject.removeprefix("Subject:").strip(), body
 
 
 def _queue(due: Due) -> bool:
