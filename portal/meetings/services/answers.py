@@ -201,7 +201,8 @@ def queue_substitute_notice(substitute: Substitute) -> None:
     user = db.session.get(User, substitute.user_id) if substitute.user_id else None
     locale = (user.locale if user else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
     association = db.session.get(Association, meeting.association_id)
-    url = absolute_url("meetings.show", slug=association.slug, meeting_id=meeting.id)
+    slug = association.slug if association else ""
+    url = absolute_url("meetings.show", slug=slug, meeting_id=meeting.id)
     with force_locale(locale):
         summary = meeting_summary(meeting)
         body = render_template(

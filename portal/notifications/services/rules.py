@@ -84,43 +84,39 @@ def meeting_reminders(association: Association, now: dt.datetime) -> list[Due]:
     for meeting in meetings:
         day = local_date(meeting.starts_at)
         sent_on = local_date(meeting.notice_sent_at) if meeting.notice_sent_at else today
-        if today < day - dt.timedelta(days=days) or sent_on >= today:
-            continue
-        key = {
-            "kind": Kind.MEETING_REMINDER,
-            "association_id": association.id,
-            "subject": f"meeting:{meeting.id}",
-            "period": day.isoformat(),
-        }
-        for invitee in sorted(meeting.invitees, key=lambda i: i.id):
-            if invitee.answer is None and invitee.user.active:
-                marker = answer_links.LINK_MARKER.format(id=answer_links.issue_link(invitee).id)
-                out.append(
-                    Due(
-                        **key,
-                        recipient=invitee.user.email,
-                        user=invitee.user,
-                        template="emails/meetings/reminder.txt",
-                        context={"meeting": meeting, "answer_link": marker, "substitute_for": None},
-                    )
-                )
-            sub = invitee.substitute
-            if sub is not None:
-                address = sub.user.email if sub.user else sub.email
-                if address and (sub.user is None or sub.user.active):
-                    out.append(
-                        Due(
-                            **key,
-                            recipient=address,
-                            user=sub.user,
-                            template="emails/meetings/reminder.txt",
-                            context={
-                                "meeting": meeting,
-                                "answer_link": None,
-                                "substitute_for": invitee.user.name,
-                            },
-                        )
-                    )
+        if today >= day - dt.timedelta(days=days) and sent_on < today:
+            out += _reminders_for(association, meeting)
+    return out
+
+
+def _reminders_for(association: Association, meeting: Meeting) -> list[Due]:
+    """The reminders of one meeting: a personal answer link for those who have not
+    answered, a note of whom they stand in for to substitutes."""
+
+    def due(recipient: str, user: User | None, **context: Any) -> Due:
+        return Due(
+            kind=Kind.MEETING_REMINDER,
+            association_id=association.id,
+            recipient=recipient,
+            subject=f"meeting:{meeting.id}",
+            period=local_date(meeting.starts_at).isoformat(),
+            user=user,
+            template="emails/meetings/reminder.txt",
+            context={"meeting": meeting, **context},
+        )
+
+    out = []
+    for invitee in sorted(meeting.invitees, key=lambda i: i.id):
+        if invitee.answer is None and invitee.user.active:
+            link = answer_links.issue_link(invitee)
+            marker = answer_links.LINK_MARKER.format(id=link.id)
+            out.append(
+                due(invitee.user.email, invitee.user, answer_link=marker, substitute_for=None)
+            )
+        sub = invitee.substitute
+        address = (sub.user.email if sub.user else sub.email) if sub else None
+        if sub is not None and address and (sub.user is None or sub.user.active):
+            out.append(due(address, sub.user, answer_link=None, substitute_for=invitee.user.name))
     return out
 
 
