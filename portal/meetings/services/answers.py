@@ -192,8 +192,9 @@ def substitute_address(substitute: Substitute) -> str:
     return substitute.email or ""
 
 
-def queue_substitute_notice(substitute: Substitute) -> None:
-    """The substitute's own notice with the .ics, in their language (Swedish if unknown)."""
+def queue_substitute_notice(substitute: Substitute, *, update: bool = False) -> None:
+    """The substitute's own notice with the .ics, in their language (Swedish if unknown);
+    with ``update`` the changed meeting (same UID, the new SEQUENCE)."""
     meeting = substitute.invitee.meeting
     address = substitute_address(substitute)
     if not address:
@@ -212,12 +213,17 @@ def queue_substitute_notice(substitute: Substitute) -> None:
             invitee=substitute.invitee,
             registered=user is not None,
             url=url,
+            update=update,
         )
-        subject = _(
-            "Notice: %(group)s %(day)s (substitute for %(name)s)",
-            group=meeting.group.name,
-            day=_day(meeting),
-            name=substitute.invitee.user.name,
+        values = {
+            "group": meeting.group.name,
+            "day": _day(meeting),
+            "name": substitute.invitee.user.name,
+        }
+        subject = (
+            _("Changed notice: %(group)s %(day)s (substitute for %(name)s)", **values)
+            if update
+            else _("Notice: %(group)s %(day)s (substitute for %(name)s)", **values)
         )
     organizer = str(current_app.config["MAIL_DEFAULT_SENDER"])
     mail.queue_mail(

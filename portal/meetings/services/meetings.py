@@ -190,6 +190,12 @@ def update_meeting(
     )
     if notify:
         _queue_notices(meeting, link, update=True)
+        # Imported here: answers builds on this module (the substitute's notice).
+        from portal.meetings.services.answers import queue_substitute_notice
+
+        for invitee in meeting.invitees:
+            if invitee.substitute is not None and invitee.substitute.notice_sent_at:
+                queue_substitute_notice(invitee.substitute, update=True)
     return notify
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,6 +51,8 @@ class Due:
     user: User | None
     template: str
     context: dict[str, Any] = field(default_factory=dict)
+    # What costs a write (a personal link), made only for mail actually queued.
+    late_context: Callable[[], dict[str, Any]] | None = None
 
 
 def week(day: dt.date) -> str:
@@ -93,7 +97,12 @@ def _reminders_for(association: Association, meeting: Meeting) -> list[Due]:
     """The reminders of one meeting: a personal answer link for those who have not
     answered, a note of whom they stand in for to substitutes."""
 
-    def due(recipient: str, user: User | None, **context: Any) -> Due:
+    def due(
+        recipient: str,
+        user: User | None,
+        late: Callable[[], dict[str, Any]] | None = None,
+        **context: Any,
+    ) -> Due:
         return Due(
             kind=Kind.MEETING_REMINDER,
             association_id=association.id,
@@ -103,21 +112,31 @@ def _reminders_for(association: Association, meeting: Meeting) -> list[Due]:
             user=user,
             template="emails/meetings/reminder.txt",
             context={"meeting": meeting, **context},
+            late_context=late,
         )
 
     out = []
     for invitee in sorted(meeting.invitees, key=lambda i: i.id):
         if invitee.answer is None and invitee.user.active:
-            link = answer_links.issue_link(invitee)
-            marker = answer_links.LINK_MARKER.format(id=link.id)
             out.append(
-                due(invitee.user.email, invitee.user, answer_link=marker, substitute_for=None)
+                due(
+                    invitee.user.email,
+                    invitee.user,
+                    late=partial(_answer_link, invitee),
+                    answer_link=None,
+                    substitute_for=None,
+                )
             )
         sub = invitee.substitute
         address = (sub.user.email if sub.user else sub.email) if sub else None
         if sub is not None and address and (sub.user is None or sub.user.active):
             out.append(due(address, sub.user, answer_link=None, substitute_for=invitee.user.name))
     return out
+
+
+def _answer_link(invitee: Invitee) -> dict[str, Any]:
+    link = answer_links.issue_link(invitee)
+    return {"answer_link": answer_links.LINK_MARKER.format(id=link.id)}
 
 
 def minutes_waiting(association: Association, now: dt.datetime) -> list[Due]:

@@ -81,9 +81,10 @@ def _key(due: Due) -> tuple[str, str, str, str]:
 def _render(due: Due) -> tuple[str, str]:
     locale = (due.user.locale if due.user else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
+        late = due.late_context() if due.late_context else {}
         text = render_template(
             due.template,
-            **due.context,
+            **{**due.context, **late},
             recipient=due.user,
             settings_url=absolute_url("notifications.edit") if due.user else None,
         )
