@@ -327,3 +327,29 @@ def test_the_link_row_for_a_seat_is_reused(app, mworld, db_session):
     invitee = seat(db_session, meeting, mworld.user_ids["member"])
     first = answer_links.issue_link(invitee)
     assert answer_links.issue_link(invitee).id == first.id
+
+
+def test_a_named_substitute_gets_the_changed_notice(client, mworld, db_session):
+    meeting = noticed(db_session, mworld)
+    path = link_path(db_session, mworld.emails["member"])
+    form = {"answer": "not_coming", "substitute_name": "Sara", "substitute_email": "sara@fk.se"}
+    post(client, path, form, token_page=path)
+    db_session.expire_all()
+    meeting = db_session.get(Meeting, meeting.id)
+    before = len(outbox(db_session))
+    services.update_meeting(
+        None,  # type: ignore[arg-type]
+        meeting,
+        services.MeetingData(
+            starts_at=meeting.starts_at + dt.timedelta(hours=1),
+            ends_at=meeting.ends_at + dt.timedelta(hours=1),
+            place="Kommunhuset",
+            agenda=["Öppnande", "Handlingsplanen"],
+        ),
+        "http://portal.test/m",
+        meeting.lock_version,
+    )
+    db_session.commit()
+    to_sara = [m for m in outbox(db_session)[before:] if m.recipient == "sara@fk.se"]
+    assert [m.subject.split(":")[0] for m in to_sara] == ["Ändrad kallelse"]
+    assert "SEQUENCE:1" in to_sara[0].attachments[0]["content"]
