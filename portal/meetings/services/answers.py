@@ -8,7 +8,6 @@ excused (anmält förhinder), so the attendance grid starts from it.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -19,7 +18,6 @@ from flask_babel import gettext as _
 
 from portal.accounts.models import User
 from portal.core import audit, mail
-from portal.core.clock import local_date
 from portal.core.errors import DomainError
 from portal.core.urls import absolute_url
 from portal.db import utcnow
@@ -313,8 +311,3 @@ def absent_agencies(meeting: Meeting, held: int = 2) -> list[AgencyFlag]:
         ),
         key=lambda flag: flag.name,
     )
-
-
-def reminder_day(meeting: Meeting, days: int) -> dt.date:
-    """The Stockholm day on which the meeting's reminder becomes due."""
-    return local_date(meeting.starts_at) - dt.timedelta(days=days)
