@@ -15,6 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.core import audit, mail
@@ -290,6 +291,12 @@ def absent_agencies(meeting: Meeting, held: int = 2) -> list[AgencyFlag]:
         )
         .order_by(Meeting.starts_at.desc())
         .limit(held)
+        .options(
+            selectinload(Meeting.invitees).joinedload(Invitee.agency),
+            selectinload(Meeting.invitees)
+            .joinedload(Invitee.substitute)
+            .joinedload(Substitute.agency),
+        )
     ).all()
     if len(previous) < held:
         return []
