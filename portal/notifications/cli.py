@@ -29,3 +29,5 @@ def run_command(verbose: bool) -> None:
         f"switched off {report.switched_off}, associations held by another run "
         f"{report.associations_skipped}, {seconds:.2f} s"
     )
+    if report.failed:
+        raise click.ClickException(f"failed (rolled back, see the log): {', '.join(report.failed)}")

@@ -277,3 +277,37 @@ def test_the_key_forbids_a_second_row(mworld, db_session):
     with pytest.raises(IntegrityError):
         db_session.flush()
     db_session.rollback()
+
+
+def test_one_association_failing_holds_up_no_other(mworld, db_session, monkeypatch, caplog):
+    from portal.notifications.services import rules
+
+    other = db_session.scalar(
+        sa.select(Association.id).where(Association.id != mworld.association_id)
+    )
+    for association_id in (mworld.association_id, other):
+        db_session.add(
+            OutboxMessage(
+                association_id=association_id,
+                recipient="x@example.org",
+                subject="s",
+                body_text="b",
+                message_id=f"<m{association_id}@x>",
+                status=MailStatus.FAILED,
+            )
+        )
+    db_session.commit()
+    real = rules.admin_digests
+
+    def broken(association: Association, now: dt.datetime) -> list[rules.Due]:
+        if association.id == mworld.association_id:
+            raise RuntimeError("boom")
+        return real(association, now)
+
+    monkeypatch.setattr(runner, "RULES", (broken,))
+    report = runner.run(at(MONDAY, 6))
+    assert report.failed == [mworld.slug]
+    assert report.queued[Kind.ADMIN_DIGEST] == 1  # the other association's admin
+    assert "boom" in caplog.text
+    monkeypatch.setattr(runner, "RULES", (real,))
+    assert runner.run(at(MONDAY, 7)).queued[Kind.ADMIN_DIGEST] == 1  # the first, now

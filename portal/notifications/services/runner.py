@@ -11,6 +11,7 @@ insert fails on the unique key and that runner sends nothing for it.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from portal.notifications.services import settings
 from portal.notifications.services.rules import RULES, Due
 from portal.organisations.models import Association
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass
 class RunReport:
@@ -38,7 +41,15 @@ class RunReport:
     switched_off: int = 0
     already_sent: int = 0
     associations_skipped: int = 0
+    failed: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+
+    def add(self, other: RunReport) -> None:
+        """Count in what one association's committed part queued."""
+        self.queued.update(other.queued)
+        self.switched_off += other.switched_off
+        self.already_sent += other.already_sent
+        self.lines += other.lines
 
     @property
     def total(self) -> int:
@@ -123,7 +134,8 @@ def _queue(due: Due) -> bool:
 
 def run(now: dt.datetime | None = None) -> RunReport:
     """Queue everything due at ``now`` (the current time unless given), committing per
-    association so one association's failure or lock holds up no other."""
+    association so one association's failure or lock holds up no other: a failing
+    association is rolled back, logged and named in the report, and the run goes on."""
     now = now or utcnow()
     report = RunReport()
     ids = db.session.scalars(sa.select(Association.id).order_by(Association.id)).all()
@@ -134,22 +146,35 @@ def run(now: dt.datetime | None = None) -> RunReport:
             report.associations_skipped += 1
             db.session.rollback()
             continue
-        due = [item for rule in RULES for item in rule(association, now)]
-        sent = _already_sent(association_id, due)
-        people = sorted({d.user.id for d in due if d.user is not None})
-        off = settings.switched_off(people) if people else set()
-        for item in due:
-            if _key(item) in sent:
-                report.already_sent += 1
-            elif item.user is not None and (item.user.id, item.kind) in off:
-                report.switched_off += 1
-            elif _queue(item):
-                sent.add(_key(item))
-                report.queued[item.kind] += 1
-                report.lines.append(
-                    f"{association.slug}\t{item.kind.value}\t{item.recipient}\t{item.subject}"
-                )
-            else:
-                report.already_sent += 1
-        db.session.commit()
+        slug = association.slug
+        part = RunReport()
+        try:
+            _run_association(association, now, part)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            logger.exception("notify run: association %s failed", slug)
+            report.failed.append(slug)
+            continue
+        report.add(part)
     return report
+
+
+def _run_association(association: Association, now: dt.datetime, report: RunReport) -> None:
+    due = [item for rule in RULES for item in rule(association, now)]
+    sent = _already_sent(association.id, due)
+    people = sorted({d.user.id for d in due if d.user is not None})
+    off = settings.switched_off(people) if people else set()
+    for item in due:
+        if _key(item) in sent:
+            report.already_sent += 1
+        elif item.user is not None and (item.user.id, item.kind) in off:
+            report.switched_off += 1
+        elif _queue(item):
+            sent.add(_key(item))
+            report.queued[item.kind] += 1
+            report.lines.append(
+                f"{association.slug}\t{item.kind.value}\t{item.recipient}\t{item.subject}"
+            )
+        else:
+            report.already_sent += 1
