@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.groups.views import bp as groups_bp
     from portal.home.views import bp as home_bp
     from portal.meetings.views import bp as meetings_bp
+    from portal.notifications.views import bp as notifications_bp
     from portal.organisations.views import bp as organisations_bp
     from portal.people.views import bp as people_bp
     from portal.plans.views import bp as plans_bp
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         groups_bp,
         meetings_bp,
         documents_bp,
+        notifications_bp,
         people_bp,
         plans_bp,
         surveys_bp,
@@ -159,6 +161,7 @@ def _register_audit_words(app: Flask) -> None:
     from portal.documents import models as documents
     from portal.groups import models as groups
     from portal.meetings import models as meetings
+    from portal.notifications import models as notifications
     from portal.organisations import models as organisations
     from portal.people import models as people
     from portal.plans import models as plans
@@ -178,16 +181,18 @@ def _register_audit_words(app: Flask) -> None:
         reporting.AUDIT_WORDS,
         api.AUDIT_WORDS,
         documents.AUDIT_WORDS,
+        notifications.AUDIT_WORDS,
     )
 
 
 def _register_cli(app: Flask) -> None:
     from portal.cli import register_commands
     from portal.devtools.cli import dev_cli
+    from portal.notifications.cli import notify_cli
     from portal.surveys.cli import survey_cli
 
     register_commands(app)
-    for group in (survey_cli, dev_cli):
+    for group in (survey_cli, dev_cli, notify_cli):
         app.cli.add_command(group)
 
 

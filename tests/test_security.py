@@ -33,6 +33,8 @@ PUBLIC_ENDPOINTS = {
     "core.set_language",
     # Calendar programs cannot sign in: the secret, revocable address is the credential.
     "meetings.calendar_feed",
+    # A member answers a notice from its personal, single-purpose link (issue 21).
+    "meetings.answer_by_link",
     # Respondents answer from their personal link, without an account.
     "surveys.respond_enter",
     "surveys.respond_start",

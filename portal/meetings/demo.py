@@ -19,6 +19,7 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.groups.models import Group, Membership, MembershipRole
 from portal.meetings.models import (
+    Answer,
     AttendanceStatus,
     Invitee,
     Meeting,
@@ -57,7 +58,9 @@ def load_demo(association: Association) -> None:
                 if db.session.scalar(sa.select(Meeting.id).where(Meeting.uid == uid)):
                     continue
                 meeting = _meeting(group, day, uid)
-                if meeting.ends_at < utcnow():
+                if meeting.ends_at >= utcnow():
+                    _answers(group, meeting, index)
+                else:
                     rng = random.Random(f"{group.name}-{year}-{number}")  # noqa: S311 - demo data
                     _attendance(group, meeting, index, rng)
                     latest = (year, number) == (YEARS[-1], len(MONTH_DAYS) - 1)
@@ -88,6 +91,42 @@ def _meeting(group: Group, day: dt.date, uid: str) -> Meeting:
     meeting.uid = uid
     meeting.notice_sent_at = meeting.starts_at - dt.timedelta(days=21)
     return meeting
+
+
+def _answers(group: Group, meeting: Meeting, index: int) -> None:
+    """Answers to an upcoming meeting's notice: the process leader and every other
+    person coming, one person per group (not the leader) unable to come, with a
+    substitute named in every other group; the rest have not answered, so the
+    meeting page and ``notify run`` have both kinds to show."""
+    db.session.flush()
+    invitees = sorted(
+        meeting.invitees, key=lambda i: (i.role is not MembershipRole.PROCESS_LEADER, i.user.name)
+    )
+    answered_at = meeting.notice_sent_at or utcnow()
+    for number, invitee in enumerate(invitees):
+        if invitee.role is MembershipRole.PROCESS_LEADER or number % 3 == 2:
+            invitee.answer = Answer.COMING
+            invitee.answered_at = answered_at
+    others = [
+        i for i in invitees if i.role is not MembershipRole.PROCESS_LEADER and i.answer is None
+    ]
+    if not others:
+        return
+    away = others[0]
+    away.answer = Answer.NOT_COMING
+    away.answered_at = answered_at
+    away.status = AttendanceStatus.EXCUSED
+    if index % 2 == 0:
+        db.session.add(
+            Substitute(
+                meeting_id=meeting.id,
+                invitee=away,
+                name=f"Vikarie från {away.agency.name}",
+                email=f"vikarie.{group.id}@example.org",
+                agency_id=away.agency_id,
+                notice_sent_at=answered_at,
+            )
+        )
 
 
 def _attendance(group: Group, meeting: Meeting, index: int, rng: random.Random) -> None:

@@ -36,10 +36,12 @@ from portal.meetings.models import (
     ITEM_KIND_LABELS,
     ITEM_TEXT_MAX,
     MINUTES_MAX,
+    Answer,
     AttendanceStatus,
     Invitee,
     MinutesItemKind,
 )
+from portal.meetings.services.answers import AnswerData
 from portal.meetings.services.attendance import SubstituteData
 from portal.meetings.services.follow_ups import LinkData
 from portal.meetings.services.meetings import MeetingData, YearData
@@ -356,3 +358,57 @@ class FeedForm(BaseForm):
     """Make a calendar subscription address."""
 
     group_id = SelectField(_l("Calendar"), coerce=int, validators=[Optional()])
+
+
+class AnswerForm(BaseForm):
+    """Coming or not, and if not, who comes instead: a person of one's own agency from
+    the list, or a name and e-mail address."""
+
+    answer = RadioField(
+        _l("Are you coming?"),
+        choices=choices(
+            [
+                (Answer.COMING.value, _l("Yes, I am coming")),
+                (Answer.NOT_COMING.value, _l("No, I cannot come")),
+            ]
+        ),
+        validators=[InputRequired(message=_l("Say whether you are coming."))],
+    )
+    substitute_user = SelectField(
+        _l("Substitute from your agency"), coerce=int, validators=[Optional()]
+    )
+    substitute_name = StringField(
+        _l("Or the substitute's name"), validators=[Length(max=200)], filters=[_strip]
+    )
+    substitute_email = StringField(
+        _l("The substitute's e-mail address"),
+        validators=[Length(max=254)],
+        filters=[_strip],
+        render_kw={"type": "email", "autocomplete": "off"},
+    )
+
+    def fill(self, invitee: Invitee, candidates: list[Any]) -> None:
+        """The list of one's own agency, and on first show what was answered before."""
+        self.substitute_user.choices = choices(
+            [(0, _l("Nobody from the list"))] + [(u.id, u.name) for u in candidates]
+        )
+        if self.is_submitted():
+            return
+        if invitee.answer is not None:
+            self.answer.data = invitee.answer.value
+        sub = invitee.substitute
+        if sub is not None:
+            if sub.user_id and any(u.id == sub.user_id for u in candidates):
+                self.substitute_user.data = sub.user_id
+            else:
+                self.substitute_name.data = sub.name
+                self.substitute_email.data = sub.email or ""
+
+    def to_data(self) -> AnswerData:
+        not_coming = self.answer.data == Answer.NOT_COMING.value
+        return AnswerData(
+            answer=Answer(self.answer.data),
+            substitute_user_id=(self.substitute_user.data or None) if not_coming else None,
+            substitute_name=(self.substitute_name.data or "") if not_coming else "",
+            substitute_email=(self.substitute_email.data or "") if not_coming else "",
+        )

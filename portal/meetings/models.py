@@ -47,6 +47,19 @@ class MinutesStatus(enum.StrEnum):
     APPROVED = "approved"
 
 
+class Answer(enum.StrEnum):
+    """What an invited person answered to the notice (svar på kallelsen)."""
+
+    COMING = "coming"
+    NOT_COMING = "not_coming"
+
+
+ANSWER_LABELS = {
+    Answer.COMING: _l("Coming"),
+    Answer.NOT_COMING: _l("Not coming"),
+}
+
+
 class MinutesItemKind(enum.StrEnum):
     """Structured items in the minutes."""
 
@@ -133,6 +146,8 @@ class Invitee(Model):
     status: Mapped[AttendanceStatus | None] = mapped_column(
         enum_column(AttendanceStatus, "attendance_status")
     )
+    answer: Mapped[Answer | None] = mapped_column(enum_column(Answer, "meeting_answer"))
+    answered_at: Mapped[dt.datetime | None]
 
     meeting: Mapped[Meeting] = relationship(back_populates="invitees")
     user: Mapped[User] = relationship()
@@ -164,11 +179,15 @@ class Substitute(Model):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     name: Mapped[str] = mapped_column(sa.String(200))
+    # Where the substitute's own notice and reminder go when they are not registered.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
     agency_id: Mapped[int] = mapped_column(
         sa.ForeignKey("agencies.id", ondelete="RESTRICT"), index=True
     )
+    notice_sent_at: Mapped[dt.datetime | None]
 
     invitee: Mapped[Invitee] = relationship(back_populates="substitute")
+    user: Mapped[User | None] = relationship()
     agency: Mapped[Agency] = relationship()
 
 
@@ -277,6 +296,28 @@ class CalendarFeed(Model):
     group: Mapped[Group | None] = relationship()
 
 
+class AnswerLink(Model):
+    """The personal link in a notice by which an invited person answers without signing in.
+
+    Only the SHA-256 of the token is stored. It answers this one seat only, stops working
+    when the meeting has ended, and ``revoked_at`` ends it earlier.
+    """
+
+    __tablename__ = "meeting_answer_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitee_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("meeting_invitees.id", ondelete="CASCADE"), index=True
+    )
+    # With SECRET_KEY it yields the token (services.answers); alone it yields nothing.
+    nonce: Mapped[str] = mapped_column(sa.String(32))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+
+    invitee: Mapped[Invitee] = relationship()
+
+
 AUDIT_WORDS = AuditWords(
     actions={
         "meeting.create": _l("Meeting scheduled"),
@@ -286,6 +327,8 @@ AUDIT_WORDS = AuditWords(
         "attendance.record": _l("Attendance recorded"),
         "attendance.substitute_add": _l("Substitute recorded"),
         "attendance.substitute_remove": _l("Substitute removed"),
+        "meeting.answer": _l("Notice answered"),
+        "meeting.answer_link_revoke": _l("Answer link revoked"),
         "calendar_feed.create": _l("Calendar feed created"),
         "calendar_feed.revoke": _l("Calendar feed revoked"),
         "minutes.save": _l("Minutes saved"),
@@ -318,9 +361,11 @@ AUDIT_WORDS = AuditWords(
         "activity": _l("Activity number"),
         "plan": _l("Plan number"),
         "previous": _l("Previous activity number"),
+        "answer": _l("Answer"),
     },
     values={
         ("attendance", "*"): ATTENDANCE_STATUS_LABELS,  # recorded per person: name → status
         ("minutes", "kind"): ITEM_KIND_LABELS,
+        ("meeting", "answer"): ANSWER_LABELS,
     },
 )

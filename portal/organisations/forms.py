@@ -27,6 +27,12 @@ class AssociationForm(BaseForm):
         validators=[DataRequired(), NumberRange(min=1, max=50)],
     )
 
+    meeting_reminder_days = IntegerField(
+        _l("Days before a meeting that its reminder goes out"),
+        default=5,
+        description=_l("To those who have not answered the notice, and to substitutes."),
+        validators=[DataRequired(), NumberRange(min=1, max=60)],
+    )
     require_two_factor = BooleanField(
         _l("Administrators and board members must use two-factor sign-in")
     )
@@ -37,6 +43,7 @@ class AssociationForm(BaseForm):
             slug=self.slug.data,
             min_survey_answers=self.min_survey_answers.data,
             require_two_factor=bool(self.require_two_factor.data),
+            meeting_reminder_days=self.meeting_reminder_days.data,
         )
 
 

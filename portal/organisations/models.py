@@ -54,6 +54,8 @@ class Association(VersionedMixin, TimestampMixin, Model):
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     min_survey_answers: Mapped[int] = mapped_column(default=3)
+    # How many days before a meeting its reminder goes to those who have not answered.
+    meeting_reminder_days: Mapped[int] = mapped_column(default=5, server_default="5")
     # Administrators and board members must sign in with a second factor.
     require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
@@ -63,6 +65,9 @@ class Association(VersionedMixin, TimestampMixin, Model):
 
     __table_args__ = (
         sa.CheckConstraint("min_survey_answers >= 1", name="min_survey_answers_positive"),
+        sa.CheckConstraint(
+            "meeting_reminder_days BETWEEN 1 AND 60", name="meeting_reminder_days_range"
+        ),
     )
 
     def __repr__(self) -> str:
@@ -138,6 +143,7 @@ AUDIT_WORDS = AuditWords(
     fields={
         "slug": _l("Short name in addresses"),
         "min_survey_answers": _l("Minimum answers before a survey figure is shown"),
+        "meeting_reminder_days": _l("Days before a meeting that its reminder goes out"),
         "municipality_names": _l("Municipalities"),
     },
     values={("agency", "kind"): AGENCY_KIND_LABELS},

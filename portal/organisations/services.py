@@ -16,7 +16,13 @@ from portal.extensions import db
 from portal.groups.models import Membership, group_municipalities
 from portal.organisations.models import Agency, AgencyKind, Association
 
-ASSOCIATION_FIELDS = ("name", "slug", "min_survey_answers", "require_two_factor")
+ASSOCIATION_FIELDS = (
+    "name",
+    "slug",
+    "min_survey_answers",
+    "require_two_factor",
+    "meeting_reminder_days",
+)
 AGENCY_FIELDS = ("name", "kind")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -29,6 +35,7 @@ class AssociationData:
     slug: str
     min_survey_answers: int = 3
     require_two_factor: bool = False
+    meeting_reminder_days: int = 5
 
 
 def _check_association_unique(data: AssociationData, current: Association | None) -> None:
@@ -51,6 +58,7 @@ def create_association(actor: User, data: AssociationData) -> Association:
         slug=data.slug,
         min_survey_answers=data.min_survey_answers,
         require_two_factor=data.require_two_factor,
+        meeting_reminder_days=data.meeting_reminder_days,
     )
     db.session.add(association)
     db.session.flush()
@@ -77,6 +85,7 @@ def update_association(
     association.slug = data.slug
     association.min_survey_answers = data.min_survey_answers
     association.require_two_factor = data.require_two_factor
+    association.meeting_reminder_days = data.meeting_reminder_days
     bump(association)
     after = audit.snapshot(association, ASSOCIATION_FIELDS)
     if audit.changed(before, after):

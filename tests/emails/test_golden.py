@@ -55,6 +55,16 @@ SURVEY = {
     "closes": dt.date(2026, 10, 31),
     "link": "[survey-link:42]",  # the outbox marker: the link is made only as the mail is sent
 }
+SETTINGS = "http://portal.test/account/notifications"
+ASSOCIATION = SimpleNamespace(name="Samordningsförbundet Gävleborg")
+INVITEE = SimpleNamespace(
+    user=SimpleNamespace(name="Per Persson"), agency=SimpleNamespace(name="Arbetsförmedlingen")
+)
+
+
+def ACTIVITY(what: str, due: dt.date) -> SimpleNamespace:  # noqa: N802 (reads as a value)
+    return SimpleNamespace(what=what, plan=SimpleNamespace(group=GROUP), due_date=due)
+
 
 # (golden file name, template, context)
 MAILS: list[tuple[str, str, dict[str, Any]]] = [
@@ -143,6 +153,76 @@ MAILS: list[tuple[str, str, dict[str, Any]]] = [
     ),
     ("surveys/invitation", "surveys/invitation", SURVEY),
     ("surveys/reminder", "surveys/reminder", SURVEY),
+    (
+        "meetings/reminder",
+        "meetings/reminder",
+        {
+            "meeting": MEETING,
+            "substitute_for": None,
+            "answer_link": "[meeting-answer:7]",
+            "settings_url": SETTINGS,
+        },
+    ),
+    (
+        "meetings/reminder-substitute",
+        "meetings/reminder",
+        {"meeting": BARE_MEETING, "substitute_for": "Åsa Öberg", "settings_url": None},
+    ),
+    (
+        "meetings/minutes_waiting",
+        "meetings/minutes_waiting",
+        {
+            "meeting": MEETING,
+            "minutes": SimpleNamespace(submitted_at=dt.datetime(2026, 3, 6, 9, 0, tzinfo=dt.UTC)),
+            "link": LINK,
+            "settings_url": SETTINGS,
+        },
+    ),
+    (
+        "meetings/substitute_notice",
+        "meetings/substitute_notice",
+        {
+            "meeting": MEETING,
+            "invitee": INVITEE,
+            "registered": True,
+            "url": LINK,
+            "update": False,
+        },
+    ),
+    (
+        "meetings/substitute_notice-changed",
+        "meetings/substitute_notice",
+        {
+            "meeting": BARE_MEETING,
+            "invitee": INVITEE,
+            "registered": False,
+            "url": LINK,
+            "update": True,
+        },
+    ),
+    (
+        "notifications/activity_digest",
+        "notifications/activity_digest",
+        {
+            "association": ASSOCIATION,
+            "overdue": [ACTIVITY("Starta studiecirkel", dt.date(2026, 2, 1))],
+            "soon": [ACTIVITY("Boka lokal", dt.date(2026, 3, 10))],
+            "link": LINK,
+            "settings_url": SETTINGS,
+        },
+    ),
+    (
+        "notifications/admin_digest",
+        "notifications/admin_digest",
+        {
+            "association": ASSOCIATION,
+            "drafts": [SimpleNamespace(group=GROUP)],
+            "rounds": [SimpleNamespace(year=2026, closes_on=dt.date(2026, 10, 31))],
+            "failed": 2,
+            "link": LINK,
+            "settings_url": SETTINGS,
+        },
+    ),
 ]
 
 

@@ -29,7 +29,7 @@ from portal.meetings.models import (
     Meeting,
     Substitute,
 )
-from portal.meetings.services import ical
+from portal.meetings.services import answer_links, ical
 
 MEETING_FIELDS = ("starts_at", "ends_at", "place", "video_link", "purpose", "sequence")
 MEETINGS_PER_YEAR = 4
@@ -190,6 +190,12 @@ def update_meeting(
     )
     if notify:
         _queue_notices(meeting, link, update=True)
+        # Imported here: answers builds on this module (the substitute's notice).
+        from portal.meetings.services.answers import queue_substitute_notice
+
+        for invitee in meeting.invitees:
+            if invitee.substitute is not None and invitee.substitute.notice_sent_at:
+                queue_substitute_notice(invitee.substitute, update=True)
     return notify
 
 
@@ -301,6 +307,7 @@ def _queue_notices(meeting: Meeting, link: str | None, *, update: bool) -> int:
         user = invitee.user
         if not user.active:
             continue
+        marker = answer_links.LINK_MARKER.format(id=answer_links.issue_link(invitee).id)
         subject, body = render_mail(
             "meetings/notice",
             user.locale,
@@ -308,6 +315,7 @@ def _queue_notices(meeting: Meeting, link: str | None, *, update: bool) -> int:
             link=link,
             update=update,
             attachments=attachments or [],
+            answer=marker,
         )
         with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
             summary = meeting_summary(meeting)  # the calendar file's title

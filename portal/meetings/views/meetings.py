@@ -18,13 +18,14 @@ from portal.meetings import policies
 from portal.meetings.blueprint import bp
 from portal.meetings.forms import (
     ActionForm,
+    AnswerForm,
     MeetingEditForm,
     MeetingForm,
     YearForm,
 )
-from portal.meetings.models import Meeting
+from portal.meetings.models import ANSWER_LABELS, Meeting
+from portal.meetings.services import answers, minutes_state
 from portal.meetings.services import meetings as services
-from portal.meetings.services import minutes_state
 from portal.meetings.services.minutes_state import MINUTES_STATE_LABELS
 from portal.meetings.views.common import load_group, load_meeting
 from portal.organisations.models import Association
@@ -121,15 +122,35 @@ def year(slug: str, group_id: int) -> Response | tuple[str, int]:
 def show(slug: str, meeting_id: int) -> str:
     """A meeting: time, place, agenda, who is invited, and links to attendance and minutes."""
     association, meeting = load_meeting(slug, meeting_id)
+    return show_page(association, meeting)
+
+
+def show_page(
+    association: Association, meeting: Meeting, answer_form: AnswerForm | None = None
+) -> str:
+    """The meeting page; with the person's own answer form when they are invited, and
+    for those who run the meeting the answers and the agencies that keep missing."""
+    can_manage = policies.can_manage_meetings(current_user, meeting.group)
+    own = answers.invitee_of(meeting, current_user)
+    if own is not None and answer_form is None:
+        answer_form = AnswerForm(formdata=None)
+        answer_form.fill(own, answers.substitute_candidates(own))
+    upcoming = meeting.ends_at > dt.datetime.now(dt.UTC)
     return render_template(
         "meetings/show.html",
         association=association,
         meeting=meeting,
         group=meeting.group,
         invitees=sorted(meeting.invitees, key=lambda i: (i.agency.name, i.user.name)),
-        can_manage=policies.can_manage_meetings(current_user, meeting.group),
+        can_manage=can_manage,
         action_form=ActionForm(),
         **signals.page_context(signals.attachments_shown, meeting, section="meeting"),
+        own=own if upcoming else None,
+        answer_form=answer_form,
+        answer_labels=ANSWER_LABELS,
+        unanswered=[i for i in meeting.invitees if i.answer is None] if can_manage else [],
+        flags=answers.absent_agencies(meeting) if can_manage and upcoming else [],
+        upcoming=upcoming,
     )
 
 

@@ -1,0 +1,1 @@
+"""Reminders and digests: what ``notify run`` sends, each once, and who wants which."""
