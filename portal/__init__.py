@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.organisations.views import bp as organisations_bp
     from portal.people.views import bp as people_bp
     from portal.plans.views import bp as plans_bp
+    from portal.privacy.views import bp as privacy_bp
     from portal.reporting.views import bp as reporting_bp
     from portal.reporting.views_texts import bp as reporting_texts_bp
     from portal.surveys.views import bp as surveys_bp
@@ -107,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
         reporting_texts_bp,
         api_bp,
         api_tokens_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -141,10 +143,11 @@ def _register_hooks(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from portal.cli import register_commands
     from portal.devtools.cli import dev_cli
+    from portal.privacy.cli import retention_cli
     from portal.surveys.cli import survey_cli
 
     register_commands(app)
-    for group in (survey_cli, dev_cli):
+    for group in (survey_cli, dev_cli, retention_cli):
         app.cli.add_command(group)
 
 

@@ -1,0 +1,163 @@
+"""Erasing a person: their name and address become a stable pseudonym everywhere.
+
+Rows are kept, so every count stays what it was (attendance, turnover, plans, the
+board's figures); only what identifies the person changes. Every text and JSON column
+of every table is searched for the name and the address, so that a copy in a minutes
+text, an audit entry or a mail body goes too. Approved minutes are a public record:
+a person who approved minutes, or whom approved minutes name, is not erased (the whole
+erasure is refused, with the reason, rather than leaving a half-erased person).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from portal.accounts.models import User
+from portal.core import audit
+from portal.core.audit import Actor, AuditEvent
+from portal.extensions import db
+from portal.meetings.models import Meeting, Minutes, MinutesRevision, MinutesStatus
+from portal.privacy.services.retention import remove_contact_details
+
+# Too short a name would replace parts of other words.
+MIN_NAME_LENGTH = 3
+PERSON_OBJECTS = ("User", "AssociationPerson")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a person cannot be erased, and which records keep their name."""
+
+    reason: str
+    records: list[str]
+
+
+def pseudonym(user: User) -> str:
+    """The stable name an erased person is shown by ("Person 4711")."""
+    return f"Person {user.id}"
+
+
+def is_erased(user: User) -> bool:
+    """Whether the person has been erased already."""
+    return user.name == pseudonym(user)
+
+
+def refusal(user: User) -> Refusal | None:
+    """Why the person must be kept, or None when they may be erased."""
+    if user.is_platform_admin:
+        return Refusal(_("A platform administrator cannot be erased; remove the role first."), [])
+    approved = db.session.scalars(
+        sa.select(Meeting)
+        .join(Minutes, Minutes.meeting_id == Meeting.id)
+        .where(Minutes.status == MinutesStatus.APPROVED)
+        .where(
+            sa.or_(
+                Minutes.adjuster_id == user.id,
+                sa.exists().where(
+                    MinutesRevision.minutes_id == Minutes.id,
+                    sa.or_(
+                        MinutesRevision.approved_by_id == user.id,
+                        MinutesRevision.body.contains(user.name),
+                    ),
+                ),
+            )
+        )
+        .order_by(Meeting.starts_at)
+    ).all()
+    if approved:
+        return Refusal(
+            _(
+                "%(name)s approved, or is named in, minutes that have been approved. Approved "
+                "minutes are a public record, so the name is kept there and the person is "
+                "not erased.",
+                name=user.name,
+            ),
+            [f"{m.group.name} {m.starts_at:%Y-%m-%d}" for m in approved],
+        )
+    return None
+
+
+def erase(actor: Actor, user: User) -> str:
+    """Replace the person's name and address by their pseudonym everywhere; returns it.
+
+    The caller has checked ``refusal``. The erasure is recorded without the erased
+    details, and earlier audit entries about the person lose theirs.
+    """
+    name, email = user.name, user.email
+    alias = pseudonym(user)
+    remove_contact_details(user)
+    user.name = alias
+    user.locale = None
+    db.session.flush()
+    needles = [n for n in (name, email) if len(n) >= MIN_NAME_LENGTH and n != alias]
+    replace_everywhere(needles, alias)
+    db.session.execute(
+        sa.update(AuditEvent)
+        .where(AuditEvent.object_type.in_(PERSON_OBJECTS), AuditEvent.object_id == user.id)
+        .values(before=sa.null(), after=sa.null())
+    )
+    audit.record(actor=actor, action="person.erase", obj=user, association_id=None, summary=alias)
+    return alias
+
+
+def _text_columns(table: sa.Table) -> tuple[list[sa.Column[Any]], list[sa.Column[Any]]]:
+    texts, jsons = [], []
+    for column in table.columns:
+        if isinstance(column.type, sa.JSON):
+            jsons.append(column)
+        elif isinstance(column.type, sa.String) and not isinstance(column.type, sa.Enum):
+            texts.append(column)
+    return texts, jsons
+
+
+def replace_everywhere(needles: list[str], alias: str) -> None:
+    """Replace each needle by ``alias`` in every text and JSON column of every table."""
+    for table in db.metadata.sorted_tables:
+        if table.name == "users":
+            continue  # the person's own row is rewritten whole; others' names stay as they are
+        texts, jsons = _text_columns(table)
+        for column in texts:
+            for needle in needles:
+                db.session.execute(
+                    sa.update(table)
+                    .where(column.contains(needle, autoescape=True))
+                    .values({column.name: sa.func.replace(column, needle, alias)})
+                )
+        for column in jsons:
+            _replace_in_json(table, column, needles, alias)
+
+
+def _replace_in_json(table: sa.Table, column: sa.Column[Any], needles: list[str], alias: str) -> None:
+    # The JSON text holds non-ASCII letters escaped ("\u00c5sa"): look for both spellings.
+    spellings = {s for n in needles for s in (n, json.dumps(n)[1:-1])}
+    as_text = sa.cast(column, sa.Text)
+    keys = list(table.primary_key.columns)
+    rows = db.session.execute(
+        sa.select(*keys, column).where(
+            sa.or_(*(as_text.contains(s, autoescape=True) for s in spellings))
+        )
+    ).all()
+    for row in rows:
+        value = _walk(row[-1], needles, alias)
+        db.session.execute(
+            sa.update(table)
+            .where(*(key == row[i] for i, key in enumerate(keys)))
+            .values({column.name: value})
+        )
+
+
+def _walk(value: Any, needles: list[str], alias: str) -> Any:
+    if isinstance(value, str):
+        for needle in needles:
+            value = value.replace(needle, alias)
+        return value
+    if isinstance(value, list):
+        return [_walk(v, needles, alias) for v in value]
+    if isinstance(value, dict):
+        return {_walk(k, needles, alias): _walk(v, needles, alias) for k, v in value.items()}
+    return value
