@@ -65,9 +65,7 @@ def upgrade():
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
         sa.Column("lock_version", sa.Integer(), server_default="1", nullable=False),
-        sa.CheckConstraint(
-            "days BETWEEN 1 AND 36500", name=op.f("ck_retention_rules_days_range")
-        ),
+        sa.CheckConstraint("days BETWEEN 1 AND 36500", name=op.f("ck_retention_rules_days_range")),
         sa.ForeignKeyConstraint(
             ["updated_by_id"],
             ["users.id"],

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.core.forms import BaseForm, VersionedForm
+from portal.core.forms import BaseForm, VersionedForm, choices
 from portal.privacy.models import Compliance
 
 TEXT_MAX = 50_000
@@ -42,7 +42,7 @@ class AccessibilityForm(VersionedForm):
 
     compliance = SelectField(
         _l("Compliance status"),
-        choices=list(COMPLIANCE_LABELS.items()),
+        choices=choices(COMPLIANCE_LABELS.items()),
         validators=[InputRequired()],
     )
     body = TextAreaField(

@@ -46,7 +46,9 @@ def _meeting(db_session: Any, group_id: int) -> Meeting:
     ).first()
 
 
-def _minutes(db_session: Any, meeting: Meeting, body: str, status: MinutesStatus, **kw: Any) -> Minutes:
+def _minutes(
+    db_session: Any, meeting: Meeting, body: str, status: MinutesStatus, **kw: Any
+) -> Minutes:
     minutes = Minutes(meeting_id=meeting.id, status=status, **kw)
     db_session.add(minutes)
     db_session.flush()
@@ -71,15 +73,20 @@ def _mention_everywhere(db_session: Any, rworld: Any, user: User) -> None:
     other = db_session.scalars(
         sa.select(Invitee).where(Invitee.meeting_id == meeting.id, Invitee.user_id != user.id)
     ).first()
-    db_session.add(Substitute(meeting_id=meeting.id, invitee_id=other.id, user_id=user.id, name=name,
+    db_session.add(Substitute(meeting_id=meeting.id, invitee_id=other.id, user_id=user.id,
+                              name=name,
                               agency_id=other.agency_id))  # fmt: skip
-    activity = db_session.scalars(sa.select(Activity).where(Activity.responsible_id == user.id)).one()
+    activity = db_session.scalars(
+        sa.select(Activity).where(Activity.responsible_id == user.id)
+    ).one()
     activity.outcome = f"Genomförd av {name} ({email})"
     audit.record(
         actor=admin, action="person.update", obj=user, association_id=rworld.association_id,
         summary=name, before={"name": "Lena L.", "email": email}, after={"name": name},
     )  # fmt: skip
-    membership = db_session.scalars(sa.select(Membership).where(Membership.user_id == user.id)).first()
+    membership = db_session.scalars(
+        sa.select(Membership).where(Membership.user_id == user.id)
+    ).first()
     audit.record(
         actor=admin, action="membership.add", obj=membership,
         association_id=rworld.association_id, summary=f"{name} i Mysam Alfa",
@@ -111,10 +118,14 @@ def test_an_erased_persons_name_is_nowhere_and_every_figure_stays(db_session, rw
     assert where_found(name) == []
     assert where_found(email) == []
     assert _figures(db_session, rworld.association_id) == before
-    assert _row_counts(db_session) == {**counts_before, "audit_events": counts_before["audit_events"] + 1}
+    assert _row_counts(db_session) == {
+        **counts_before,
+        "audit_events": counts_before["audit_events"] + 1,
+    }
     leader = db_session.get(User, rworld.user_ids["leader"])
     assert leader.name == f"Person {leader.id}"
-    assert leader.password_hash is None and not leader.active
+    assert leader.password_hash is None
+    assert not leader.active
 
 
 def _row_counts(db_session: Any) -> dict[str, int]:
@@ -127,7 +138,9 @@ def _row_counts(db_session: Any) -> dict[str, int]:
     }
 
 
-def test_the_erasure_is_logged_without_details_and_earlier_entries_lose_theirs(db_session, rworld, client):
+def test_the_erasure_is_logged_without_details_and_earlier_entries_lose_theirs(
+    db_session, rworld, client
+):
     user = db_session.get(User, rworld.user_ids["m1"])
     name = user.name
     admin = db_session.get(User, rworld.user_ids["admin"])
@@ -139,10 +152,14 @@ def test_the_erasure_is_logged_without_details_and_earlier_entries_lose_theirs(d
     assert page.status_code == 200
     assert name in page.get_data(as_text=True)  # the confirmation names whom it erases
     token = csrf_token(client, f"/platform/people/{user.id}/erase")
-    assert client.post(f"/platform/people/{user.id}/erase", data={"csrf_token": token}).status_code == 302
+    assert (
+        client.post(f"/platform/people/{user.id}/erase", data={"csrf_token": token}).status_code
+        == 302
+    )
 
     events = db_session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.object_type == "User", AuditEvent.object_id == user.id)
+        sa.select(AuditEvent)
+        .where(AuditEvent.object_type == "User", AuditEvent.object_id == user.id)
         .order_by(AuditEvent.id)
     ).all()  # fmt: skip
     assert events[-1].action == "person.erase"
@@ -159,7 +176,9 @@ def test_erasing_twice_changes_nothing_more(db_session, rworld, client):
     again = client.post(f"/platform/people/{user.id}/erase", data={"csrf_token": token})
     assert again.status_code == 302
     erased = db_session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "person.erase", AuditEvent.object_id == user.id)
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "person.erase", AuditEvent.object_id == user.id
+        )
     ).all()
     assert len(erased) == 1
 
@@ -194,7 +213,8 @@ def test_approved_minutes_that_name_a_person_keep_them(db_session, rworld):
     meeting = _meeting(db_session, rworld.group_ids["Mysam Alfa"])
     _minutes(db_session, meeting, f"{person.name} föredrog ärendet.", MinutesStatus.APPROVED)
     refusal = erasure.refusal(person)
-    assert refusal is not None and refusal.records
+    assert refusal is not None
+    assert refusal.records
 
 
 def test_others_cannot_erase(db_session, rworld, client):
@@ -203,7 +223,10 @@ def test_others_cannot_erase(db_session, rworld, client):
         put_session(client, rworld.user_ids[role])
         token = csrf_token(client, "/")
         assert client.get(f"/platform/people/{target}/erase").status_code == 404
-        assert client.post(f"/platform/people/{target}/erase", data={"csrf_token": token}).status_code == 404
+        assert (
+            client.post(f"/platform/people/{target}/erase", data={"csrf_token": token}).status_code
+            == 404
+        )
     db_session.expire_all()
     assert db_session.get(User, target).name == "Medlem m5"
 

@@ -132,7 +132,9 @@ def replace_everywhere(needles: list[str], alias: str) -> None:
             _replace_in_json(table, column, needles, alias)
 
 
-def _replace_in_json(table: sa.Table, column: sa.Column[Any], needles: list[str], alias: str) -> None:
+def _replace_in_json(
+    table: sa.Table, column: sa.Column[Any], needles: list[str], alias: str
+) -> None:
     # The JSON text holds non-ASCII letters escaped ("\u00c5sa"): look for both spellings.
     spellings = {s for n in needles for s in (n, json.dumps(n)[1:-1])}
     as_text = sa.cast(column, sa.Text)

@@ -79,7 +79,9 @@ def _associations(user: User) -> list[dict[str, Any]]:
     return [
         {
             "association": entry.association.name,
-            "roles": sorted(r.role.value for r in roles if r.association_id == entry.association_id),
+            "roles": sorted(
+                r.role.value for r in roles if r.association_id == entry.association_id
+            ),
         }
         for entry in entries
     ]

@@ -86,7 +86,9 @@ def settings() -> list[RuleSetting]:
     for rule in RULES:
         row = stored.get(rule.category)
         out.append(
-            RuleSetting(rule, row.days if row else rule.default_days, row.lock_version if row else 0)
+            RuleSetting(
+                rule, row.days if row else rule.default_days, row.lock_version if row else 0
+            )
         )
     return out
 
@@ -97,21 +99,28 @@ def days_for(category: str) -> int:
     return row.days if row is not None else RULES_BY_CATEGORY[category].default_days
 
 
+def _stored_or_first(rule: Rule) -> RetentionRule:
+    """The stored rule, or a first row at version 0 holding the default."""
+    stored = db.session.get(RetentionRule, rule.category)
+    if stored is not None:
+        return stored
+
+    def insert() -> RetentionRule:
+        new = RetentionRule(category=rule.category, days=rule.default_days, lock_version=0)
+        db.session.add(new)
+        db.session.flush()
+        return new
+
+    row, _created = first_row(insert, lambda: db.session.get(RetentionRule, rule.category))
+    return row
+
+
 def set_days(actor: Actor, category: str, days: int, seen: int | None) -> RetentionRule:
     """Change a rule's period (``StaleEditError`` when someone changed it first)."""
     rule = RULES_BY_CATEGORY.get(category)
     if rule is None:
         raise DomainError("unknown category", "category")
-    row = db.session.get(RetentionRule, category)
-    if row is None:
-
-        def insert() -> RetentionRule:
-            new = RetentionRule(category=category, days=rule.default_days, lock_version=0)
-            db.session.add(new)
-            db.session.flush()
-            return new
-
-        row, _created = first_row(insert, lambda: db.session.get(RetentionRule, category))
+    row = _stored_or_first(rule)
     check_version(row, seen)
     before = {"days": row.days}
     row.days = days
@@ -213,8 +222,8 @@ def _invitations(cutoff: dt.datetime, apply: bool) -> list[str]:
         (LoginToken, "sign-in link"),
         (EmailChange, "address change"),
     ):
-        old = model.expires_at <= cutoff  # type: ignore[attr-defined]
-        ids = list(db.session.scalars(sa.select(model.id).where(old).order_by(model.id)))  # type: ignore[attr-defined]
+        old = model.expires_at <= cutoff
+        ids = list(db.session.scalars(sa.select(model.id).where(old).order_by(model.id)))
         items += [f"{label} {row_id}" for row_id in ids]
         if apply:
             db.session.execute(sa.delete(model).where(old))

@@ -56,6 +56,22 @@ def blank(key: str, association_id: int | None) -> Statement:
     )  # fmt: skip
 
 
+def _stored_or_first(key: str, association_id: int | None) -> Statement:
+    """The stored row, or a first one at version 0 (another request's, if it won the race)."""
+    stored = find(key)
+    if stored is not None:
+        return stored
+
+    def insert() -> Statement:
+        row = blank(key, association_id)
+        db.session.add(row)
+        db.session.flush()
+        return row
+
+    row, _created = first_row(insert, lambda: find(key))
+    return row
+
+
 def save(
     actor: Actor, key: str, association_id: int | None, data: StatementData, seen: int | None
 ) -> Statement:
@@ -63,17 +79,7 @@ def save(
 
     The first save inserts the row (version 0 in the form means "nothing stored yet").
     """
-    statement = find(key)
-    if statement is None:
-
-        def insert() -> Statement:
-            row = blank(key, association_id)
-            row.lock_version = 0
-            db.session.add(row)
-            db.session.flush()
-            return row
-
-        statement, _created = first_row(insert, lambda: find(key))
+    statement = _stored_or_first(key, association_id)
     check_version(statement, seen)
     before = audit.snapshot(statement, FIELDS)
     statement.body = data.body

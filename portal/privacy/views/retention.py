@@ -15,7 +15,9 @@ from portal.privacy.services import retention
 from portal.privacy.views import common  # noqa: F401 - the platform pages' guard
 
 
-def _forms(failed: RetentionRuleForm | None = None, category: str = "") -> list[tuple[retention.RuleSetting, RetentionRuleForm]]:
+def _forms(
+    failed: RetentionRuleForm | None = None, category: str = ""
+) -> list[tuple[retention.RuleSetting, RetentionRuleForm]]:
     out = []
     for setting in retention.settings():
         if failed is not None and setting.rule.category == category:
@@ -32,9 +34,7 @@ def _forms(failed: RetentionRuleForm | None = None, category: str = "") -> list[
 @bp.route("/platform/retention")
 def retention_rules() -> str:
     """Every rule with its period, and what is kept as records."""
-    return render_template(
-        "privacy/retention.html", rules=_forms(), kept=retention.KEPT_AS_RECORDS
-    )
+    return render_template("privacy/retention.html", rules=_forms(), kept=retention.KEPT_AS_RECORDS)
 
 
 @bp.route("/platform/retention/<category>", methods=["POST"])
