@@ -97,3 +97,9 @@ def test_only_the_platform_admin_edits(rworld, client):
         assert client.get("/platform/tillganglighet").status_code == 404
         url = f"/platform/associations/{rworld.association_id}/integritet"
         assert client.get(url).status_code == 404
+
+
+def test_a_statements_headings_start_below_the_pages_own():
+    html = str(statements.as_html("### Medlemmar\n\ntext\n\n#### Enkäten\n\n    # kod", 3))
+    assert "<h3>Medlemmar</h3>" in html
+    assert "<h4>Enkäten</h4>" in html

@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from markupsafe import Markup
 
 from portal.core import audit
 from portal.core.audit import Actor
 from portal.core.concurrency import bump, check_version, first_row
+from portal.core.markdown import render
 from portal.extensions import db
 from portal.privacy.models import Statement, StatementKind
 
 ACCESSIBILITY_KEY = "accessibility"
 FIELDS = ("compliance", "body", "contact", "reviewed_on")
+
+
+HEADING = re.compile(r"^(#{1,6})(?=\s)", re.MULTILINE)
+
+
+def as_html(source: str, level: int) -> Markup:
+    """A statement's Markdown as safe HTML whose top heading is ``<h{level}>``, however many
+    ``#`` the writer began with: a text under an ``<h2>`` never skips to ``<h5>``."""
+    depths = [len(m[1]) for m in HEADING.finditer(source or "")]
+    lift = min(depths) - 1 if depths else 0
+    if lift:
+        source = HEADING.sub(lambda m: m[1][lift:], source)
+    return render(source, level)
 
 
 def privacy_key(association_id: int) -> str:

@@ -31,6 +31,7 @@ def accessibility() -> str:
         statement=statements.accessibility(),
         compliance_labels=COMPLIANCE_LABELS,
         digg_url=DIGG_FORM_URL,
+        as_html=statements.as_html,
     )
 
 
@@ -55,6 +56,7 @@ def privacy_notice(slug: str) -> str:
         statement=statements.privacy_notice(association.id),
         rules=retention.settings(),
         kept=retention.KEPT_AS_RECORDS,
+        as_html=statements.as_html,
     )
 
 
