@@ -52,9 +52,15 @@ def test_an_extract_and_an_erasure(visitor: Visitor, world: World) -> None:
     visitor.submit(page.get_by_role("link", name=world.member_name))
     expect(page.get_by_role("table", name="Medlemskap")).to_contain_text(world.group_name)
     expect(page.locator("main")).to_contain_text("Enkätsvar ingår inte")
+    refused = visitor.submit(page.get_by_role("link", name="Radera personen"))
+    assert refused.status == 409
+    expect(page.get_by_role("alert")).to_contain_text("Avsluta medlemskapen")
+
+    visitor.visit(f"/platform/people/{world.newcomer_id}/extract")
     visitor.submit(page.get_by_role("link", name="Radera personen"))
+    expect(page.locator("main")).to_contain_text(world.newcomer_name)
     visitor.submit(page.get_by_role("button", name="Radera"))
-    expect(page.locator("main")).to_contain_text(f"Person {world.member_id}")
+    expect(page.locator("main")).to_contain_text(f"Person {world.newcomer_id}")
     visitor.visit("/platform/retention")
 
 

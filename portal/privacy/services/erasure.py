@@ -16,12 +16,17 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
 from portal.core import audit
 from portal.core.audit import Actor, AuditEvent
+from portal.core.clock import today
+from portal.core.mail import MailStatus, OutboxMessage
 from portal.extensions import db
+from portal.groups.models import Membership
 from portal.meetings.models import Meeting, Minutes, MinutesRevision, MinutesStatus
+from portal.organisations.models import AssociationRole
 from portal.privacy.services.retention import remove_contact_details
 
 # Too short a name would replace parts of other words.
@@ -51,6 +56,16 @@ def refusal(user: User) -> Refusal | None:
     """Why the person must be kept, or None when they may be erased."""
     if user.is_platform_admin:
         return Refusal(_("A platform administrator cannot be erased; remove the role first."), [])
+    seats = _current_seats(user)
+    if seats:
+        return Refusal(
+            _(
+                "%(name)s still holds a seat or a role. End the memberships and remove the "
+                "roles first: an erased person cannot be invited or sit in a group.",
+                name=user.name,
+            ),
+            seats,
+        )
     approved = db.session.scalars(
         sa.select(Meeting)
         .join(Minutes, Minutes.meeting_id == Meeting.id)
@@ -82,6 +97,26 @@ def refusal(user: User) -> Refusal | None:
     return None
 
 
+def _current_seats(user: User) -> list[str]:
+    """The person's memberships in force today or later, and their association roles."""
+    day = today()
+    memberships = db.session.scalars(
+        sa.select(Membership)
+        .where(Membership.user_id == user.id)
+        .where(sa.or_(Membership.valid_to.is_(None), Membership.valid_to >= day))
+        .options(joinedload(Membership.group))
+    ).all()
+    roles = db.session.scalars(
+        sa.select(AssociationRole)
+        .where(AssociationRole.user_id == user.id)
+        .options(joinedload(AssociationRole.association))
+    ).all()
+    return [m.group.name for m in memberships] + [
+        f"{r.association.name}: {audit.value_label('roles.set', 'roles', r.role.value)}"
+        for r in roles
+    ]
+
+
 def erase(actor: Actor, user: User) -> str:
     """Replace the person's name and address by their pseudonym everywhere; returns it.
 
@@ -90,6 +125,13 @@ def erase(actor: Actor, user: User) -> str:
     """
     name, email = user.name, user.email
     alias = pseudonym(user)
+    # Mail not yet sent to the person is not sent at all; copies of sent mail are kept,
+    # their address and name replaced below.
+    db.session.execute(
+        sa.delete(OutboxMessage).where(
+            OutboxMessage.recipient == email, OutboxMessage.status != MailStatus.SENT
+        )
+    )
     remove_contact_details(user)
     user.name = alias
     user.locale = None
