@@ -268,3 +268,12 @@ def test_a_person_who_still_sits_in_a_group_or_holds_a_role_is_not_erased(db_ses
     assert refusal.records[0].endswith("Styrelseledamot")
     _leave(db_session, member.id)
     assert erasure.refusal(member) is None
+
+
+def test_a_namesake_stops_the_erasure_since_texts_cannot_tell_them_apart(db_session, rworld, f):
+    person = db_session.get(User, rworld.user_ids["m4"])
+    _leave(db_session, person.id)
+    f.user(name=person.name)
+    refusal = erasure.refusal(person)
+    assert refusal is not None
+    assert person.name in refusal.reason

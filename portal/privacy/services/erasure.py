@@ -5,7 +5,9 @@ board's figures); only what identifies the person changes. Every text and JSON c
 of every table is searched for the name and the address, so that a copy in a minutes
 text, an audit entry or a mail body goes too. Approved minutes are a public record:
 a person who approved minutes, or whom approved minutes name, is not erased (the whole
-erasure is refused, with the reason, rather than leaving a half-erased person).
+erasure is refused, with the reason, rather than leaving a half-erased person). So is
+the erasure of someone who still sits in a group or holds a role, and of someone whose
+name another person shares (a text naming "Eva Gran" could mean either).
 """
 
 from __future__ import annotations
@@ -65,6 +67,19 @@ def refusal(user: User) -> Refusal | None:
                 name=user.name,
             ),
             seats,
+        )
+    namesakes = db.session.scalar(
+        sa.select(sa.func.count()).where(User.name == user.name, User.id != user.id)
+    )
+    if namesakes:
+        return Refusal(
+            _(
+                "Someone else in the portal is also called %(name)s, so the texts that mention "
+                "the name cannot be told apart. Change one of the names first (for instance "
+                "with a middle initial) and correct the texts by hand.",
+                name=user.name,
+            ),
+            [],
         )
     approved = db.session.scalars(
         sa.select(Meeting)
