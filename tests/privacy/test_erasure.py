@@ -57,6 +57,12 @@ def _meeting(db_session: Any, group_id: int) -> Meeting:
     ).first()
 
 
+def _meeting_on(db_session: Any, group_id: int) -> Meeting:
+    return db_session.scalars(
+        sa.select(Meeting).where(Meeting.group_id == group_id).order_by(Meeting.starts_at)
+    ).first()
+
+
 def _minutes(
     db_session: Any, meeting: Meeting, body: str, status: MinutesStatus, **kw: Any
 ) -> Minutes:
@@ -225,14 +231,27 @@ def test_a_person_who_approved_minutes_is_not_erased_and_is_told_why(db_session,
     assert db_session.get(User, approver.id).name == name
 
 
-def test_approved_minutes_that_name_a_person_keep_them(db_session, rworld):
+def test_approved_minutes_keep_the_name_and_nothing_else_does(db_session, rworld, client):
     person = db_session.get(User, rworld.user_ids["m4"])
     _leave(db_session, person.id)
     meeting = _meeting(db_session, rworld.group_ids["Mysam Alfa"])
-    _minutes(db_session, meeting, f"{person.name} föredrog ärendet.", MinutesStatus.APPROVED)
-    refusal = erasure.refusal(person)
-    assert refusal is not None
-    assert refusal.records
+    name = person.name
+    _minutes(db_session, meeting, f"{name} föredrog ärendet.", MinutesStatus.APPROVED)
+    other = _meeting_on(db_session, rworld.group_ids["Mysam Beta"])
+    _minutes(db_session, other, f"{name} skickar underlaget.", MinutesStatus.DRAFT)
+    assert erasure.refusal(person) is None
+    assert erasure.kept_in_records(person) == [f"Mysam Alfa {meeting.starts_at:%Y-%m-%d}"]
+
+    put_session(client, rworld.user_ids["platform_admin"])
+    page = client.get(f"/platform/people/{person.id}/erase").get_data(as_text=True)
+    assert f"Mysam Alfa {meeting.starts_at:%Y-%m-%d}" in page  # the page says where it stays
+    token = csrf_token(client, "/platform/people")
+    client.post(f"/platform/people/{person.id}/erase", data={"csrf_token": token})
+    db_session.expire_all()
+    assert where_found(name) == ["minutes_revisions.body"]
+    bodies = set(db_session.scalars(sa.select(MinutesRevision.body)))
+    assert f"{name} föredrog ärendet." in bodies  # the record, as approved
+    assert f"Person {person.id} skickar underlaget." in bodies  # a draft is not a record
 
 
 def test_others_cannot_erase(db_session, rworld, client):

@@ -3,11 +3,12 @@
 Rows are kept, so every count stays what it was (attendance, turnover, plans, the
 board's figures); only what identifies the person changes. Every text and JSON column
 of every table is searched for the name and the address, so that a copy in a minutes
-text, an audit entry or a mail body goes too. Approved minutes are a public record:
-a person who approved minutes, or whom approved minutes name, is not erased (the whole
-erasure is refused, with the reason, rather than leaving a half-erased person). So is
-the erasure of someone who still sits in a group or holds a role, and of someone whose
-name another person shares (a text naming "Eva Gran" could mean either).
+text, an audit entry or a mail body goes too. Approved minutes are a public record and
+are not rewritten: where they name the person, the name stays there, and only there
+(``kept_in_records``; the confirmation page says so). A person who approved minutes
+signed that record and is not erased at all; nor is someone who still sits in a group
+or holds a role, or whose name another person shares (a text naming "Eva Gran" could
+mean either).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from portal.core.clock import today
 from portal.core.mail import MailStatus, OutboxMessage
 from portal.extensions import db
 from portal.groups.models import Membership
-from portal.meetings.models import Meeting, Minutes, MinutesRevision, MinutesStatus
+from portal.meetings.models import Meeting, Minutes, MinutesItem, MinutesRevision, MinutesStatus
 from portal.organisations.models import AssociationRole
 from portal.privacy.services.retention import remove_contact_details
 
@@ -81,35 +82,63 @@ def refusal(user: User) -> Refusal | None:
             ),
             [],
         )
-    approved = db.session.scalars(
-        sa.select(Meeting)
-        .join(Minutes, Minutes.meeting_id == Meeting.id)
-        .where(Minutes.status == MinutesStatus.APPROVED)
-        .where(
-            sa.or_(
-                Minutes.adjuster_id == user.id,
-                sa.exists().where(
-                    MinutesRevision.minutes_id == Minutes.id,
-                    sa.or_(
-                        MinutesRevision.approved_by_id == user.id,
-                        MinutesRevision.body.contains(user.name),
-                    ),
-                ),
-            )
+    approved = _approved_minutes(
+        sa.or_(
+            Minutes.adjuster_id == user.id,
+            sa.exists().where(
+                MinutesRevision.minutes_id == Minutes.id,
+                MinutesRevision.approved_by_id == user.id,
+            ),
         )
-        .order_by(Meeting.starts_at)
-    ).all()
+    )
     if approved:
         return Refusal(
             _(
-                "%(name)s approved, or is named in, minutes that have been approved. Approved "
-                "minutes are a public record, so the name is kept there and the person is "
-                "not erased.",
+                "%(name)s approved minutes. Approved minutes are a public record signed by "
+                "the one who approved them, so the person is not erased.",
                 name=user.name,
             ),
-            [f"{m.group.name} {m.starts_at:%Y-%m-%d}" for m in approved],
+            [_minutes_name(m) for m in approved],
         )
     return None
+
+
+def kept_in_records(user: User) -> list[str]:
+    """The approved minutes whose text names the person: the name stays there (a public
+    record is not rewritten), and only there."""
+    named = sa.exists().where(
+        MinutesRevision.minutes_id == Minutes.id, MinutesRevision.body.contains(user.name)
+    )
+    named_in_item = sa.exists().where(
+        MinutesItem.minutes_id == Minutes.id,
+        sa.or_(MinutesItem.text.contains(user.name), MinutesItem.responsible.contains(user.name)),
+    )
+    return [_minutes_name(m) for m in _approved_minutes(sa.or_(named, named_in_item))]
+
+
+def _approved_minutes(condition: sa.ColumnElement[bool]) -> list[Meeting]:
+    return list(
+        db.session.scalars(
+            sa.select(Meeting)
+            .join(Minutes, Minutes.meeting_id == Meeting.id)
+            .where(Minutes.status == MinutesStatus.APPROVED, condition)
+            .options(joinedload(Meeting.group))
+            .order_by(Meeting.starts_at)
+        )
+    )
+
+
+def _minutes_name(meeting: Meeting) -> str:
+    return f"{meeting.group.name} {meeting.starts_at:%Y-%m-%d}"
+
+
+def _records() -> dict[str, sa.ColumnElement[bool]]:
+    """Per table, the rows that are approved minutes: the sweep leaves them as they are."""
+    approved = sa.select(Minutes.id).where(Minutes.status == MinutesStatus.APPROVED)
+    return {
+        MinutesRevision.__tablename__: MinutesRevision.minutes_id.in_(approved),
+        MinutesItem.__tablename__: MinutesItem.minutes_id.in_(approved),
+    }
 
 
 def _current_seats(user: User) -> list[str]:
@@ -152,7 +181,7 @@ def erase(actor: Actor, user: User) -> str:
     user.locale = None
     db.session.flush()
     needles = [n for n in (name, email) if len(n) >= MIN_NAME_LENGTH and n != alias]
-    replace_everywhere(needles, alias)
+    replace_everywhere(needles, alias, keep=_records())
     db.session.execute(
         sa.update(AuditEvent)
         .where(AuditEvent.object_type.in_(PERSON_OBJECTS), AuditEvent.object_id == user.id)
@@ -172,25 +201,35 @@ def _text_columns(table: sa.Table) -> tuple[list[sa.Column[Any]], list[sa.Column
     return texts, jsons
 
 
-def replace_everywhere(needles: list[str], alias: str) -> None:
-    """Replace each needle by ``alias`` in every text and JSON column of every table."""
+def replace_everywhere(
+    needles: list[str], alias: str, keep: dict[str, sa.ColumnElement[bool]] | None = None
+) -> None:
+    """Replace each needle by ``alias`` in every text and JSON column of every table, except
+    in the rows ``keep`` names per table (records that are not rewritten)."""
+    keep = keep or {}
     for table in db.metadata.sorted_tables:
         if table.name == "users":
             continue  # the person's own row is rewritten whole; others' names stay as they are
+        kept = keep.get(table.name)
+        rows = sa.not_(kept) if kept is not None else sa.true()
         texts, jsons = _text_columns(table)
         for column in texts:
             for needle in needles:
                 db.session.execute(
                     sa.update(table)
-                    .where(column.contains(needle, autoescape=True))
+                    .where(rows, column.contains(needle, autoescape=True))
                     .values({column.name: sa.func.replace(column, needle, alias)})
                 )
         for column in jsons:
-            _replace_in_json(table, column, needles, alias)
+            _replace_in_json(table, column, needles, alias, rows)
 
 
 def _replace_in_json(
-    table: sa.Table, column: sa.Column[Any], needles: list[str], alias: str
+    table: sa.Table,
+    column: sa.Column[Any],
+    needles: list[str],
+    alias: str,
+    scope: sa.ColumnElement[bool],
 ) -> None:
     # The JSON text holds non-ASCII letters escaped ("\u00c5sa"): look for both spellings.
     spellings = {s for n in needles for s in (n, json.dumps(n)[1:-1])}
@@ -198,7 +237,7 @@ def _replace_in_json(
     keys = list(table.primary_key.columns)
     rows = db.session.execute(
         sa.select(*keys, column).where(
-            sa.or_(*(as_text.contains(s, autoescape=True) for s in spellings))
+            scope, sa.or_(*(as_text.contains(s, autoescape=True) for s in spellings))
         )
     ).all()
     for row in rows:

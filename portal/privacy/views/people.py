@@ -169,6 +169,7 @@ def person_erase(user_id: int) -> Response | tuple[str, int] | str:
                 "This cannot be undone.",
                 alias=erasure.pseudonym(user),
             ),
+            kept=erasure.kept_in_records(user),
         )
     with atomic():
         alias = erasure.erase(current_user, user)
