@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.organisations.views import bp as organisations_bp
     from portal.people.views import bp as people_bp
     from portal.plans.views import bp as plans_bp
+    from portal.privacy.views import bp as privacy_bp
     from portal.reporting.views import bp as reporting_bp
     from portal.surveys.views import bp as surveys_bp
 
@@ -113,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
         reporting_bp,
         api_bp,
         api_tokens_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -165,6 +167,7 @@ def _register_audit_words(app: Flask) -> None:
     from portal.organisations import models as organisations
     from portal.people import models as people
     from portal.plans import models as plans
+    from portal.privacy import models as privacy
     from portal.reporting import models as reporting
     from portal.surveys import models as surveys
 
@@ -182,6 +185,7 @@ def _register_audit_words(app: Flask) -> None:
         api.AUDIT_WORDS,
         documents.AUDIT_WORDS,
         notifications.AUDIT_WORDS,
+        privacy.AUDIT_WORDS,
     )
 
 
@@ -189,10 +193,11 @@ def _register_cli(app: Flask) -> None:
     from portal.cli import register_commands
     from portal.devtools.cli import dev_cli
     from portal.notifications.cli import notify_cli
+    from portal.privacy.cli import retention_cli
     from portal.surveys.cli import survey_cli
 
     register_commands(app)
-    for group in (survey_cli, dev_cli, notify_cli):
+    for group in (survey_cli, dev_cli, notify_cli, retention_cli):
         app.cli.add_command(group)
 
 

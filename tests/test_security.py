@@ -45,6 +45,10 @@ PUBLIC_ENDPOINTS = {
     "surveys.respond_receipt",
     # The API's description is public, like any published API reference.
     "api.openapi",
+    # The statements a public body must publish (issue 20).
+    "privacy.accessibility",
+    "privacy.notices",
+    "privacy.privacy_notice",
     "static",
 }
 
@@ -157,7 +161,7 @@ def test_platform_pages_look_absent_to_everyone_else(app, client, f):
     platform_rules = rules(app, "/platform")
     assert platform_rules
     for rule in platform_rules:
-        assert rule.endpoint.startswith("admin.")
+        assert rule.endpoint.startswith(("admin.", "privacy."))
         url = dummy_url(rule).replace("/1", f"/{association.id}")
         for method in sorted(rule.methods or ()):
             data = {"csrf_token": token, "name": "X", "slug": "x"} if method == "POST" else None

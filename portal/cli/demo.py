@@ -272,6 +272,9 @@ def load() -> bool:
     from portal.api.demo import load_demo as load_api_demo
 
     load_api_demo(association)
+    from portal.privacy.demo import load_demo as load_privacy_demo
+
+    load_privacy_demo(association)
     return created
 
 

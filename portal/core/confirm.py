@@ -11,9 +11,16 @@ from flask import render_template, request
 
 
 def confirm_delete(
-    *, question: str, name: str, button: str, cancel: str, note: str | None = None
+    *,
+    question: str,
+    name: str,
+    button: str,
+    cancel: str,
+    note: str | None = None,
+    kept: list[str] | None = None,
 ) -> str:
-    """The confirmation page for the delete at this request's address."""
+    """The confirmation page for the delete at this request's address; ``kept`` lists
+    what the delete leaves in place (records the law keeps), if anything."""
     return render_template(
         "core/confirm_delete.html",
         question=question,
@@ -21,5 +28,6 @@ def confirm_delete(
         button=button,
         cancel=cancel,
         note=note,
+        kept=kept or [],
         action=request.full_path.rstrip("?"),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
+import re
 import smtplib
 import ssl
 import sys
@@ -321,6 +322,26 @@ def deliver_pending(settings: MailSettings, now: dt.datetime | None = None) -> D
     return report
 
 
+# A delivered message's copy keeps no working link: a set-password or invitation link
+# in clear text is a key to someone's account for as long as the copy exists.
+LINK = re.compile(r"\b(?:https?|ftp)://[^\s<>\"']+", re.IGNORECASE)
+LINK_REMOVED = "[…]"
+
+
+def strip_links(text: str) -> str:
+    """``text`` with every web address replaced by a mark."""
+    return LINK.sub(LINK_REMOVED, text)
+
+
+def _strip_delivered(message: OutboxMessage) -> None:
+    """Remove every link from the stored copy of a message that has left."""
+    message.body_text = strip_links(message.body_text)
+    if message.attachments:
+        message.attachments = [
+            {**part, "content": strip_links(part["content"])} for part in message.attachments
+        ]
+
+
 def _record(
     message: OutboxMessage,
     outcome: Exception | None,
@@ -333,6 +354,7 @@ def _record(
         message.status = MailStatus.SENT
         message.sent_at = done_at
         message.last_error = None
+        _strip_delivered(message)
         report.sent += 1
     elif message.attempts >= settings.max_attempts:
         _give_up(message, outcome)

@@ -619,3 +619,21 @@ def test_a_sender_killed_mid_run_resends_at_most_one_message(app):
     assert len(received) - len(set(received)) <= 1  # at most one of them twice
     assert report.sent == 4  # the fifth (not recorded as sent) and the three never tried
     assert [status for (status,) in rows] == [MailStatus.SENT] * 8
+
+
+def test_a_delivered_copy_keeps_no_link(db_session, capsys):
+    """A set-password link in a stored copy would open the account as long as it lasts."""
+    message = queue(body="Välj lösenord: https://portal.test/password/set/abc123 (48 timmar)")
+    message.attachments = [
+        {"filename": "m.ics", "content_type": "text/calendar", "content": "URL:http://x.test/a"}
+    ]
+    pending = queue(2, body="Länk: https://portal.test/l/xyz")
+    pending.next_attempt_at = utcnow() + dt.timedelta(hours=1)
+    db_session.flush()
+    deliver_pending(settings(DOWN_PORT, backend="console"))
+    assert "https://portal.test/password/set/abc123" in capsys.readouterr().out  # sent whole
+    db_session.refresh(message)
+    assert message.status is MailStatus.SENT
+    assert message.body_text == "Välj lösenord: […] (48 timmar)"
+    assert message.attachments[0]["content"] == "URL:[…]"
+    assert "https://portal.test/l/xyz" in pending.body_text  # not yet sent: kept whole

@@ -1,0 +1,1 @@
+"""Services of the privacy domain, one module per subject."""

@@ -1,0 +1,12 @@
+"""Pages of the privacy domain: statements, personal data rights, retention rules.
+
+One blueprint (``portal.privacy.blueprint``); the routes live in modules by subject and
+register on import, so importing this package registers them all.
+"""
+
+from __future__ import annotations
+
+from portal.privacy.blueprint import bp
+from portal.privacy.views import people, retention, statements
+
+__all__ = ["bp", "people", "retention", "statements"]
