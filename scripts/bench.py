@@ -15,7 +15,9 @@ Bounded and loopback only. The script
    association's admin): median and p95 of the time inside the app and the number of
    SQL statements. The page list is data: an entry whose endpoint the app does not
    have yet is reported as "not built yet";
-4. on the national database, serves the portal with gunicorn (2 sync workers) and
+4. on the national database, serves the portal with gunicorn (``--workers`` sync
+   workers, by default gunicorn's own advice of two per core plus one: a sync worker
+   idles while its commit waits for the disk, so two on two cores capped the submit) and
    loads it with ``wrk`` (``scripts/bench_wrk.py``, ``scripts/bench_rotate.lua``) at
    8 connections on loopback; serves ``scripts/bench_ceiling.py`` (one ``SELECT 1``)
    the same way beside it and loads it before and after every portal load (ceiling,
@@ -61,6 +63,9 @@ PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 RESULTS = ROOT / "bench-results.md"
 BENCH_SLUG = "bench-svar"
 ROUND_YEAR_OFFSET = 1  # the load's round is for next year: this year's round is closed
+# gunicorn's advice (2 × cores + 1), for both apps alike: a sync worker waits out its
+# commit's flush to disk idle, and on two cores two workers left the CPUs idle meanwhile.
+DEFAULT_WORKERS = 2 * (os.cpu_count() or 1) + 1
 
 
 @dataclass(frozen=True)
@@ -436,7 +441,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--repeats", type=int, default=3, help="loads of the survey pages and the floor"
     )
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help="gunicorn sync workers, for the portal and the ceiling alike",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny counts, small data only")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)

@@ -15,7 +15,7 @@ bytes written, and what the ballots take on disk with their TOAST).
    each respondent once; prints the median CPU time per request of the rounds, and the
    wall time, which adds what the request waited for the database (for the submit, the
    flush of its commit to disk): a sync worker waits that out, so ``2 / wall`` bounds
-   what ``make bench``'s two workers can serve, however fast the CPU part becomes;
+   what ``make bench``'s workers can serve, however fast the CPU part becomes;
 4. ``--profile KIND`` prints the top of a cProfile of that kind's requests instead of
    timing it (``--sort tottime|cumulative``).
 
@@ -50,7 +50,7 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/survey_profile"
 SLOT_LINK = re.compile(r'href="(/survey/s/[A-Za-z0-9_-]+/answers)"')
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 KINDS = ("ceiling", "healthz", "submit")
-WORKERS = 2  # as make bench serves both apps: a sync worker waits out its database time
+WORKERS = 2 * (os.cpu_count() or 1) + 1  # as make bench serves both apps (its default)
 
 
 @dataclass

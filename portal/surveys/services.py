@@ -499,9 +499,9 @@ def close_round(actor: User | None, survey_round: SurveyRound) -> None:
 def _write_responses(survey_round: SurveyRound) -> None:
     """Open the round's ballots and write them, shuffled, as responses (bulk inserts)."""
     from portal.surveys.answering import (  # answering builds on this module
-        _answer_row,
-        _load_questions,
+        answer_row,
         decode,
+        load_questions,
     )
 
     keys = round_keys(survey_round.id)
@@ -512,7 +512,7 @@ def _write_responses(survey_round: SurveyRound) -> None:
         return
     if keys is None:
         raise DomainError(_("The round's keys are missing; its ballots cannot be opened."))
-    questions = _load_questions(survey_round.instrument_id)
+    questions = load_questions(survey_round.instrument_id)
     opened = [
         decode(questions, crypto.open_ballot(keys.private_key, survey_round.id, ballot))
         for ballot in sealed
@@ -527,7 +527,7 @@ def _write_responses(survey_round: SurveyRound) -> None:
         for question in questions:
             if question.code in values:
                 answers.append(
-                    {"response_id": response_id, **_answer_row(question, values[question.code])}
+                    {"response_id": response_id, **answer_row(question, values[question.code])}
                 )
     db.session.execute(sa.insert(SurveyResponse), responses)
     if answers:

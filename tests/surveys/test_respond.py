@@ -415,11 +415,11 @@ def test_without_the_version_questions_the_submit_reads_the_link_first(
 ) -> None:
     """A worker that has not read the version's questions (the review page was served
     by another) takes the way through the link's query, with the same outcome."""
-    from portal.surveys import answering
+    from portal.surveys.answering import caches
 
     answer_everything(client, link, db_session, sworld)
     data = review_form(client, link)
-    monkeypatch.setattr(answering, "_QUESTIONS", {})
+    monkeypatch.setattr(caches, "QUESTIONS", caches.QuestionCache())
     with count_queries() as counter:
         response = client.post(link + "/submit", data=data)
     assert response.headers["Location"].endswith("/receipt")
@@ -517,14 +517,15 @@ def test_a_round_closing_during_the_submit_gets_the_closed_page(
     """The app checked the round was open; it closed before the response was written.
     The database refuses the response, nothing is recorded, and the respondent gets
     the page a closed round's link shows rather than an error."""
-    from portal.surveys import answering
+    from portal.surveys.answering import link as answering_link
     from portal.surveys.models import Invitation, RoundStatus
 
     answer_everything(client, link, db_session, sworld)
     token = csrf(client, link + "/review")
     db_session.execute(sa.update(SurveyRound).values(status=RoundStatus.CLOSED))
     db_session.commit()
-    monkeypatch.setattr(answering, "accepts_answers", lambda _round: True)  # checked before
+    # checked before
+    monkeypatch.setattr(answering_link, "accepts_answers", lambda _round: True)
     response = client.post(link + "/submit", data={"csrf_token": token})
     unknown = client.get("/survey/" + "B" * 43)
     assert response.status_code == unknown.status_code == 404
@@ -541,7 +542,7 @@ def test_a_round_closing_during_the_submit_gets_the_closed_page(
 @pytest.fixture
 def kept() -> Any:
     """The kept questionnaires, emptied before and after the test."""
-    from portal.surveys.views_respond import BLANK_QUESTIONNAIRES
+    from portal.surveys.answering.caches import BLANK_QUESTIONNAIRES
 
     BLANK_QUESTIONNAIRES.clear()
     yield BLANK_QUESTIONNAIRES
@@ -611,18 +612,18 @@ def test_a_worker_keeps_the_questions_of_at_most_64_versions(monkeypatch) -> Non
     import datetime as dt
 
     from portal.surveys import answering
+    from portal.surveys.answering import caches
 
-    monkeypatch.setattr(answering, "_QUESTIONS", {})
-    monkeypatch.setattr(answering, "_load_questions", lambda instrument_id: (instrument_id,))
+    monkeypatch.setattr(caches, "QUESTIONS", caches.QuestionCache())
     when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    kept = answering.QUESTION_VERSIONS_KEPT
+    kept = caches.QUESTION_VERSIONS_KEPT
     for instrument_id in range(kept + 1):
-        assert answering._frozen_questions(instrument_id, when) == (instrument_id,)
+        assert caches.QUESTIONS.get(instrument_id, when, lambda i: (i,)) == (instrument_id,)
     assert answering.known_questions(0, when) is None
     assert answering.known_questions(1, when) == (1,)
     assert answering.known_questions(kept, when) == (kept,)
     assert answering.known_questions(1, when.replace(tzinfo=None)) is None
-    assert len(answering._QUESTIONS) == kept
+    assert len(caches.QUESTIONS) == kept
 
 
 def test_a_head_request_reads_the_link_pages_like_a_get(client, link) -> None:

@@ -1,17 +1,12 @@
-"""Survey pages for the association: rounds, response rates, instrument versions.
-
-Respondents' pages (``views_respond``) and results (``views_results``) add their routes
-to the same blueprint.
-"""
+"""Survey pages for the association: rounds, response rates, instrument versions."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from portal.core.confirm import confirm_delete
@@ -22,57 +17,12 @@ from portal.core.transactions import atomic
 from portal.extensions import db
 from portal.groups import services as group_services
 from portal.groups.models import Group
-from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.surveys import needs, policies, schedule, services
+from portal.surveys.blueprint import PREFIX, bp
 from portal.surveys.forms import ConfirmForm, RoundEditForm, RoundForm
-from portal.surveys.models import (
-    ROUND_STATUS_LABELS,
-    Instrument,
-    SurveyRound,
-)
-
-bp = Blueprint("surveys", __name__)
-PREFIX = "/a/<slug>/surveys"
-
-
-def status_label(survey_round: SurveyRound) -> str:
-    """The round's state in words."""
-    return str(ROUND_STATUS_LABELS[survey_round.status])
-
-
-def load_surveys(slug: str) -> Association:
-    """The association whose survey pages the person may see, else 404."""
-    association = load_association(slug)
-    require(policies.can_see_surveys(current_user, association.id))
-    return association
-
-
-def load_round(
-    slug: str, round_id: int, *, manage: bool = False
-) -> tuple[Association, SurveyRound]:
-    """A round the person may follow (or, with ``manage``, run), else 404.
-
-    Its instrument, questions and groups come with it (one more query): every
-    round page shows them, and the policies read the groups.
-    """
-    association = load_surveys(slug)
-    survey_round = services.load_round(
-        association,
-        round_id,
-        joinedload(SurveyRound.instrument).selectinload(Instrument.questions),
-        joinedload(SurveyRound.groups),
-    )
-    if survey_round is None:
-        abort(404)
-    if manage:
-        require(policies.can_manage_surveys(current_user, association.id))
-    else:
-        require(
-            policies.can_follow_round(current_user, survey_round)
-            or policies.can_read_results(current_user, survey_round)
-        )
-    return association, survey_round
+from portal.surveys.models import Instrument, SurveyRound
+from portal.surveys.views.common import load_round, load_surveys, status_label
 
 
 @bp.route(PREFIX)
@@ -308,7 +258,3 @@ def instrument(slug: str, instrument_id: int) -> str:
         instrument=found,
         frozen=services.is_frozen(found),
     )
-
-
-# The sibling modules add their routes to ``bp``; import them once the blueprint exists.
-from portal.surveys import views_respond, views_results  # noqa: E402, F401

@@ -34,18 +34,15 @@ from werkzeug.wrappers import Response
 
 from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx
-from portal.core.pagecache import SlotCache
 from portal.core.security import public
 from portal.core.transactions import atomic, without_transaction
 from portal.extensions import db
 from portal.surveys import answering
 from portal.surveys.answering import Access, AlreadyAnsweredError, LinkState
+from portal.surveys.answering.caches import BLANK_QUESTIONNAIRES
+from portal.surveys.blueprint import bp
 from portal.surveys.forms import AnswerFormBase, ConfirmForm, answer_form, scale_options
-from portal.surveys.views import bp
 
-# The questionnaire as it is before anything is answered: the same for every
-# respondent of a group in a language, but for the page's slot and the CSRF token.
-BLANK_QUESTIONNAIRES = SlotCache(("slot", "csrf"))
 READING = frozenset({"GET", "HEAD"})  # Flask answers HEAD with the GET view
 SLOT_COOKIE = "survey_link"
 SLOT_HOURS = 12  # how long an opened link's pages work before the link is needed again

@@ -15,9 +15,10 @@ from portal.core.htmx import is_htmx, page
 from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.surveys import policies, results
+from portal.surveys.blueprint import PREFIX, bp
 from portal.surveys.forms import TextReviewForm
 from portal.surveys.models import TextReview
-from portal.surveys.views import PREFIX, bp, load_round
+from portal.surveys.views.common import load_round
 
 
 def _with_review(

@@ -1,0 +1,183 @@
+"""Every statement the answering pages send, in one place, with its dialect paths.
+
+The respondent pages are the portal's fast path: a link's page is one query, a submit
+one more. So the statements here are built once per worker (``caches.statement``) of
+table columns or as text, never through the ORM's per-call compilation:
+
+- ``find``: the invitation by its token's hash, with its round, group, instrument
+  version and draft, as one row;
+- ``questions``: the questions of an instrument version, in order;
+- ``upsert_draft``: insert a draft or replace the invitation's one (SQLite and
+  PostgreSQL spell it alike);
+- ``mark_and_insert_ballot``: mark the invitation answered unless it is, and only then
+  insert the sealed ballot. PostgreSQL runs both as one statement (a data-modifying
+  CTE, one round trip); SQLite has no data-modifying CTEs and runs them one after the
+  other in the caller's transaction. Both paths write the same rows
+  (tests/surveys/test_answering_sql.py runs one sequence through each and compares).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, scoped_session
+
+from portal.groups.models import Group
+from portal.surveys.answering import caches
+from portal.surveys.models import (
+    Ballot,
+    Draft,
+    Instrument,
+    Invitation,
+    Question,
+    RoundKey,
+    SurveyRound,
+)
+
+# The database's refusal (migration surveys0002) when a round has closed.
+ANSWERS_FINAL = "survey round is closed: its answers are final"
+
+POSTGRESQL = "postgresql"
+SQLITE = "sqlite"
+
+
+@caches.statement
+def find() -> sa.Select[Any]:
+    """The invitation by its token's hash (``:token_hash``), with all a respondent page
+    shows, as one row.
+
+    Of table columns only: building the statement cost more than running it, and
+    loading database objects for one row cost more than the rest of the page. On
+    PostgreSQL every statement is a round trip: the draft is joined in. The questions
+    come from ``caches.QUESTIONS``.
+    """
+    invitations, rounds = Invitation.__table__, SurveyRound.__table__
+    groups, instruments, drafts = Group.__table__, Instrument.__table__, Draft.__table__
+    keys = RoundKey.__table__
+    return (
+        sa.select(
+            invitations.c.id,
+            invitations.c.round_id,
+            invitations.c.group_id,
+            invitations.c.token_salt,
+            invitations.c.token_hash,
+            invitations.c.answered,
+            rounds.c.year,
+            rounds.c.status,
+            rounds.c.closes_on,
+            rounds.c.min_answers,
+            keys.c.public_key,
+            groups.c.name.label("group_name"),
+            instruments.c.id.label("instrument_id"),
+            instruments.c.title,
+            instruments.c.is_example,
+            instruments.c.notice,
+            instruments.c.imported_at,
+            drafts.c.nonce,
+            drafts.c.ciphertext,
+        )
+        .select_from(
+            invitations.join(rounds, rounds.c.id == invitations.c.round_id)
+            .join(groups, groups.c.id == invitations.c.group_id)
+            .join(instruments, instruments.c.id == rounds.c.instrument_id)
+            .outerjoin(drafts, drafts.c.invitation_id == invitations.c.id)
+            .outerjoin(keys, keys.c.round_id == invitations.c.round_id)
+        )
+        .where(invitations.c.token_hash == sa.bindparam("token_hash"))
+    )
+
+
+def questions(instrument_id: int) -> sa.Select[Any]:
+    """The questions of an instrument version, in order (as ORM rows)."""
+    return (
+        sa.select(Question)
+        .where(Question.instrument_id == instrument_id)
+        .order_by(Question.position)
+    )
+
+
+@caches.statement
+def upsert_draft() -> sa.TextClause:
+    """Insert a draft or, if the invitation has one, replace it (``:invitation``,
+    ``:nonce``, ``:ciphertext``). SQLite and PostgreSQL spell this alike; as text the
+    statement is compiled once (the dialects' own ``on_conflict_do_update`` is compiled
+    afresh on every execution)."""
+    table = Draft.__table__
+    return sa.text(
+        "INSERT INTO survey_drafts (invitation_id, nonce, ciphertext)"
+        " VALUES (:invitation, :nonce, :ciphertext)"
+        " ON CONFLICT (invitation_id)"
+        " DO UPDATE SET nonce = excluded.nonce, ciphertext = excluded.ciphertext"
+    ).bindparams(
+        sa.bindparam("invitation", type_=table.c.invitation_id.type),
+        sa.bindparam("nonce", type_=table.c.nonce.type),
+        sa.bindparam("ciphertext", type_=table.c.ciphertext.type),
+    )
+
+
+# Mark the invitation answered, unless it already is (then no row changes).
+_MARK = "UPDATE survey_invitations SET answered = true WHERE id = :invitation AND NOT answered"
+_INSERT_BALLOT = "INSERT INTO survey_ballots (id, round_id, sealed)"
+
+_SUBMIT_TYPES = {
+    "invitation": Invitation.__table__.c.id.type,
+    "ballot": Ballot.__table__.c.id.type,
+    "round": sa.Integer(),
+    "sealed": Ballot.__table__.c.sealed.type,
+}
+
+
+def _typed(sql: str) -> sa.TextClause:
+    """``sql`` with the submit's parameters typed (those it names)."""
+    return sa.text(sql).bindparams(
+        *(
+            sa.bindparam(name, type_=kind)
+            for name, kind in _SUBMIT_TYPES.items()
+            if f":{name}" in sql
+        )
+    )
+
+
+@caches.statement
+def mark_answered() -> sa.TextClause:
+    """SQLite: mark the invitation answered (see ``_MARK``)."""
+    return _typed(_MARK)
+
+
+@caches.statement
+def insert_ballot() -> sa.TextClause:
+    """SQLite: insert the ballot."""
+    return _typed(f"{_INSERT_BALLOT} VALUES (:ballot, :round, :sealed)")
+
+
+@caches.statement
+def submit_at_once() -> sa.TextualSelect:
+    """PostgreSQL: the mark and the ballot as one statement (one round trip), which
+    answers how many invitations it marked (0: answered already, nothing written)."""
+    return _typed(
+        f"WITH marked AS ({_MARK} RETURNING id),"  # noqa: S608 - fragments are constants
+        f" ballot AS ({_INSERT_BALLOT} SELECT :ballot, :round, :sealed FROM marked)"
+        " SELECT count(*) AS marked FROM marked"
+    ).columns(sa.column("marked", sa.Integer))  # known columns: the result's shape is cached
+
+
+def mark_and_insert_ballot(
+    session: Session | scoped_session[Any],
+    values: dict[str, Any],
+    dialect: str | None = None,
+) -> int:
+    """Mark the invitation (``values["invitation"]``) answered and, only if this marked
+    it, insert the ballot (``ballot``, ``round``, ``sealed``); the number of invitations
+    marked (1, or 0 when it was answered already and nothing was written).
+
+    ``dialect`` picks the path (the session's own by default); any database that is
+    not PostgreSQL takes SQLite's two statements, which are plain SQL.
+    """
+    if (dialect or session.get_bind().dialect.name) == POSTGRESQL:
+        return int(session.execute(submit_at_once(), values).scalar_one())
+    result = session.execute(mark_answered(), values)
+    marked = int(result.rowcount)  # type: ignore[attr-defined]
+    if marked == 1:
+        session.execute(insert_ballot(), values)
+    return marked

@@ -1,0 +1,11 @@
+"""Survey pages, by subject. Importing the package registers every route on ``bp``.
+
+- ``rounds``: the association's rounds, response rates and instrument versions;
+- ``respond``: a respondent's pages, from the personal link (no account);
+- ``results``: a closed round's results and the review of free text.
+"""
+
+from portal.surveys.blueprint import bp
+from portal.surveys.views import respond, results, rounds
+
+__all__ = ["bp", "respond", "results", "rounds"]
