@@ -243,3 +243,31 @@ def test_sealed_ballots_refuse_to_migrate_while_a_round_is_open(migration_app: F
         assert _current_revision() == "concurrency0001"
         db.session.remove()
         _wipe()
+
+
+def _triggers(table: str) -> set[str]:
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "postgresql":
+            sql = (
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+                " AND tgrelid = CAST(:table AS regclass)"
+            )
+        else:
+            sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :table"
+        return set(conn.execute(sa.text(sql), {"table": table}).scalars())
+
+
+def test_changing_a_column_keeps_the_tables_triggers(migration_app: Flask) -> None:
+    """SQLite changes a column by copying its table, and the copy has no triggers:
+    privacy0002 (survey_invitations.membership_id) must make them again, or a submit
+    would leave its draft behind."""
+    with migration_app.app_context():
+        _wipe()
+        upgrade(revision="privacy0001")
+        before = _triggers("survey_invitations")
+        assert "trg_survey_invitations_answered" in before
+        upgrade()
+        assert _triggers("survey_invitations") == before
+        downgrade(revision="privacy0001")
+        assert _triggers("survey_invitations") == before
+        upgrade()

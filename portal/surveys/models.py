@@ -194,7 +194,10 @@ class Invitation(db.Model):  # type: ignore[name-defined]
     """Who was asked to answer, for which group, and whether they have (never what).
 
     The link's token is derived from ``token_salt`` and the server's secret; the
-    database keeps only its SHA-256 hash.
+    database keeps only its SHA-256 hash. Once the round has been closed for the
+    retention rule's days, ``membership_id`` is emptied and salt and hash are replaced
+    by random values (``privacy.services.retention``): the row then counts towards its
+    group's response rate and names nobody.
     """
 
     __tablename__ = "survey_invitations"
@@ -206,7 +209,7 @@ class Invitation(db.Model):  # type: ignore[name-defined]
     group_id: Mapped[int] = mapped_column(
         sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True
     )
-    membership_id: Mapped[int] = mapped_column(
+    membership_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("memberships.id", ondelete="CASCADE"), index=True
     )
     agency_kind: Mapped[AgencyKind] = mapped_column(enum_column(AgencyKind, "agency_kind"))
@@ -219,7 +222,7 @@ class Invitation(db.Model):  # type: ignore[name-defined]
 
     survey_round: Mapped[SurveyRound] = relationship()
     group: Mapped[Group] = relationship()
-    membership: Mapped[Membership] = relationship()
+    membership: Mapped[Membership | None] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("round_id", "membership_id"),)
 

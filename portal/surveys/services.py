@@ -282,7 +282,9 @@ def mail_link(
     reminder: bool,
 ) -> None:
     """Queue the invitation (or a reminder) with a marker where the personal link goes."""
-    user = invitation.membership.user
+    membership = invitation.membership
+    assert membership is not None  # unlinked only after the round, when nothing is sent
+    user = membership.user
     link = LINK_MARKER.format(id=invitation.id)  # the link itself only as it is sent
     subject, body = render_mail(
         "surveys/reminder" if reminder else "surveys/invitation",

@@ -12,8 +12,13 @@ from portal.accounts.models import LoginToken, TokenPurpose, User
 from portal.core.audit import AuditEvent
 from portal.core.mail import MailStatus, OutboxMessage, queue_mail
 from portal.groups.models import Membership
+from portal.meetings.models import AnswerLink, Invitee, Meeting, Substitute
+from portal.organisations.models import Association
 from portal.people.models import RegisterInvitation
 from portal.privacy.services import retention
+from portal.reporting.services.serialize import board_json
+from portal.reporting.services.summary import Period, board_summary
+from portal.surveys.models import Invitation, SurveyRound
 from tests.conftest import csrf_token, put_session
 
 NOW = dt.datetime(2027, 6, 15, 12, 0, tzinfo=dt.UTC)
@@ -187,3 +192,63 @@ def test_an_unknown_category_is_404(rworld, client):
     response = client.post("/platform/retention/nope", data={"csrf_token": token, "days": "3",
                                                              "lock_version": "0"})  # fmt: skip
     assert response.status_code == 404
+
+
+def _figures(db_session: Any, association_id: int) -> list[dict[str, Any]]:
+    association = db_session.get(Association, association_id)
+    return [
+        board_json(board_summary(association, Period.parse(year, "year"))) for year in (2024, 2025)
+    ]
+
+
+@pytest.mark.parametrize(("age", "kept"), [(29, True), (30, False)])
+def test_survey_invitations_lose_their_person_30_days_after_the_round(
+    db_session, rworld, age, kept
+):
+    """The person and the link's hash go; the response rates stay the same."""
+    last = db_session.scalars(sa.select(SurveyRound).order_by(SurveyRound.year.desc())).first()
+    last.closed_at = NOW - dt.timedelta(days=age)
+    db_session.flush()
+    before = _figures(db_session, rworld.association_id)
+    hashes = set(
+        db_session.scalars(sa.select(Invitation.token_hash).where(Invitation.round_id == last.id))
+    )
+    earlier_count = db_session.scalar(
+        sa.select(sa.func.count()).where(Invitation.round_id != last.id)
+    )
+    found = _run()["survey_invitations"]
+    db_session.expire_all()
+    rows = db_session.scalars(sa.select(Invitation).where(Invitation.round_id == last.id)).all()
+    assert rows  # every invitation is still counted
+    assert all((row.membership_id is not None) is kept for row in rows)
+    assert (hashes == {row.token_hash for row in rows}) is kept
+    assert kept or not hashes & {row.token_hash for row in rows}
+    earlier = db_session.scalars(sa.select(Invitation).where(Invitation.round_id != last.id))
+    assert all(row.membership_id is None for row in earlier)  # closed long before NOW
+    assert found == earlier_count + (0 if kept else len(rows))
+    assert _figures(db_session, rworld.association_id) == before
+    assert _run()["survey_invitations"] == 0  # nothing left to unlink
+
+
+@pytest.mark.parametrize(("age", "kept"), [(89, True), (90, False)])
+def test_answer_links_and_typed_substitute_addresses_go_90_days_after_the_meeting(
+    db_session, rworld, age, kept
+):
+    meeting = db_session.scalars(
+        sa.select(Meeting).where(Meeting.group_id == rworld.group_ids["Mysam Alfa"])
+    ).first()
+    meeting.starts_at = NOW - dt.timedelta(days=age, hours=2)
+    meeting.ends_at = NOW - dt.timedelta(days=age)
+    seats = db_session.scalars(sa.select(Invitee).where(Invitee.meeting_id == meeting.id)).all()
+    db_session.add(AnswerLink(invitee_id=seats[0].id, nonce="n" * 32, token_hash="h" * 64))
+    db_session.add(
+        Substitute(meeting_id=meeting.id, invitee_id=seats[1].id, name="Sara Ersättare",
+                   email="sara@example.org", agency_id=seats[1].agency_id)
+    )  # fmt: skip
+    db_session.flush()
+    _run()
+    db_session.expire_all()
+    assert (db_session.scalar(sa.select(sa.func.count()).select_from(AnswerLink)) == 1) is kept
+    substitute = db_session.scalars(sa.select(Substitute)).one()
+    assert (substitute.email == "sara@example.org") is kept
+    assert substitute.name == "Sara Ersättare"  # the attendance keeps who came

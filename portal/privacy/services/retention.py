@@ -9,6 +9,7 @@ are records and no rule touches them.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,9 +24,11 @@ from portal.core.errors import DomainError
 from portal.core.mail import MailStatus, OutboxMessage
 from portal.extensions import db
 from portal.groups.models import Membership
+from portal.meetings.models import AnswerLink, Invitee, Meeting, Substitute
 from portal.organisations.models import AssociationRole
 from portal.people.models import EmailChange, RegisterInvitation
 from portal.privacy.models import RetentionRule
+from portal.surveys.models import Invitation, RoundStatus, SurveyRound
 
 ERASED_DOMAIN = "raderad.invalid"
 
@@ -55,6 +58,18 @@ RULES: tuple[Rule, ...] = (
         "audit_details", _l("Details in the audit log"), 730,
         _l("The values before and after a change are removed from audit entries; who did "
            "what and when stays."),
+    ),
+    Rule(
+        "survey_invitations", _l("Who was invited to a survey round"), 30,
+        _l("After a round closed, its invitations lose the person they were sent to and "
+           "their link; group, agency kind and whether it was answered stay for the "
+           "response rates. (The links stop working when the round closes.)"),
+    ),
+    Rule(
+        "meeting_answers", _l("Answer links and substitutes' addresses"), 90,
+        _l("After a meeting ended, the personal links in its notices are deleted and the "
+           "e-mail addresses typed for substitutes outside the register are removed; the "
+           "substitute's name stays in the attendance."),
     ),
     Rule(
         "invitations", _l("Invitations and sign-in links"), 30,
@@ -230,11 +245,54 @@ def _invitations(cutoff: dt.datetime, apply: bool) -> list[str]:
     return items
 
 
+def _survey_invitations(cutoff: dt.datetime, apply: bool) -> list[str]:
+    closed = sa.select(SurveyRound.id).where(
+        SurveyRound.status == RoundStatus.CLOSED, SurveyRound.closed_at <= cutoff
+    )
+    linked = sa.and_(Invitation.round_id.in_(closed), Invitation.membership_id.is_not(None))
+    ids = list(db.session.scalars(sa.select(Invitation.id).where(linked).order_by(Invitation.id)))
+    if apply:
+        for invitation_id in ids:
+            # Random salt and hash: the link's hash no longer matches any token in a log.
+            db.session.execute(
+                sa.update(Invitation)
+                .where(Invitation.id == invitation_id)
+                .values(
+                    membership_id=None,
+                    token_salt=secrets.token_hex(32),
+                    token_hash=secrets.token_hex(32),
+                )
+            )
+    return [f"person of survey invitation {invitation_id}" for invitation_id in ids]
+
+
+def _meeting_answers(cutoff: dt.datetime, apply: bool) -> list[str]:
+    ended = sa.select(Meeting.id).where(Meeting.ends_at <= cutoff)
+    seats = sa.select(Invitee.id).where(Invitee.meeting_id.in_(ended))
+    links = list(
+        db.session.scalars(
+            sa.select(AnswerLink.id).where(AnswerLink.invitee_id.in_(seats)).order_by(AnswerLink.id)
+        )
+    )
+    typed = sa.and_(Substitute.invitee_id.in_(seats), Substitute.email.is_not(None))
+    addresses = list(
+        db.session.scalars(sa.select(Substitute.id).where(typed).order_by(Substitute.id))
+    )
+    if apply:
+        db.session.execute(sa.delete(AnswerLink).where(AnswerLink.id.in_(links)))
+        db.session.execute(sa.update(Substitute).where(typed).values(email=None))
+    return [f"answer link {link_id}" for link_id in links] + [
+        f"address of substitute {substitute_id}" for substitute_id in addresses
+    ]
+
+
 CULLERS: dict[str, Callable[[dt.datetime, bool], list[str]]] = {
     "mail_copies": _mail_copies,
     "ended_contacts": _ended_contacts,
     "audit_details": _audit_details,
     "invitations": _invitations,
+    "survey_invitations": _survey_invitations,
+    "meeting_answers": _meeting_answers,
 }
 
 
