@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from portal.meetings.models import Answer, AttendanceStatus, Invitee, Substitute
 from tests import factories
 from tests.browser.conftest import LiveDB, Visitor
+from tests.support.meeting_group import meeting_group
 
 pytestmark = pytest.mark.browser
 
@@ -31,19 +32,12 @@ def setup(live_db: LiveDB) -> NoticeSetup:
         from flask import current_app
 
         from portal.db import utcnow
-        from portal.groups.models import MembershipRole
         from portal.meetings.services import answer_links
         from portal.meetings.services import meetings as services
-        from portal.organisations.models import AgencyKind
 
-        association = f.association(name="Samordningsförbund Gävleborg")
-        municipality = f.agency(association, name="Hudiksvalls kommun")
-        fk = f.agency(association, name="Försäkringskassan", kind=AgencyKind.STATE)
-        group = f.group(association, name="Mysam Hudiksvall", municipalities=[municipality])
-        leader = f.user(association, name="Lena Ledare")
-        f.membership(group, leader, municipality, role=MembershipRole.PROCESS_LEADER)
-        member = f.user(association, name="Maja Medlem")
-        f.membership(group, member, fk)
+        g = meeting_group(f)
+        association, group = g.association, g.group
+        leader, member = g.leader, g.member
         day = (utcnow() + dt.timedelta(days=20)).date()
         with current_app.test_request_context("/"):
             meeting = services.create_meeting(

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from portal.documents.models import Document
 from tests import factories
 from tests.browser.conftest import LiveDB, Visitor
+from tests.support.meeting_group import meeting_group
 
 pytestmark = pytest.mark.browser
 
@@ -33,18 +34,11 @@ def setup(live_db: LiveDB) -> Setup:
         from flask import current_app
 
         from portal.core import clock
-        from portal.groups.models import MembershipRole
         from portal.meetings.services import meetings as services
-        from portal.organisations.models import AgencyKind
 
-        association = f.association(name="Samordningsförbund Gävleborg")
-        municipality = f.agency(association, name="Hudiksvalls kommun")
-        fk = f.agency(association, name="Försäkringskassan", kind=AgencyKind.STATE)
-        group = f.group(association, name="Mysam Hudiksvall", municipalities=[municipality])
-        leader = f.user(association, name="Lena Ledare")
-        f.membership(group, leader, municipality, role=MembershipRole.PROCESS_LEADER)
-        member = f.user(association, name="Maja Medlem")
-        f.membership(group, member, fk)
+        g = meeting_group(f)
+        association, group = g.association, g.group
+        leader, member = g.leader, g.member
         day = clock.today() + dt.timedelta(days=10)
         with current_app.test_request_context("/"):
             meeting = services.create_meeting(
