@@ -33,7 +33,6 @@ from portal.meetings.models import (
     Substitute,
 )
 from portal.meetings.services import attendance, ical
-from portal.meetings.services.meetings import meeting_summary
 from portal.organisations.models import Association
 
 
@@ -214,7 +213,7 @@ def queue_substitute_notice(substitute: Substitute, *, update: bool = False) -> 
         update=update,
     )
     with force_locale(locale):
-        summary = meeting_summary(meeting)  # the calendar file's title
+        summary = ical.meeting_summary(meeting)  # the calendar file's title
     organizer = str(current_app.config["MAIL_DEFAULT_SENDER"])
     mail.queue_mail(
         recipient=address,

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from portal.db import utcnow
 from portal.meetings.models import Meeting
 
 PRODID = "-//Samverkansportalen//Meetings//SV"
+
+
+def meeting_summary(meeting: Meeting) -> str:
+    """The calendar title of a meeting, in the current locale."""
+    return _("Meeting: %(group)s", group=meeting.group.name)
 
 
 def _calendar(method: str | None = None, name: str | None = None) -> Calendar:

@@ -29,7 +29,7 @@ from portal.meetings.models import (
     Meeting,
     Substitute,
 )
-from portal.meetings.services import answer_links, ical
+from portal.meetings.services import answer_links, answers, ical
 
 MEETING_FIELDS = ("starts_at", "ends_at", "place", "video_link", "purpose", "sequence")
 MEETINGS_PER_YEAR = 4
@@ -190,12 +190,9 @@ def update_meeting(
     )
     if notify:
         _queue_notices(meeting, link, update=True)
-        # Imported here: answers builds on this module (the substitute's notice).
-        from portal.meetings.services.answers import queue_substitute_notice
-
         for invitee in meeting.invitees:
             if invitee.substitute is not None and invitee.substitute.notice_sent_at:
-                queue_substitute_notice(invitee.substitute, update=True)
+                answers.queue_substitute_notice(invitee.substitute, update=True)
     return notify
 
 
@@ -293,11 +290,6 @@ def send_notice(actor: User, meeting: Meeting, link: str | None = None) -> int:
     return count
 
 
-def meeting_summary(meeting: Meeting) -> str:
-    """The calendar title of a meeting."""
-    return _("Meeting: %(group)s", group=meeting.group.name)
-
-
 def _queue_notices(meeting: Meeting, link: str | None, *, update: bool) -> int:
     organizer = str(current_app.config["MAIL_DEFAULT_SENDER"])
     # The documents domain answers with (title, url) pairs; asked once for every recipient.
@@ -318,7 +310,7 @@ def _queue_notices(meeting: Meeting, link: str | None, *, update: bool) -> int:
             answer=marker,
         )
         with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            summary = meeting_summary(meeting)  # the calendar file's title
+            summary = ical.meeting_summary(meeting)  # the calendar file's title
         queue_mail(
             recipient=user.email,
             subject=subject,

@@ -21,7 +21,6 @@ from portal.meetings.blueprint import bp
 from portal.meetings.forms import ActionForm, FeedForm
 from portal.meetings.models import CalendarFeed
 from portal.meetings.services import calendar, ical
-from portal.meetings.services import meetings as services
 from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 
@@ -104,7 +103,7 @@ def calendar_feed(slug: str, token: str) -> Response:
     events = [
         (
             m,
-            services.meeting_summary(m),
+            ical.meeting_summary(m),
             absolute_url("meetings.show", slug=slug, meeting_id=m.id),
         )
         for m in calendar.feed_meetings(feed)
