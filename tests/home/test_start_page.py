@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from portal.core import clock
 from portal.core.mail import OutboxMessage
 from portal.groups.models import Group
+from portal.meetings.models import Answer, Invitee
 from portal.plans.models import Plan, PlanStatus
 from portal.surveys.models import Invitation
 from tests.conftest import post
@@ -92,6 +93,22 @@ def test_an_adopted_plan_and_approved_minutes_leave_the_page(client, hworld, db_
     db_session.commit()
     sign_in(client, hworld.base, "process_leader")
     assert "Handlingsplaner som väntar" not in needs_part(start_page(client))
+
+
+def test_an_answered_notice_leaves_the_page(client, hworld, db_session):
+    """A meeting is on the page until the person says whether they are coming."""
+    w = hworld.base
+    sign_in(client, w, "member")
+    link = f'href="/a/{w.slug}/meetings/{hworld.upcoming_id}"'
+    assert link in needs_part(start_page(client))
+    seat = db_session.scalars(
+        sa.select(Invitee).where(
+            Invitee.meeting_id == hworld.upcoming_id, Invitee.user_id == w.user_ids["member"]
+        )
+    ).one()
+    seat.answer = Answer.NOT_COMING
+    db_session.commit()
+    assert link not in needs_part(start_page(client))
 
 
 def test_the_survey_link_is_sent_again_to_the_persons_own_address(client, hworld, db_session):

@@ -32,7 +32,7 @@ from portal.meetings.models import (
     Meeting,
     Substitute,
 )
-from portal.meetings.services import attendance, ical
+from portal.meetings.services import attendance, ical, needs
 from portal.organisations.models import Association
 
 
@@ -240,20 +240,8 @@ def invitee_of(meeting: Meeting, user: User) -> Invitee | None:
 
 def meetings_to_answer(person: User) -> list[Meeting]:
     """Upcoming meetings whose notice the person has received and not yet answered,
-    soonest first (for the start page)."""
-    return list(
-        db.session.scalars(
-            sa.select(Meeting)
-            .join(Invitee, Invitee.meeting_id == Meeting.id)
-            .where(
-                Invitee.user_id == person.id,
-                Invitee.answer.is_(None),
-                Meeting.notice_sent_at.is_not(None),
-                Meeting.starts_at > utcnow(),
-            )
-            .order_by(Meeting.starts_at, Meeting.id)
-        )
-    )
+    soonest first (what the start page lists)."""
+    return list(needs.to_answer(person.id, utcnow()))
 
 
 @dataclass(frozen=True)

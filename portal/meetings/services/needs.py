@@ -15,17 +15,15 @@ from portal.meetings.models import Invitee, Meeting, Minutes, MinutesStatus
 UPCOMING_DAYS = 45
 
 
-def upcoming_invited(user_id: int, now: dt.datetime) -> Sequence[Meeting]:
-    """Meetings within ``UPCOMING_DAYS`` whose notice invited the person, soonest first.
-
-    Until the answers to notices (issue 21, part A) exist these are the meetings to answer;
-    then ``meetings_to_answer`` takes this function's place on the start page.
-    """
+def to_answer(user_id: int, now: dt.datetime) -> Sequence[Meeting]:
+    """Meetings within ``UPCOMING_DAYS`` whose notice invited the person and which they
+    have not answered yet (coming or not), soonest first."""
     return db.session.scalars(
         sa.select(Meeting)
         .join(Invitee, Invitee.meeting_id == Meeting.id)
         .where(
             Invitee.user_id == user_id,
+            Invitee.answer.is_(None),
             Meeting.notice_sent_at.is_not(None),
             Meeting.starts_at >= now,
             Meeting.starts_at < now + dt.timedelta(days=UPCOMING_DAYS),

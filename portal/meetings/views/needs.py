@@ -17,7 +17,7 @@ from portal.meetings.services import needs
 
 
 def meeting_needs(user: Any, *, principal: Principal, today: dt.date) -> list[Need]:
-    """Meetings coming up that the person is invited to; minutes they are to approve."""
+    """Meetings coming up that the person has not answered; minutes they are to approve."""
     items = [
         Need(
             kind="meeting_to_answer",
@@ -28,9 +28,12 @@ def meeting_needs(user: Any, *, principal: Principal, today: dt.date) -> list[Ne
             ),
             url=url_for("meetings.show", slug=m.group.association.slug, meeting_id=m.id),
             due=local_date(m.starts_at),
-            detail=_("You are invited. The notice has the agenda and the documents."),
+            detail=_(
+                "You are invited: say whether you are coming. The notice has the agenda "
+                "and the documents."
+            ),
         )
-        for m in needs.upcoming_invited(user.id, utcnow())
+        for m in needs.to_answer(user.id, utcnow())
         if m.group_id in principal.groups or m.group.association_id in principal.admin_of
     ]
     items += [
