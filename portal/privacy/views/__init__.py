@@ -7,6 +7,7 @@ register on import, so importing this package registers them all.
 from __future__ import annotations
 
 from portal.privacy.blueprint import bp
-from portal.privacy.views import people, retention, statements
+from portal.privacy.views import common, people, retention, statements
 
-__all__ = ["bp", "people", "retention", "statements"]
+# ``common`` holds the guard of the /platform pages (a before_request hook).
+__all__ = ["bp", "common", "people", "retention", "statements"]

@@ -22,7 +22,6 @@ from portal.privacy.blueprint import bp
 from portal.privacy.forms import PersonSearchForm
 from portal.privacy.services import erasure
 from portal.privacy.services.extract import extract
-from portal.privacy.views import common  # noqa: F401 - the platform pages' guard
 
 SEARCH_LIMIT = 50
 

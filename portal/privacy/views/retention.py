@@ -12,7 +12,6 @@ from portal.core.transactions import atomic
 from portal.privacy.blueprint import bp
 from portal.privacy.forms import RetentionRuleForm
 from portal.privacy.services import retention
-from portal.privacy.views import common  # noqa: F401 - the platform pages' guard
 
 
 def _forms(

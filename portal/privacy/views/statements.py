@@ -17,7 +17,6 @@ from portal.privacy.blueprint import bp
 from portal.privacy.forms import COMPLIANCE_LABELS, AccessibilityForm, PrivacyNoticeForm
 from portal.privacy.services import retention, statements
 from portal.privacy.services.statements import ACCESSIBILITY_KEY, StatementData
-from portal.privacy.views import common  # noqa: F401 - the platform pages' guard
 
 DIGG_FORM_URL = "https://www.digg.se/tdosanmalan"
 
