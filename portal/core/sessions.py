@@ -16,8 +16,8 @@ from typing import Any
 
 from flask import Flask, Request
 from flask import session as flask_session
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from werkzeug.wrappers import Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from flask.wrappers import Response
 
 
 class LazySession(SecureCookieSession):
@@ -130,7 +130,7 @@ class LazyCookieSessionInterface(SecureCookieSessionInterface):
             )
         )
 
-    def save_session(self, app: Flask, session: SecureCookieSession, response: Response) -> None:
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if isinstance(session, LazySession) and not session.loaded:
             return  # never read, so never changed: the cookie stays as the browser has it
         super().save_session(app, session, response)
