@@ -125,6 +125,7 @@ def _register_hooks(app: Flask) -> None:
     from portal.core.errors import register_error_pages
     from portal.core.htmx import register_htmx
     from portal.core.security import register_security
+    from portal.core.sessions import unless_session_unread, use_lazy_sessions
     from portal.core.transactions import register_request_transaction
     from portal.documents.views.common import attachments_for_mail, attachments_of
     from portal.groups.principal import load_principal
@@ -134,9 +135,13 @@ def _register_hooks(app: Flask) -> None:
     from portal.plans.views.common import plan_states_of_groups
     from portal.plans.views.needs import plan_needs
     from portal.surveys.needs import survey_needs
+    from portal.surveys.views.respond import RESPONDENT_PAGES
     from portal.templating import register_jinja
 
     register_sessions(app)
+    # The respondent pages' state is the slot cookie: the session is read only if used.
+    use_lazy_sessions(app, (RESPONDENT_PAGES,))
+    unless_session_unread(app, login_manager._update_remember_cookie)
     permissions.use_principal_loader(app, load_principal)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None  # the login page explains itself

@@ -139,9 +139,14 @@ def register_two_factor(app: Flask) -> None:
 
     @app.before_request
     def _enrol_first() -> Response | None:
-        if not session.get(MUST_ENROL) or request.endpoint in ENROL_ENDPOINTS:
+        endpoint = request.endpoint
+        if endpoint is None or endpoint == "static" or endpoint in ENROL_ENDPOINTS:
             return None
-        if request.endpoint is None or request.endpoint == "static":
+        if getattr(app.view_functions.get(endpoint), "is_public", False):
+            # A page that asks for no sign-in asks nothing of an account either (a
+            # survey's or a meeting's link, the statements): and its session is not read.
+            return None
+        if not session.get(MUST_ENROL):
             return None
         if not current_user.is_authenticated:
             session.pop(MUST_ENROL, None)

@@ -13,6 +13,8 @@ when the link is opened, and the slot, which names nobody, for the rest.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from collections.abc import Hashable
 
@@ -36,7 +38,7 @@ from portal.core.errors import DomainError
 from portal.core.htmx import is_htmx
 from portal.core.security import public
 from portal.core.transactions import atomic, without_transaction
-from portal.extensions import db
+from portal.extensions import csrf, db
 from portal.surveys import answering
 from portal.surveys.answering import Access, AlreadyAnsweredError, LinkState
 from portal.surveys.answering.caches import BLANK_QUESTIONNAIRES
@@ -47,6 +49,7 @@ READING = frozenset({"GET", "HEAD"})  # Flask answers HEAD with the GET view
 SLOT_COOKIE = "survey_link"
 SLOT_HOURS = 12  # how long an opened link's pages work before the link is needed again
 SLOT_BYTES = 24  # 32 characters
+RESPONDENT_PAGES = "/survey/s/"  # the slot's pages: their state is the slot cookie
 
 
 def _slot_signer() -> URLSafeTimedSerializer:
@@ -70,6 +73,33 @@ def _slot_token(slot: str) -> str | None:
         return None
     token = value[1]
     return token if isinstance(token, str) else None
+
+
+def _slot_csrf() -> str | None:
+    """The CSRF token of this request's slot cookie: an HMAC of the signed cookie under
+    a key derived from ``SECRET_KEY``. Only a page that was sent the cookie (HttpOnly,
+    SameSite=Strict, valid under its slot's path alone) can put it in a form, so it
+    proves what the session's token proves, without reading the session."""
+    cookie = request.cookies.get(SLOT_COOKIE)
+    if not cookie:
+        return None
+    key = hashlib.sha256(b"survey-slot-csrf\x00" + _secret_bytes()).digest()
+    return hmac.new(key, cookie.encode(), hashlib.sha256).hexdigest()
+
+
+def _secret_bytes() -> bytes:
+    secret = current_app.config["SECRET_KEY"]
+    return secret if isinstance(secret, bytes) else str(secret).encode()
+
+
+def _check_slot_csrf() -> None:
+    """Refuse a POST (400, the CSRF error page) unless it carries its slot's CSRF token
+    or, as every other form of the portal, the session's."""
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRFToken") or ""
+    expected = _slot_csrf()
+    if expected is not None and hmac.compare_digest(sent.encode(), expected.encode()):
+        return
+    csrf.protect()  # the session's token (raises CSRFError, a 400, when it is not valid)
 
 
 def _unusable() -> tuple[str, int]:
@@ -268,22 +298,26 @@ def respond_review(slot: str) -> Response | tuple[str, int] | str:
         form=ConfirmForm(),
         reviewed_prefix=answering.REVIEWED_PREFIX,
         slot=slot,
+        slot_csrf=_slot_csrf(),
     )
 
 
 @bp.route("/survey/s/<slot>/submit", methods=["POST"])
 @public
+@csrf.exempt  # checked in the view, against the slot's token (``_check_slot_csrf``)
 def respond_submit(slot: str) -> Response | tuple[str, int]:
     """Submit once: the reviewed answers become an anonymous response; a second submit
     does nothing.
 
     What is recorded is what the review page showed, which it sends back with the
     instrument version (``answering.Reviewed``); a submit without them records the draft.
-    The review page's CSRF token was checked before this view runs, as for every POST
-    (``CSRFProtect``). Two statements: the link's query, and (on PostgreSQL) one that
+    The review page's CSRF token is bound to the slot's cookie (``_slot_csrf``), so a
+    submit never reads the session cookie (``portal.core.sessions``); the session's
+    own token is accepted as well. Two statements: the link's query, and (on PostgreSQL) one that
     marks the invitation and inserts the sealed ballot, which needs no transaction
     around it.
     """
+    _check_slot_csrf()
     without_transaction()
     reviewed = answering.Reviewed.of(request.form)
     try:
