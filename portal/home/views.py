@@ -20,7 +20,7 @@ from portal.organisations.models import Association
 bp = Blueprint("home", __name__)
 
 NEED_HEADINGS = {
-    "meeting_to_answer": _l("Meetings coming up"),
+    "meeting_to_answer": _l("Meetings to answer"),
     "minutes_to_adjust": _l("Minutes to approve"),
     "activity_due": _l("Your activities due or overdue"),
     "survey_to_answer": _l("Surveys you have not answered"),

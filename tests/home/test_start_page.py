@@ -19,7 +19,7 @@ from tests.home.conftest import add_activities
 from tests.support.sessions import sign_in
 
 HEADINGS = [
-    "Kommande möten",
+    "Möten att svara på",
     "Minnesanteckningar att justera",
     "Dina åtgärder som ska vara klara snart eller är försenade",
     "Enkäter du inte har besvarat",
@@ -65,7 +65,7 @@ def test_a_process_leader_sees_the_plan_to_adopt(client, hworld):
     page = needs_part(start_page(client))
     assert "Handlingsplaner som väntar på fastställande" in page
     assert f'href="/a/{hworld.base.slug}/plans/{hworld.plan_id}"' in page
-    assert "Kommande möten" in page  # the leader is invited too
+    assert "Möten att svara på" in page  # the leader is invited too
 
 
 def test_an_admin_sees_the_associations_open_tasks(client, hworld):
