@@ -20,12 +20,14 @@ from portal.organisations.models import Association
 from portal.surveys import schedule
 from portal.surveys.models import (
     Instrument,
+    RespondentGroup,
     RoundStatus,
     SurveyRound,
 )
 
 ROUND_FIELDS = (
     "year",
+    "respondent_group",
     "instrument",
     "groups",
     "opens_on",
@@ -45,11 +47,13 @@ class RoundData:
     opens_on: dt.date
     closes_on: dt.date
     min_answers: int
+    respondent_group: RespondentGroup = RespondentGroup.MANAGERS
 
 
 def snapshot(survey_round: SurveyRound) -> dict[str, object]:
     return {
         "year": survey_round.year,
+        "respondent_group": survey_round.respondent_group.value,
         "instrument": survey_round.instrument.label if survey_round.instrument else None,
         "groups": sorted(g.name for g in survey_round.groups),
         "opens_on": survey_round.opens_on.isoformat(),
@@ -66,15 +70,23 @@ def _apply(association: Association, survey_round: SurveyRound, data: RoundData)
     instrument = db.session.get(Instrument, data.instrument_id)
     if instrument is None:
         raise DomainError(_("Choose an instrument version."), "instrument_id")
+    if instrument.respondent_group != data.respondent_group:
+        raise DomainError(
+            _("Choose an instrument version for this round's respondent group."), "instrument_id"
+        )
     clash = db.session.scalar(
         sa.select(SurveyRound.id).where(
             SurveyRound.association_id == association.id,
             SurveyRound.year == data.year,
+            SurveyRound.respondent_group == data.respondent_group,
             SurveyRound.id != (survey_round.id or 0),
         )
     )
     if clash is not None:
-        raise DomainError(_("The association already has a survey round this year."), "year")
+        raise DomainError(
+            _("The association already has a survey round for this respondent group this year."),
+            "year",
+        )
     if not data.group_ids:
         raise DomainError(_("Choose at least one group."), "group_ids")
     groups = list(
@@ -87,6 +99,7 @@ def _apply(association: Association, survey_round: SurveyRound, data: RoundData)
     if len(groups) != len(set(data.group_ids)):
         raise DomainError(_("Choose groups of this association."), "group_ids")
     survey_round.year = data.year
+    survey_round.respondent_group = data.respondent_group
     survey_round.instrument = instrument
     survey_round.groups = groups
     survey_round.opens_on = data.opens_on
