@@ -58,8 +58,8 @@ from portal.surveys.models import SurveyRound
 from tests.conftest import put_session
 from tests.factories import Factory
 from tests.html_forms import forms
-from tests.plans.conftest import build_template
-from tests.surveys.conftest import demo_text
+from tests.support.plans import build_template
+from tests.support.surveys import demo_text
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
