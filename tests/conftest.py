@@ -24,6 +24,8 @@ from portal import create_app
 from portal.extensions import db
 from tests import factories
 from tests.i18n_support import compile_catalogues
+from tests.support.edit_world import World as EditWorld
+from tests.support.edit_world import build_edit_world
 from tests.support.foundation import World, build_world
 from tests.support.meetings import MeetingWorld, build_meeting_world
 from tests.support.plans import PlanWorld, build_plan_world
@@ -174,6 +176,14 @@ def pworld(f: factories.Factory, db_session: Any) -> PlanWorld:
 def sworld(f: factories.Factory, db_session: Any) -> SurveyWorld:
     """Two groups, members from three agency kinds, and the demo survey instrument."""
     return build_survey_world(f, db_session)
+
+
+@pytest.fixture
+def eworld(app: Flask, db_session: Any) -> EditWorld:
+    """Something of every kind a person edits, with ``SPECS`` to edit each
+    (tests/support/edit_world.py)."""
+    with app.test_request_context("/"):
+        return build_edit_world(app)
 
 
 @pytest.fixture
