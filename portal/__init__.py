@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.meetings.views import bp as meetings_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.organisations.views import bp as organisations_bp
+    from portal.people.consent_views import bp as consent_bp
     from portal.people.views import bp as people_bp
     from portal.plans.views import bp as plans_bp
     from portal.privacy.views import bp as privacy_bp
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
         documents_bp,
         notifications_bp,
         people_bp,
+        consent_bp,
         plans_bp,
         surveys_bp,
         reporting_bp,
@@ -129,6 +131,8 @@ def _register_hooks(app: Flask) -> None:
     from portal.core.transactions import register_request_transaction
     from portal.documents.views.common import attachments_for_mail, attachments_of
     from portal.groups.principal import load_principal
+    from portal.groups.services import agency_in_use
+    from portal.groups.views import groups_of_association
     from portal.meetings.views.common import meetings_of_activities
     from portal.meetings.views.needs import meeting_needs
     from portal.organisations.needs import admin_needs
@@ -152,6 +156,8 @@ def _register_hooks(app: Flask) -> None:
     register_htmx(app)
     register_error_pages(app)
     register_jinja(app)
+    signals.association_shown.connect(groups_of_association, weak=False)
+    signals.agency_in_use.connect(agency_in_use, weak=False)
     signals.groups_shown.connect(plan_states_of_groups, weak=False)
     signals.activities_shown.connect(meetings_of_activities, weak=False)
     signals.attachments_shown.connect(attachments_of, weak=False)

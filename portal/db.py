@@ -37,6 +37,17 @@ def enum_column(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
     )
 
 
+def affected_rows(result: sa.Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed.
+
+    ``Session.execute`` is typed to return a plain ``Result``; for a data-changing
+    statement it is a ``CursorResult``, which alone carries the count.
+    """
+    if not isinstance(result, sa.CursorResult):
+        raise TypeError(f"{type(result).__name__} is not the result of an UPDATE or DELETE")
+    return result.rowcount
+
+
 class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
     """A timestamp stored as UTC and always returned timezone-aware.
 

@@ -24,8 +24,14 @@ from portal import create_app
 from portal.extensions import db
 from tests import factories
 from tests.i18n_support import compile_catalogues
+from tests.support.edit_world import World as EditWorld
+from tests.support.edit_world import build_edit_world
 from tests.support.foundation import World, build_world
+from tests.support.meetings import MeetingWorld, build_meeting_world
+from tests.support.plans import PlanWorld, build_plan_world
+from tests.support.reporting import ReportWorld, build_report_world
 from tests.support.sessions import sign_in_user
+from tests.support.surveys import SurveyWorld, build_survey_world
 
 CSRF_RE = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
@@ -146,8 +152,44 @@ def f(db_session: Any) -> factories.Factory:
 
 @pytest.fixture
 def world(f: factories.Factory, db_session: Any) -> World:
-    """The foundation world (tests/support/foundation.py); packages may serve their own."""
+    """The foundation world (tests/support/foundation.py)."""
     return build_world(f, db_session)
+
+
+# The domains' worlds, served here so that any package's tests may use them without
+# importing another package's conftest (each is built in tests/support/<domain>.py).
+
+
+@pytest.fixture
+def mworld(f: factories.Factory, db_session: Any) -> MeetingWorld:
+    """A group with a process leader, members from three agencies, people in every role."""
+    return build_meeting_world(f, db_session)
+
+
+@pytest.fixture
+def pworld(f: factories.Factory, db_session: Any) -> PlanWorld:
+    """The meetings' kind of group, with goal areas and a published plan template."""
+    return build_plan_world(f, db_session)
+
+
+@pytest.fixture
+def sworld(f: factories.Factory, db_session: Any) -> SurveyWorld:
+    """Two groups, members from three agency kinds, and the demo survey instrument."""
+    return build_survey_world(f, db_session)
+
+
+@pytest.fixture
+def eworld(app: Flask, db_session: Any) -> EditWorld:
+    """Something of every kind a person edits, with ``SPECS`` to edit each
+    (tests/support/edit_world.py)."""
+    with app.test_request_context("/"):
+        return build_edit_world(app)
+
+
+@pytest.fixture
+def rworld(f: factories.Factory, db_session: Any) -> ReportWorld:
+    """The board summary's small data set, every figure known."""
+    return build_report_world(f, db_session)
 
 
 def csrf_token(client: FlaskClient, page: str = "/login") -> str:

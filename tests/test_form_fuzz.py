@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wtforms.fields.core import UnboundField
@@ -21,7 +20,7 @@ from wtforms.fields.core import UnboundField
 from portal.core.forms import BaseForm
 from tests.conftest import put_session
 from tests.html_forms import forms
-from tests.test_concurrent_edits import World, _build
+from tests.support.edit_world import World
 
 EXAMPLES_PER_ROUTE = 4
 # These end the session the other examples need.
@@ -40,31 +39,31 @@ def _field_names() -> list[str]:
     return sorted(names)
 
 
-def _address(rule: Any, world: World) -> str:
+def _address(rule: Any, eworld: World) -> str:
     """The rule's address with the world's ids (1 where it has none of that kind)."""
     endpoint = rule.endpoint
-    area = world.report_area_id if endpoint.startswith("reporting.") else world.area_id
+    area = eworld.report_area_id if endpoint.startswith("reporting.") else eworld.area_id
     values: dict[str, Any] = {
-        "slug": world.slug,
-        "plan_id": world.plan_id,
-        "goal_id": world.goal_id,
-        "activity_id": world.activity_id,
-        "meeting_id": world.meeting_id,
-        "invitee_id": world.rows[0],
+        "slug": eworld.slug,
+        "plan_id": eworld.plan_id,
+        "goal_id": eworld.goal_id,
+        "activity_id": eworld.activity_id,
+        "meeting_id": eworld.meeting_id,
+        "invitee_id": eworld.rows[0],
         "area_id": area,
-        "association_id": world.association_id,
+        "association_id": eworld.association_id,
         "year": 2025,
         "period": "year",
         "section": "plans",
-        "key": world.text_key,
-        "section_id": world.section_id,
-        "field_id": world.field_id,
-        "group_id": world.group_id,
-        "membership_id": world.membership_id,
-        "user_id": world.person_id,
-        "agency_id": world.agency_id,
-        "round_id": world.round_id,
-        "item_id": world.item_id,
+        "key": eworld.text_key,
+        "section_id": eworld.section_id,
+        "field_id": eworld.field_id,
+        "group_id": eworld.group_id,
+        "membership_id": eworld.membership_id,
+        "user_id": eworld.person_id,
+        "agency_id": eworld.agency_id,
+        "round_id": eworld.round_id,
+        "item_id": eworld.item_id,
         "kind": "sections",
         "action": "up",
         "token": "x" * 43,
@@ -121,20 +120,14 @@ def _fuzz(client: Any, url: str, token: str, names: list[str], failures: list[st
     post_random()
 
 
-@pytest.fixture
-def world(app: Any, db_session: Any) -> World:
-    with app.test_request_context("/"):
-        return _build(app)
-
-
-def test_random_values_on_every_form_route_never_answer_5xx(app, client, world) -> None:
-    put_session(client, world.a)
+def test_random_values_on_every_form_route_never_answer_5xx(app, client, eworld) -> None:
+    put_session(client, eworld.a)
     token = forms(client.get("/").get_data(as_text=True))["/logout"].data()["csrf_token"]
-    names = [*_field_names(), f"status_{world.rows[0]}", f"seen_{world.rows[0]}"]
+    names = [*_field_names(), f"status_{eworld.rows[0]}", f"seen_{eworld.rows[0]}"]
     failures: list[str] = []
     routes = _routes(app)
     assert len(routes) > 50  # every form route of the portal, not a handful
 
     for rule in routes:
-        _fuzz(client, _address(rule, world), token, names, failures)
+        _fuzz(client, _address(rule, eworld), token, names, failures)
     assert not failures, "\n".join(failures[:20])

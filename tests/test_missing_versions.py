@@ -15,19 +15,13 @@ from portal.meetings.models import AttendanceStatus, Invitee, MinutesRevision
 from portal.plans.models import Activity, PlanText
 from tests.conftest import put_session
 from tests.html_forms import forms
-from tests.test_concurrent_edits import SPECS, World, _build
+from tests.support.edit_world import SPECS, World
 
 VERSION_FIELDS = ("lock_version", "base_revision", "seen_")
 
 
-@pytest.fixture
-def world(app: Any, db_session: Any) -> World:
-    with app.test_request_context("/"):
-        return _build(app)
-
-
-def _signed_in(client: Any, world: World) -> Any:
-    put_session(client, world.a)
+def _signed_in(client: Any, eworld: World) -> Any:
+    put_session(client, eworld.a)
     return client
 
 
@@ -36,55 +30,55 @@ def _csrf(client: Any) -> str:
     return forms(page)["/logout"].data()["csrf_token"]  # type: ignore[return-value]
 
 
-def test_a_save_without_its_version_is_refused(client, world) -> None:
+def test_a_save_without_its_version_is_refused(client, eworld) -> None:
     """Every edit form of the concurrency module (one world for all: each refused save
     leaves it as it was)."""
-    _signed_in(client, world)
+    _signed_in(client, eworld)
     for name, spec in SPECS.items():
-        page = client.get(spec.page(world)).get_data(as_text=True)
-        action = spec.form(world)
+        page = client.get(spec.page(eworld)).get_data(as_text=True)
+        action = spec.form(eworld)
         found = forms(page)
         form = found.get(action) or found.get(action.split("?")[0]) or found[""]
-        field, value = spec.edit(world, "a")
+        field, value = spec.edit(eworld, "a")
         data = {k: v for k, v in form.data().items() if not k.startswith(VERSION_FIELDS)}
         data[field] = value if field != "agenda" else f"{data.get('agenda', '')}\n{value}"
-        before = spec.stored(world, field)
+        before = spec.stored(eworld, field)
         response = client.post(form.action or action, data=data)
         assert response.status_code == 400, (name, response.status_code)
         assert "version" in response.get_data(as_text=True).lower(), name  # says why
         db.session.expire_all()
-        assert spec.stored(world, field) == before, name
+        assert spec.stored(eworld, field) == before, name
 
 
-def _activity(world: World) -> tuple[object, ...]:
-    activity = db.session.get(Activity, world.activity_id)
+def _activity(eworld: World) -> tuple[object, ...]:
+    activity = db.session.get(Activity, eworld.activity_id)
     assert activity is not None
     return (activity.status, activity.outcome, activity.lock_version)
 
 
-def _text(world: World) -> tuple[object, ...]:
+def _text(eworld: World) -> tuple[object, ...]:
     return tuple(
         db.session.execute(
             sa.select(PlanText.body, PlanText.lock_version).where(
-                PlanText.plan_id == world.plan_id, PlanText.field_key == world.text_key
+                PlanText.plan_id == eworld.plan_id, PlanText.field_key == eworld.text_key
             )
         ).one()
     )
 
 
-def _minutes(world: World) -> tuple[object, ...]:
+def _minutes(eworld: World) -> tuple[object, ...]:
     return tuple(
         db.session.scalars(
             sa.select(MinutesRevision.number).where(
-                MinutesRevision.minutes.has(meeting_id=world.meeting_id)
+                MinutesRevision.minutes.has(meeting_id=eworld.meeting_id)
             )
         )
     )
 
 
-def _attendance(world: World) -> tuple[object, ...]:
+def _attendance(eworld: World) -> tuple[object, ...]:
     return tuple(
-        db.session.scalars(sa.select(Invitee.status).where(Invitee.meeting_id == world.meeting_id))
+        db.session.scalars(sa.select(Invitee.status).where(Invitee.meeting_id == eworld.meeting_id))
     )
 
 
@@ -100,37 +94,37 @@ EMPTY_POSTS = {
 
 
 @pytest.mark.parametrize("name", list(EMPTY_POSTS))
-def test_an_empty_post_changes_nothing(client, world, name) -> None:
+def test_an_empty_post_changes_nothing(client, eworld, name) -> None:
     """Before, an empty post to the progress route reset the activity's status, and one
     to a plan text emptied it."""
     url, state = EMPTY_POSTS[name]
-    _signed_in(client, world)
-    before = state(world)
-    response = client.post(url.format(w=world), data={"csrf_token": _csrf(client)})
+    _signed_in(client, eworld)
+    before = state(eworld)
+    response = client.post(url.format(w=eworld), data={"csrf_token": _csrf(client)})
     # The grid posts only rows that were chosen: none is "nothing changed", said so.
     assert response.status_code == (302 if name == "attendance" else 400)
     db.session.expire_all()
-    assert state(world) == before
+    assert state(eworld) == before
 
 
-def test_enum_values_of_only_spaces_are_a_400_with_the_forms_message(client, world) -> None:
+def test_enum_values_of_only_spaces_are_a_400_with_the_forms_message(client, eworld) -> None:
     """Issue 16, finding 6: an attendance status of spaces was a ValueError (500)."""
-    _signed_in(client, world)
-    row = world.rows[0]
+    _signed_in(client, eworld)
+    row = eworld.rows[0]
     grid = client.post(
-        f"/a/{world.slug}/meetings/{world.meeting_id}/attendance",
+        f"/a/{eworld.slug}/meetings/{eworld.meeting_id}/attendance",
         data={"csrf_token": _csrf(client), f"status_{row}": "   ", f"seen_{row}": "absent"},
     )
     assert grid.status_code == 400
     assert "Välj närvarande, frånvarande eller anmält förhinder" in grid.get_data(as_text=True)
     link = client.post(
-        f"/a/{world.slug}/meetings/{world.meeting_id}/minutes/items/{world.item_id}/activity",
+        f"/a/{eworld.slug}/meetings/{eworld.meeting_id}/minutes/items/{eworld.item_id}/activity",
         data={
             "csrf_token": _csrf(client),
-            f"item-{world.item_id}-activity_id": world.activity_id,
-            f"item-{world.item_id}-status": "   ",
+            f"item-{eworld.item_id}-activity_id": eworld.activity_id,
+            f"item-{eworld.item_id}-status": "   ",
         },
     )
     assert link.status_code == 400
     db.session.expire_all()
-    assert _attendance(world) == (AttendanceStatus.ABSENT,) * len(world.rows)
+    assert _attendance(eworld) == (AttendanceStatus.ABSENT,) * len(eworld.rows)

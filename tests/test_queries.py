@@ -31,9 +31,9 @@ from portal.surveys import answering
 from portal.surveys import services as survey_services
 from portal.surveys.instrument import parse_instrument
 from tests.conftest import login
-from tests.plans.conftest import build_template
+from tests.support.plans import build_template
 from tests.support.sessions import sign_in_user
-from tests.surveys.conftest import FULL_ANSWERS, LINK_RE, demo_text, enter, round_window
+from tests.support.surveys import FULL_ANSWERS, LINK_RE, demo_text, enter, round_window
 
 MAX_STATEMENTS = 15
 # Issue 21: the plan page also lists the plan's attached documents (one statement, sent by

@@ -23,7 +23,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.forgot_password",
     "accounts.set_password",
     # An invited person may have no account yet; one who has is sent to sign in.
-    "accounts.join",
+    "consent.join",
     # The code step after the password: the person is not signed in until it passes.
     "accounts.two_factor",
     # Sign-in through an association's identity provider: the way there and back.

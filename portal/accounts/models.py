@@ -13,13 +13,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.audit import AuditWords
 from portal.db import TimestampMixin, VersionedMixin, enum_column
-from portal.extensions import db
+from portal.extensions import Model
 
 if TYPE_CHECKING:
     from portal.organisations.models import AssociationRole
 
 
-class User(UserMixin, VersionedMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+class User(UserMixin, VersionedMixin, TimestampMixin, Model):
     """A person known to the portal. Has no password until they accept an invitation."""
 
     __tablename__ = "users"
@@ -60,7 +60,7 @@ class TokenPurpose(enum.StrEnum):
     RESET = "reset"
 
 
-class LoginToken(db.Model):  # type: ignore[name-defined]
+class LoginToken(Model):
     """A single-use, expiring token sent by e-mail; only its SHA-256 hash is stored."""
 
     __tablename__ = "login_tokens"
@@ -76,7 +76,7 @@ class LoginToken(db.Model):  # type: ignore[name-defined]
     user: Mapped[User] = relationship()
 
 
-class UserSession(db.Model):  # type: ignore[name-defined]
+class UserSession(Model):
     """One signed-in browser. The cookie carries a random key; only its SHA-256 is stored.
 
     Deleting the row ends the session wherever the cookie was copied to: the loader
@@ -95,7 +95,7 @@ class UserSession(db.Model):  # type: ignore[name-defined]
     user: Mapped[User] = relationship()
 
 
-class PasswordResetRequest(db.Model):  # type: ignore[name-defined]
+class PasswordResetRequest(Model):
     """An address someone asked a reset link for, waiting for ``mail send``.
 
     The form only writes this row, whether or not the address has an account, so the
@@ -109,7 +109,7 @@ class PasswordResetRequest(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[dt.datetime]
 
 
-class RecoveryCode(db.Model):  # type: ignore[name-defined]
+class RecoveryCode(Model):
     """A single-use code for signing in without the authenticator; only its hash is kept."""
 
     __tablename__ = "recovery_codes"
@@ -120,7 +120,7 @@ class RecoveryCode(db.Model):  # type: ignore[name-defined]
     used_at: Mapped[dt.datetime | None]
 
 
-class OidcProvider(db.Model):  # type: ignore[name-defined]
+class OidcProvider(Model):
     """An association's OpenID Connect identity provider (a municipality's, an agency's,
     or a broker for e-legitimation). The client secret is stored encrypted with a key
     derived from SECRET_KEY; ``required`` refuses password sign-in to people who belong

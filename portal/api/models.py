@@ -11,12 +11,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import User
 from portal.core.audit import AuditWords
 from portal.db import utcnow
-from portal.extensions import db
+from portal.extensions import Model
 
 TOKEN_NAME_MAX = 100
 
 
-class ApiToken(db.Model):  # type: ignore[name-defined]
+class ApiToken(Model):
     """A bearer token for one association's API data.
 
     Only the SHA-256 of the secret is stored (``token_hash``); ``prefix`` is the first

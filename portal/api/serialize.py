@@ -76,7 +76,9 @@ def _group_figures_json(
     }
 
 
-def meeting_statistics_json(association: Association, groups: list[Group], year: int) -> dict:
+def meeting_statistics_json(
+    association: Association, groups: list[Group], year: int
+) -> dict[str, Any]:
     """Per group: meetings, attendance, agencies (flagged when often absent), turnover."""
     ids = [g.id for g in groups]
     figures = stats.group_figures(ids, year)
@@ -130,7 +132,7 @@ def cell_json(cell: Cell, points: int) -> dict[str, Any]:
     }
 
 
-def _question_json(result: QuestionResult, groups: list[Group]) -> dict:
+def _question_json(result: QuestionResult, groups: list[Group]) -> dict[str, Any]:
     q = result.question
     points = q.points or 0
     return {

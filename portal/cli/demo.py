@@ -288,7 +288,10 @@ def _populate_group(
     af: list[User],
 ) -> None:
     key = _slug(municipalities[0])
-    name = lambda k: f"{FIRST[(index * 3 + k) % len(FIRST)]} {LAST[(index * 5 + k) % len(LAST)]}"  # noqa: E731
+
+    def name(k: int) -> str:
+        return f"{FIRST[(index * 3 + k) % len(FIRST)]} {LAST[(index * 5 + k) % len(LAST)]}"
+
     leader = _person(association, f"processledare.{key}@{DOMAIN}", name(0))
     _seat(group, leader, agencies[municipalities[0]], MembershipRole.PROCESS_LEADER, START)
     _seat(group, fk[index % 3], agencies["Försäkringskassan"], MembershipRole.MEMBER, START)

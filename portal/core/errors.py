@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.sansio.response import Response as BaseResponse
 
 # Machine clients (the JSON API) get their errors as JSON, every status alike.
 JSON_ERROR_PREFIXES = ("/api/",)
@@ -39,10 +40,10 @@ def wants_json_errors() -> bool:
     return request.path.startswith(JSON_ERROR_PREFIXES)
 
 
-def _json_http_error(error: HTTPException) -> Response:
+def _json_http_error(error: HTTPException) -> BaseResponse:
     """The error as JSON, keeping its headers (Allow on 405, Retry-After on 429)."""
     if error.response is not None:  # a view already built the response
-        return error.response  # type: ignore[return-value]
+        return error.response
     code = error.code or 500
     response = json_error(code)
     for name, value in error.get_headers():
@@ -140,7 +141,7 @@ def register_error_pages(app: Flask) -> None:
         return render(400, "csrf")
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException | Response:
+    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException | BaseResponse:
         if wants_json_errors():
             return _json_http_error(error)
         if error.code in {400, 403, 404, 405, 413, 429, 500, 503}:

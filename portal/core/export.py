@@ -12,8 +12,8 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.styles import Font  # type: ignore[import-untyped]
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Fixed document times keep the file the same from one download to the next.
@@ -70,7 +70,7 @@ def _sheet_titles(parts: list[Table]) -> list[str]:
 def to_xlsx(title: str, parts: list[Table]) -> bytes:
     """An xlsx workbook with one sheet per table."""
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the blank sheet a new workbook starts with
     book.properties.creator = "Samverkansportalen"
     book.properties.title = title
     book.properties.created = book.properties.modified = EPOCH

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -238,7 +239,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def name_field(label: str | None = None, max_length: int = 200) -> StringField:
+def name_field(label: str | LazyString | None = None, max_length: int = 200) -> StringField:
     """A required, stripped, length-limited name."""
     return StringField(
         label or _l("Name"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, render_template, render_template_string, request
+from flask.globals import app_ctx
 
 
 def is_htmx() -> bool:
@@ -21,7 +22,7 @@ def is_htmx() -> bool:
 
 def render_block(template_name: str, block_name: str, **context: Any) -> str:
     """Render one named block of a template with the normal template context."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_ctx.app
     template = app.jinja_env.get_template(template_name)
     app.update_template_context(context)
     return "".join(template.blocks[block_name](template.new_context(context)))

@@ -12,9 +12,8 @@ from typing import Protocol, TypeVar
 import sqlalchemy as sa
 from flask import abort
 
+from portal.db import Base
 from portal.extensions import db
-
-T = TypeVar("T")
 
 
 class Scope(Protocol):
@@ -24,12 +23,17 @@ class Scope(Protocol):
     def id(self) -> int: ...
 
 
+T = TypeVar("T", bound=Base)
+
+
 def load_scoped(model: type[T], object_id: int, association: Scope) -> T:
-    """A row of ``model`` with this id that belongs to ``association``, else 404."""
+    """A row of ``model`` (with ``id`` and ``association_id`` columns) with this id that
+    belongs to ``association``, else 404."""
+    columns = model.__table__.c
     obj = db.session.scalar(
         sa.select(model).where(
-            model.id == object_id,  # type: ignore[attr-defined]
-            model.association_id == association.id,  # type: ignore[attr-defined]
+            columns.id == object_id,
+            columns.association_id == association.id,
         )
     )
     if obj is None:

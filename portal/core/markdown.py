@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-import markdown as md  # type: ignore[import-untyped]
+import markdown as md
 import nh3
 from markupsafe import Markup
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Flask, Request
-from flask import session as flask_session
+from flask.globals import request_ctx
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask.wrappers import Response
 
@@ -143,7 +143,7 @@ def use_lazy_sessions(app: Flask, prefixes: tuple[str, ...]) -> None:
 
 def unread_session() -> bool:
     """Whether this request has not read its session (so has not changed it either)."""
-    current = flask_session._get_current_object()  # type: ignore[attr-defined]
+    current = request_ctx.session
     return isinstance(current, LazySession) and not current.loaded
 
 

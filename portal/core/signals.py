@@ -29,12 +29,35 @@ activities_shown = _signals.signal(
 )
 
 
+association_shown = _signals.signal(
+    "association-shown",
+    doc="""The association's overview page is shown. Sender: the association. Receivers
+    return template context (groups: ``groups``, the association's groups with head
+    counts, and what ``groups_shown`` adds about them).""",
+)
+
+agency_in_use = _signals.signal(
+    "agency-in-use",
+    doc="""An agency is to be deleted (keyword ``change="delete"``) or to stop being a
+    municipality (``change="kind"``). Sender: the agency. A receiver whose rows still
+    need it as it is returns the :class:`~portal.core.errors.DomainError` that refuses
+    the change, else None (groups: memberships and the municipalities groups cover).""",
+)
+
+
 def page_context(signal: NamedSignal, sender: Any, **kwargs: Any) -> dict[str, Any]:
     """What every receiver of ``signal`` adds to a page about ``sender``, merged."""
     context: dict[str, Any] = {}
     for _receiver, value in signal.send(sender, **kwargs):
         context.update(value or {})
     return context
+
+
+def refuse_if_any(signal: NamedSignal, sender: Any, **kwargs: Any) -> None:
+    """Raise the first refusal that a receiver of ``signal`` returns for ``sender``."""
+    for _receiver, refusal in signal.send(sender, **kwargs):
+        if refusal is not None:
+            raise refusal
 
 
 attachments_shown = _signals.signal(

@@ -110,10 +110,10 @@ def _copy(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     defaults = {
         column.name: column.default
         for column in table.columns
-        if column.name not in rows[0] and column.default is not None
+        if column.name not in rows[0] and isinstance(column.default, sa.ColumnDefault)
     }
     fill = {
-        name: default.arg if default.is_scalar else default.arg(None)  # type: ignore[attr-defined]
+        name: default.arg if default.is_scalar else default.arg(None)
         for name, default in defaults.items()
     }
     columns += list(fill)

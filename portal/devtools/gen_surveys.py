@@ -90,10 +90,9 @@ def _round(
                 responses.append(_response(ctx, info, round_id, group, seat, year))
     for response in responses:
         ctx.writer.add("survey_responses", response)
-    table = SurveyRound.__table__
     ctx.writer.then(
-        sa.update(table)
-        .where(table.c.id == round_id)
+        sa.update(SurveyRound)
+        .where(SurveyRound.id == round_id)
         .values(
             status=RoundStatus.CLOSED,
             opened_at=dt.datetime(year, 8, 15, 6, tzinfo=dt.UTC),

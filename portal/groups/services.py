@@ -15,7 +15,7 @@ from portal.core import audit, clock
 from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
 from portal.extensions import db
-from portal.groups.models import Group, Membership, MembershipRole
+from portal.groups.models import Group, Membership, MembershipRole, group_municipalities
 from portal.organisations.models import Agency, AgencyKind, Association, AssociationPerson
 
 GROUP_FIELDS = ("name", "municipality_names")
@@ -129,6 +129,32 @@ class GroupRow:
     group: Group
     current_members: int
     agencies_represented: int
+
+
+def agency_in_use(agency: Agency, change: str) -> DomainError | None:
+    """Why groups stop the agency's deletion (``change="delete"``: memberships, now or
+    earlier, or groups covering it) or its ceasing to be a municipality (``"kind"``),
+    else None (``core.signals.agency_in_use``)."""
+    if change == "delete":
+        members = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Membership)
+            .where(Membership.agency_id == agency.id)
+        )
+        if members:
+            return DomainError(_("The agency has members, now or earlier, and cannot be deleted."))
+    covering = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(group_municipalities)
+        .where(group_municipalities.c.agency_id == agency.id)
+    )
+    if not covering:
+        return None
+    if change == "kind":
+        return DomainError(
+            _("Groups cover this municipality; it must stay a municipality."), field="kind"
+        )
+    return DomainError(_("Groups cover this municipality; change the groups first."))
 
 
 def group_rows(association: Association, group_id: int | None = None) -> list[GroupRow]:

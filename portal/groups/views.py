@@ -33,6 +33,16 @@ from portal.organisations.services import agencies_of
 bp = Blueprint("groups", __name__, url_prefix="/a/<slug>/groups")
 
 
+def groups_of_association(association: Association) -> dict[str, object]:
+    """For the association's overview (``core.signals.association_shown``): its groups
+    with head counts, and what the pages that list groups add about them."""
+    groups = services.group_rows(association)
+    return {
+        "groups": groups,
+        **signals.page_context(signals.groups_shown, [row.group for row in groups]),
+    }
+
+
 def _municipality_choices(association: Association) -> list[SelectChoice]:
     return choices(
         (a.id, a.name) for a in agencies_of(association) if a.kind is AgencyKind.MUNICIPALITY

@@ -192,7 +192,7 @@ def attendance_form(invitees: list[Invitee], **kwargs: object) -> BaseForm:
             }
 
         def validate(self, extra_validators: object = None) -> bool:
-            valid = super().validate(extra_validators)
+            valid: bool = super().validate(extra_validators)
             for i in invitees:
                 if self[f"status_{i.id}"].raw_data and not self[f"seen_{i.id}"].raw_data:
                     self[f"status_{i.id}"].errors = [

@@ -12,6 +12,8 @@ from portal.notifications.blueprint import bp
 from portal.notifications.forms import SettingsForm
 from portal.notifications.services import settings
 
+__all__ = ["bp", "edit"]  # importing the module registers its route on bp
+
 
 @bp.route("/account/notifications", methods=["GET", "POST"])
 def edit() -> Response | tuple[str, int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -13,8 +13,17 @@ from portal.core.audit import AuditWords
 from portal.db import TimestampMixin, VersionedMixin, enum_column
 from portal.extensions import Model
 
-if TYPE_CHECKING:
-    from portal.accounts.models import User
+
+class Person(Protocol):
+    """A person in an association's rows: ``portal.accounts``' User, which the
+    relationships below name as a string, because accounts builds on organisations."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
 
 
 class AgencyKind(enum.StrEnum):
@@ -109,7 +118,7 @@ class AssociationPerson(VersionedMixin, Model):
     )
 
     association: Mapped[Association] = relationship()
-    user: Mapped[User] = relationship()
+    user: Mapped[Person] = relationship("User")
 
 
 class AssociationRole(Model):
@@ -127,7 +136,7 @@ class AssociationRole(Model):
     )
 
     association: Mapped[Association] = relationship()
-    user: Mapped[User] = relationship(back_populates="association_roles")
+    user: Mapped[Person] = relationship("User", back_populates="association_roles")
 
     __table_args__ = (sa.UniqueConstraint("association_id", "user_id", "role"),)
 

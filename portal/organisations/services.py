@@ -8,12 +8,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from portal.accounts.models import User
-from portal.core import audit
+from portal.core import audit, signals
+from portal.core.audit import Actor
 from portal.core.concurrency import bump, check_version
 from portal.core.errors import DomainError
 from portal.extensions import db
-from portal.groups.models import Membership, group_municipalities
 from portal.organisations.models import Agency, AgencyKind, Association
 
 ASSOCIATION_FIELDS = (
@@ -50,7 +49,7 @@ def _check_association_unique(data: AssociationData, current: Association | None
             raise DomainError(_("Another association already uses this."), field=field)
 
 
-def create_association(actor: User, data: AssociationData) -> Association:
+def create_association(actor: Actor, data: AssociationData) -> Association:
     """A new, empty association."""
     _check_association_unique(data, None)
     association = Association(
@@ -74,7 +73,7 @@ def create_association(actor: User, data: AssociationData) -> Association:
 
 
 def update_association(
-    actor: User, association: Association, data: AssociationData, lock_version: int | None
+    actor: Actor, association: Association, data: AssociationData, lock_version: int | None
 ) -> None:
     """Rename or re-configure an association, unless someone saved it since the form
     was opened."""
@@ -116,7 +115,7 @@ def _check_agency_unique(association: Association, name: str, current: Agency | 
         raise DomainError(_("The association already has an agency with this name."), field="name")
 
 
-def create_agency(actor: User, association: Association, data: AgencyData) -> Agency:
+def create_agency(actor: Actor, association: Association, data: AgencyData) -> Agency:
     """Add a member agency to the association."""
     _check_agency_unique(association, data.name, None)
     agency = Agency(association_id=association.id, name=data.name, kind=data.kind)
@@ -133,21 +132,13 @@ def create_agency(actor: User, association: Association, data: AgencyData) -> Ag
     return agency
 
 
-def update_agency(actor: User, agency: Agency, data: AgencyData, lock_version: int | None) -> None:
+def update_agency(actor: Actor, agency: Agency, data: AgencyData, lock_version: int | None) -> None:
     """Rename an agency or change its kind (a municipality that covers groups stays one),
     unless someone saved it since the form was opened."""
     check_version(agency, lock_version)
     _check_agency_unique(agency.association, data.name, agency)
     if agency.kind is AgencyKind.MUNICIPALITY and data.kind is not AgencyKind.MUNICIPALITY:
-        covering = db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(group_municipalities)
-            .where(group_municipalities.c.agency_id == agency.id)
-        )
-        if covering:
-            raise DomainError(
-                _("Groups cover this municipality; it must stay a municipality."), field="kind"
-            )
+        signals.refuse_if_any(signals.agency_in_use, agency, change="kind")
     before = audit.snapshot(agency, AGENCY_FIELDS)
     agency.name = data.name
     agency.kind = data.kind
@@ -165,20 +156,9 @@ def update_agency(actor: User, agency: Agency, data: AgencyData, lock_version: i
         )
 
 
-def delete_agency(actor: User, agency: Agency) -> None:
+def delete_agency(actor: Actor, agency: Agency) -> None:
     """Remove an agency that no membership (past or present) and no group refers to."""
-    members = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Membership).where(Membership.agency_id == agency.id)
-    )
-    if members:
-        raise DomainError(_("The agency has members, now or earlier, and cannot be deleted."))
-    covering = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(group_municipalities)
-        .where(group_municipalities.c.agency_id == agency.id)
-    )
-    if covering:
-        raise DomainError(_("Groups cover this municipality; change the groups first."))
+    signals.refuse_if_any(signals.agency_in_use, agency, change="delete")
     audit.record(
         actor=actor,
         action="agency.delete",

@@ -14,7 +14,6 @@ from portal.core.errors import DomainError
 from portal.core.loaders import load_scoped
 from portal.core.mail import MailStatus, OutboxMessage, outbox_status, retry_failed
 from portal.core.transactions import atomic
-from portal.groups import services as group_services
 from portal.organisations import services
 from portal.organisations.forms import AgencyEditForm, AgencyForm
 from portal.organisations.loaders import load_admin_association, load_association
@@ -28,15 +27,13 @@ def overview(slug: str) -> str:
     """The association's groups and agencies, with what the person may do here."""
     association = load_association(slug)
     is_admin = permissions.is_association_admin(current_user, association.id)
-    groups = group_services.group_rows(association)
     return render_template(
         "organisations/overview.html",
         association=association,
         is_admin=is_admin,
-        groups=groups,
         agencies=services.agencies_of(association),
         kind_labels=AGENCY_KIND_LABELS,
-        **signals.page_context(signals.groups_shown, [row.group for row in groups]),
+        **signals.page_context(signals.association_shown, association),
     )
 
 

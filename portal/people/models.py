@@ -16,11 +16,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.core.audit import AuditWords
-from portal.extensions import db
+from portal.extensions import Model
 from portal.organisations.models import ASSOCIATION_ROLE_LABELS, Association
 
 
-class RegisterInvitation(db.Model):  # type: ignore[name-defined]
+class RegisterInvitation(Model):
     """An invitation to join an association's register, sent to an address.
 
     Nothing about an existing account is looked up when it is made; the person is
@@ -46,7 +46,7 @@ class RegisterInvitation(db.Model):  # type: ignore[name-defined]
     association: Mapped[Association] = relationship()
 
 
-class EmailChange(db.Model):  # type: ignore[name-defined]
+class EmailChange(Model):
     """A new sign-in address an admin asked for, waiting for the person or a second admin."""
 
     __tablename__ = "email_changes"

@@ -75,7 +75,7 @@ def new(slug: str) -> Response | tuple[str, int]:
                     association,
                     data.name,
                     data.email,
-                    link_for=lambda token: absolute_url("accounts.join", token=token),
+                    link_for=lambda token: absolute_url("consent.join", token=token),
                 )
         except DomainError as error:
             form.add_domain_error(error)
@@ -147,7 +147,7 @@ def _render_show(
 
 
 def _confirm_link(token: str) -> str:
-    return absolute_url("accounts.confirm_email", token=token)
+    return absolute_url("consent.confirm_email", token=token)
 
 
 @bp.route("/<int:user_id>/two-factor/reset", methods=["POST"])

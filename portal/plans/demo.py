@@ -16,7 +16,14 @@ from portal.extensions import db
 from portal.groups.models import Group, Membership, MembershipRole
 from portal.organisations.models import Association
 from portal.people import services as people_services
-from portal.plans.models import ActivityStatus, FieldKind, GoalArea, Plan, TemplateVersion
+from portal.plans.models import (
+    ActivityStatus,
+    FieldKind,
+    GoalArea,
+    Plan,
+    TemplateSection,
+    TemplateVersion,
+)
 from portal.plans.services import goal_areas, items, plans, templates
 from portal.plans.services.templates import FieldData, SectionData
 
@@ -106,11 +113,20 @@ def _template(
 
 
 def _build_v1(admin: User | None, draft: TemplateVersion) -> None:
-    def section(title: str, guidance: str = "") -> object:
+    def section(title: str, guidance: str = "") -> TemplateSection:
         return templates.add_section(admin, draft, SectionData(title, guidance))
 
-    def field(sec: object, label: str, kind: FieldKind, **kw: object) -> None:
-        templates.add_field(admin, sec, FieldData(label, kind, **kw))  # type: ignore[arg-type]
+    def field(
+        sec: TemplateSection,
+        label: str,
+        kind: FieldKind,
+        *,
+        locked: bool = False,
+        guidance: str = "",
+        wording: str = "",
+    ) -> None:
+        data = FieldData(label, kind, locked=locked, guidance=guidance, wording=wording)
+        templates.add_field(admin, sec, data)
 
     purpose = section("Syfte och omfattning", "Gemensam text för alla grupper.")
     field(purpose, "Syfte", FieldKind.TEXT, locked=True, wording=PURPOSE_V1)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import User
 from portal.core.audit import AuditWords
 from portal.db import VersionedMixin, utcnow
-from portal.extensions import db
+from portal.extensions import Model
 from portal.plans.models import Activity, Plan, ResultGoal
 
 SECTION_KEY_MAX = 32
@@ -33,7 +33,7 @@ class ReportPeriod(enum.StrEnum):
     H1 = "h1"
 
 
-class ReportAnalysis(db.Model):  # type: ignore[name-defined]
+class ReportAnalysis(Model):
     """The admins' analysis text for one section of a summary (Markdown).
 
     Saved with optimistic locking: a save made from an older form is refused and both
@@ -66,7 +66,7 @@ class ReportAnalysis(db.Model):  # type: ignore[name-defined]
     )
 
 
-class ReportDevelopmentArea(VersionedMixin, db.Model):  # type: ignore[name-defined]
+class ReportDevelopmentArea(VersionedMixin, Model):
     """A development area (utvecklingsområde) the admins draw from a year's results."""
 
     __tablename__ = "report_development_areas"
@@ -93,7 +93,7 @@ class ReportDevelopmentArea(VersionedMixin, db.Model):  # type: ignore[name-defi
     __table_args__ = (sa.CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),)
 
 
-class ReportDevelopmentAreaTarget(db.Model):  # type: ignore[name-defined]
+class ReportDevelopmentAreaTarget(Model):
     """Where a development area was carried: a result goal or an activity of a plan.
 
     The goal or activity may later be removed from the plan; the link then stays, pointing

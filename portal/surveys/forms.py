@@ -111,7 +111,7 @@ class AnswerFormBase(BaseForm):
     review = SubmitField(_l("Review my answers"))
 
     def validate(self, extra_validators: Any = None) -> bool:
-        ok = super().validate(extra_validators)
+        ok: bool = super().validate(extra_validators)
         for name, allowed in self.scale_values.items():
             field = self[name]
             if field.data and field.data not in allowed:

@@ -101,6 +101,7 @@ class _LineMap:
             self.pos += 1
 
     def _string(self) -> str:
+        value: str
         value, self.pos = scanstring(self.text, self.pos + 1)
         return value
 

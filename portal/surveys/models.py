@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.audit import AuditWords
 from portal.db import VersionedMixin, enum_column, utcnow
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.groups.models import Group, Membership
 from portal.organisations.models import AgencyKind
 
@@ -110,7 +110,7 @@ TEXT_REVIEW_LABELS = {
 }
 
 
-class Instrument(db.Model):  # type: ignore[name-defined]
+class Instrument(Model):
     """One version of a questionnaire, imported from a data file; wording is never edited.
 
     Platform-wide: every association uses the same versions. Once a round using the
@@ -144,7 +144,7 @@ class Instrument(db.Model):  # type: ignore[name-defined]
         return f"{self.title} ({self.version})"
 
 
-class Question(db.Model):  # type: ignore[name-defined]
+class Question(Model):
     """A question of an instrument version, with its indicator and (for scales) the scale."""
 
     __tablename__ = "survey_questions"
@@ -191,7 +191,7 @@ round_groups = sa.Table(
 )
 
 
-class SurveyRound(VersionedMixin, db.Model):  # type: ignore[name-defined]
+class SurveyRound(VersionedMixin, Model):
     """An association's survey for one year (enkätomgång).
 
     Instrument, groups and *k* are settled while the round is a draft; from opening on
@@ -250,7 +250,7 @@ class SurveyRound(VersionedMixin, db.Model):  # type: ignore[name-defined]
         return self.status == RoundStatus.CLOSED
 
 
-class Invitation(db.Model):  # type: ignore[name-defined]
+class Invitation(Model):
     """Who was asked to answer, for which group, and whether they have (never what).
 
     The link's token is derived from ``token_salt`` and the server's secret; the
@@ -287,7 +287,7 @@ class Invitation(db.Model):  # type: ignore[name-defined]
     __table_args__ = (sa.UniqueConstraint("round_id", "membership_id"),)
 
 
-class Draft(db.Model):  # type: ignore[name-defined]
+class Draft(Model):
     """Unfinished answers, AES-GCM encrypted with a key only the respondent's link yields,
     encoded at a fixed size (every draft of a round has the same length).
 
@@ -303,7 +303,7 @@ class Draft(db.Model):  # type: ignore[name-defined]
     ciphertext: Mapped[bytes] = mapped_column(sa.LargeBinary)
 
 
-class RoundKey(db.Model):  # type: ignore[name-defined]
+class RoundKey(Model):
     """A round's keys while it is open: the public key ballots are sealed to, and the
     private key and link secret wrapped under a key derived from ``SECRET_KEY``
     (``crypto.wrap_round_keys``). Made when the round opens; deleted when it closes,
@@ -320,7 +320,7 @@ class RoundKey(db.Model):  # type: ignore[name-defined]
     wrapped: Mapped[bytes] = mapped_column(sa.LargeBinary)
 
 
-class Ballot(db.Model):  # type: ignore[name-defined]
+class Ballot(Model):
     """A submitted questionnaire, sealed to its round's public key until the round
     closes: a random key, the round, and bytes of the same length for every ballot of
     the round. The group is inside the seal, not beside it; nothing names the
@@ -339,7 +339,7 @@ class Ballot(db.Model):  # type: ignore[name-defined]
     __table_args__ = ({"sqlite_with_rowid": False},)
 
 
-class SurveyResponse(db.Model):  # type: ignore[name-defined]
+class SurveyResponse(Model):
     """A submitted, anonymous questionnaire: round, group, agency kind and answers only.
 
     The key is a random UUID and, on SQLite, the table has no rowid: nothing numbers
@@ -364,7 +364,7 @@ class SurveyResponse(db.Model):  # type: ignore[name-defined]
     __table_args__ = ({"sqlite_with_rowid": False},)
 
 
-class Answer(db.Model):  # type: ignore[name-defined]
+class Answer(Model):
     """One answer of a response: a scale point, "don't know", or free text."""
 
     __tablename__ = "survey_answers"
@@ -394,7 +394,7 @@ class Answer(db.Model):  # type: ignore[name-defined]
     )
 
 
-class RoundTotal(db.Model):  # type: ignore[name-defined]
+class RoundTotal(Model):
     """A closed round's answers to one scale question, counted once at closing.
 
     The yearly rollup behind the board's trends and the installation-wide figure, so

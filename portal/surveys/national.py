@@ -23,7 +23,7 @@ from portal.accounts.models import User
 from portal.core.audit import record
 from portal.core.numbers import parse_number
 from portal.db import utcnow
-from portal.extensions import db
+from portal.extensions import Model, db
 from portal.surveys.models import Question, QuestionKind
 
 HEADER = ("year", "question_code", "share_positive", "respondents")
@@ -31,7 +31,7 @@ CODE_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
-class NationalReference(db.Model):  # type: ignore[name-defined]
+class NationalReference(Model):
     """The national share of clearly positive answers to one question in one year.
 
     ``share`` is 0..1; ``respondents`` is the national number of answers behind it,

@@ -24,14 +24,9 @@ from portal.organisations.models import Association
 from portal.plans.models import ActivityStatus
 from portal.plans.services import goal_areas, items, plans
 from portal.surveys import services as survey_services
-from tests.plans.conftest import build_template
 from tests.request_context import request_context  # noqa: F401 - autouse here
-from tests.surveys.conftest import (  # noqa: F401  (fixtures used by these tests)
-    SurveyWorld,
-    make_round,
-    sworld,
-)
-from tests.surveys.test_results import BASE, submit_as
+from tests.support.plans import build_template
+from tests.support.surveys import FULL_ANSWERS, SurveyWorld, make_round, submit_as
 
 P, A, E = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED
 DAYS = [dt.date(2025, 2, 11), dt.date(2025, 5, 13), dt.date(2025, 9, 9), dt.date(2025, 11, 11)]
@@ -121,14 +116,14 @@ def record_plan(db_session: Any, world: SurveyWorld, year: int = 2026) -> None:
 
 
 @pytest.fixture
-def aworld(sworld: SurveyWorld, db_session: Any, f: Any) -> ApiWorld:  # noqa: F811
+def aworld(sworld: SurveyWorld, db_session: Any, f: Any) -> ApiWorld:
     record_meetings(db_session, sworld)
     record_plan(db_session, sworld)
     survey_round = make_round(db_session, sworld, k=3)
-    submit_as(db_session, sworld, "member", {**BASE, "F1": "Bra möten"})
-    submit_as(db_session, sworld, "region_member", {**BASE, "A1": "2", "A2": "dk"})
-    submit_as(db_session, sworld, "process_leader", {**BASE, "A1": "7"})
-    submit_as(db_session, sworld, "both", {**BASE, "A1": "1"}, group="other")
+    submit_as(db_session, sworld, "member", {**FULL_ANSWERS, "F1": "Bra möten"})
+    submit_as(db_session, sworld, "region_member", {**FULL_ANSWERS, "A1": "2", "A2": "dk"})
+    submit_as(db_session, sworld, "process_leader", {**FULL_ANSWERS, "A1": "7"})
+    submit_as(db_session, sworld, "both", {**FULL_ANSWERS, "A1": "1"}, group="other")
     survey_services.close_round(None, survey_round)
     association = db_session.get(Association, sworld.association_id)
     admin = db_session.get(User, sworld.user_ids["admin"])

@@ -130,7 +130,7 @@ def test_a_year_without_data_is_an_empty_answer_not_an_error(client, aworld) -> 
 
 
 def test_an_open_round_publishes_no_figures(client, aworld, db_session) -> None:
-    from tests.surveys.conftest import make_round
+    from tests.support.surveys import make_round
 
     make_round(db_session, aworld.world, year=2027)
     body = get(client, aworld, "/surveys/rounds/2027/results").json

@@ -16,7 +16,7 @@ from portal.plans.models import Plan, PlanStatus, ResultGoal
 from portal.plans.services import goal_areas, items, plans
 from tests import factories
 from tests.browser.conftest import LiveDB, Visitor, World
-from tests.plans.conftest import build_template
+from tests.support.plans import build_template
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import LiveDB, Visitor
-from tests.reporting.conftest import ReportWorld, build_world
+from tests.support.reporting import ReportWorld, build_report_world
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 def make_world(live_db: LiveDB) -> ReportWorld:
     def build(f: factories.Factory) -> ReportWorld:
         with current_app.test_request_context("/"):
-            return build_world(f, f.session)
+            return build_report_world(f, f.session)
 
     return live_db.run(build)
 

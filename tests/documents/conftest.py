@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import zipfile
 
-from tests.meetings.conftest import MeetingWorld, make_meeting, mworld  # noqa: F401
 from tests.request_context import request_context  # noqa: F401 - autouse here
+from tests.support.meetings import MeetingWorld, make_meeting
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -214,7 +214,7 @@ def test_directory_storage_keeps_the_bytes_in_files(
 def plan_id(app, db_session, mworld) -> int:
     from portal.groups.models import Group
     from portal.plans.services import plans
-    from tests.plans.conftest import build_template
+    from tests.support.plans import build_template
 
     with app.test_request_context("/"):
         group = db_session.get(Group, mworld.group_id)

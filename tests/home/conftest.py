@@ -20,10 +20,10 @@ from portal.plans.models import ActivityStatus, Plan
 from portal.plans.services import items, plans
 from portal.surveys import services as survey_services
 from portal.surveys.instrument import parse_instrument
-from tests.meetings.conftest import MeetingWorld, make_meeting, mworld  # noqa: F401
-from tests.plans.conftest import build_template
 from tests.request_context import request_context  # noqa: F401 - autouse here
-from tests.surveys.conftest import demo_text, round_window
+from tests.support.meetings import MeetingWorld, make_meeting
+from tests.support.plans import build_template
+from tests.support.surveys import demo_text, round_window
 
 
 @dataclass
@@ -73,7 +73,7 @@ def add_activities(group: Group, responsible_id: int, today: dt.date, n: int = 1
 
 
 @pytest.fixture
-def hworld(app, f, db_session, mworld) -> HomeWorld:  # noqa: F811
+def hworld(app, f, db_session, mworld) -> HomeWorld:
     today = clock.today()
     with app.test_request_context("/"):
         leader = user("process_leader", mworld)

@@ -23,7 +23,7 @@ from portal.meetings.services import answer_links, answers
 from portal.meetings.services import meetings as services
 from portal.organisations.models import Association
 from tests.conftest import post
-from tests.meetings.conftest import MeetingWorld, make_meeting
+from tests.support.meetings import MeetingWorld, make_meeting
 from tests.support.sessions import sign_in
 
 LINK_RE = re.compile(r"http://portal\.test(/a/[\w-]+/answer/[0-9a-f]{64})")

@@ -13,7 +13,7 @@ from portal.core.errors import DomainError
 from portal.meetings.models import AttendanceStatus, Invitee, Meeting
 from portal.meetings.services import attendance
 from tests.conftest import post
-from tests.meetings.conftest import MeetingWorld, make_meeting
+from tests.support.meetings import MeetingWorld, make_meeting
 from tests.support.sessions import sign_in
 
 

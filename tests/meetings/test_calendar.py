@@ -13,7 +13,7 @@ from portal.core.audit import AuditEvent
 from portal.groups.models import Membership
 from portal.meetings.models import CalendarFeed
 from tests.conftest import post
-from tests.meetings.conftest import make_meeting
+from tests.support.meetings import make_meeting
 from tests.support.sessions import sign_in
 
 URL_RE = re.compile(r'id="new-url" type="text" readonly value="([^"]+)"')

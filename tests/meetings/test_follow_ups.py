@@ -24,8 +24,8 @@ from portal.plans.services import items as plan_items
 from portal.plans.services import plans as plan_services
 from portal.plans.services.templates import current_version
 from tests.conftest import post
-from tests.meetings.conftest import MeetingWorld, make_meeting
-from tests.plans.conftest import build_template
+from tests.support.meetings import MeetingWorld, make_meeting
+from tests.support.plans import build_template
 from tests.support.sessions import sign_in
 from tests.test_migrations import _wipe, migration_app  # noqa: F401  (a fixture)
 

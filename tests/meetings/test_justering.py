@@ -18,7 +18,7 @@ from portal.core.errors import DomainError
 from portal.meetings.models import Meeting, MinutesRevision, MinutesStatus
 from portal.meetings.services import minutes as service
 from tests.conftest import post
-from tests.meetings.conftest import MeetingWorld, make_meeting
+from tests.support.meetings import MeetingWorld, make_meeting
 from tests.support.sessions import sign_in
 
 

@@ -14,7 +14,7 @@ from portal.core.mail import OutboxMessage
 from portal.groups.models import Group
 from portal.meetings.models import Invitee, Meeting
 from tests.conftest import post
-from tests.meetings.conftest import make_meeting
+from tests.support.meetings import make_meeting
 from tests.support.sessions import sign_in
 
 MEETING_FORM = {

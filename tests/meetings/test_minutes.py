@@ -15,7 +15,7 @@ from portal.meetings.models import MINUTES_MAX, Meeting, MinutesItemKind, Minute
 from portal.meetings.services import minutes as service
 from tests.conftest import post
 from tests.html_forms import forms
-from tests.meetings.conftest import MeetingWorld, make_meeting
+from tests.support.meetings import MeetingWorld, make_meeting
 from tests.support.sessions import sign_in
 
 

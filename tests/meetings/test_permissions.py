@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from portal.meetings.models import Meeting
 from tests.conftest import post
-from tests.meetings.conftest import MeetingWorld, make_meeting
 from tests.support.foundation import ROLES as FOUNDATION_ROLES
 from tests.support.foundation import expect
+from tests.support.meetings import MeetingWorld, make_meeting
 from tests.support.sessions import sign_in
 
 ROLES = [*FOUNDATION_ROLES, "former"]  # a member whose seat has ended

@@ -12,7 +12,7 @@ from portal.accounts.models import User
 from portal.groups.models import Group
 from portal.meetings.models import AttendanceStatus, Meeting
 from portal.meetings.services import attendance, stats
-from tests.meetings.conftest import MeetingWorld, make_meeting
+from tests.support.meetings import MeetingWorld, make_meeting
 from tests.support.sessions import sign_in
 
 P, A, E = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED

@@ -16,7 +16,7 @@ from portal.notifications.models import Kind, NotificationSent
 from portal.notifications.services import runner, settings
 from portal.organisations.models import Association
 from portal.plans.models import Activity, ActivityStatus, Plan, PlanStatus
-from tests.meetings.conftest import MeetingWorld, make_meeting
+from tests.support.meetings import MeetingWorld, make_meeting
 
 DAY = dt.date(2027, 3, 16)  # a Tuesday; the meeting starts 09:00 Stockholm time
 

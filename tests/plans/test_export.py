@@ -15,7 +15,7 @@ from portal.groups.models import Group
 from portal.plans.models import ActivityStatus
 from portal.plans.services import items, plans
 from portal.plans.services.export import safe
-from tests.plans.conftest import YEAR, due
+from tests.support.plans import YEAR, due
 from tests.support.sessions import sign_in
 
 GOLDEN = Path(__file__).parent / "golden"

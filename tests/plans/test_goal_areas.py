@@ -10,7 +10,7 @@ from portal.organisations.models import Association
 from portal.plans.models import GoalArea
 from portal.plans.services import goal_areas, items, plans
 from tests.conftest import post
-from tests.plans.conftest import YEAR
+from tests.support.plans import YEAR
 from tests.support.sessions import sign_in
 
 

@@ -10,7 +10,7 @@ from portal.plans.models import ActivityStatus
 from portal.plans.services import items, plans
 from portal.surveys import services as survey_services
 from tests.conftest import post
-from tests.plans.conftest import YEAR, due
+from tests.support.plans import YEAR, due
 from tests.support.sessions import sign_in
 
 CODES = re.compile(r"\b(not_started|ongoing|draft|adopted|revised|process_leader)\b|\['|\[\]")
@@ -78,7 +78,7 @@ def test_lists_and_memberships_in_the_audit_log_are_words(client, pworld, db_ses
 
 def _instrument(db_session) -> int:
     from portal.surveys.instrument import parse_instrument
-    from tests.surveys.conftest import demo_text
+    from tests.support.surveys import demo_text
 
     instrument, _ = survey_services.import_instrument(None, parse_instrument(demo_text()))
     return instrument.id

@@ -14,7 +14,7 @@ from portal.organisations.models import Association
 from portal.plans.models import GoalArea, Plan
 from portal.plans.services import goal_areas, items, plans
 from tests.conftest import post
-from tests.plans.conftest import YEAR, due
+from tests.support.plans import YEAR, due
 from tests.support.sessions import sign_in
 
 

@@ -7,8 +7,8 @@ import pytest
 from portal.groups.models import Group
 from portal.plans.services import items, plans
 from tests.conftest import post, put_session
-from tests.plans.conftest import YEAR, due
 from tests.support.foundation import ROLES
+from tests.support.plans import YEAR, due
 from tests.support.sessions import sign_in
 
 READERS = {"admin", "board", "process_leader", "member"}

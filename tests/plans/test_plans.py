@@ -15,7 +15,7 @@ from portal.groups.models import Group
 from portal.plans.models import ActivityStatus, Plan, PlanChange, PlanStatus
 from portal.plans.services import items, plans
 from tests.conftest import post
-from tests.plans.conftest import YEAR, due
+from tests.support.plans import YEAR, due
 from tests.support.sessions import sign_in
 
 

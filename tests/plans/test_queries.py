@@ -8,7 +8,7 @@ from flask import g
 from portal.groups.models import Group
 from portal.plans.models import ActivityStatus
 from portal.plans.services import goal_areas, items, plans
-from tests.plans.conftest import YEAR, due
+from tests.support.plans import YEAR, due
 from tests.support.sessions import sign_in
 
 

@@ -7,7 +7,7 @@ import re
 
 from portal.groups.models import Group
 from portal.plans.services import plans, responsible
-from tests.plans.conftest import YEAR
+from tests.support.plans import YEAR
 from tests.support.sessions import sign_in
 
 

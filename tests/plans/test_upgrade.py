@@ -12,7 +12,7 @@ from portal.plans.services import plans, templates
 from portal.plans.services.compare import Change, orphaned_texts, plan_changes
 from portal.plans.services.templates import FieldData, SectionData
 from tests.conftest import post
-from tests.plans.conftest import YEAR
+from tests.support.plans import YEAR
 from tests.support.sessions import sign_in
 
 

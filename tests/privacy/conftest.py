@@ -1,4 +1,4 @@
-"""The privacy tests run on the board summary's data set (tests/reporting/conftest.py),
+"""The privacy tests run on the board summary's data set (tests/support/reporting.py),
 whose every figure is known, with a few more places a person's name turns up."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal.extensions import db
-from tests.reporting.conftest import rworld  # noqa: F401 - the shared data set
 from tests.request_context import request_context  # noqa: F401 - autouse here
 
 

@@ -18,7 +18,7 @@ from portal.organisations.models import Association
 from portal.reporting.services.serialize import board_json
 from portal.reporting.services.summary import Period, board_summary
 from portal.reporting.services.tables import board_tables
-from tests.reporting.conftest import _meeting
+from tests.support.reporting import _meeting
 from tests.support.sessions import sign_in
 
 URL = "/a/{slug}/reports/{year}"

@@ -15,8 +15,8 @@ from portal.organisations.models import Association
 from portal.plans.services import plans
 from portal.reporting.services.summary import Period, board_summary
 from portal.surveys.models import Instrument
-from tests.reporting import conftest
-from tests.reporting.conftest import _meeting, _round
+from tests.support import reporting as data
+from tests.support.reporting import _meeting, _round
 from tests.support.sessions import sign_in
 
 
@@ -30,7 +30,7 @@ def next_year(db_session, rworld, monkeypatch):
     """A 2026 round that asked two of the three groups, a plan and meetings in 2026."""
     association = db_session.get(Association, rworld.association_id)
     groups = {n: db_session.get(Group, rworld.group_ids[n]) for n in ("Mysam Alfa", "Mysam Beta")}
-    monkeypatch.setitem(conftest.VALUES, 2026, {"Mysam Alfa": [7, 7, 7], "Mysam Beta": [6, 6, 2]})
+    monkeypatch.setitem(data.VALUES, 2026, {"Mysam Alfa": [7, 7, 7], "Mysam Beta": [6, 6, 2]})
     instrument = db_session.scalar(sa.select(Instrument))
     _round(association, instrument, groups, 2026)
     plans.create_plan(None, groups["Mysam Beta"], 2026, plans.Source.TEMPLATE)

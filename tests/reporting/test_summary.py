@@ -1,4 +1,5 @@
-"""The board summary's figures against the hand-computed expectations in conftest."""
+"""The board summary's figures against the expectations computed by hand in
+tests/support/reporting.py."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from portal.plans.services import plans as plan_services
 from portal.reporting.models import ReportAnalysis, ReportDevelopmentArea
 from portal.reporting.services import development, texts
 from tests.conftest import csrf_token
-from tests.plans.conftest import YEAR
+from tests.support.plans import YEAR
 from tests.support.sessions import sign_in
 
 NEXT = YEAR + 1

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.surveys import answering, crypto, services
 from portal.surveys.models import Ballot, Draft, Invitation, RoundKey, SurveyResponse
-from tests.surveys.conftest import FULL_ANSWERS, links, make_round
+from tests.support.surveys import FULL_ANSWERS, links, make_round
 
 ANONYMOUS = {"survey_responses", "survey_answers", "survey_ballots"}
 PERSONAL = {

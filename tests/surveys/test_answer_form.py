@@ -16,7 +16,7 @@ from portal.surveys.forms import answer_form
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import Instrument
 from portal.surveys.services import import_instrument
-from tests.surveys.conftest import demo_text, enter, links, make_round
+from tests.support.surveys import demo_text, enter, links, make_round
 from tests.surveys.test_respond import form_data, save
 
 

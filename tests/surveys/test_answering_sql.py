@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from portal.surveys import answering, crypto, services
 from portal.surveys.answering import sql
 from portal.surveys.models import Ballot, Draft, Invitation
-from tests.surveys.conftest import FULL_ANSWERS, links, make_round
+from tests.support.surveys import FULL_ANSWERS, links, make_round
 
 TEXT = {"F1": "Bättre möten", "F2": "Tydligare roller – och kaffe ☕"}
 

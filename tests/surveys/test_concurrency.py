@@ -23,7 +23,7 @@ from portal.surveys import answering, services
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import Ballot, Draft, RoundTotal, SurveyRound
 from tests.factories import Factory
-from tests.surveys.conftest import FULL_ANSWERS, demo_text, enter, links
+from tests.support.surveys import FULL_ANSWERS, demo_text, enter, links
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),

@@ -12,7 +12,7 @@ from portal.core.errors import DomainError
 from portal.surveys import services
 from portal.surveys.instrument import InstrumentError, parse_instrument
 from portal.surveys.models import Instrument, Question
-from tests.surveys.conftest import DEMO_FILE, demo_text, make_round
+from tests.support.surveys import DEMO_FILE, demo_text, make_round
 
 QUOTED = [
     "Tas erfarenheter, kunskaper och synpunkter från brukarorganisationer systematiskt tillvara?",

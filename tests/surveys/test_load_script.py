@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from portal import PROJECT_ROOT
-from tests.surveys.conftest import enter, links, make_round
+from tests.support.surveys import enter, links, make_round
 
 
 def _load_script() -> ModuleType:

@@ -16,7 +16,7 @@ from portal.surveys.national import (
     import_national,
     parse_national_csv,
 )
-from tests.surveys.conftest import sign_in
+from tests.support.sessions import sign_in
 
 EXAMPLE = PROJECT_ROOT / "docs" / "examples" / "national-reference.csv"
 HEADER = "year;question_code;share_positive;respondents\n"

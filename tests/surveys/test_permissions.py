@@ -12,7 +12,8 @@ from portal.groups.services import today
 from portal.surveys import services
 from portal.surveys.models import SurveyRound
 from tests.conftest import post, put_session
-from tests.surveys.conftest import make_round, sign_in
+from tests.support.sessions import sign_in
+from tests.support.surveys import make_round
 
 ROLES = ["anonymous", "platform_admin", "admin", "board", "process_leader", "other_leader",
          "member", "former", "registered", "other_admin"]  # fmt: skip

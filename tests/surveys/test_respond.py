@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from portal.surveys import services
 from portal.surveys.models import Answer, Ballot, Draft, SurveyResponse, SurveyRound
 from tests.conftest import CSRF_RE
-from tests.surveys.conftest import FULL_ANSWERS, SLOT_RE, enter, links, make_round, sign_in
+from tests.support.sessions import sign_in
+from tests.support.surveys import FULL_ANSWERS, SLOT_RE, enter, links, make_round
 
 
 def form_data(answers: dict[str, str], db_session: Any, world: Any) -> dict[str, str]:

@@ -8,35 +8,15 @@ import pytest
 import sqlalchemy as sa
 
 from portal.accounts.models import User
-from portal.surveys import answering, results, services
+from portal.surveys import results, services
 from portal.surveys.disclosure import Hidden, Part, hide
 from portal.surveys.models import Answer, RoundTotal, SurveyResponse, SurveyRound, TextReview
 from portal.surveys.results import round_results, rounds_results
 from tests.conftest import post
-from tests.surveys.conftest import links, make_round, sign_in
+from tests.support.sessions import sign_in
+from tests.support.surveys import FULL_ANSWERS, links, make_round, submit_as
 
-BASE = {"A1": "6", "A2": "7", "B1": "5", "B2": "dk", "B3": "3", "C1": "6", "C2": "2"}
-
-
-def submit_as(
-    db_session: Any, world: Any, role: str, answers: dict[str, str], group: str = "group"
-) -> None:
-    group_id = world.group_id if group == "group" else world.other_group_id
-    from portal.surveys.models import Invitation
-
-    email = world.emails[role]
-    for recipient, path in _all(db_session):
-        access = answering.find(path.rsplit("/", 1)[1])
-        if recipient == email and access.invitation.group_id == group_id:
-            answering.submit(access, answers)
-            return
-    raise AssertionError((role, group, Invitation))
-
-
-def _all(db_session: Any) -> list[tuple[str, str]]:
-    from tests.surveys.conftest import all_links
-
-    return all_links(db_session)
+BASE = FULL_ANSWERS
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ from portal.organisations.models import Association
 from portal.surveys import answering, schedule, services
 from portal.surveys.models import Draft, Invitation, RoundStatus, SurveyRound
 from tests.conftest import post
-from tests.surveys.conftest import FULL_ANSWERS, all_links, links, make_round, sign_in
+from tests.support.sessions import sign_in
+from tests.support.surveys import FULL_ANSWERS, all_links, links, make_round
 
 
 def invitations(db_session: Any, survey_round: SurveyRound) -> list[Invitation]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from portal.surveys.models import Ballot, Draft
-from tests.surveys.conftest import enter, links, make_round
+from tests.support.surveys import enter, links, make_round
 from tests.surveys.test_respond import answer_everything, count, review_form
 
 

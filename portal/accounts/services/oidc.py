@@ -14,7 +14,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask_babel import gettext as _
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 
 from portal.accounts.models import OidcProvider, User
 from portal.core import audit
@@ -268,7 +268,7 @@ def finish(
     if not isinstance(id_token, str):
         raise OidcError(failed)
     try:
-        keys = KeySet.import_key_set(_get_json(metadata["jwks_uri"]))  # type: ignore[arg-type]
+        keys = KeySet.import_key_set(cast(KeySetSerialization, _get_json(metadata["jwks_uri"])))
         claims = jwt.decode(id_token, keys, algorithms=ALGORITHMS).claims
         jwt.JWTClaimsRegistry(
             now=_now,

@@ -18,7 +18,7 @@ from portal.accounts.services import sessions
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.mail import queue_mail, render_mail
-from portal.db import utcnow
+from portal.db import affected_rows, utcnow
 from portal.extensions import db
 
 _hasher = PasswordHasher()
@@ -123,7 +123,7 @@ def set_password_with_token(token: str, password: str) -> User:
         .values(used_at=now)
         .execution_options(synchronize_session="fetch")
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if affected_rows(claimed) != 1:
         raise DomainError(_("The link has expired or has already been used."))
     user = row.user
     _retire_tokens(user, now)  # other links sent earlier must not reset it again

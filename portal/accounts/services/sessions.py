@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from portal.accounts.models import User, UserSession
-from portal.db import utcnow
+from portal.db import affected_rows, utcnow
 from portal.extensions import db
 
 # How stale the stored last-seen time may get before a request writes it again.
@@ -71,6 +71,7 @@ def load_signed_in(user_id: int, version: int, key: str, timeouts: Timeouts) -> 
     ).first()
     if row is None:
         return None
+    user: User
     user, session_id, created_at, last_seen_at = row
     now = utcnow()
     if now - last_seen_at > timeouts.idle or now - created_at > timeouts.absolute:
@@ -94,7 +95,7 @@ def end_sessions(user: User, *, keep: str | None = None) -> int:
     if keep is not None:
         query = query.where(UserSession.key_hash != key_hash(keep))
     result = db.session.execute(query.execution_options(synchronize_session=False))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return affected_rows(result)
 
 
 def end_sessions_of(user_ids: Iterable[int]) -> None:
@@ -146,4 +147,4 @@ def delete_expired(timeouts: Timeouts) -> int:
             )
         )
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return affected_rows(result)

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from portal.accounts.models import RecoveryCode, User
 from portal.accounts.services import sessions
 from portal.core import audit
-from portal.db import utcnow
+from portal.db import affected_rows, utcnow
 from portal.extensions import db
 from portal.organisations.models import Association, AssociationRole, AssociationRoleName
 
@@ -140,7 +140,7 @@ def verify(user: User, code: str, secret_key: str) -> bool:
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return bool(used.rowcount)  # type: ignore[attr-defined]
+    return bool(affected_rows(used))
 
 
 def recovery_codes_left(user: User) -> int:

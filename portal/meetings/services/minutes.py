@@ -314,7 +314,8 @@ def return_minutes(actor: User, meeting: Meeting, comment: str) -> Minutes:
     minutes.status = MinutesStatus.DRAFT
     minutes.return_comment = comment
     _audit(actor, "minutes.return", minutes, comment[:200], comment=comment)
-    author = latest(minutes).author  # type: ignore[union-attr]
+    revision = latest(minutes)
+    author = revision.author if revision is not None else None
     if author is not None:
         subject, body = render_mail(
             "meetings/minutes_returned",

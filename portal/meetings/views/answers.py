@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.accounts.models import User
 from portal.core.errors import DomainError
 from portal.core.loaders import require
 from portal.core.security import public
@@ -29,13 +30,13 @@ def _private(response: Response | str, status: int = 200) -> Response:
     return out
 
 
-def _save(form: AnswerForm, actor: object, invitee: Invitee) -> bool:
+def _save(form: AnswerForm, actor: User | None, invitee: Invitee) -> bool:
     """Validate and save the answer; False with the errors on the form."""
     if not form.validate_on_submit():
         return False
     try:
         with atomic():
-            changed = answers.answer(actor, invitee, form.to_data())  # type: ignore[arg-type]
+            changed = answers.answer(actor, invitee, form.to_data())
     except DomainError as error:
         form.add_domain_error(error)
         return False

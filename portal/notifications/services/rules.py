@@ -197,17 +197,20 @@ def activity_digests(association: Association, now: dt.datetime) -> list[Due]:
         .order_by(Activity.due_date, Activity.id)
     ).all()
     by_person: dict[int, list[Activity]] = defaultdict(list)
+    people: dict[int, User] = {}
     for activity in rows:
-        if activity.responsible is not None and activity.responsible.active:
-            by_person[activity.responsible.id].append(activity)
+        person = activity.responsible
+        if person is not None and person.active:
+            by_person[person.id].append(activity)
+            people[person.id] = person
     return [
         Due(
             kind=Kind.ACTIVITY_DIGEST,
             association_id=association.id,
-            recipient=items[0].responsible.email,  # type: ignore[union-attr]
+            recipient=people[user_id].email,
             subject=f"association:{association.id}",
             period=week(today),
-            user=items[0].responsible,
+            user=people[user_id],
             template="notifications/activity_digest",
             context={
                 "association": association,
@@ -216,7 +219,7 @@ def activity_digests(association: Association, now: dt.datetime) -> list[Due]:
                 "soon": [a for a in items if a.due_date and a.due_date >= today],
             },
         )
-        for _user_id, items in sorted(by_person.items())
+        for user_id, items in sorted(by_person.items())
     ]
 
 

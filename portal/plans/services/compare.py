@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from portal.plans.models import FieldKind, Plan, PlanText, TemplateField, TemplateSection
 from portal.plans.models import TemplateVersion as Version
@@ -22,6 +23,16 @@ class Change(enum.StrEnum):
 SECTION_ATTRS = ("title", "guidance")
 FIELD_ATTRS = ("label", "guidance", "kind", "locked", "wording", "section")
 
+S = TypeVar("S", TemplateField, TemplateSection)
+
+
+def _either(new: S | None, old: S | None) -> S:
+    """The newer of a diff's two sides; a diff has at least one."""
+    side = new if new is not None else old
+    if side is None:
+        raise ValueError("a diff with neither side")
+    return side
+
 
 @dataclass(frozen=True)
 class FieldDiff:
@@ -35,7 +46,7 @@ class FieldDiff:
 
     @property
     def label(self) -> str:
-        return (self.new or self.old).label  # type: ignore[union-attr]
+        return _either(self.new, self.old).label
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,7 @@ class SectionDiff:
 
     @property
     def title(self) -> str:
-        return (self.new or self.old).title  # type: ignore[union-attr]
+        return _either(self.new, self.old).title
 
 
 @dataclass(frozen=True)
@@ -70,15 +81,14 @@ class VersionDiff:
         )
 
 
+def _compared(obj: object, name: str) -> object:
+    value = getattr(obj, name)
+    # A field's section is a row of its own version: the two are the same by key.
+    return value.key if isinstance(value, TemplateSection) else value
+
+
 def _changed_attrs(old: object, new: object, attrs: tuple[str, ...]) -> tuple[str, ...]:
-    out = []
-    for name in attrs:
-        if name == "section":
-            if old.section.key != new.section.key:  # type: ignore[attr-defined]
-                out.append(name)
-        elif getattr(old, name) != getattr(new, name):
-            out.append(name)
-    return tuple(out)
+    return tuple(name for name in attrs if _compared(old, name) != _compared(new, name))
 
 
 def _field_diff(key: str, old: TemplateField | None, new: TemplateField | None) -> FieldDiff:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -109,7 +110,12 @@ def lock_draft(version: TemplateVersion) -> None:
 
 
 def _log(
-    actor: User | None, version: TemplateVersion, action: str, summary: str, **kw: object
+    actor: User | None,
+    version: TemplateVersion,
+    action: str,
+    summary: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
 ) -> None:
     audit.record(
         actor=actor,
@@ -117,7 +123,8 @@ def _log(
         obj=version,
         association_id=version.association_id,
         summary=_("Version %(n)d", n=version.number) + f": {summary}",
-        **kw,  # type: ignore[arg-type]
+        before=before,
+        after=after,
     )
 
 

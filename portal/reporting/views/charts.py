@@ -95,7 +95,7 @@ def _nice_max(values: list[float]) -> float:
     top = max(values, default=0.0)
     if top <= 0:
         return 1.0
-    magnitude = 10 ** math.floor(math.log10(top))
+    magnitude: float = 10 ** math.floor(math.log10(top))
     for step in (1, 2, 2.5, 5, 10):
         if step * magnitude >= top:
             return step * magnitude

@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, scoped_session
 
+from portal.db import affected_rows
 from portal.groups.models import Group
 from portal.surveys.answering import caches
 from portal.surveys.models import (
@@ -177,7 +178,7 @@ def mark_and_insert_ballot(
     if (dialect or session.get_bind().dialect.name) == POSTGRESQL:
         return int(session.execute(submit_at_once(), values).scalar_one())
     result = session.execute(mark_answered(), values)
-    marked = int(result.rowcount)  # type: ignore[attr-defined]
+    marked = affected_rows(result)
     if marked == 1:
         session.execute(insert_ballot(), values)
     return marked

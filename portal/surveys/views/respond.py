@@ -40,7 +40,7 @@ from portal.core.security import public
 from portal.core.transactions import atomic, without_transaction
 from portal.extensions import csrf, db
 from portal.surveys import answering
-from portal.surveys.answering import Access, AlreadyAnsweredError, LinkState
+from portal.surveys.answering import Access, AlreadyAnsweredError, AskedQuestion, LinkState
 from portal.surveys.answering.caches import BLANK_QUESTIONNAIRES
 from portal.surveys.blueprint import bp
 from portal.surveys.forms import AnswerFormBase, ConfirmForm, answer_form, scale_options
@@ -121,10 +121,12 @@ def _open_access(slot: str) -> Access | Response | tuple[str, int]:
     return access
 
 
-def _grouped(access: Access, form: object) -> list[tuple[str, list[tuple[str, object]]]]:
+def _grouped(
+    access: Access, form: AnswerFormBase
+) -> list[tuple[str, list[tuple[str, AskedQuestion]]]]:
     """[(indicator title, [(field name, question)])] in instrument order."""
-    groups: list[tuple[str, list[tuple[str, object]]]] = []
-    for name, question in form.questions.items():  # type: ignore[attr-defined]
+    groups: list[tuple[str, list[tuple[str, AskedQuestion]]]] = []
+    for name, question in form.questions.items():
         if not groups or groups[-1][0] != question.indicator_title:
             groups.append((question.indicator_title, []))
         groups[-1][1].append((name, question))

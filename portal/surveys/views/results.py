@@ -16,6 +16,7 @@ from portal.core.loaders import require
 from portal.core.transactions import atomic
 from portal.surveys import policies, results
 from portal.surveys.blueprint import PREFIX, bp
+from portal.surveys.disclosure import Hidden
 from portal.surveys.forms import TextReviewForm
 from portal.surveys.models import TextReview
 from portal.surveys.views.common import load_round
@@ -56,7 +57,7 @@ def results_page(slug: str, round_id: int) -> str:
         text_questions=[q for q in survey_round.instrument.questions if not q.is_scale],
         pending=pending,
         can_manage=policies.can_manage_surveys(current_user, association.id),
-        Hidden=results.Hidden,
+        Hidden=Hidden,
         one_decimal=lambda value: format_decimal(value, format="0.0"),
     )
 

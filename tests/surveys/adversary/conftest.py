@@ -38,7 +38,7 @@ from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import Instrument, SurveyRound
 from tests.conftest import CSRF_RE
 from tests.factories import Factory
-from tests.surveys.conftest import FULL_ANSWERS, demo_text, enter, links
+from tests.support.surveys import FULL_ANSWERS, demo_text, enter, links
 
 RESPONDENTS = 6
 K = 3

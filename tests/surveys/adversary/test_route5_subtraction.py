@@ -38,8 +38,9 @@ from portal.organisations.models import AgencyKind, Association
 from portal.surveys import disclosure, results
 from portal.surveys.models import Answer, RoundStatus, SurveyResponse
 from tests.request_context import request_context  # noqa: F401 - autouse here
+from tests.support.sessions import sign_in
+from tests.support.surveys import make_round
 from tests.surveys.adversary.auditor import audit, audit_results, published_forms
-from tests.surveys.conftest import make_round, sign_in, sworld  # noqa: F401
 
 K = 3
 REGION, MUNICIPALITY = AgencyKind.REGION, AgencyKind.MUNICIPALITY
@@ -65,7 +66,7 @@ class Route5:
 
 
 @pytest.fixture
-def r5(sworld, db_session, f) -> Route5:  # noqa: F811
+def r5(sworld, db_session, f) -> Route5:
     association = db_session.get(Association, sworld.association_id)
     third = f.group(association, name=NAMES["sandviken"])
     db_session.commit()

@@ -1,13 +1,16 @@
-"""The invited person's side: accepting a register invitation, confirming a new address."""
+"""The invited person's side: accepting a register invitation, confirming a new address.
+
+The pages of ``portal.people.consent``, on a blueprint of their own: their addresses
+(``/join/…``, ``/account/email/…``) sit outside the association's ``/a/<slug>/people``.
+"""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
 
-from portal.accounts.blueprint import bp
 from portal.accounts.forms import JoinForm
 from portal.accounts.services import oidc
 from portal.core.errors import DomainError
@@ -15,6 +18,8 @@ from portal.core.security import public
 from portal.core.transactions import atomic
 from portal.extensions import limiter
 from portal.people import consent
+
+bp = Blueprint("consent", __name__)
 
 
 def _limit() -> str:
@@ -36,7 +41,7 @@ def join(token: str) -> Response | tuple[str, int]:
         flash(_("Sign in to accept the invitation."), "info")
         return redirect(url_for("accounts.login", next=request.path))
     if account is not None and current_user.id != account.id:
-        return render_template("accounts/join.html", invitation=invitation, wrong_person=True), 403
+        return render_template("people/join.html", invitation=invitation, wrong_person=True), 403
     form = JoinForm(name=invitation.name) if request.method == "GET" else JoinForm()
     if request.method == "POST" and (account is not None or form.validate()):
         try:
@@ -60,7 +65,7 @@ def join(token: str) -> Response | tuple[str, int]:
             return redirect(url_for("home.index"))
     status = 400 if form.errors else 200
     return render_template(
-        "accounts/join.html", invitation=invitation, form=form, new_account=account is None
+        "people/join.html", invitation=invitation, form=form, new_account=account is None
     ), status
 
 
@@ -81,4 +86,4 @@ def confirm_email(token: str) -> Response | str | tuple[str, int]:
         else:
             flash(_("Your sign-in address is now %(email)s.", email=current_user.email), "success")
         return redirect(url_for("accounts.session_list"))
-    return render_template("accounts/confirm_email.html", change=change)
+    return render_template("people/confirm_email.html", change=change)
