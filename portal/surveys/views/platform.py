@@ -69,7 +69,7 @@ def _read(form: InstrumentUploadForm) -> tuple[Instrument | None, list[Problem]]
 
 @bp.route("/platform/instruments", methods=["GET", "POST"])
 def platform_instruments() -> Response | tuple[str, int]:
-    """Every instrument version, drafts first among the newest, and the upload form."""
+    """Every instrument version, newest upload first, and the upload form."""
     form = InstrumentUploadForm()
     problems: list[Problem] = []
     if form.validate_on_submit():
