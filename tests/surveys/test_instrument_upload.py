@@ -166,6 +166,13 @@ def test_the_group_must_be_said_somewhere_and_be_known(sworld) -> None:
     assert unknown.line == text.splitlines().index('  "respondent_group": "chefer"') + 1
 
 
+def test_a_file_with_a_byte_order_mark_is_read(client, db_session, sworld) -> None:
+    sign_in(client, sworld, "platform_admin")
+    response = upload(client, "\ufeff" + json.dumps(board_doc(), ensure_ascii=False))
+    assert response.status_code == 302
+    assert stored(db_session) is not None
+
+
 def test_a_file_that_is_not_utf8_is_refused(client, db_session, sworld) -> None:
     sign_in(client, sworld, "platform_admin")
     response = client.post(

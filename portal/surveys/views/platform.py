@@ -41,8 +41,8 @@ def _load(instrument_id: int) -> Instrument:
 def _read(form: InstrumentUploadForm) -> tuple[Instrument | None, list[Problem]]:
     """Check the uploaded file and store it as a draft; the file's problems otherwise
     (a service refusal lands on the form)."""
-    try:
-        text = form.file.data.read().decode("utf-8")
+    try:  # a byte order mark, as some Windows editors write, is not an error
+        text = form.file.data.read().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         reason = _("The file is not UTF-8 text (%(reason)s).", reason=error.reason)
         return None, [Problem("", None, reason)]
