@@ -365,3 +365,63 @@ def test_respondent_groups_keep_every_row_and_trigger(migration_app: Flask) -> N
         upgrade()
         db.session.remove()
         _wipe()
+
+
+def test_versions_in_use_are_published_as_of_their_import(migration_app: Flask) -> None:
+    """instr220001: every stored version was offered to the associations, and one used by
+    an opened round cannot change (a trigger). The migration publishes them all, trigger
+    or not, keeps the trigger, and refuses to go back while a draft exists."""
+    with migration_app.app_context():
+        _wipe()
+        upgrade(revision="surveys0005")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO associations (name, slug, min_survey_answers, created_at,"
+                    " updated_at) VALUES ('F', 'f', 3, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO survey_instruments (code, version, title, is_example, notice,"
+                    " definition, imported_at) VALUES ('c', '1', 't', false, '', '{}',"
+                    " '2025-06-01 12:00:00+00:00')"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO survey_rounds (association_id, year, instrument_id, opens_on,"
+                    " closes_on, min_answers, status)"
+                    " SELECT a.id, 2025, i.id, '2025-08-15', '2025-09-30', 3, 'draft'"
+                    " FROM associations AS a, survey_instruments AS i"
+                )
+            )
+            conn.execute(sa.text("UPDATE survey_rounds SET status = 'open'"))
+        triggers = _all_triggers()
+        upgrade()
+        assert _all_triggers() == triggers
+        with db.engine.connect() as conn:
+            published, imported = conn.execute(
+                sa.text("SELECT published_at, imported_at FROM survey_instruments")
+            ).one()
+        assert published is not None
+        assert published == imported
+        with pytest.raises(sa.exc.DBAPIError), db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE survey_instruments SET title = 'x'"))
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO survey_instruments (code, version, title, is_example, notice,"
+                    " definition, imported_at, lock_version) VALUES ('c', '2', 't', false, '',"
+                    " '{}', CURRENT_TIMESTAMP, 1)"
+                )
+            )
+        with pytest.raises(SystemExit):  # a draft: going back would offer its wording
+            downgrade(revision="surveys0005")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM survey_instruments WHERE version = '2'"))
+        downgrade(revision="surveys0005")
+        assert _all_triggers() == triggers
+        upgrade()
+        db.session.remove()
+        _wipe()

@@ -161,7 +161,7 @@ def test_platform_pages_look_absent_to_everyone_else(app, client, f):
     platform_rules = rules(app, "/platform")
     assert platform_rules
     for rule in platform_rules:
-        assert rule.endpoint.startswith(("admin.", "privacy."))
+        assert rule.endpoint.startswith(("admin.", "privacy.", "surveys."))
         url = dummy_url(rule).replace("/1", f"/{association.id}")
         for method in sorted(rule.methods or ()):
             data = {"csrf_token": token, "name": "X", "slug": "x"} if method == "POST" else None

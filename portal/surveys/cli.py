@@ -14,6 +14,7 @@ from flask_babel import force_locale
 
 from portal.core.errors import DomainError
 from portal.extensions import db
+from portal.surveys.models import RespondentGroup
 
 survey_cli = AppGroup("survey", help="The yearly indicator survey.")
 
@@ -30,14 +31,26 @@ def _localised() -> Iterator[None]:
 
 @survey_cli.command("import-instrument")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_instrument(path: Path) -> None:
-    """Check an instrument file and store it as an instrument version."""
+@click.option(
+    "--respondent-group",
+    type=click.Choice([g.value for g in RespondentGroup]),
+    help="The respondent group the version serves (must agree with the file's own).",
+)
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="Store it unpublished; publish it on the platform's instrument page.",
+)
+def import_instrument(path: Path, respondent_group: str | None, draft: bool) -> None:
+    """Check an instrument file and store it as an instrument version, published to
+    every association (unless --draft)."""
     from portal.surveys import services
     from portal.surveys.instrument import InstrumentError, parse_instrument
 
+    chosen = RespondentGroup(respondent_group) if respondent_group else None
     with _localised():
         try:
-            parsed = parse_instrument(path.read_text(encoding="utf-8"))
+            parsed = parse_instrument(path.read_text(encoding="utf-8"), chosen)
         except UnicodeDecodeError as error:
             raise click.ClickException(f"{path}: not UTF-8 text ({error.reason})") from error
         except InstrumentError as error:
@@ -50,7 +63,7 @@ def import_instrument(path: Path) -> None:
                 f"{len(error.problems)} error(s); nothing was imported"
             ) from None
         try:
-            instrument, outcome = services.import_instrument(None, parsed)
+            instrument, outcome = services.import_instrument(None, parsed, publish=not draft)
         except DomainError as error:
             raise click.ClickException(error.message) from error
         db.session.commit()
@@ -58,6 +71,8 @@ def import_instrument(path: Path) -> None:
         f"{instrument.code} {instrument.version}: {outcome}, "
         f"{len(instrument.questions)} questions"
         + (" (example instrument)" if instrument.is_example else "")
+        + f", {instrument.respondent_group.value}"
+        + ("" if instrument.is_published else ", draft (not published)")
     )
 
 

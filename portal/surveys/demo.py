@@ -6,6 +6,10 @@ Answers are invented but plausible: slowly improving year on year, some "don't k
 free text reviewed (one withheld because it names a person), and a couple of groups with
 fewer answers than k each year so that the hidden cells show. Loading twice changes
 nothing: a year that already has a round is left alone.
+
+Every respondent group has a published instrument version: the demo instrument (the four
+quoted questions) for the managers, example questionnaires for the others
+(``example_instruments``).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from portal.surveys.models import (
     Answer,
     Instrument,
     Invitation,
+    RespondentGroup,
     RoundStatus,
     SurveyResponse,
     SurveyRound,
@@ -35,6 +40,15 @@ from portal.surveys.models import (
 )
 
 DEMO_FILE = "data/demo-instrument.json"
+# Example questionnaires for the other respondent groups (issue 22): invented wording on
+# the demo instrument's indicator codes, marked as examples throughout.
+EXAMPLE_FILES = (
+    "data/example-styrelse.json",
+    "data/example-personal.json",
+    "data/example-remittenter.json",
+    "data/example-deltagare-pagaende.json",
+    "data/example-deltagare-avslutade.json",
+)
 NATIONAL_FILE = "docs/examples/national-reference.csv"
 YEARS = (2023, 2024, 2025)
 FEW_ANSWERS = {"Mysam Ockelbo", "Mysam Hofors"}  # below k every year: the hiding shows
@@ -55,11 +69,26 @@ FREE_TEXT = {
 WITHHELD = "Samarbetet med Per på kommunen fungerar inte alls."
 
 
-def _instrument() -> Instrument:
-    path = current_app.root_path + "/surveys/" + DEMO_FILE
+def _import(name: str) -> Instrument:
+    """Store and publish a file of ``data/`` (unchanged when it is there already)."""
+    path = current_app.root_path + "/surveys/" + name
     with open(path, encoding="utf-8") as handle:
         instrument, _outcome = services.import_instrument(None, parse_instrument(handle.read()))
     return instrument
+
+
+def _instrument() -> Instrument:
+    return _import(DEMO_FILE)
+
+
+def example_instruments() -> dict[RespondentGroup, Instrument]:
+    """The published version for every respondent group: the demo instrument for the
+    managers, and an example questionnaire, labelled as such, for each other group."""
+    found = {RespondentGroup.MANAGERS: _instrument()}
+    for name in EXAMPLE_FILES:
+        instrument = _import(name)
+        found[instrument.respondent_group] = instrument
+    return found
 
 
 def load_national_reference() -> None:
@@ -79,7 +108,7 @@ def load_national_reference() -> None:
 def load_demo(association: Association) -> None:
     """Add the closed 2023–2025 rounds with anonymous answers (idempotent)."""
     load_national_reference()
-    instrument = _instrument()
+    instrument = example_instruments()[RespondentGroup.MANAGERS]
     groups = list(
         db.session.scalars(
             sa.select(Group).where(Group.association_id == association.id).order_by(Group.name)

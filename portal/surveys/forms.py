@@ -10,6 +10,7 @@ from flask import get_template_attribute
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
 from wtforms import (
     DateField,
@@ -31,7 +32,12 @@ from wtforms.validators import (
 from portal.core.errors import DomainError
 from portal.core.forms import BaseForm, MultiCheckboxField, VersionedForm, choices
 from portal.surveys.answering import DONT_KNOW, AskedQuestion
-from portal.surveys.models import FREE_TEXT_MAX, TextReview
+from portal.surveys.models import (
+    FREE_TEXT_MAX,
+    RESPONDENT_GROUP_LABELS,
+    RespondentGroup,
+    TextReview,
+)
 from portal.surveys.services.rounds import RoundData
 
 
@@ -80,6 +86,35 @@ class RoundEditForm(RoundForm, VersionedForm):
 
 class ConfirmForm(BaseForm):
     """A button that changes something (CSRF only)."""
+
+
+class InstrumentUploadForm(BaseForm):
+    """The platform admin's upload of an instrument version (stored as a draft)."""
+
+    respondent_group = SelectField(
+        _l("Respondent group"),
+        choices=choices((g.value, label) for g, label in RESPONDENT_GROUP_LABELS.items()),
+        validators=[DataRequired()],
+        description=_l(
+            "Whom the questionnaire asks. If the file states a respondent group, the two "
+            "must agree."
+        ),
+    )
+    file = FileField(
+        _l("Instrument file (JSON)"),
+        validators=[FileRequired(_l("Choose a file to upload."))],
+        description=_l(
+            "The format is described in docs/survey-instrument.md. The version is stored "
+            "unpublished: check it, then publish it to every association."
+        ),
+    )
+
+    def group(self) -> RespondentGroup:
+        return RespondentGroup(self.respondent_group.data)
+
+
+class PublishInstrumentForm(VersionedForm):
+    """Publish a draft version as the platform admin saw it (its version number)."""
 
 
 class TextReviewForm(BaseForm):

@@ -14,6 +14,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from portal.surveys.models import RESPONDENT_GROUP_LABELS, RespondentGroup
+
 FORMAT = "samverkansportalen/survey-instrument@1"
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 MIN_POINTS, MAX_POINTS = 2, 11
@@ -62,6 +64,7 @@ class ParsedInstrument:
     is_example: bool
     notice: str
     definition: dict[str, Any]
+    respondent_group: RespondentGroup
     questions: list[ParsedQuestion] = field(default_factory=list)
 
 
@@ -335,8 +338,57 @@ def _question(
     }
 
 
-def parse_instrument(source: str) -> ParsedInstrument:
-    """Read an instrument file's text; raise ``InstrumentError`` listing every problem."""
+def _respondent_group(
+    check: _Checker, doc: dict[str, Any], chosen: RespondentGroup | None
+) -> RespondentGroup | None:
+    """The group the file says it serves, which must agree with the one chosen beside it
+    (the upload form's, the command's option); one of the two must say it."""
+    stated = doc.get("respondent_group")
+    if stated is None:
+        if chosen is None:
+            check.error(
+                "",
+                _(
+                    '"respondent_group" is missing: say which respondent group the '
+                    "instrument serves (%(known)s).",
+                    known=", ".join(g.value for g in RespondentGroup),
+                ),
+            )
+        return chosen
+    try:
+        group = RespondentGroup(stated)
+    except ValueError:
+        check.error(
+            "/respondent_group",
+            _(
+                '"respondent_group" is one of %(known)s.',
+                known=", ".join(g.value for g in RespondentGroup),
+            ),
+        )
+        return None
+    if chosen is not None and chosen != group:
+        check.error(
+            "/respondent_group",
+            _(
+                "The file serves %(stated)s (%(code)s), but %(chosen)s was chosen. Choose the "
+                "same respondent group, or correct the file.",
+                stated=RESPONDENT_GROUP_LABELS[group],
+                code=group.value,
+                chosen=RESPONDENT_GROUP_LABELS[chosen],
+            ),
+        )
+        return None
+    return group
+
+
+def parse_instrument(
+    source: str, respondent_group: RespondentGroup | None = None
+) -> ParsedInstrument:
+    """Read an instrument file's text; raise ``InstrumentError`` listing every problem.
+
+    ``respondent_group`` is the group chosen beside the file (the upload form's, the
+    command's option); the file's own ``respondent_group`` must agree with it.
+    """
     try:
         doc = json.loads(source)
     except json.JSONDecodeError as error:
@@ -380,11 +432,13 @@ def parse_instrument(source: str) -> ParsedInstrument:
         scale = check.obj(raw, pointer)
         scales[scale_id] = _scale(check, scale, pointer) if scale is not None else None
     questions = _questions(check, doc, scales)
+    group = _respondent_group(check, doc, respondent_group)
     if check.problems:
         raise InstrumentError(check.problems)
     assert code is not None
     assert version is not None
     assert title is not None
+    assert group is not None
     return ParsedInstrument(
         code=code,
         version=version,
@@ -392,5 +446,6 @@ def parse_instrument(source: str) -> ParsedInstrument:
         is_example=is_example,
         notice=notice.strip(),
         definition=doc,
+        respondent_group=group,
         questions=questions,
     )

@@ -110,11 +110,13 @@ TEXT_REVIEW_LABELS = {
 }
 
 
-class Instrument(Model):
+class Instrument(VersionedMixin, Model):
     """One version of a questionnaire, imported from a data file; wording is never edited.
 
-    Platform-wide: every association uses the same versions. Once a round using the
-    version has opened, the database refuses any change to it or its questions.
+    Platform-wide: every association uses the same versions. An uploaded version is a
+    draft, seen only by the platform admin and replaceable, until it is published; from
+    then on every association is offered it and its content is fixed. Once a round using
+    the version has opened, the database refuses any change to it or its questions.
     """
 
     __tablename__ = "survey_instruments"
@@ -132,6 +134,7 @@ class Instrument(Model):
     notice: Mapped[str] = mapped_column(sa.Text, default="")
     definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[dt.datetime | None]
 
     questions: Mapped[list[Question]] = relationship(
         back_populates="instrument", order_by="Question.position", cascade="all, delete-orphan"
@@ -142,6 +145,10 @@ class Instrument(Model):
     @property
     def label(self) -> str:
         return f"{self.title} ({self.version})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
 
 
 class Question(Model):
@@ -421,6 +428,7 @@ class RoundTotal(Model):
 AUDIT_WORDS = AuditWords(
     actions={
         "survey_instrument.import": _l("Survey instrument version imported"),
+        "survey_instrument.publish": _l("Survey instrument version published"),
         "survey_round.create": _l("Survey round created"),
         "survey_round.update": _l("Survey round changed"),
         "survey_round.open": _l("Survey round opened"),
@@ -445,12 +453,14 @@ AUDIT_WORDS = AuditWords(
         "review": _l("Review"),
         "questions": _l("Questions"),
         "example": _l("Example instrument"),
+        "published": _l("Published"),
         "years": _l("Years"),
         "figures": _l("Figures"),
     },
     values={
         ("survey_round", "status"): ROUND_STATUS_LABELS,
         ("survey_round", "respondent_group"): RESPONDENT_GROUP_LABELS,
+        ("survey_instrument", "respondent_group"): RESPONDENT_GROUP_LABELS,
         ("survey_text", "review"): TEXT_REVIEW_LABELS,
     },
 )

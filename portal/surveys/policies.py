@@ -78,3 +78,9 @@ def can_read_results(user: User, survey_round: SurveyRound) -> bool:
 def can_read_group_results(user: User, survey_round: SurveyRound, group_id: int) -> bool:
     """A group's column: admins and the board for every group, a leader for theirs."""
     return can_see_all_groups(user, survey_round) or group_id in led_groups_in(user, survey_round)
+
+
+def can_publish_instruments(user: User) -> bool:
+    """The platform admin uploads instrument versions and publishes them to every
+    association (for the national network, which owns the wording)."""
+    return permissions.is_platform_admin(user)

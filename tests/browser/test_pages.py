@@ -91,6 +91,7 @@ def test_a_platform_admin_sees_accessible_pages(
         f"/platform/associations/{world.association_id}",
         "/platform/audit",
         "/platform/mail",
+        "/platform/instruments",
     ]:
         visitor.visit(path)
 

@@ -139,13 +139,30 @@ def test_cli_imports_and_reports_errors(app: Any, db_session: Any, tmp_path: Any
     assert "2026.2" not in versions
 
 
-def test_a_version_not_yet_used_can_be_corrected(sworld: Any, db_session: Any) -> None:
+def test_a_draft_version_can_be_corrected(sworld: Any, db_session: Any) -> None:
+    doc = demo()
+    doc["version"] = "2027.1"
+    draft, outcome = services.import_instrument(
+        None, parse_instrument(json.dumps(doc)), publish=False
+    )
+    assert (outcome, draft.is_published) == ("created", False)
+    doc["indicators"][0]["title"] = "Rättad titel (exempelindikator)"
+    instrument, outcome = services.import_instrument(
+        None, parse_instrument(json.dumps(doc)), publish=False
+    )
+    assert outcome == "replaced"
+    assert instrument.id == draft.id
+    assert instrument.questions[0].indicator_title == "Rättad titel (exempelindikator)"
+    assert not instrument.is_published
+
+
+def test_a_published_version_cannot_change_even_unused(sworld: Any, db_session: Any) -> None:
     doc = demo()
     doc["indicators"][0]["title"] = "Rättad titel (exempelindikator)"
-    instrument, outcome = services.import_instrument(None, parse_instrument(json.dumps(doc)))
-    assert outcome == "replaced"
-    assert instrument.id == sworld.instrument_id
-    assert instrument.questions[0].indicator_title == "Rättad titel (exempelindikator)"
+    with pytest.raises(DomainError, match="publicerad"):
+        services.import_instrument(None, parse_instrument(json.dumps(doc)), publish=False)
+    same, outcome = services.import_instrument(None, parse_instrument(demo_text()))
+    assert (same.id, outcome) == (sworld.instrument_id, "unchanged")
 
 
 def test_a_used_version_cannot_change_in_the_app(sworld: Any, db_session: Any) -> None:

@@ -210,6 +210,7 @@ def test_one_round_per_year_and_respondent_group(sworld, db_session) -> None:
 def test_a_round_asks_one_respondent_group_with_that_groups_instrument(sworld, db_session) -> None:
     """Another respondent group may have its round the same year, but only with an
     instrument version made for that group; the managers' version is refused."""
+    from portal.db import utcnow
     from portal.organisations.models import Association
     from portal.surveys.models import Instrument, RespondentGroup, RespondentSource
 
@@ -235,6 +236,7 @@ def test_a_round_asks_one_respondent_group_with_that_groups_instrument(sworld, d
         title="Board",
         definition={},
         respondent_group=RespondentGroup.BOARD,
+        published_at=utcnow(),
     )
     db_session.add(board_version)
     db_session.flush()

@@ -7,7 +7,16 @@ The names below are the domain's service interface for other packages, scripts a
 tests; code inside ``portal.surveys`` imports from the subject modules.
 """
 
-from portal.surveys.services.instruments import import_instrument, instruments, is_frozen
+from portal.surveys.services.instruments import (
+    InstrumentUse,
+    import_instrument,
+    instrument_uses,
+    instruments,
+    is_frozen,
+    load_published,
+    publish_instrument,
+    published_instruments,
+)
 from portal.surveys.services.lifecycle import (
     SEALED_TABLES,
     accepts_answers,
@@ -44,6 +53,7 @@ __all__ = [
     "LINK_RE",
     "ROUND_FIELDS",
     "SEALED_TABLES",
+    "InstrumentUse",
     "Rate",
     "Rates",
     "RoundData",
@@ -53,11 +63,15 @@ __all__ = [
     "create_round",
     "delete_round",
     "import_instrument",
+    "instrument_uses",
     "instruments",
     "is_frozen",
+    "load_published",
     "load_round",
     "mail_link",
     "open_round",
+    "publish_instrument",
+    "published_instruments",
     "render_links",
     "response_rates",
     "round_keys",

@@ -70,6 +70,11 @@ def _apply(association: Association, survey_round: SurveyRound, data: RoundData)
     instrument = db.session.get(Instrument, data.instrument_id)
     if instrument is None:
         raise DomainError(_("Choose an instrument version."), "instrument_id")
+    if not instrument.is_published:
+        raise DomainError(
+            _("This instrument version has not been published; choose a published one."),
+            "instrument_id",
+        )
     if instrument.respondent_group != data.respondent_group:
         raise DomainError(
             _("Choose an instrument version for this round's respondent group."), "instrument_id"

@@ -21,7 +21,7 @@ from portal.organisations.models import Association
 from portal.surveys import needs, policies, schedule, services
 from portal.surveys.blueprint import PREFIX, bp
 from portal.surveys.forms import ConfirmForm, RoundEditForm, RoundForm
-from portal.surveys.models import Instrument, SurveyRound
+from portal.surveys.models import RESPONDENT_GROUP_LABELS, RespondentGroup, SurveyRound
 from portal.surveys.views.common import load_round, load_surveys, status_label
 
 
@@ -39,7 +39,7 @@ def index(slug: str) -> str:
         "surveys/index.html",
         association=association,
         rounds=visible,
-        instruments=services.instruments(),
+        instruments=services.published_instruments(),
         can_manage=policies.can_manage_surveys(current_user, association.id),
         status_label=status_label,
     )
@@ -47,9 +47,11 @@ def index(slug: str) -> str:
 
 def _round_form(association: Association, survey_round: SurveyRound | None) -> RoundForm:
     form = RoundForm() if survey_round is None else RoundEditForm(obj=survey_round)
+    # Only published versions of the round's respondent group are offered.
+    group = survey_round.respondent_group if survey_round else RespondentGroup.MANAGERS
     form.instrument_id.choices = choices(
         (i.id, i.label + (" – " + _("example") if i.is_example else ""))
-        for i in services.instruments()
+        for i in services.published_instruments(group)
     )
     groups = db.session.scalars(
         db.select(Group).where(Group.association_id == association.id).order_by(Group.name)
@@ -247,14 +249,15 @@ def resend_link(invitation_id: int) -> Response:
 
 @bp.route(f"{PREFIX}/instruments/<int:instrument_id>")
 def instrument(slug: str, instrument_id: int) -> str:
-    """An instrument version as imported: indicators, questions, scales, the positive rule."""
+    """A published instrument version: indicators, questions, scales, the positive rule
+    (a draft looks absent)."""
     association = load_surveys(slug)
-    found = db.session.get(Instrument, instrument_id)
+    found = services.load_published(instrument_id)
     if found is None:
         abort(404)
     return render_template(
         "surveys/instrument.html",
         association=association,
         instrument=found,
-        frozen=services.is_frozen(found),
+        group_label=RESPONDENT_GROUP_LABELS[found.respondent_group],
     )
