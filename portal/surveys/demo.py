@@ -135,7 +135,7 @@ def _open_round(association: Association, instrument: Instrument, groups: list[G
         .where(Invitation.round_id == survey_round.id)
         .order_by(Invitation.group_id, Invitation.id)
     ).all()
-    by_group: dict[int, list[Invitation]] = {}
+    by_group: dict[int | None, list[Invitation]] = {}
     for invitation in invitations:
         by_group.setdefault(invitation.group_id, []).append(invitation)
     for members in by_group.values():
