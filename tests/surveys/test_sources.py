@@ -200,7 +200,8 @@ def test_the_list_page_keeps_what_was_typed_and_names_the_lines(client, sworld, 
     refused = post(client, path, {"respondents": typed})
     assert refused.status_code == 400
     page = refused.get_data(as_text=True)
-    assert "Rad 2" in page and "Rad 3" in page
+    assert "Rad 2" in page
+    assert "Rad 3" in page
     assert "Anna igen;anna@example.org" in page  # kept to correct
     assert db_session.scalar(sa.select(sa.func.count()).select_from(ListEntry)) == 0
     saved = post(client, path, {"respondents": STAFF_LIST})
@@ -279,7 +280,8 @@ def test_an_uploaded_list_is_gone_after_close(sworld, db_session) -> None:
     invited = db_session.scalars(
         sa.select(Invitation).where(Invitation.round_id == survey_round.id)
     ).all()
-    assert len(invited) == 3 and sum(i.answered for i in invited) == 1  # the rate stays
+    assert len(invited) == 3
+    assert sum(i.answered for i in invited) == 1
     assert all(i.entry_id is None for i in invited)
     assert not salts & {i.token_salt for i in invited}  # no logged link matches any more
     rates = services.response_rates(survey_round)
