@@ -28,6 +28,7 @@ from portal.surveys.models import (
     Answer,
     Instrument,
     Invitation,
+    RespondentGroup,
     RoundStatus,
     SurveyResponse,
     SurveyRound,
@@ -88,13 +89,18 @@ def load_demo(association: Association) -> None:
     for year in YEARS:
         exists = db.session.scalar(
             sa.select(SurveyRound.id).where(
-                SurveyRound.association_id == association.id, SurveyRound.year == year
+                SurveyRound.association_id == association.id,
+                SurveyRound.year == year,
+                SurveyRound.respondent_group == RespondentGroup.MANAGERS,
             )
         )
         if exists is None and groups:
             _round(association, instrument, groups, year)
     db.session.flush()
     _open_round(association, instrument, groups)
+    from portal.surveys.demo_respondents import load_demo as load_respondents_demo
+
+    load_respondents_demo(association)  # the board's and the staff's rounds
 
 
 def _open_round(association: Association, instrument: Instrument, groups: list[Group]) -> None:
@@ -109,7 +115,9 @@ def _open_round(association: Association, instrument: Instrument, groups: list[G
         return
     exists = db.session.scalar(
         sa.select(SurveyRound.id).where(
-            SurveyRound.association_id == association.id, SurveyRound.year == day.year
+            SurveyRound.association_id == association.id,
+            SurveyRound.year == day.year,
+            SurveyRound.respondent_group == RespondentGroup.MANAGERS,
         )
     )
     if exists is not None:

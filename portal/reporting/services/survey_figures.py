@@ -35,8 +35,10 @@ from portal.reporting.services.period import Period
 from portal.surveys import results
 from portal.surveys.disclosure import Hidden
 from portal.surveys.models import (
+    RESPONDENT_GROUP_LABELS,
     Instrument,
     Invitation,
+    RespondentGroup,
     RoundStatus,
     SurveyResponse,
     SurveyRound,
@@ -164,8 +166,14 @@ class SurveyFigures:
     indicators: list[Row]
     texts: list[TextAnswer] = field(default_factory=list)
     texts_hidden: bool = False  # fewer than k responses in all: no free text at all
-    invited: int = 0  # in all groups of the round
+    invited: int = 0  # in all groups of the round (all of an association-level round)
     previous_groups: tuple[str, ...] = ()  # the groups of the previous year's round
+    respondent_group: RespondentGroup = RespondentGroup.MANAGERS
+    association_level: bool = False  # the round asked no Mysam group (board, list)
+
+    @property
+    def respondent_group_label(self) -> str:
+        return str(RESPONDENT_GROUP_LABELS[self.respondent_group])
 
     @property
     def rate(self) -> float | None:
@@ -187,31 +195,43 @@ class Rounds:
 
     current: SurveyRound | None
     previous: SurveyRound | None
-    invited: dict[int, dict[int, int]]  # round id → group id → invited
-    responded: dict[int, dict[int, int]]  # round id → group id → responses
+    invited: dict[int, dict[int | None, int]]  # round id → group id → invited
+    responded: dict[int, dict[int | None, int]]  # round id → group id → responses
 
     @property
     def loaded(self) -> list[SurveyRound]:
         return [r for r in (self.current, self.previous) if r is not None]
 
 
-def rounds_for(association_id: int, period: Period) -> Rounds:
-    """The period's round and last year's, their instrument and their groups with
-    invitations and responses counted (one query; ``groups`` is set on each round)."""
+def rounds_for(
+    association_id: int,
+    period: Period,
+    respondent_group: RespondentGroup = RespondentGroup.MANAGERS,
+) -> Rounds:
+    """The period's round of the respondent group and last year's, their instrument and
+    their groups with invitations and responses counted (one query; ``groups`` is set
+    on each round). An association-level round (board, list) has no groups: its counts
+    are under None."""
     rows = db.session.execute(
         _rounds_statement(),
-        {"association": association_id, "year": period.year, "end": period.end},
+        {
+            "association": association_id,
+            "year": period.year,
+            "end": period.end,
+            "respondent_group": respondent_group.value,
+        },
     ).all()
     found: dict[int, SurveyRound] = {}
     groups: dict[int, list[Group]] = defaultdict(list)
-    counts: dict[int, dict[int, int]] = defaultdict(dict)
-    answered: dict[int, dict[int, int]] = defaultdict(dict)
+    counts: dict[int, dict[int | None, int]] = defaultdict(dict)
+    answered: dict[int, dict[int | None, int]] = defaultdict(dict)
     for survey_round, group, n_invited, n_responded in rows:
         found.setdefault(survey_round.id, survey_round)
         if group is not None:
             groups[survey_round.id].append(group)
-            counts[survey_round.id][group.id] = int(n_invited)
-            answered[survey_round.id][group.id] = int(n_responded)
+        key = group.id if group is not None else None
+        counts[survey_round.id][key] = int(n_invited)
+        answered[survey_round.id][key] = int(n_responded)
     for round_id, survey_round in found.items():
         set_committed_value(survey_round, "groups", groups[round_id])
     ordered = list(found.values())
@@ -235,6 +255,7 @@ def _rounds_statement() -> sa.Select[Any]:
         .where(
             SurveyRound.association_id == sa.bindparam("association"),
             SurveyRound.status == RoundStatus.CLOSED,
+            SurveyRound.respondent_group == sa.bindparam("respondent_group"),
             SurveyRound.year <= sa.bindparam("year"),
             SurveyRound.closes_on <= sa.bindparam("end"),
         )
@@ -245,13 +266,19 @@ def _rounds_statement() -> sa.Select[Any]:
     invited = (
         sa.select(sa.func.count())
         .select_from(Invitation)
-        .where(Invitation.round_id == SurveyRound.id, Invitation.group_id == in_group)
+        .where(
+            Invitation.round_id == SurveyRound.id,
+            Invitation.group_id.is_not_distinct_from(in_group),  # NULL: association level
+        )
         .scalar_subquery()
     )
     responded = (
         sa.select(sa.func.count())
         .select_from(SurveyResponse)
-        .where(SurveyResponse.round_id == SurveyRound.id, SurveyResponse.group_id == in_group)
+        .where(
+            SurveyResponse.round_id == SurveyRound.id,
+            SurveyResponse.group_id.is_not_distinct_from(in_group),
+        )
         .scalar_subquery()
     )
     return (
@@ -274,18 +301,27 @@ class References:
     """
 
     association_id: int
+    respondent_group: RespondentGroup = RespondentGroup.MANAGERS
     own: list[RoundFigure] = field(default_factory=list)
     national: dict[tuple[int, str], float] = field(default_factory=dict)
     installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
     indicator_installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
     loaded: bool = False
+    figures: list[RoundFigure] | None = None  # every respondent group's, read once
+
+    def of_group(self, respondent_group: RespondentGroup) -> References:
+        """References for another respondent group's figures, sharing what was read."""
+        return References(self.association_id, respondent_group, figures=self.figures)
 
     def load(
         self, codes: list[str], year: int, indicators: dict[str, set[str]] | None = None
     ) -> References:
         """Read the figures; ``indicators`` (indicator code → its question codes) also
         gives each indicator its installation-wide figure."""
-        figures = national.round_figures(self.association_id, year)
+        if self.figures is None:
+            self.figures = national.round_figures(self.association_id, year)
+        # a respondent group's figures pool only with the same group's
+        figures = [f for f in self.figures if f.respondent_group == self.respondent_group]
         self.own = [f for f in figures if f.association_id == self.association_id]
         all_codes = set(codes) | {f.code for f in self.own}
         years = {f.year for f in self.own} | {year}
@@ -372,7 +408,7 @@ def _indicator_rows(rows: list[Row], group_ids: list[int]) -> list[Row]:
 
 
 def _responses(
-    survey_round: SurveyRound, figures: RoundResults, invited: dict[int, int]
+    survey_round: SurveyRound, figures: RoundResults, invited: dict[int | None, int]
 ) -> list[GroupResponses]:
     return [
         GroupResponses(g.id, g.name, invited.get(g.id, 0), figures.responses_by_group.get(g.id, 0))
@@ -401,12 +437,14 @@ def survey_figures(
     period: Period,
     groups: list[Group] | None = None,
     references: References | None = None,
+    respondent_group: RespondentGroup = RespondentGroup.MANAGERS,
 ) -> SurveyFigures | None:
-    """The survey section for the period, or None when no round has closed by its end.
+    """The survey section of a respondent group for the period, or None when no round
+    of the group has closed by its end.
 
     ``references`` is filled on the way, for the trends to read the same figures.
     """
-    rounds = rounds_for(association_id, period)
+    rounds = rounds_for(association_id, period, respondent_group)
     current_round, previous_round = rounds.current, rounds.previous
     if current_round is None:
         return None
@@ -418,14 +456,15 @@ def survey_figures(
     indicators: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         indicators[row.indicator_code].add(row.code)
-    refs = (references or References(association_id)).load(
+    refs = (references or References(association_id, respondent_group)).load(
         [r.code for r in rows], current_round.year, dict(indicators)
     )
     rows = [
         _with_reference(row, refs.national, refs.installation, current_round.year) for row in rows
     ]
     texts_hidden = not current.decision.texts
-    responses = _responses(current_round, current, rounds.invited.get(current_round.id, {}))
+    invited = rounds.invited.get(current_round.id, {})
+    responses = _responses(current_round, current, invited)
     return SurveyFigures(
         round_id=current_round.id,
         year=current_round.year,
@@ -437,7 +476,9 @@ def survey_figures(
         is_example=current_round.instrument.is_example,
         responses=current.responses,
         groups=responses,
-        invited=sum(g.invited for g in responses),
+        invited=sum(invited.values()),
+        respondent_group=respondent_group,
+        association_level=not current_round.groups,
         questions=rows,
         indicators=[
             _with_installation(row, refs.indicator_installation, current_round.year)
@@ -446,6 +487,36 @@ def survey_figures(
         texts=[] if texts_hidden else _texts(current_round, current),
         texts_hidden=texts_hidden,
     )
+
+
+def other_survey_figures(
+    association_id: int, period: Period, references: References
+) -> list[tuple[SurveyFigures, References]]:
+    """The survey sections of the respondent groups other than the managers, each with a
+    round closed by the period's end, in the order of ``RespondentGroup`` (one query to
+    find them, then ``survey_figures``' fixed number for each: at most five), each with
+    the references its trends read."""
+    asked = set(
+        db.session.scalars(
+            sa.select(SurveyRound.respondent_group)
+            .where(
+                SurveyRound.association_id == association_id,
+                SurveyRound.status == RoundStatus.CLOSED,
+                SurveyRound.respondent_group != RespondentGroup.MANAGERS,
+                SurveyRound.year <= period.year,
+                SurveyRound.closes_on <= period.end,
+            )
+            .distinct()
+        )
+    )
+    out = []
+    for respondent_group in RespondentGroup:
+        if respondent_group in asked:
+            refs = references.of_group(respondent_group)
+            figures = survey_figures(association_id, period, None, refs, respondent_group)
+            if figures is not None:
+                out.append((figures, refs))
+    return out
 
 
 def _with_installation(row: Row, installation: dict[Any, Any], year: int) -> Row:
