@@ -35,7 +35,7 @@ from portal.reporting.services.plan_figures import (
 from portal.reporting.services.survey_figures import (
     References,
     SurveyFigures,
-    other_survey_figures,
+    every_survey_figures,
     survey_figures,
 )
 from portal.reporting.services.trends import (
@@ -131,10 +131,9 @@ def board_summary(
     """The board summary of ``association`` for ``period`` (a fixed number of queries)."""
     groups, turnover = groups_with_turnover(association.id, period.span)
     references = References(association.id)
-    survey = survey_figures(association.id, period, groups, references)
-    if not references.loaded:  # no round closed by the period's end: trends only
+    survey, others = every_survey_figures(association.id, period, groups, references)
+    if not references.loaded:  # no managers' round closed by the period's end
         references.load([], period.year)
-    others = other_survey_figures(association.id, period, references)
     meetings = meeting_figures(groups, period.span, now, turnover)
     plans = plan_figures(association.id, period.year, groups)
     return BoardSummary(
