@@ -334,3 +334,49 @@ def test_the_round_form_asks_the_respondent_group_first(client, sworld, db_sessi
     survey_round = db_session.scalar(sa.select(SurveyRound))
     assert survey_round.respondent_group == RespondentGroup.BOARD
     assert survey_round.groups == []
+
+
+def test_a_board_rounds_results_are_the_association_s_only(client, sworld, db_session, f) -> None:
+    """k = 2: two of three board members answer, so the association's cell shows; the
+    page has no group table and no group cells, and the board reads it."""
+    association = db_session.get(Association, sworld.association_id)
+    extra = [f.board(association, name=f"Ledamot {n}") for n in (1, 2)]
+    db_session.commit()
+    survey_round = association_round(db_session, sworld, RespondentGroup.BOARD)
+    sent = links(db_session)
+    for user in extra:
+        answering.submit(answering.find(sent[user.email].rsplit("/", 1)[1]), FULL_ANSWERS)
+    db_session.commit()
+    services.close_round(None, survey_round)
+    db_session.commit()
+    sign_in(client, sworld, "board")
+    page = client.get(f"/a/{sworld.slug}/surveys/{survey_round.id}/results")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Svarsgrupp: Styrelseledamöter." in html
+    assert "Svar per grupp" not in html
+    assert "Visas inte" not in html  # k = 2 answers stand behind every figure
+    sign_in(client, sworld, "process_leader")  # leads a group, not in this round
+    assert client.get(f"/a/{sworld.slug}/surveys/{survey_round.id}/results").status_code == 404
+
+
+def test_one_board_answer_below_k_shows_no_figure(client, sworld, db_session) -> None:
+    survey_round = association_round(db_session, sworld, RespondentGroup.BOARD)
+    sent = links(db_session)
+    answering.submit(
+        answering.find(sent[sworld.emails["board"]].rsplit("/", 1)[1]),
+        {**FULL_ANSWERS, "F1": "Min egen text"},
+    )
+    db_session.commit()
+    services.close_round(None, survey_round)
+    db_session.commit()
+    from portal.surveys import results
+
+    figures = results.round_results(db_session.get(SurveyRound, survey_round.id))
+    assert figures.responses == 1
+    assert all(q.overall.hidden is not None for q in figures.questions)
+    assert not figures.decision.texts
+    sign_in(client, sworld, "admin")
+    html = client.get(f"/a/{sworld.slug}/surveys/{survey_round.id}/results").get_data(as_text=True)
+    assert "Min egen text" not in html
+    assert "Visas inte: färre än 2 svar på skalan." in html

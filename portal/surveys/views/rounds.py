@@ -48,6 +48,7 @@ def index(slug: str) -> str:
         instruments=services.instruments(),
         can_manage=policies.can_manage_surveys(current_user, association.id),
         status_label=status_label,
+        respondent_group_label=respondent_group_label,
     )
 
 
