@@ -381,3 +381,51 @@ def test_one_board_answer_below_k_shows_no_figure(client, sworld, db_session) ->
     html = client.get(f"/a/{sworld.slug}/surveys/{survey_round.id}/results").get_data(as_text=True)
     assert "Min egen text" not in html
     assert "Visas inte: färre än 2 svar på skalan." in html
+
+
+def test_a_list_goes_when_the_round_stops_asking_a_list(sworld, db_session) -> None:
+    survey_round = association_round(
+        db_session, sworld, RespondentGroup.STAFF, respondents=STAFF_LIST, open_it=False
+    )
+    board_version = group_instrument(db_session, RespondentGroup.BOARD)
+    admin = db_session.get(User, sworld.user_ids["admin"])
+    association = db_session.get(Association, sworld.association_id)
+    services.update_round(
+        admin,
+        association,
+        survey_round,
+        services.RoundData(
+            year=survey_round.year,
+            instrument_id=board_version.id,
+            group_ids=[],
+            opens_on=survey_round.opens_on,
+            closes_on=survey_round.closes_on,
+            min_answers=2,
+            respondent_group=RespondentGroup.BOARD,
+        ),
+        survey_round.lock_version,
+    )
+    db_session.commit()
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(ListEntry)) == 0
+
+
+def test_the_retention_rule_unlinks_board_members_too(sworld, db_session) -> None:
+    from portal.privacy.services import retention
+
+    survey_round = association_round(db_session, sworld, RespondentGroup.BOARD)
+    services.close_round(None, survey_round)
+    db_session.commit()
+    hashes = set(
+        db_session.scalars(
+            sa.select(Invitation.token_hash).where(Invitation.round_id == survey_round.id)
+        )
+    )
+    later = survey_round.closed_at + dt.timedelta(days=400)
+    found = {f.category: f.items for f in retention.run(later, dry_run=False)}
+    assert len(found["survey_invitations"]) == len(hashes)
+    db_session.expire_all()
+    rows = db_session.scalars(
+        sa.select(Invitation).where(Invitation.round_id == survey_round.id)
+    ).all()
+    assert all(row.user_id is None for row in rows)
+    assert not hashes & {row.token_hash for row in rows}

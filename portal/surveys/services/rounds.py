@@ -21,6 +21,7 @@ from portal.surveys import schedule
 from portal.surveys.models import (
     RESPONDENT_SOURCES,
     Instrument,
+    ListEntry,
     RespondentGroup,
     RespondentSource,
     RoundStatus,
@@ -147,6 +148,8 @@ def update_round(
         raise DomainError(_("The round has opened; its settings can no longer change."))
     before = snapshot(survey_round)
     _apply(association, survey_round, data)
+    if survey_round.source != RespondentSource.LIST:  # a list kept for nothing is not kept
+        db.session.execute(sa.delete(ListEntry).where(ListEntry.round_id == survey_round.id))
     bump(survey_round)
     db.session.flush()
     after = snapshot(survey_round)
