@@ -140,6 +140,14 @@ def test_each_respondent_group_has_its_own_section(db_session, rworld) -> None:
     assert indicator_a.overall.current.percent == 60
     assert [t.text for t in board.texts] == ["Styrelsen behöver följa upp resultaten."]
     assert board.texts[0].group is None
+    # An indicator per respondent group: the sections' own figures side by side.
+    across = {row.code: row for row in report.indicators_across}
+    assert list(across) == ["A", "B", "C"]
+    managers_a = next(r for r in managers.indicators if r.code == "A")
+    assert across["A"].cells == {
+        RespondentGroup.MANAGERS: (managers_a.overall, 3),
+        RespondentGroup.BOARD: (indicator_a.overall, 3),
+    }
 
 
 def test_national_and_trend_figures_keep_to_their_group(db_session, rworld) -> None:
@@ -202,8 +210,13 @@ def test_the_page_the_api_and_the_export_show_every_group(client, db_session, rw
     for section in data["surveys"]:
         errors = list(Draft202012Validator(schema).iter_errors(section))
         assert not errors, [e.message for e in errors[:3]]
-    titles = [t.title for t in board_tables(summary(db_session, rworld))]
+    assert '<h3 id="survey-across-heading">' in page
+    tables = {t.title: t for t in board_tables(summary(db_session, rworld))}
+    titles = list(tables)
     assert "Enkät 2025 – Styrelseledamöter – frågor" in titles
+    across = next(t for t in tables.values() if t.title.endswith("svarsgrupp (%)"))
+    assert across.rows[0][:2] == ["A", "Brukare och omvärld (exempelindikator)"]
+    assert across.rows[0][3] == 60  # the board's A
     assert "Enkät 2025 – frågor" in titles
 
 

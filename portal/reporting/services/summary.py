@@ -33,9 +33,11 @@ from portal.reporting.services.plan_figures import (
     plan_figures,
 )
 from portal.reporting.services.survey_figures import (
+    IndicatorAcross,
     References,
     SurveyFigures,
     every_survey_figures,
+    indicators_across,
     survey_figures,
 )
 from portal.reporting.services.trends import (
@@ -88,6 +90,12 @@ class BoardSummary:
     def surveys(self) -> list[SurveyFigures]:
         """Every respondent group's survey section, the managers' first."""
         return ([self.survey] if self.survey else []) + self.other_surveys
+
+    @property
+    def indicators_across(self) -> list[IndicatorAcross]:
+        """Each indicator's figure per respondent group (where more than one group ran
+        a round)."""
+        return indicators_across(self.surveys) if len(self.surveys) > 1 else []
 
 
 def association_groups(association_id: int) -> list[Group]:

@@ -606,6 +606,27 @@ def every_survey_figures(
     return managers, others
 
 
+@dataclass(frozen=True)
+class IndicatorAcross:
+    """One indicator's whole-association share in each respondent group's round that
+    measures it (with that round's change and *k*): an indicator per respondent group."""
+
+    code: str
+    title: str
+    cells: dict[RespondentGroup, tuple[Comparison, int]]
+
+
+def indicators_across(surveys: list[SurveyFigures]) -> list[IndicatorAcross]:
+    """Every indicator of the sections, in the order first met, with each respondent
+    group's figure (the sections' own, already through the disclosure check)."""
+    out: dict[str, IndicatorAcross] = {}
+    for survey in surveys:
+        for row in survey.indicators:
+            across = out.setdefault(row.code, IndicatorAcross(row.code, row.text, {}))
+            across.cells[survey.respondent_group] = (row.overall, survey.k)
+    return list(out.values())
+
+
 def _with_installation(row: Row, installation: dict[Any, Any], year: int) -> Row:
     """An indicator row with its installation-wide figure (the national one it has)."""
     figure = installation.get((year, row.code))

@@ -205,6 +205,27 @@ def board_tables(summary: BoardSummary) -> list[Table]:
     names = {g.id: g.name for g in summary.groups}
     for survey in summary.surveys:  # each respondent group apart, the managers' first
         parts += survey_tables(survey, names)
+    if summary.indicators_across:
+        surveys = summary.surveys
+        parts.append(
+            Table(
+                _("Share clearly positive per indicator and respondent group (%)"),
+                [_("Code"), _("Indicator"), *(s.respondent_group_label for s in surveys)],
+                [
+                    [
+                        row.code,
+                        row.title,
+                        *(
+                            cell[0].current.percent
+                            if (cell := row.cells.get(s.respondent_group))
+                            else None
+                            for s in surveys
+                        ),
+                    ]
+                    for row in summary.indicators_across
+                ],
+            )
+        )
     return parts + [trend_table(t) for t in summary.trends]
 
 
