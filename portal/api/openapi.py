@@ -24,6 +24,12 @@ from portal.api.openapi_base import (
     ref,
 )
 from portal.api.params import MAX_PAGE
+from portal.surveys.models import RespondentGroup
+
+RESPONDENT_GROUP: Schema = {
+    "enum": [g.value for g in RespondentGroup],
+    "description": "Whom the round asked (issue 22); board and list rounds have no groups.",
+}
 
 SCHEMAS: dict[str, Schema] = {
     "Error": obj(
@@ -95,6 +101,7 @@ SCHEMAS: dict[str, Schema] = {
     "SurveyRound": obj(
         {
             "year": INTEGER,
+            "respondent_group": RESPONDENT_GROUP,
             "status": {"enum": ["open", "closed"]},
             "opens_on": {"type": "string", "format": "date"},
             "closes_on": {"type": "string", "format": "date"},
@@ -128,13 +135,14 @@ SCHEMAS: dict[str, Schema] = {
             "responses": COUNT,
             "responses_by_group": array(
                 obj({"group_id": INTEGER, "group_name": STRING, "responses": COUNT})
-            ),
+            ),  # empty for an association-level round (board, list): it asked no group
             "questions": array(ref("QuestionResult")),
         }
     ),
     "SurveyResults": obj(
         {
             "year": INTEGER,
+            "respondent_group": RESPONDENT_GROUP,
             "status": {"enum": ["none", "open", "closed"]},
             "message": NULLABLE_STRING,
             "results": {"oneOf": [ref("RoundResults"), {"type": "null"}]},
@@ -201,6 +209,12 @@ PARAMETERS: dict[str, Schema] = {
         "name": "page",
         "in": "query",
         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+    },
+    "respondent_group": {
+        "name": "respondent_group",
+        "in": "query",
+        "description": "Whom the round asked: a year has a round per respondent group.",
+        "schema": {"enum": [g.value for g in RespondentGroup], "default": "managers"},
     },
     "per_page": {
         "name": "per_page",
@@ -289,7 +303,7 @@ PATHS: dict[str, Schema] = {
         "survey_results",
         "A closed round's results, with cells below k hidden as on the results page.",
         "SurveyResults",
-        ["association_id", "year_path"],
+        ["association_id", "year_path", "respondent_group"],
         bad_request=True,
     ),
     f"{A}/plans": operation(

@@ -20,6 +20,7 @@ from portal.api.openapi_base import (
 )
 from portal.plans.models import ActivityStatus, PlanStatus
 from portal.plans.services.assessment import Assessment
+from portal.surveys.models import RespondentGroup
 
 NULLABLE_INTEGER: Schema = {"type": ["integer", "null"]}
 PERCENT: Schema = {"type": ["integer", "null"], "minimum": 0, "maximum": 100}
@@ -83,6 +84,46 @@ SCHEMAS: dict[str, Schema] = {
             "groups": array(obj({"group_id": INTEGER, "group": STRING, **COMPARISON})),
         },
         "A question or indicator: share clearly positive, change and references.",
+    ),
+    "SurveySection": obj(
+        {
+            "respondent_group": {"enum": [g.value for g in RespondentGroup]},
+            "association_level": BOOLEAN,
+            "round_year": INTEGER,
+            "previous_year": NULLABLE_INTEGER,
+            "previous_groups": array(STRING),
+            "groups_differ_from_previous": BOOLEAN,
+            "k": {"type": "integer", "minimum": 1},
+            "example_instrument": BOOLEAN,
+            "invited": COUNT,
+            "responses": COUNT,
+            "response_rate": {"type": ["number", "null"], "minimum": 0},
+            "groups": array(
+                obj(
+                    {
+                        "group_id": INTEGER,
+                        "group": STRING,
+                        "invited": COUNT,
+                        "responses": COUNT,
+                        "response_rate": {"type": ["number", "null"]},
+                    }
+                )
+            ),
+            "indicators": array(ref("SurveyRow")),
+            "questions": array(ref("SurveyRow")),
+            "free_texts_suppressed": BOOLEAN,
+            "free_texts": array(
+                obj(
+                    {
+                        "question": STRING,
+                        "group": NULLABLE_STRING,
+                        "text": STRING,
+                    }
+                )
+            ),
+        },
+        "One respondent group's survey round: responses, figures and free text. An "
+        "association-level round (board, list) has no groups.",
     ),
     "BoardSummary": obj(
         {
@@ -167,47 +208,8 @@ SCHEMAS: dict[str, Schema] = {
                     ),
                 }
             ),
-            "survey": {
-                "oneOf": [
-                    obj(
-                        {
-                            "round_year": INTEGER,
-                            "previous_year": NULLABLE_INTEGER,
-                            "previous_groups": array(STRING),
-                            "groups_differ_from_previous": BOOLEAN,
-                            "k": {"type": "integer", "minimum": 1},
-                            "example_instrument": BOOLEAN,
-                            "invited": COUNT,
-                            "responses": COUNT,
-                            "response_rate": {"type": ["number", "null"], "minimum": 0},
-                            "groups": array(
-                                obj(
-                                    {
-                                        "group_id": INTEGER,
-                                        "group": STRING,
-                                        "invited": COUNT,
-                                        "responses": COUNT,
-                                        "response_rate": {"type": ["number", "null"]},
-                                    }
-                                )
-                            ),
-                            "indicators": array(ref("SurveyRow")),
-                            "questions": array(ref("SurveyRow")),
-                            "free_texts_suppressed": BOOLEAN,
-                            "free_texts": array(
-                                obj(
-                                    {
-                                        "question": STRING,
-                                        "group": NULLABLE_STRING,
-                                        "text": STRING,
-                                    }
-                                )
-                            ),
-                        }
-                    ),
-                    {"type": "null"},
-                ]
-            },
+            "survey": {"oneOf": [ref("SurveySection"), {"type": "null"}]},
+            "surveys": array(ref("SurveySection")),
             "trends": array(
                 obj(
                     {

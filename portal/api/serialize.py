@@ -100,6 +100,7 @@ def round_json(survey_round: SurveyRound) -> dict[str, Any]:
     instrument = survey_round.instrument
     return {
         "year": survey_round.year,
+        "respondent_group": survey_round.respondent_group.value,
         "status": survey_round.status.value,
         "opens_on": survey_round.opens_on.isoformat(),
         "closes_on": survey_round.closes_on.isoformat(),

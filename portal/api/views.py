@@ -22,7 +22,7 @@ from portal.organisations.models import Association
 from portal.reporting.services import development, texts
 from portal.reporting.services.serialize import board_json, texts_json
 from portal.reporting.services.summary import Period, board_summary, plan_summaries
-from portal.surveys.models import RoundStatus, SurveyRound
+from portal.surveys.models import RespondentGroup, RoundStatus, SurveyRound
 from portal.surveys.results import round_results
 
 bp = rate_limited(
@@ -121,7 +121,15 @@ def survey_rounds(association_id: int) -> Response:
         {
             **serialize.round_json(r),
             "results_url": url_for(
-                ".survey_results", association_id=association_id, year=r.year, _external=True
+                ".survey_results",
+                association_id=association_id,
+                year=r.year,
+                _external=True,
+                **(
+                    {}
+                    if r.respondent_group == RespondentGroup.MANAGERS
+                    else {"respondent_group": r.respondent_group.value}
+                ),
             ),
         }
         for r in rounds
@@ -135,8 +143,23 @@ def survey_rounds(association_id: int) -> Response:
 def survey_results(association_id: int, year: int) -> Response:
     """A closed round's results; an explanation instead while none are published."""
     params.check_year(year)
-    survey_round = db.session.scalar(_rounds_query(_association()).where(SurveyRound.year == year))
-    body: dict[str, Any] = {"year": year, "status": "none", "message": None, "results": None}
+    asked = RespondentGroup(
+        params.choice_arg(
+            "respondent_group", [g.value for g in RespondentGroup], RespondentGroup.MANAGERS.value
+        )
+    )
+    survey_round = db.session.scalar(
+        _rounds_query(_association()).where(
+            SurveyRound.year == year, SurveyRound.respondent_group == asked
+        )
+    )
+    body: dict[str, Any] = {
+        "year": year,
+        "respondent_group": asked.value,
+        "status": "none",
+        "message": None,
+        "results": None,
+    }
     if survey_round is None:
         body["message"] = f"No survey round was run in {year}."
     elif not survey_round.is_closed:

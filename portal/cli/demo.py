@@ -229,6 +229,9 @@ def load() -> bool:
     totp.set_secret(
         board, DEMO_TOTP_SECRET, DEMO_RECOVERY_CODES, str(current_app.config["SECRET_KEY"])
     )
+    for n in range(3, 8):  # a board of seven: its survey rounds have answers above k
+        member = _person(association, f"styrelse{n}@{DOMAIN}", f"Styrelseledamot {n}")
+        _role(association, member, AssociationRoleName.BOARD)
 
     agencies: dict[str, Agency] = {}
     for name, kind in STATE_AND_REGION + [(m, AgencyKind.MUNICIPALITY) for m in MUNICIPALITIES]:

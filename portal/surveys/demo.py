@@ -117,13 +117,18 @@ def load_demo(association: Association) -> None:
     for year in YEARS:
         exists = db.session.scalar(
             sa.select(SurveyRound.id).where(
-                SurveyRound.association_id == association.id, SurveyRound.year == year
+                SurveyRound.association_id == association.id,
+                SurveyRound.year == year,
+                SurveyRound.respondent_group == RespondentGroup.MANAGERS,
             )
         )
         if exists is None and groups:
             _round(association, instrument, groups, year)
     db.session.flush()
     _open_round(association, instrument, groups)
+    from portal.surveys.demo_respondents import load_demo as load_respondents_demo
+
+    load_respondents_demo(association)  # the board's and the staff's rounds
 
 
 def _open_round(association: Association, instrument: Instrument, groups: list[Group]) -> None:
@@ -138,7 +143,9 @@ def _open_round(association: Association, instrument: Instrument, groups: list[G
         return
     exists = db.session.scalar(
         sa.select(SurveyRound.id).where(
-            SurveyRound.association_id == association.id, SurveyRound.year == day.year
+            SurveyRound.association_id == association.id,
+            SurveyRound.year == day.year,
+            SurveyRound.respondent_group == RespondentGroup.MANAGERS,
         )
     )
     if exists is not None:
@@ -164,7 +171,7 @@ def _open_round(association: Association, instrument: Instrument, groups: list[G
         .where(Invitation.round_id == survey_round.id)
         .order_by(Invitation.group_id, Invitation.id)
     ).all()
-    by_group: dict[int, list[Invitation]] = {}
+    by_group: dict[int | None, list[Invitation]] = {}
     for invitation in invitations:
         by_group.setdefault(invitation.group_id, []).append(invitation)
     for members in by_group.values():

@@ -92,17 +92,18 @@ class Decision:
 
 def decide(
     k: int,
-    respondents: Mapping[int, int],
+    respondents: Mapping[int | None, int],
     bases: Mapping[int, Mapping[int, int]],
     groups: Iterable[int],
     wholes: Mapping[int, int] | None = None,
 ) -> Decision:
     """The decision for one round.
 
-    ``respondents``: group id → responses; ``bases``: question id → group id → answers
-    on the scale; ``groups``: every group of the round (a group without responses
-    counts as a part with none); ``wholes``: question id → the association's answers
-    on the scale, where known (else the sum of the groups').
+    ``respondents``: group id → responses (None: an association-level round's, which
+    has no groups; its only published cell is the association's); ``bases``: question
+    id → group id → answers on the scale; ``groups``: every group of the round (a
+    group without responses counts as a part with none); ``wholes``: question id → the
+    association's answers on the scale, where known (else the sum of the groups').
     """
     group_ids = list(groups)
     decision = Decision(k=k)
@@ -116,7 +117,7 @@ def decide(
     text_parts = {g: Part(respondents.get(g, 0), respondents.get(g, 0)) for g in group_ids}
     hidden_texts = hide(text_parts, k)
     decision.text_groups = {g for g in group_ids if g not in hidden_texts}
-    decision.texts = sum(respondents.get(g, 0) for g in group_ids) >= k
+    decision.texts = sum(respondents.values()) >= k
     return decision
 
 

@@ -35,18 +35,36 @@ from portal.surveys.answering import DONT_KNOW, AskedQuestion
 from portal.surveys.models import (
     FREE_TEXT_MAX,
     RESPONDENT_GROUP_LABELS,
+    RESPONDENT_SOURCES,
     RespondentGroup,
     TextReview,
 )
-from portal.surveys.services.rounds import RoundData
+from portal.surveys.services.rounds import GROUP_SOURCES, RoundData
+
+LIST_TEXT_MAX = 500_000
 
 
 class RoundForm(BaseForm):
     """Settings of a round while it is a draft."""
 
+    respondent_group = SelectField(
+        _l("Respondent group"),
+        choices=choices((g.value, label) for g, label in RESPONDENT_GROUP_LABELS.items()),
+        default=RespondentGroup.MANAGERS.value,
+        description=_l(
+            "Whom the round asks. The instrument versions offered are those for this group."
+        ),
+    )
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
     instrument_id = SelectField(_l("Instrument version"), coerce=int, validators=[InputRequired()])
-    group_ids = MultiCheckboxField(_l("Groups"), coerce=int)
+    group_ids = MultiCheckboxField(
+        _l("Groups"),
+        coerce=int,
+        description=_l(
+            "Only for rounds asking the groups' members or their efforts' participants; "
+            "board and list rounds ask the association as a whole."
+        ),
+    )
     opens_on = DateField(_l("Opens"), validators=[InputRequired()])
     closes_on = DateField(
         _l("Closes"),
@@ -62,15 +80,26 @@ class RoundForm(BaseForm):
         ),
     )
 
+    def chosen_group(self) -> RespondentGroup:
+        """The respondent group as submitted (managers if nothing valid was)."""
+        try:
+            return RespondentGroup(self.respondent_group.data)
+        except ValueError:
+            return RespondentGroup.MANAGERS
+
     def validate_group_ids(self, field: MultiCheckboxField) -> None:
-        if not field.data:
+        if RESPONDENT_SOURCES[self.chosen_group()] in GROUP_SOURCES and not field.data:
             raise ValidationError(_("Choose at least one group."))
 
     def to_data(self) -> RoundData:
+        group = self.chosen_group()
         return RoundData(
+            respondent_group=group,
             year=self.year.data,
             instrument_id=self.instrument_id.data,
-            group_ids=list(self.group_ids.data or []),
+            group_ids=list(self.group_ids.data or [])
+            if RESPONDENT_SOURCES[group] in GROUP_SOURCES
+            else [],
             opens_on=self.opens_on.data,
             closes_on=self.closes_on.data,
             min_answers=self.min_answers.data,
@@ -82,6 +111,24 @@ class RoundEditForm(RoundForm, VersionedForm):
 
     def fill_stored(self, obj: Any) -> None:
         self.group_ids.data = [g.id for g in obj.groups]
+        self.respondent_group.data = obj.respondent_group.value
+
+
+class ListForm(BaseForm):
+    """The respondents of a list round: pasted, or a plain text/CSV file."""
+
+    respondents = TextAreaField(
+        _l("Respondents"),
+        validators=[Optional(), Length(max=LIST_TEXT_MAX)],
+        description=_l(
+            "One person a line: name;e-mail. Or CSV with a header line naming the columns "
+            "(name, e-mail), separated by semicolons, commas or tabs."
+        ),
+    )
+    upload = FileField(
+        _l("Or a text or CSV file"),
+        description=_l("Plain text, UTF-8. A file replaces what is typed above."),
+    )
 
 
 class ConfirmForm(BaseForm):

@@ -19,14 +19,17 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.accounts.models import User
 from portal.core.audit import AuditWords
 from portal.db import VersionedMixin, enum_column, utcnow
 from portal.extensions import Model, db
 from portal.groups.models import Group, Membership
-from portal.organisations.models import AgencyKind
+from portal.organisations.models import AgencyKind, Association
 
 QUESTION_TEXT_MAX = 1000
 FREE_TEXT_MAX = 4000
+LIST_NAME_MAX = 200
+LIST_EMAIL_MAX = 254
 
 
 class QuestionKind(enum.StrEnum):
@@ -229,6 +232,7 @@ class SurveyRound(VersionedMixin, Model):
     opened_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
 
+    association: Mapped[Association] = relationship()
     instrument: Mapped[Instrument] = relationship()
     groups: Mapped[list[Group]] = relationship(secondary=round_groups, order_by="Group.name")
 
@@ -273,13 +277,19 @@ class Invitation(Model):
     round_id: Mapped[int] = mapped_column(
         sa.ForeignKey("survey_rounds.id", ondelete="CASCADE"), index=True
     )
-    group_id: Mapped[int] = mapped_column(
+    group_id: Mapped[int | None] = mapped_column(  # None: association level (board, list)
         sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True
     )
     membership_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("memberships.id", ondelete="CASCADE"), index=True
     )
-    agency_kind: Mapped[AgencyKind] = mapped_column(enum_column(AgencyKind, "agency_kind"))
+    user_id: Mapped[int | None] = mapped_column(  # a board member (source BOARD)
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    entry_id: Mapped[int | None] = mapped_column(  # a line of the uploaded list (source LIST)
+        sa.ForeignKey("survey_list_entries.id", ondelete="SET NULL"), index=True
+    )
+    agency_kind: Mapped[AgencyKind | None] = mapped_column(enum_column(AgencyKind, "agency_kind"))
     token_salt: Mapped[str] = mapped_column(sa.String(64))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     answered: Mapped[bool] = mapped_column(default=False)
@@ -288,10 +298,39 @@ class Invitation(Model):
     reminders: Mapped[int] = mapped_column(default=0)
 
     survey_round: Mapped[SurveyRound] = relationship()
-    group: Mapped[Group] = relationship()
+    group: Mapped[Group | None] = relationship()
     membership: Mapped[Membership | None] = relationship()
+    user: Mapped[User | None] = relationship()
+    entry: Mapped[ListEntry | None] = relationship()
 
-    __table_args__ = (sa.UniqueConstraint("round_id", "membership_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("round_id", "membership_id"),
+        sa.UniqueConstraint("round_id", "user_id"),
+        sa.UniqueConstraint("round_id", "entry_id"),
+    )
+
+
+class ListEntry(Model):
+    """A respondent of a LIST round (staff, referrers): a name and an e-mail address the
+    association's admin uploaded for the round, and nothing else.
+
+    Kept only while the round needs to mail them: the transaction that closes the round
+    deletes its entries and gives its invitations a random salt and hash
+    (``services.close_round``); on PostgreSQL the table is then rewritten with the
+    sealed tables (``services.vacuum_sealed_tables``).
+    """
+
+    __tablename__ = "survey_list_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_rounds.id", ondelete="CASCADE"), index=True
+    )
+    line: Mapped[int]  # where it stood in the upload
+    name: Mapped[str] = mapped_column(sa.String(LIST_NAME_MAX))
+    email: Mapped[str] = mapped_column(sa.String(LIST_EMAIL_MAX))
+
+    __table_args__ = (sa.UniqueConstraint("round_id", "email"),)
 
 
 class Draft(Model):
@@ -359,7 +398,7 @@ class SurveyResponse(Model):
     round_id: Mapped[int] = mapped_column(
         sa.ForeignKey("survey_rounds.id", ondelete="CASCADE"), index=True
     )
-    group_id: Mapped[int] = mapped_column(
+    group_id: Mapped[int | None] = mapped_column(  # None: an association-level round
         sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True
     )
     agency_kind: Mapped[AgencyKind | None] = mapped_column(enum_column(AgencyKind, "agency_kind"))
@@ -435,6 +474,7 @@ AUDIT_WORDS = AuditWords(
         "survey_round.remind": _l("Survey reminders sent"),
         "survey_round.close": _l("Survey round closed"),
         "survey_round.delete": _l("Survey round deleted"),
+        "survey_round.list": _l("Respondent list uploaded"),
         "survey_text.review": _l("Free-text answer reviewed"),
         "national_reference.import": _l("National reference figures imported"),
     },
@@ -449,6 +489,7 @@ AUDIT_WORDS = AuditWords(
         "record_agency_kind": _l("Record agency kind"),  # audit entries from before issue 15
         "status": _l("Status"),
         "invitations": _l("Invitations"),
+        "respondents": _l("Respondents on the list"),
         "reminders": _l("Reminders"),
         "review": _l("Review"),
         "questions": _l("Questions"),

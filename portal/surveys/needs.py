@@ -36,15 +36,16 @@ def survey_needs(user: Any, *, principal: Principal, today: dt.date) -> list[Nee
     """Surveys the person has not answered; for admins, open rounds closing soon."""
     invitations = db.session.scalars(
         sa.select(Invitation)
-        .join(Membership, Membership.id == Invitation.membership_id)
+        .outerjoin(Membership, Membership.id == Invitation.membership_id)
         .join(SurveyRound, SurveyRound.id == Invitation.round_id)
         .where(
-            Membership.user_id == user.id,
+            _is_theirs(user),
             Invitation.answered.is_(False),
             SurveyRound.status == RoundStatus.OPEN,
             SurveyRound.closes_on >= today,
         )
         .options(joinedload(Invitation.survey_round), joinedload(Invitation.group))
+        .options(joinedload(Invitation.survey_round).joinedload(SurveyRound.association))
     ).all()
     items = [
         Need(
@@ -52,7 +53,7 @@ def survey_needs(user: Any, *, principal: Principal, today: dt.date) -> list[Nee
             title=_(
                 "The %(year)d survey for %(group)s",
                 year=i.survey_round.year,
-                group=i.group.name,
+                group=i.group.name if i.group else i.survey_round.association.name,
             ),
             url=None,
             due=i.survey_round.closes_on,
@@ -99,8 +100,8 @@ def resend_link(user: Any, invitation_id: int) -> Invitation | None:
     and within ``RESEND_INTERVAL`` of the last mail."""
     invitation = db.session.scalar(
         sa.select(Invitation)
-        .join(Membership, Membership.id == Invitation.membership_id)
-        .where(Invitation.id == invitation_id, Membership.user_id == user.id)
+        .outerjoin(Membership, Membership.id == Invitation.membership_id)
+        .where(Invitation.id == invitation_id, _is_theirs(user))
     )
     if invitation is None:
         return None
@@ -119,6 +120,11 @@ def resend_link(user: Any, invitation_id: int) -> Invitation | None:
     invitation.reminders += 1
     db.session.flush()
     return invitation
+
+
+def _is_theirs(user: Any) -> sa.ColumnElement[bool]:
+    """The invitation is the person's: through a membership, or as a board member."""
+    return sa.or_(Membership.user_id == user.id, Invitation.user_id == user.id)
 
 
 def _day(survey_round: SurveyRound) -> str:

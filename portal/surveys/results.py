@@ -166,11 +166,11 @@ class RoundResults:
 
     k: int
     responses: int
-    responses_by_group: dict[int, int]
+    responses_by_group: dict[int | None, int]  # None: an association-level round's
     questions: list[QuestionResult]
     decision: disclosure.Decision
     # question id → (group id, text) of each free-text answer the review let through
-    shown_texts: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    shown_texts: dict[int, list[tuple[int | None, str]]] = field(default_factory=dict)
 
 
 def _blank(reason: Hidden) -> Cell:
@@ -183,20 +183,21 @@ def round_results(survey_round: SurveyRound) -> RoundResults:
     return rounds_results([survey_round])[survey_round.id]
 
 
-def responses_per_group(rounds: list[SurveyRound]) -> dict[int, dict[int, int]]:
-    """Round id → group id → responses (one query)."""
-    out: dict[int, dict[int, int]] = {r.id: {} for r in rounds}
+def responses_per_group(rounds: list[SurveyRound]) -> dict[int, dict[int | None, int]]:
+    """Round id → group id → responses (one query); None is an association-level
+    round's (board, list), whose responses have no group."""
+    out: dict[int, dict[int | None, int]] = {r.id: {} for r in rounds}
     for round_id, gid, n in db.session.execute(
         sa.select(SurveyResponse.round_id, SurveyResponse.group_id, sa.func.count())
         .where(SurveyResponse.round_id.in_([r.id for r in rounds]))
         .group_by(SurveyResponse.round_id, SurveyResponse.group_id)
     ):
-        out[int(round_id)][int(gid)] = int(n)
+        out[int(round_id)][None if gid is None else int(gid)] = int(n)
     return out
 
 
 def rounds_results(
-    rounds: list[SurveyRound], responses: dict[int, dict[int, int]] | None = None
+    rounds: list[SurveyRound], responses: dict[int, dict[int | None, int]] | None = None
 ) -> dict[int, RoundResults]:
     """``round_results`` of several rounds in two queries (one when ``responses``, the
     responses per group of each round, is known already). The rounds' ``groups`` are
@@ -204,7 +205,9 @@ def rounds_results(
     if responses is None:
         responses = responses_per_group(rounds)
     cells: dict[int, dict[tuple[int, Any], Cell]] = {r.id: {} for r in rounds}
-    texts: dict[int, dict[int, list[tuple[int, str]]]] = {r.id: defaultdict(list) for r in rounds}
+    texts: dict[int, dict[int, list[tuple[int | None, str]]]] = {
+        r.id: defaultdict(list) for r in rounds
+    }
     for question, round_id, _qid, group_id, value, dont_know, text, n in _counted(rounds):
         if not question.is_scale:
             if text is not None:
@@ -225,7 +228,7 @@ def rounds_results(
 def _results(
     survey_round: SurveyRound,
     cells: dict[tuple[int, Any], Cell],
-    responses_by_group: dict[int, int],
+    responses_by_group: dict[int | None, int],
 ) -> RoundResults:
     k = survey_round.min_answers
     group_ids = [g.id for g in survey_round.groups]
@@ -266,7 +269,7 @@ class FreeText:
     question_id: int
     text: str
     review: TextReview
-    group_id: int
+    group_id: int | None  # None: an association-level round's
 
 
 def free_texts(

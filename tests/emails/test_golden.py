@@ -55,6 +55,7 @@ SURVEY = {
     "closes": dt.date(2026, 10, 31),
     "link": "[survey-link:42]",  # the outbox marker: the link is made only as the mail is sent
 }
+SURVEY_ASSOCIATION = {**SURVEY, "group": SURVEY["association"]}
 SETTINGS = "http://portal.test/account/notifications"
 ASSOCIATION = SimpleNamespace(name="Samordningsförbundet Gävleborg")
 INVITEE = SimpleNamespace(
@@ -153,6 +154,9 @@ MAILS: list[tuple[str, str, dict[str, Any]]] = [
     ),
     ("surveys/invitation", "surveys/invitation", SURVEY),
     ("surveys/reminder", "surveys/reminder", SURVEY),
+    # a board or list round asks the association as a whole (issue 22): the group is it
+    ("surveys/invitation-association", "surveys/invitation", SURVEY_ASSOCIATION),
+    ("surveys/reminder-association", "surveys/reminder", SURVEY_ASSOCIATION),
     (
         "meetings/reminder",
         "meetings/reminder",

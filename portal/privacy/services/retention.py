@@ -249,7 +249,10 @@ def _survey_invitations(cutoff: dt.datetime, apply: bool) -> list[str]:
     closed = sa.select(SurveyRound.id).where(
         SurveyRound.status == RoundStatus.CLOSED, SurveyRound.closed_at <= cutoff
     )
-    linked = sa.and_(Invitation.round_id.in_(closed), Invitation.membership_id.is_not(None))
+    linked = sa.and_(
+        Invitation.round_id.in_(closed),
+        sa.or_(Invitation.membership_id.is_not(None), Invitation.user_id.is_not(None)),
+    )
     ids = list(db.session.scalars(sa.select(Invitation.id).where(linked).order_by(Invitation.id)))
     if apply:
         for invitation_id in ids:
@@ -259,6 +262,7 @@ def _survey_invitations(cutoff: dt.datetime, apply: bool) -> list[str]:
                 .where(Invitation.id == invitation_id)
                 .values(
                     membership_id=None,
+                    user_id=None,  # a board member's (issue 22)
                     token_salt=secrets.token_hex(32),
                     token_hash=secrets.token_hex(32),
                 )

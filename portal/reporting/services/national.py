@@ -67,6 +67,7 @@ class RoundFigure(NamedTuple):
     answers: int
     base: int
     positive: int
+    respondent_group: str = "managers"  # whom the round asked: figures of one group pool
 
 
 def _round_figures(*conditions: sa.ColumnElement[bool]) -> list[RoundFigure]:
@@ -75,6 +76,7 @@ def _round_figures(*conditions: sa.ColumnElement[bool]) -> list[RoundFigure]:
             SurveyRound.association_id, SurveyRound.year, SurveyRound.min_answers,
             Question.code, Question.indicator_code, Question.text, Question.indicator_title,
             RoundTotal.answers, RoundTotal.base, RoundTotal.positive,
+            SurveyRound.respondent_group,
         )
         .join(SurveyRound, SurveyRound.id == RoundTotal.round_id)
         .join(Question, Question.id == RoundTotal.question_id)

@@ -132,6 +132,8 @@ def survey_json(survey: SurveyFigures | None, names: dict[int, str]) -> dict[str
     if survey is None:
         return None
     return {
+        "respondent_group": survey.respondent_group.value,
+        "association_level": survey.association_level,
         "round_year": survey.year,
         "previous_year": survey.previous_year,
         "previous_groups": list(survey.previous_groups),
@@ -183,7 +185,9 @@ def board_json(summary: BoardSummary) -> dict[str, Any]:
         "empty": summary.is_empty,
         "plans": plans_json(summary.plans),
         "meetings": meetings_json(summary.meetings),
-        "survey": survey_json(summary.survey, names),
+        "survey": survey_json(summary.survey, names),  # the managers in collaboration
+        # every respondent group with a closed round, each apart (the managers' first)
+        "surveys": [survey_json(s, names) for s in summary.surveys],
         "trends": [trend_json(t) for t in summary.trends],
     }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,8 +32,22 @@ from portal.reporting.services.plan_figures import (
     activities_done,
     plan_figures,
 )
-from portal.reporting.services.survey_figures import References, SurveyFigures, survey_figures
-from portal.reporting.services.trends import Trend, TrendSeries, indicator_trend, survey_trend
+from portal.reporting.services.survey_figures import (
+    IndicatorAcross,
+    References,
+    SurveyFigures,
+    every_survey_figures,
+    indicators_across,
+    survey_figures,
+)
+from portal.reporting.services.trends import (
+    SurveyTrendRow,
+    Trend,
+    TrendSeries,
+    indicator_trend,
+    survey_trend,
+)
+from portal.surveys.models import RESPONDENT_GROUP_LABELS, RespondentGroup
 
 __all__ = [
     "BoardSummary",
@@ -56,8 +70,10 @@ class BoardSummary:
     groups: list[Group]
     plans: PlanFigures
     meetings: MeetingFigures
-    survey: SurveyFigures | None
+    survey: SurveyFigures | None  # the managers in collaboration (the groups' members)
     trends: list[Trend]
+    # every other respondent group with a closed round (board, staff, …), each apart
+    other_surveys: list[SurveyFigures] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -67,7 +83,19 @@ class BoardSummary:
             and not self.plans.goals
             and not self.meetings.planned
             and self.survey is None
+            and not self.other_surveys
         )
+
+    @property
+    def surveys(self) -> list[SurveyFigures]:
+        """Every respondent group's survey section, the managers' first."""
+        return ([self.survey] if self.survey else []) + self.other_surveys
+
+    @property
+    def indicators_across(self) -> list[IndicatorAcross]:
+        """Each indicator's figure per respondent group (where more than one group ran
+        a round)."""
+        return indicators_across(self.surveys) if len(self.surveys) > 1 else []
 
 
 def association_groups(association_id: int) -> list[Group]:
@@ -111,8 +139,8 @@ def board_summary(
     """The board summary of ``association`` for ``period`` (a fixed number of queries)."""
     groups, turnover = groups_with_turnover(association.id, period.span)
     references = References(association.id)
-    survey = survey_figures(association.id, period, groups, references)
-    if not references.loaded:  # no round closed by the period's end: trends only
+    survey, others = every_survey_figures(association.id, period, groups, references)
+    if not references.loaded:  # no managers' round closed by the period's end
         references.load([], period.year)
     meetings = meeting_figures(groups, period.span, now, turnover)
     plans = plan_figures(association.id, period.year, groups)
@@ -129,7 +157,9 @@ def board_summary(
             _attendance_until(meetings, period),
             [p for p in plans.years if p.year <= period.year],
             survey.year if survey else None,
-        ),
+        )
+        + [t for figures, refs in others for t in respondent_group_trends(figures, refs)],
+        other_surveys=[figures for figures, _refs in others],
     )
 
 
@@ -153,27 +183,7 @@ def trends(
     """The charts over the years on record up to the summary's period: survey per
     indicator and question (rounds up to the summary's own round), attendance,
     konkretiserade groups. Nothing after the period is plotted."""
-    out: list[Trend] = []
-    own = [f for f in references.own if survey_year is not None and f.year <= survey_year]
-    years, rows, titles = survey_trend(own, references.national)
-    association, national = _("The association"), _("National reference")
-    indicators = indicator_trend(rows, years, titles)
-    for kind, items in ((_("Indicator"), indicators), (_("Question"), rows)):
-        for row in items:
-            out.append(
-                Trend(
-                    id=f"trend-{'indicator' if row.code == row.indicator_code else 'question'}"
-                    f"-{row.code}".lower(),
-                    title=_("%(kind)s %(code)s: share clearly positive – %(title)s",
-                            kind=kind, code=row.code, title=row.text),
-                    years=years,
-                    series=[
-                        TrendSeries(association, [row.shares[y].value if y in row.shares
-                                                  else None for y in years]),
-                        TrendSeries(national, [row.national.get(y) for y in years]),
-                    ],
-                )
-            )  # fmt: skip
+    out = _survey_trends(references, survey_year)
     if attendance:
         out.append(
             Trend(
@@ -197,6 +207,52 @@ def trends(
             )
         )
     return out
+
+
+def _survey_trends(
+    references: References,
+    survey_year: int | None,
+    respondent_group: RespondentGroup | None = None,
+) -> list[Trend]:
+    """The survey charts per indicator and question, from ``references.own`` (one
+    respondent group's rounds, up to the summary's own round). Another respondent group
+    than the managers gets its indicators only, named and with ids of their own."""
+    out: list[Trend] = []
+    own = [f for f in references.own if survey_year is not None and f.year <= survey_year]
+    years, rows, titles = survey_trend(own, references.national)
+    association, national = _("The association"), _("National reference")
+    indicators = indicator_trend(rows, years, titles)
+    prefix, who = "", ""
+    kinds: list[tuple[str, list[SurveyTrendRow]]] = [
+        (_("Indicator"), indicators),
+        (_("Question"), rows),
+    ]
+    if respondent_group is not None:
+        prefix = f"{respondent_group.value}-"
+        who = f"{RESPONDENT_GROUP_LABELS[respondent_group]}: "
+        kinds = kinds[:1]
+    for kind, items in kinds:
+        for row in items:
+            what = "indicator" if row.code == row.indicator_code else "question"
+            out.append(
+                Trend(
+                    id=f"trend-{prefix}{what}-{row.code}".lower(),
+                    title=who + _("%(kind)s %(code)s: share clearly positive – %(title)s",
+                                  kind=kind, code=row.code, title=row.text),
+                    years=years,
+                    series=[
+                        TrendSeries(association, [row.shares[y].value if y in row.shares
+                                                  else None for y in years]),
+                        TrendSeries(national, [row.national.get(y) for y in years]),
+                    ],
+                )
+            )  # fmt: skip
+    return out
+
+
+def respondent_group_trends(figures: SurveyFigures, references: References) -> list[Trend]:
+    """A respondent group's own indicator charts (besides the managers')."""
+    return _survey_trends(references, figures.year, figures.respondent_group)
 
 
 # --- group summary ---------------------------------------------------------------

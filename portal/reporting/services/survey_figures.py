@@ -35,8 +35,10 @@ from portal.reporting.services.period import Period
 from portal.surveys import results
 from portal.surveys.disclosure import Hidden
 from portal.surveys.models import (
+    RESPONDENT_GROUP_LABELS,
     Instrument,
     Invitation,
+    RespondentGroup,
     RoundStatus,
     SurveyResponse,
     SurveyRound,
@@ -164,8 +166,14 @@ class SurveyFigures:
     indicators: list[Row]
     texts: list[TextAnswer] = field(default_factory=list)
     texts_hidden: bool = False  # fewer than k responses in all: no free text at all
-    invited: int = 0  # in all groups of the round
+    invited: int = 0  # in all groups of the round (all of an association-level round)
     previous_groups: tuple[str, ...] = ()  # the groups of the previous year's round
+    respondent_group: RespondentGroup = RespondentGroup.MANAGERS
+    association_level: bool = False  # the round asked no Mysam group (board, list)
+
+    @property
+    def respondent_group_label(self) -> str:
+        return str(RESPONDENT_GROUP_LABELS[self.respondent_group])
 
     @property
     def rate(self) -> float | None:
@@ -187,39 +195,69 @@ class Rounds:
 
     current: SurveyRound | None
     previous: SurveyRound | None
-    invited: dict[int, dict[int, int]]  # round id → group id → invited
-    responded: dict[int, dict[int, int]]  # round id → group id → responses
+    invited: dict[int, dict[int | None, int]]  # round id → group id → invited
+    responded: dict[int, dict[int | None, int]]  # round id → group id → responses
 
     @property
     def loaded(self) -> list[SurveyRound]:
         return [r for r in (self.current, self.previous) if r is not None]
 
 
-def rounds_for(association_id: int, period: Period) -> Rounds:
-    """The period's round and last year's, their instrument and their groups with
-    invitations and responses counted (one query; ``groups`` is set on each round)."""
+def rounds_for(
+    association_id: int,
+    period: Period,
+    respondent_group: RespondentGroup = RespondentGroup.MANAGERS,
+) -> Rounds:
+    """The period's round of the respondent group and last year's, their instrument and
+    their groups with invitations and responses counted (one query; ``groups`` is set
+    on each round). An association-level round (board, list) has no groups: its counts
+    are under None."""
+    return rounds_by_group(association_id, period, respondent_group).get(
+        respondent_group, Rounds(None, None, {}, {})
+    )
+
+
+def rounds_by_group(
+    association_id: int, period: Period, only: RespondentGroup | None = None
+) -> dict[RespondentGroup, Rounds]:
+    """``rounds_for`` of every respondent group with a round closed by the period's end
+    (or ``only`` that one), in one query."""
     rows = db.session.execute(
         _rounds_statement(),
-        {"association": association_id, "year": period.year, "end": period.end},
+        {
+            "association": association_id,
+            "year": period.year,
+            "end": period.end,
+            "respondent_group": only.value if only is not None else None,
+        },
     ).all()
     found: dict[int, SurveyRound] = {}
     groups: dict[int, list[Group]] = defaultdict(list)
-    counts: dict[int, dict[int, int]] = defaultdict(dict)
-    answered: dict[int, dict[int, int]] = defaultdict(dict)
+    counts: dict[int, dict[int | None, int]] = defaultdict(dict)
+    answered: dict[int, dict[int | None, int]] = defaultdict(dict)
     for survey_round, group, n_invited, n_responded in rows:
         found.setdefault(survey_round.id, survey_round)
         if group is not None:
             groups[survey_round.id].append(group)
-            counts[survey_round.id][group.id] = int(n_invited)
-            answered[survey_round.id][group.id] = int(n_responded)
+        key = group.id if group is not None else None
+        counts[survey_round.id][key] = int(n_invited)
+        answered[survey_round.id][key] = int(n_responded)
+    by_group: dict[RespondentGroup, list[SurveyRound]] = defaultdict(list)
     for round_id, survey_round in found.items():
         set_committed_value(survey_round, "groups", groups[round_id])
-    ordered = list(found.values())
-    if not ordered:
-        return Rounds(None, None, {}, {})
-    current = ordered[0]
-    previous = ordered[1] if len(ordered) > 1 and ordered[1].year == current.year - 1 else None
-    return Rounds(current, previous, dict(counts), dict(answered))
+        by_group[survey_round.respondent_group].append(survey_round)
+    out = {}
+    for respondent_group, ordered in by_group.items():
+        current = ordered[0]
+        previous = ordered[1] if len(ordered) > 1 and ordered[1].year == current.year - 1 else None
+        ids = {r.id for r in ordered}
+        out[respondent_group] = Rounds(
+            current,
+            previous,
+            {i: c for i, c in counts.items() if i in ids},
+            {i: a for i, a in answered.items() if i in ids},
+        )
+    return out
 
 
 @functools.cache
@@ -230,28 +268,41 @@ def _rounds_statement() -> sa.Select[Any]:
     The instrument's source document is left out: it would come, and be parsed as
     JSON, once per group row, and the summary reads only the questions.
     """
-    latest = (
-        sa.select(SurveyRound.id)
+    asked = sa.bindparam("respondent_group", type_=sa.String())
+    ranked = (
+        sa.select(
+            SurveyRound.id,
+            sa.func.row_number()
+            .over(partition_by=SurveyRound.respondent_group, order_by=SurveyRound.year.desc())
+            .label("rank"),
+        )
         .where(
             SurveyRound.association_id == sa.bindparam("association"),
             SurveyRound.status == RoundStatus.CLOSED,
+            sa.or_(asked.is_(None), SurveyRound.respondent_group == asked),
             SurveyRound.year <= sa.bindparam("year"),
             SurveyRound.closes_on <= sa.bindparam("end"),
         )
-        .order_by(SurveyRound.year.desc())
-        .limit(2)
+        .subquery()
     )
+    latest = sa.select(ranked.c.id).where(ranked.c.rank <= 2)  # per respondent group
     in_group = round_groups.c.group_id
     invited = (
         sa.select(sa.func.count())
         .select_from(Invitation)
-        .where(Invitation.round_id == SurveyRound.id, Invitation.group_id == in_group)
+        .where(
+            Invitation.round_id == SurveyRound.id,
+            Invitation.group_id.is_not_distinct_from(in_group),  # NULL: association level
+        )
         .scalar_subquery()
     )
     responded = (
         sa.select(sa.func.count())
         .select_from(SurveyResponse)
-        .where(SurveyResponse.round_id == SurveyRound.id, SurveyResponse.group_id == in_group)
+        .where(
+            SurveyResponse.round_id == SurveyRound.id,
+            SurveyResponse.group_id.is_not_distinct_from(in_group),
+        )
         .scalar_subquery()
     )
     return (
@@ -259,8 +310,8 @@ def _rounds_statement() -> sa.Select[Any]:
         .options(joinedload(SurveyRound.instrument).defer(Instrument.definition))
         .outerjoin(round_groups, round_groups.c.round_id == SurveyRound.id)
         .outerjoin(Group, Group.id == in_group)
-        .where(SurveyRound.id.in_(latest.scalar_subquery()))
-        .order_by(SurveyRound.year.desc(), Group.name, Group.id)
+        .where(SurveyRound.id.in_(latest))
+        .order_by(SurveyRound.respondent_group, SurveyRound.year.desc(), Group.name, Group.id)
     )
 
 
@@ -274,22 +325,49 @@ class References:
     """
 
     association_id: int
+    respondent_group: RespondentGroup = RespondentGroup.MANAGERS
     own: list[RoundFigure] = field(default_factory=list)
     national: dict[tuple[int, str], float] = field(default_factory=dict)
     installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
     indicator_installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
     loaded: bool = False
+    figures: list[RoundFigure] | None = None  # every respondent group's, read once
+
+    def shared_national(self, codes: set[str], year: int) -> dict[tuple[int, str], float]:
+        """The national references of every respondent group's figures at once (one
+        query, after the figures): ``codes`` and the association's own years."""
+        if self.figures is None:
+            self.figures = national.round_figures(self.association_id, year)
+        own = [f for f in self.figures if f.association_id == self.association_id]
+        years = {f.year for f in own} | {year}
+        return national.national_shares(codes | {f.code for f in own}, years)
+
+    def of_group(self, respondent_group: RespondentGroup) -> References:
+        """References for another respondent group's figures, sharing what was read."""
+        return References(self.association_id, respondent_group, figures=self.figures)
 
     def load(
-        self, codes: list[str], year: int, indicators: dict[str, set[str]] | None = None
+        self,
+        codes: list[str],
+        year: int,
+        indicators: dict[str, set[str]] | None = None,
+        national_shares: dict[tuple[int, str], float] | None = None,
     ) -> References:
         """Read the figures; ``indicators`` (indicator code → its question codes) also
-        gives each indicator its installation-wide figure."""
-        figures = national.round_figures(self.association_id, year)
+        gives each indicator its installation-wide figure. ``national_shares``, when
+        given, are the national references already read (``shared_national``)."""
+        if self.figures is None:
+            self.figures = national.round_figures(self.association_id, year)
+        # a respondent group's figures pool only with the same group's
+        figures = [f for f in self.figures if f.respondent_group == self.respondent_group]
         self.own = [f for f in figures if f.association_id == self.association_id]
         all_codes = set(codes) | {f.code for f in self.own}
         years = {f.year for f in self.own} | {year}
-        self.national = national.national_shares(all_codes, years)
+        self.national = (
+            national_shares
+            if national_shares is not None
+            else national.national_shares(all_codes, years)
+        )
         self.installation = national.pool_installation(figures, set(codes), {year})
         self.indicator_installation = national.pool_indicators(figures, indicators or {}, {year})
         self.loaded = True
@@ -372,7 +450,7 @@ def _indicator_rows(rows: list[Row], group_ids: list[int]) -> list[Row]:
 
 
 def _responses(
-    survey_round: SurveyRound, figures: RoundResults, invited: dict[int, int]
+    survey_round: SurveyRound, figures: RoundResults, invited: dict[int | None, int]
 ) -> list[GroupResponses]:
     return [
         GroupResponses(g.id, g.name, invited.get(g.id, 0), figures.responses_by_group.get(g.id, 0))
@@ -396,21 +474,23 @@ def _texts(survey_round: SurveyRound, figures: RoundResults) -> list[TextAnswer]
     return out
 
 
-def survey_figures(
-    association_id: int,
-    period: Period,
-    groups: list[Group] | None = None,
-    references: References | None = None,
-) -> SurveyFigures | None:
-    """The survey section for the period, or None when no round has closed by its end.
+@dataclass
+class _Prepared:
+    """A respondent group's figures before the references are read."""
 
-    ``references`` is filled on the way, for the trends to read the same figures.
-    """
-    rounds = rounds_for(association_id, period)
+    rounds: Rounds
+    current: RoundResults
+    previous: RoundResults | None
+    group_ids: list[int]
+    rows: list[Row]
+    indicators: dict[str, set[str]]
+
+
+def _prepare(
+    rounds: Rounds, figures: dict[int, RoundResults], groups: list[Group] | None
+) -> _Prepared:
     current_round, previous_round = rounds.current, rounds.previous
-    if current_round is None:
-        return None
-    figures = results.rounds_results(rounds.loaded, rounds.responded)
+    assert current_round is not None
     current = figures[current_round.id]
     previous = figures[previous_round.id] if previous_round else None
     group_ids = [g.id for g in (groups if groups is not None else current_round.groups)]
@@ -418,14 +498,22 @@ def survey_figures(
     indicators: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         indicators[row.indicator_code].add(row.code)
-    refs = (references or References(association_id)).load(
-        [r.code for r in rows], current_round.year, dict(indicators)
-    )
+    return _Prepared(rounds, current, previous, group_ids, rows, dict(indicators))
+
+
+def _finish(
+    prepared: _Prepared, refs: References, respondent_group: RespondentGroup
+) -> SurveyFigures:
+    rounds, current = prepared.rounds, prepared.current
+    current_round, previous_round = rounds.current, rounds.previous
+    assert current_round is not None
     rows = [
-        _with_reference(row, refs.national, refs.installation, current_round.year) for row in rows
+        _with_reference(row, refs.national, refs.installation, current_round.year)
+        for row in prepared.rows
     ]
     texts_hidden = not current.decision.texts
-    responses = _responses(current_round, current, rounds.invited.get(current_round.id, {}))
+    invited = rounds.invited.get(current_round.id, {})
+    responses = _responses(current_round, current, invited)
     return SurveyFigures(
         round_id=current_round.id,
         year=current_round.year,
@@ -437,15 +525,106 @@ def survey_figures(
         is_example=current_round.instrument.is_example,
         responses=current.responses,
         groups=responses,
-        invited=sum(g.invited for g in responses),
+        invited=sum(invited.values()),
+        respondent_group=respondent_group,
+        association_level=not current_round.groups,
         questions=rows,
         indicators=[
             _with_installation(row, refs.indicator_installation, current_round.year)
-            for row in _indicator_rows(rows, group_ids)
+            for row in _indicator_rows(rows, prepared.group_ids)
         ],
         texts=[] if texts_hidden else _texts(current_round, current),
         texts_hidden=texts_hidden,
     )
+
+
+def survey_figures(
+    association_id: int,
+    period: Period,
+    groups: list[Group] | None = None,
+    references: References | None = None,
+    respondent_group: RespondentGroup = RespondentGroup.MANAGERS,
+) -> SurveyFigures | None:
+    """The survey section of a respondent group for the period, or None when no round
+    of the group has closed by its end.
+
+    ``references`` is filled on the way, for the trends to read the same figures.
+    """
+    rounds = rounds_for(association_id, period, respondent_group)
+    if rounds.current is None:
+        return None
+    figures = results.rounds_results(rounds.loaded, rounds.responded)
+    prepared = _prepare(rounds, figures, groups)
+    refs = (references or References(association_id, respondent_group)).load(
+        [r.code for r in prepared.rows], rounds.current.year, prepared.indicators
+    )
+    return _finish(prepared, refs, respondent_group)
+
+
+def every_survey_figures(
+    association_id: int, period: Period, groups: list[Group], references: References
+) -> tuple[SurveyFigures | None, list[tuple[SurveyFigures, References]]]:
+    """The managers' survey section (``survey_figures`` with ``groups``) and every other
+    respondent group's with a round closed by the period's end, in the order of
+    ``RespondentGroup``, each with the references its trends read.
+
+    As many queries as the managers' section alone, whatever the number of respondent
+    groups: their rounds, their results, the rollup and the national references are
+    each read once for all of them. ``references`` is the managers'.
+    """
+    by_group = rounds_by_group(association_id, period)
+    loaded = [r for rounds in by_group.values() for r in rounds.loaded]
+    if not loaded:
+        return None, []
+    responded = {i: n for rounds in by_group.values() for i, n in rounds.responded.items()}
+    figures = results.rounds_results(loaded, responded)
+    prepared = {
+        g: _prepare(by_group[g], figures, groups if g == RespondentGroup.MANAGERS else None)
+        for g in RespondentGroup
+        if g in by_group
+    }
+    # the year whose installation-wide figures are read: the managers' round's, as before
+    first = prepared.get(RespondentGroup.MANAGERS) or next(iter(prepared.values()))
+    assert first.rounds.current is not None
+    year = first.rounds.current.year
+    codes = {row.code for p in prepared.values() for row in p.rows}
+    shared = references.shared_national(codes, year)
+    managers, others = None, []
+    for respondent_group, ready in prepared.items():
+        assert ready.rounds.current is not None
+        refs = (
+            references
+            if respondent_group == references.respondent_group
+            else references.of_group(respondent_group)
+        )
+        refs.load([r.code for r in ready.rows], ready.rounds.current.year, ready.indicators, shared)
+        section = _finish(ready, refs, respondent_group)
+        if respondent_group == RespondentGroup.MANAGERS:
+            managers = section
+        else:
+            others.append((section, refs))
+    return managers, others
+
+
+@dataclass(frozen=True)
+class IndicatorAcross:
+    """One indicator's whole-association share in each respondent group's round that
+    measures it (with that round's change and *k*): an indicator per respondent group."""
+
+    code: str
+    title: str
+    cells: dict[RespondentGroup, tuple[Comparison, int]]
+
+
+def indicators_across(surveys: list[SurveyFigures]) -> list[IndicatorAcross]:
+    """Every indicator of the sections, in the order first met, with each respondent
+    group's figure (the sections' own, already through the disclosure check)."""
+    out: dict[str, IndicatorAcross] = {}
+    for survey in surveys:
+        for row in survey.indicators:
+            across = out.setdefault(row.code, IndicatorAcross(row.code, row.text, {}))
+            across.cells[survey.respondent_group] = (row.overall, survey.k)
+    return list(out.values())
 
 
 def _with_installation(row: Row, installation: dict[Any, Any], year: int) -> Row:

@@ -16,6 +16,7 @@ from portal.plans.models import ACTIVITY_STATUS_LABELS, ActivityStatus, PlanStat
 from portal.plans.services.assessment import Assessment
 from portal.reporting.services.survey_figures import Comparison, Row, SurveyFigures, percent
 from portal.surveys.disclosure import Hidden
+from portal.surveys.models import RespondentGroup
 
 if TYPE_CHECKING:
     from portal.reporting.services.meeting_figures import MeetingFigures
@@ -159,6 +160,8 @@ def survey_tables(survey: SurveyFigures, names: dict[int, str]) -> list[Table]:
         ]  # fmt: skip
 
     title = _("Survey %(year)d", year=survey.year)
+    if survey.respondent_group != RespondentGroup.MANAGERS:
+        title += f" – {survey.respondent_group_label}"
     return [
         Table(
             f"{title} – " + _("responses"),
@@ -199,9 +202,30 @@ def trend_table(trend: Trend) -> Table:
 def board_tables(summary: BoardSummary) -> list[Table]:
     """Every table of the board summary, in page order."""
     parts = plan_tables(summary.plans) + meeting_tables(summary.meetings)
-    if summary.survey is not None:
-        names = {g.id: g.name for g in summary.groups}
-        parts += survey_tables(summary.survey, names)
+    names = {g.id: g.name for g in summary.groups}
+    for survey in summary.surveys:  # each respondent group apart, the managers' first
+        parts += survey_tables(survey, names)
+    if summary.indicators_across:
+        surveys = summary.surveys
+        parts.append(
+            Table(
+                _("Share clearly positive per indicator and respondent group (%)"),
+                [_("Code"), _("Indicator"), *(s.respondent_group_label for s in surveys)],
+                [
+                    [
+                        row.code,
+                        row.title,
+                        *(
+                            cell[0].current.percent
+                            if (cell := row.cells.get(s.respondent_group))
+                            else None
+                            for s in surveys
+                        ),
+                    ]
+                    for row in summary.indicators_across
+                ],
+            )
+        )
     return parts + [trend_table(t) for t in summary.trends]
 
 

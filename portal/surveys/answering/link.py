@@ -86,7 +86,7 @@ class LinkedInvitation:
 
     id: int
     round_id: int
-    group_id: int
+    group_id: int | None  # None: an association-level round (board, list)
     token_salt: str
     token_hash: str
     answered: bool

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from portal.db import affected_rows
 from portal.groups.models import Group
+from portal.organisations.models import Association
 from portal.surveys.answering import caches
 from portal.surveys.models import (
     Ballot,
@@ -55,7 +56,7 @@ def find() -> sa.Select[Any]:
     """
     invitations, rounds = Invitation.__table__, SurveyRound.__table__
     groups, instruments, drafts = Group.__table__, Instrument.__table__, Draft.__table__
-    keys = RoundKey.__table__
+    keys, associations = RoundKey.__table__, Association.__table__
     return (
         sa.select(
             invitations.c.id,
@@ -69,7 +70,8 @@ def find() -> sa.Select[Any]:
             rounds.c.closes_on,
             rounds.c.min_answers,
             keys.c.public_key,
-            groups.c.name.label("group_name"),
+            # an association-level round (board, list): about the association as a whole
+            sa.func.coalesce(groups.c.name, associations.c.name).label("group_name"),
             instruments.c.id.label("instrument_id"),
             instruments.c.title,
             instruments.c.is_example,
@@ -80,7 +82,8 @@ def find() -> sa.Select[Any]:
         )
         .select_from(
             invitations.join(rounds, rounds.c.id == invitations.c.round_id)
-            .join(groups, groups.c.id == invitations.c.group_id)
+            .join(associations, associations.c.id == rounds.c.association_id)
+            .outerjoin(groups, groups.c.id == invitations.c.group_id)
             .join(instruments, instruments.c.id == rounds.c.instrument_id)
             .outerjoin(drafts, drafts.c.invitation_id == invitations.c.id)
             .outerjoin(keys, keys.c.round_id == invitations.c.round_id)

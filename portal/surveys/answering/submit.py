@@ -94,7 +94,7 @@ def submit(access: Access, answers: dict[str, str]) -> None:
     if survey_round.public_key is None:  # an open round always has its keys
         raise DomainError(_("The survey has closed; answers can no longer be saved."))
     sealed = crypto.seal_ballot(
-        survey_round.public_key, survey_round.id, encode(questions, clean, invitation.group_id)
+        survey_round.public_key, survey_round.id, encode(questions, clean, invitation.group_id or 0)
     )
     values = {
         "invitation": invitation.id,

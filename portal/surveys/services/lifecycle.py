@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import User
 from portal.core import audit
 from portal.core.errors import DomainError
+from portal.core.mail import OutboxMessage
 from portal.db import utcnow
 from portal.extensions import db
 from portal.groups import services as group_services
@@ -26,59 +27,50 @@ from portal.surveys.models import (
     Ballot,
     Draft,
     Invitation,
+    ListEntry,
+    RespondentSource,
     RoundKey,
     RoundStatus,
     SurveyResponse,
     SurveyRound,
 )
-from portal.surveys.services.links import mail_link, round_keys
+from portal.surveys.services import lists
+from portal.surveys.services.links import LINK_MARKER_RE, mail_link, round_keys
 from portal.surveys.services.rounds import snapshot
 
 
 def open_round(actor: User | None, survey_round: SurveyRound) -> int:
-    """Open the round: one invitation per current member of each group, mailed now.
+    """Open the round: one invitation per respondent of its source, mailed now.
 
-    A person with several seats in one group is invited once for that group; a person in
-    two groups answers for each. Returns the number of invitations.
+    Members: per current member of each group; a person with several seats in one group
+    is invited once for that group, a person in two groups answers for each. Board: per
+    current board member; list: per line of the uploaded list (both without a group).
+    Returns the number of invitations.
     """
     if not survey_round.is_draft:
         raise DomainError(_("The round has already been opened."))
     today = group_services.today()
     if not survey_round.opens_on <= today <= survey_round.closes_on:
         raise DomainError(_("A round can be opened from its opening day until its closing day."))
-    memberships = db.session.scalars(
-        sa.select(Membership)
-        .join(User, User.id == Membership.user_id)
-        .where(
-            Membership.group_id.in_([g.id for g in survey_round.groups]),
-            Membership.valid_from <= today,
-            sa.or_(Membership.valid_to.is_(None), Membership.valid_to >= today),
-            User.active.is_(True),
-        )
-        .options(selectinload(Membership.user), selectinload(Membership.agency))
-        .order_by(Membership.group_id, Membership.user_id, Membership.id)
-    ).all()
-    seen: set[tuple[int, int]] = set()
-    invitations = []
     keys = crypto.new_round_keys()
-    for membership in memberships:
-        if (membership.group_id, membership.user_id) in seen:
-            continue
-        seen.add((membership.group_id, membership.user_id))
-        salt = crypto.new_salt()
-        token = crypto.link_token(keys.link_secret, salt)
-        invitation = Invitation(
-            round_id=survey_round.id,
-            group_id=membership.group_id,
-            membership=membership,
-            agency_kind=membership.agency.kind,
-            token_salt=salt,
-            token_hash=crypto.token_hash(token),
-        )
+    source = survey_round.source
+    if source == RespondentSource.MEMBERS:
+        invitations = _member_invitations(survey_round, keys, today)
+    elif source == RespondentSource.BOARD:
+        invitations = _board_invitations(survey_round, keys)
+    elif source == RespondentSource.LIST:
+        invitations = _list_invitations(survey_round, keys)
+    else:
+        raise DomainError(_("This round's respondents are not invited by mail."))
+    for invitation in invitations:
         db.session.add(invitation)
-        invitations.append(invitation)
     if not invitations:
-        raise DomainError(_("The chosen groups have no current members to invite."))
+        raise DomainError(
+            {
+                RespondentSource.BOARD: _("The association's board has no members to invite."),
+                RespondentSource.LIST: _("Upload the list of respondents before opening."),
+            }.get(source, _("The chosen groups have no current members to invite."))
+        )
     before = snapshot(survey_round)
     survey_round.status = RoundStatus.OPEN
     survey_round.opened_at = utcnow()
@@ -102,6 +94,63 @@ def open_round(actor: User | None, survey_round: SurveyRound) -> int:
         after={**snapshot(survey_round), "invitations": len(invitations)},
     )
     return len(invitations)
+
+
+def _invitation(survey_round: SurveyRound, keys: crypto.RoundKeys, **who: object) -> Invitation:
+    salt = crypto.new_salt()
+    token = crypto.link_token(keys.link_secret, salt)
+    return Invitation(
+        round_id=survey_round.id, token_salt=salt, token_hash=crypto.token_hash(token), **who
+    )
+
+
+def _member_invitations(
+    survey_round: SurveyRound, keys: crypto.RoundKeys, today: dt.date
+) -> list[Invitation]:
+    """One invitation per current member of each of the round's groups."""
+    memberships = db.session.scalars(
+        sa.select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.group_id.in_([g.id for g in survey_round.groups]),
+            Membership.valid_from <= today,
+            sa.or_(Membership.valid_to.is_(None), Membership.valid_to >= today),
+            User.active.is_(True),
+        )
+        .options(selectinload(Membership.user), selectinload(Membership.agency))
+        .order_by(Membership.group_id, Membership.user_id, Membership.id)
+    ).all()
+    seen: set[tuple[int, int]] = set()
+    invitations = []
+    for membership in memberships:
+        if (membership.group_id, membership.user_id) in seen:
+            continue
+        seen.add((membership.group_id, membership.user_id))
+        invitations.append(
+            _invitation(
+                survey_round,
+                keys,
+                group_id=membership.group_id,
+                membership=membership,
+                agency_kind=membership.agency.kind,
+            )
+        )
+    return invitations
+
+
+def _board_invitations(survey_round: SurveyRound, keys: crypto.RoundKeys) -> list[Invitation]:
+    """One invitation per current board member, at the association level (no group)."""
+    return [
+        _invitation(survey_round, keys, user=user)
+        for user in lists.board_members(survey_round.association_id)
+    ]
+
+
+def _list_invitations(survey_round: SurveyRound, keys: crypto.RoundKeys) -> list[Invitation]:
+    """One invitation per line of the uploaded list, at the association level."""
+    return [
+        _invitation(survey_round, keys, entry=entry) for entry in lists.list_entries(survey_round)
+    ]
 
 
 class RoundDates(Protocol):
@@ -144,6 +193,7 @@ def send_reminders(
         )
         .options(selectinload(Invitation.membership).selectinload(Membership.user))
         .options(selectinload(Invitation.group))
+        .options(selectinload(Invitation.user), selectinload(Invitation.entry))
     ).all()
     now = utcnow()
     keys = round_keys(survey_round.id) if invitations else None
@@ -192,6 +242,7 @@ def close_round(actor: User | None, survey_round: SurveyRound) -> None:
     db.session.execute(sa.delete(Draft).where(Draft.invitation_id.in_(invitation_ids)))
     db.session.execute(sa.delete(Ballot).where(Ballot.round_id == survey_round.id))
     db.session.execute(sa.delete(RoundKey).where(RoundKey.round_id == survey_round.id))
+    _forget_list(survey_round)
     db.session.flush()
     db.session.execute(results.totals_insert([survey_round.id]))  # the yearly rollup
     audit.record(
@@ -203,6 +254,47 @@ def close_round(actor: User | None, survey_round: SurveyRound) -> None:
         before=before,
         after=snapshot(survey_round),
     )
+
+
+def _forget_list(survey_round: SurveyRound) -> None:
+    """Delete the round's uploaded list and every trace of its addresses: the mail sent
+    to them (invitations and reminders, found by their link markers) and the
+    invitations' link salt and hash, replaced by random values so that no logged link's
+    hash matches them any more (as the retention rule does for members' invitations).
+    The invitations keep only whether they were answered, for the response rate."""
+    listed = db.session.execute(
+        sa.select(Invitation.id, ListEntry.email)
+        .join(ListEntry, ListEntry.id == Invitation.entry_id)
+        .where(Invitation.round_id == survey_round.id)
+    ).all()
+    if listed:
+        invitation_ids = {invitation_id for invitation_id, _email in listed}
+        mailed = db.session.execute(
+            sa.select(OutboxMessage.id, OutboxMessage.body_text).where(
+                OutboxMessage.association_id == survey_round.association_id,
+                OutboxMessage.recipient.in_({email for _id, email in listed}),
+            )
+        ).all()
+        mail_ids = [
+            message_id
+            for message_id, body in mailed
+            if {int(found) for found in LINK_MARKER_RE.findall(body)} & invitation_ids
+        ]
+        if mail_ids:
+            db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.id.in_(mail_ids)))
+        db.session.execute(
+            sa.update(Invitation),
+            [
+                {
+                    "id": invitation_id,
+                    "entry_id": None,
+                    "token_salt": secrets.token_hex(32),
+                    "token_hash": secrets.token_hex(32),
+                }
+                for invitation_id, _email in listed
+            ],
+        )
+    db.session.execute(sa.delete(ListEntry).where(ListEntry.round_id == survey_round.id))
 
 
 def _write_responses(survey_round: SurveyRound) -> None:
@@ -232,7 +324,10 @@ def _write_responses(survey_round: SurveyRound) -> None:
     answers: list[dict[str, object]] = []
     for group_id, values in opened:
         response_id = uuid.uuid4()
-        responses.append({"id": response_id, "round_id": survey_round.id, "group_id": group_id})
+        responses.append(
+            # 0: an association-level ballot (board, list), which has no group
+            {"id": response_id, "round_id": survey_round.id, "group_id": group_id or None}
+        )
         for question in questions:
             if question.code in values:
                 answers.append(
@@ -243,7 +338,7 @@ def _write_responses(survey_round: SurveyRound) -> None:
         db.session.execute(sa.insert(Answer), answers)
 
 
-SEALED_TABLES = ("survey_ballots", "survey_drafts", "survey_round_keys")
+SEALED_TABLES = ("survey_ballots", "survey_drafts", "survey_round_keys", "survey_list_entries")
 
 
 def vacuum_sealed_tables() -> bool:

@@ -53,25 +53,37 @@ def mail_link(
     reminder: bool,
 ) -> None:
     """Queue the invitation (or a reminder) with a marker where the personal link goes."""
-    membership = invitation.membership
-    assert membership is not None  # unlinked only after the round, when nothing is sent
-    user = membership.user
+    recipient, locale = _recipient(invitation)
     link = LINK_MARKER.format(id=invitation.id)  # the link itself only as it is sent
+    association = _association_name(survey_round)
     subject, body = render_mail(
         "surveys/reminder" if reminder else "surveys/invitation",
-        user.locale,
+        locale,
         year=survey_round.year,
-        group=invitation.group.name,
+        # an association-level round (board, list) is about the association's cooperation
+        group=invitation.group.name if invitation.group is not None else association,
         closes=survey_round.closes_on,
         link=link,
-        association=_association_name(survey_round),
+        association=association,
     )
     queue_mail(
-        recipient=user.email,
+        recipient=recipient,
         subject=subject,
         body=body,
         association_id=survey_round.association_id,
     )
+
+
+def _recipient(invitation: Invitation) -> tuple[str, str | None]:
+    """The address and language to mail an invitation to: the member's or board
+    member's account, or the uploaded list's line (the portal's default language)."""
+    if invitation.membership is not None:
+        return invitation.membership.user.email, invitation.membership.user.locale
+    if invitation.user is not None:
+        return invitation.user.email, invitation.user.locale
+    # unlinked only after the round, when nothing is sent
+    assert invitation.entry is not None
+    return invitation.entry.email, None
 
 
 def render_links(body: str) -> str:

@@ -30,7 +30,8 @@ class Rate:
 @dataclass(frozen=True)
 class Rates:
     """A running round's response rate per group and overall (never per agency kind:
-    with groups of five to seven, who of a kind has answered points at persons)."""
+    with groups of five to seven, who of a kind has answered points at persons). A
+    board or list round has no groups: only the overall rate."""
 
     groups: list[Rate]
     total: Rate
@@ -48,5 +49,6 @@ def response_rates(survey_round: SurveyRound) -> Rates:
         )
     }
     groups = [Rate(g.name, *by_group.get(g.id, (0, 0)), group_id=g.id) for g in survey_round.groups]
-    total = Rate("", sum(r.invited for r in groups), sum(r.answered for r in groups))
+    # every invitation counts in the total, the association-level ones (board, list) too
+    total = Rate("", sum(n for n, _a in by_group.values()), sum(a for _n, a in by_group.values()))
     return Rates(groups=groups, total=total)

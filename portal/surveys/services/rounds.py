@@ -19,8 +19,11 @@ from portal.groups.models import Group
 from portal.organisations.models import Association
 from portal.surveys import schedule
 from portal.surveys.models import (
+    RESPONDENT_SOURCES,
     Instrument,
+    ListEntry,
     RespondentGroup,
+    RespondentSource,
     RoundStatus,
     SurveyRound,
 )
@@ -35,6 +38,11 @@ ROUND_FIELDS = (
     "min_answers",
     "status",
 )
+
+
+# Sources whose respondents belong to the round's Mysam groups: the groups' members, and
+# the participants of the groups' efforts, whose codes are issued per group.
+GROUP_SOURCES = frozenset({RespondentSource.MEMBERS, RespondentSource.CODES})
 
 
 @dataclass(frozen=True)
@@ -92,17 +100,19 @@ def _apply(association: Association, survey_round: SurveyRound, data: RoundData)
             _("The association already has a survey round for this respondent group this year."),
             "year",
         )
-    if not data.group_ids:
-        raise DomainError(_("Choose at least one group."), "group_ids")
-    groups = list(
-        db.session.scalars(
-            sa.select(Group).where(
-                Group.association_id == association.id, Group.id.in_(data.group_ids)
+    groups: list[Group] = []
+    if RESPONDENT_SOURCES[data.respondent_group] in GROUP_SOURCES:
+        if not data.group_ids:
+            raise DomainError(_("Choose at least one group."), "group_ids")
+        groups = list(
+            db.session.scalars(
+                sa.select(Group).where(
+                    Group.association_id == association.id, Group.id.in_(data.group_ids)
+                )
             )
         )
-    )
-    if len(groups) != len(set(data.group_ids)):
-        raise DomainError(_("Choose groups of this association."), "group_ids")
+        if len(groups) != len(set(data.group_ids)):
+            raise DomainError(_("Choose groups of this association."), "group_ids")
     survey_round.year = data.year
     survey_round.respondent_group = data.respondent_group
     survey_round.instrument = instrument
@@ -143,6 +153,8 @@ def update_round(
         raise DomainError(_("The round has opened; its settings can no longer change."))
     before = snapshot(survey_round)
     _apply(association, survey_round, data)
+    if survey_round.source != RespondentSource.LIST:  # a list kept for nothing is not kept
+        db.session.execute(sa.delete(ListEntry).where(ListEntry.round_id == survey_round.id))
     bump(survey_round)
     db.session.flush()
     after = snapshot(survey_round)

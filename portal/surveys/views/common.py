@@ -11,12 +11,22 @@ from portal.core.loaders import require
 from portal.organisations.loaders import load_association
 from portal.organisations.models import Association
 from portal.surveys import policies, services
-from portal.surveys.models import ROUND_STATUS_LABELS, Instrument, SurveyRound
+from portal.surveys.models import (
+    RESPONDENT_GROUP_LABELS,
+    ROUND_STATUS_LABELS,
+    Instrument,
+    SurveyRound,
+)
 
 
 def status_label(survey_round: SurveyRound) -> str:
     """The round's state in words."""
     return str(ROUND_STATUS_LABELS[survey_round.status])
+
+
+def respondent_group_label(survey_round: SurveyRound) -> str:
+    """Whom the round asks, in words."""
+    return str(RESPONDENT_GROUP_LABELS[survey_round.respondent_group])
 
 
 def load_surveys(slug: str) -> Association:

@@ -19,7 +19,7 @@ from portal.surveys.blueprint import PREFIX, bp
 from portal.surveys.disclosure import Hidden
 from portal.surveys.forms import TextReviewForm
 from portal.surveys.models import TextReview
-from portal.surveys.views.common import load_round
+from portal.surveys.views.common import load_round, respondent_group_label
 
 
 def _with_review(
@@ -58,6 +58,7 @@ def results_page(slug: str, round_id: int) -> str:
         pending=pending,
         can_manage=policies.can_manage_surveys(current_user, association.id),
         Hidden=Hidden,
+        respondent_group_label=respondent_group_label,
         one_decimal=lambda value: format_decimal(value, format="0.0"),
     )
 

@@ -20,9 +20,20 @@ from portal.groups.models import Group
 from portal.organisations.models import Association
 from portal.surveys import needs, policies, schedule, services
 from portal.surveys.blueprint import PREFIX, bp
-from portal.surveys.forms import ConfirmForm, RoundEditForm, RoundForm
-from portal.surveys.models import RESPONDENT_GROUP_LABELS, RespondentGroup, SurveyRound
-from portal.surveys.views.common import load_round, load_surveys, status_label
+from portal.surveys.forms import ConfirmForm, ListForm, RoundEditForm, RoundForm
+from portal.surveys.models import (
+    RESPONDENT_GROUP_LABELS,
+    RespondentGroup,
+    RespondentSource,
+    SurveyRound,
+)
+from portal.surveys.services import lists
+from portal.surveys.views.common import (
+    load_round,
+    load_surveys,
+    respondent_group_label,
+    status_label,
+)
 
 
 @bp.route(PREFIX)
@@ -42,22 +53,32 @@ def index(slug: str) -> str:
         instruments=services.published_instruments(),
         can_manage=policies.can_manage_surveys(current_user, association.id),
         status_label=status_label,
+        respondent_group_label=respondent_group_label,
     )
 
 
 def _round_form(association: Association, survey_round: SurveyRound | None) -> RoundForm:
     form = RoundForm() if survey_round is None else RoundEditForm(obj=survey_round)
-    # Only published versions of the round's respondent group are offered.
-    group = survey_round.respondent_group if survey_round else RespondentGroup.MANAGERS
+    if request.method == "GET":
+        asked = request.args.get("respondent_group")
+        if asked in RespondentGroup.__members__.values():
+            form.respondent_group.data = asked
+        elif survey_round is not None:
+            form.respondent_group.data = survey_round.respondent_group.value
+    respondent_group = form.chosen_group()
     form.instrument_id.choices = choices(
         (i.id, i.label + (" – " + _("example") if i.is_example else ""))
-        for i in services.published_instruments(group)
+        for i in services.published_instruments(respondent_group)
     )
     groups = db.session.scalars(
         db.select(Group).where(Group.association_id == association.id).order_by(Group.name)
     ).all()
     form.group_ids.choices = choices((g.id, g.name) for g in groups)
-    taken = sorted(r.year for r in services.rounds_of(association) if r is not survey_round)
+    taken = sorted(
+        r.year
+        for r in services.rounds_of(association)
+        if r is not survey_round and r.respondent_group == respondent_group
+    )
     if taken:
         form.year.description = _(
             "The round's dates fall within this year. Years that already have a round: %(years)s.",
@@ -76,13 +97,24 @@ def _round_form(association: Association, survey_round: SurveyRound | None) -> R
     return form
 
 
+def _showing_instruments(form: RoundForm) -> bool:
+    """The form was sent with "Show this group's instrument versions" (without
+    JavaScript): shown again with what was typed, nothing saved."""
+    if request.method != "POST" or "show_instruments" not in request.form:
+        return False
+    form.instrument_id.data = None
+    return True
+
+
 @bp.route(f"{PREFIX}/new", methods=["GET", "POST"])
 def new(slug: str) -> Response | tuple[str, int]:
     """Prepare a round: nothing is sent until it is opened."""
     association = load_surveys(slug)
     require(policies.can_manage_surveys(current_user, association.id))
     form = _round_form(association, None)
-    if form.validate_on_submit():
+    if _showing_instruments(form):
+        pass
+    elif form.validate_on_submit():
         try:
             with atomic():
                 survey_round = services.create_round(current_user, association, form.to_data())
@@ -108,7 +140,9 @@ def edit(slug: str, round_id: int) -> Response | tuple[str, int]:
         return redirect(url_for(".show", slug=slug, round_id=round_id))
     form = _round_form(association, survey_round)
     assert isinstance(form, RoundEditForm)
-    if form.validate_on_submit():
+    if _showing_instruments(form):
+        pass
+    elif form.validate_on_submit():
         try:
             with atomic():
                 services.update_round(
@@ -147,7 +181,11 @@ def show(slug: str, round_id: int) -> str:
         can_read_results=policies.can_read_results(current_user, survey_round),
         accepts_answers=services.accepts_answers(survey_round),
         status_label=status_label,
+        respondent_group_label=respondent_group_label,
         form=ConfirmForm(),
+        list_size=lists.list_size(survey_round)
+        if survey_round.source == RespondentSource.LIST
+        else None,
     )
 
 
@@ -206,6 +244,47 @@ def remind(slug: str, round_id: int) -> Response:
 def close(slug: str, round_id: int) -> Response:
     """Close the round by hand."""
     return _act(slug, round_id, "close")
+
+
+@bp.route(f"{PREFIX}/<int:round_id>/list", methods=["GET", "POST"])
+def respondent_list(slug: str, round_id: int) -> Response | tuple[str, int]:
+    """Upload the list of respondents of a list round (staff, referrers), before it opens.
+
+    Each upload replaces the list; a refused one names every bad line and keeps what
+    was typed. The list is deleted when the round closes.
+    """
+    association, survey_round = load_round(slug, round_id, manage=True)
+    if survey_round.source != RespondentSource.LIST:
+        abort(404)
+    form = ListForm()
+    if form.validate_on_submit() and survey_round.is_draft:
+        upload = form.upload.data
+        text = form.respondents.data or ""
+        if upload and getattr(upload, "filename", ""):
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                form.upload.errors = [_("The file is not plain text in UTF-8.")]
+                text = ""
+            form.respondents.data = text  # a refused file is kept as text to correct
+        if not form.upload.errors:
+            try:
+                with atomic():
+                    count = lists.upload_list(current_user, survey_round, text)
+            except lists.ListError as error:
+                form.respondents.errors = list(error.problems)
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                flash(_("The list has %(n)d respondents.", n=count), "success")
+                return redirect(url_for(".show", slug=slug, round_id=round_id))
+    return render_template(
+        "surveys/list_form.html",
+        association=association,
+        survey_round=survey_round,
+        form=form,
+        entries=lists.list_entries(survey_round),
+    ), form.status
 
 
 @bp.route(f"{PREFIX}/<int:round_id>/delete", methods=["GET", "POST"])

@@ -1,6 +1,7 @@
 """A survey round run as respondents run it, watched as an adversary would watch it.
 
-Six members of one group (k = 3) answer through the HTTP pages, each in a browser of
+Six members of one group (k = 3) answer through the HTTP pages (and, in the run with
+``source="board"``, six board members of an association-level round, issue 22), each in a browser of
 their own, in a known order: first every one saves a draft, then they submit one after
 the other. Each gives a different first answer (respondent i answers i + 1), which is
 the ground truth an attack is scored against, and free text of a different length.
@@ -16,6 +17,7 @@ association afterwards.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import re
@@ -35,7 +37,7 @@ from portal.groups.services import today
 from portal.organisations.models import AgencyKind, Association
 from portal.surveys import services
 from portal.surveys.instrument import parse_instrument
-from portal.surveys.models import Instrument, SurveyRound
+from portal.surveys.models import Instrument, RespondentGroup, SurveyRound
 from tests.conftest import CSRF_RE
 from tests.factories import Factory
 from tests.support.surveys import FULL_ANSWERS, demo_text, enter, links
@@ -59,7 +61,7 @@ class Respondent:
     index: int  # submit order
     email: str
     invitation_id: int
-    membership_id: int
+    membership_id: int  # the board member's user id in a board run
     token: str
     kind: AgencyKind
     slot: str = ""
@@ -82,7 +84,7 @@ class Copy:
 class Run:
     dialect: str
     round_id: int
-    group_id: int
+    group_id: int | None  # None: the board run's (association level)
     respondents: list[Respondent]
     log: list[str]
     drafting: Copy  # every respondent has a draft, nobody has submitted
@@ -168,7 +170,7 @@ def _pg_tuples(relation: str) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-def take_copy(app: Any, run_round: int, group_id: int) -> Copy:
+def take_copy(app: Any, run_round: int, group_id: int | None) -> Copy:
     """What an adversary holding the database file(s) reads now."""
     copy = Copy()
     with app.app_context():
@@ -176,7 +178,8 @@ def take_copy(app: Any, run_round: int, group_id: int) -> Copy:
         system = ", xmin::text::bigint AS xmin, ctid::text AS ctid" if postgres else ""
         for row in db.session.execute(
             sa.text(
-                f"SELECT id, membership_id, answered, token_salt, token_hash{system}"  # noqa: S608
+                "SELECT id, coalesce(membership_id, user_id) AS membership_id, answered,"  # noqa: S608
+                f" token_salt, token_hash{system}"
                 " FROM survey_invitations WHERE round_id = :r"
             ),
             {"r": run_round},
@@ -259,8 +262,9 @@ def take_copy(app: Any, run_round: int, group_id: int) -> Copy:
     return copy
 
 
-def _world(app: Any) -> tuple[int, int, int, list[Respondent]]:
-    """An association with one group of six members, an open round; committed."""
+def _world(app: Any, source: str) -> tuple[int, int, int | None, list[Respondent]]:
+    """An association with one group of six members, or a board of six, and an open
+    round asking them; committed."""
     with app.app_context():
         session = db.session
         f = Factory(session)
@@ -271,12 +275,23 @@ def _world(app: Any) -> tuple[int, int, int, list[Respondent]]:
             AgencyKind.STATE: f.agency(association, kind=AgencyKind.STATE),
         }
         group = f.group(association, municipalities=[agencies[AgencyKind.MUNICIPALITY]])
-        members = []
+        members: list[tuple[User, Any, AgencyKind]] = []
+        board = source == "board"
         for kind in KINDS:
-            user = f.user(association)
-            members.append((user, f.membership(group, user, agencies[kind]), kind))
+            if board:
+                user = f.board(association)
+                members.append((user, user, kind))
+            else:
+                user = f.user(association)
+                members.append((user, f.membership(group, user, agencies[kind]), kind))
         with app.test_request_context("/"):
-            instrument, _ = services.import_instrument(None, parse_instrument(demo_text()))
+            parsed = parse_instrument(demo_text())
+            if board:
+                parsed = dataclasses.replace(parsed, code="adversary-board")
+            instrument, _ = services.import_instrument(None, parsed)
+            if board:
+                instrument.respondent_group = RespondentGroup.BOARD
+                session.flush()
             day = today()
             survey_round = services.create_round(
                 None,  # type: ignore[arg-type]
@@ -284,10 +299,11 @@ def _world(app: Any) -> tuple[int, int, int, list[Respondent]]:
                 services.RoundData(
                     year=day.year,
                     instrument_id=instrument.id,
-                    group_ids=[group.id],
+                    group_ids=[] if board else [group.id],
                     opens_on=day,
                     closes_on=min(day + dt.timedelta(days=7), dt.date(day.year, 12, 31)),
                     min_answers=K,
+                    respondent_group=RespondentGroup.BOARD if board else RespondentGroup.MANAGERS,
                 ),
             )
             services.open_round(None, survey_round)
@@ -296,7 +312,10 @@ def _world(app: Any) -> tuple[int, int, int, list[Respondent]]:
             invitations = {
                 row.membership_id: row.id
                 for row in session.execute(
-                    sa.text("SELECT id, membership_id FROM survey_invitations WHERE round_id = :r"),
+                    sa.text(
+                        "SELECT id, coalesce(membership_id, user_id) AS membership_id"
+                        " FROM survey_invitations WHERE round_id = :r"
+                    ),
                     {"r": survey_round.id},
                 )
             }
@@ -311,7 +330,7 @@ def _world(app: Any) -> tuple[int, int, int, list[Respondent]]:
             )
             for i, (user, membership, kind) in enumerate(members)
         ]
-        ids = association.id, survey_round.id, group.id
+        ids = association.id, survey_round.id, None if board else group.id
         session.remove()
     return *ids, respondents
 
@@ -350,10 +369,10 @@ def _remove(app: Any, association_id: int, emails: list[str], audit_after: int) 
         db.session.remove()
 
 
-def run_round(app: Any) -> tuple[Run, Callable[[], None]]:
+def run_round(app: Any, source: str = "members") -> tuple[Run, Callable[[], None]]:
     """Run the round through the pages and close it; returns the run and its clean-up."""
     audit_after = _last_audit_id(app)
-    association_id, round_id, group_id, respondents = _world(app)
+    association_id, round_id, group_id, respondents = _world(app, source)
     codes = _codes(app, round_id)
     log = AccessLog(app.wsgi_app)
     app.wsgi_app = log  # type: ignore[method-assign]
@@ -415,10 +434,11 @@ def _own_transactions() -> None:
     commit for real, so that transaction ids and physical order are production's."""
 
 
-@pytest.fixture(scope="package")
-def survey_run(app: Any) -> Iterator[Run]:
-    """One round run through the pages, shared by the adversary modules."""
-    run, remove = run_round(app)
+@pytest.fixture(scope="package", params=["members", "board"])
+def survey_run(app: Any, request: pytest.FixtureRequest) -> Iterator[Run]:
+    """One round run through the pages, shared by the adversary modules: the groups'
+    members', and a board round's (association level: no group anywhere)."""
+    run, remove = run_round(app, request.param)
     try:
         yield run
     finally:

@@ -1,0 +1,238 @@
+"""Demo rounds for respondent groups beyond the Mysam groups (issue 22): the board's
+rounds of 2024 and 2025, and the staff's list round of 2025, all closed, so that the
+board summary shows each respondent group apart.
+
+Their instrument versions are EXAMPLES made up here (clearly labelled, codes
+``exempel-styrelse`` and ``exempel-personal``), not the national network's
+questionnaires; the platform admin's upload of the real ones replaces them. The staff
+round's list is gone, as after every close: its invitations keep only whether they were
+answered. Loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import secrets
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal.accounts.models import User
+from portal.db import utcnow
+from portal.extensions import db
+from portal.organisations.models import Association, AssociationRole, AssociationRoleName
+from portal.surveys import crypto, results, services
+from portal.surveys.instrument import parse_instrument
+from portal.surveys.models import (
+    Answer,
+    Instrument,
+    Invitation,
+    RespondentGroup,
+    RoundStatus,
+    SurveyResponse,
+    SurveyRound,
+    TextReview,
+)
+
+NOTICE = (
+    "Detta är ett exempel och inte det nationella nätverkets frågeformulär för {who}. "
+    "Frågorna, indikatorerna och skalan är påhittade för demonstrationen."
+)
+SCALE = {
+    "exempel-1-7": {
+        "points": 7,
+        "low_label": "Inte alls",
+        "high_label": "I mycket hög grad",
+        "dont_know": "Vet ej / ej aktuellt",
+        "clearly_positive_from": 6,
+    }
+}
+
+
+def _question(code: str, text: str) -> dict[str, Any]:
+    return {"code": code, "type": "scale", "scale": "exempel-1-7", "example": True, "text": text}
+
+
+EXAMPLES: dict[RespondentGroup, dict[str, Any]] = {
+    RespondentGroup.BOARD: {
+        "code": "exempel-styrelse",
+        "title": "Exempelenkät – styrelsens ledamöter",
+        "who": "styrelsens ledamöter",
+        "indicators": [
+            ("SA", "Styrning och förankring (exempelindikator)", [
+                ("SA1", "Exempelfråga: Har styrelsen en gemensam bild av förbundets uppdrag?"),
+                ("SA2", "Exempelfråga: Förankras styrelsens beslut i de egna organisationerna?"),
+            ]),
+            ("SB", "Resultat för målgruppen (exempelindikator)", [
+                ("SB1", ("Exempelfråga: Bidrar förbundets insatser till att deltagarna "
+                        "närmar sig arbete eller studier?")),
+            ]),
+        ],
+        "text": ("SF1", "Exempelfråga: Vad borde styrelsen prioritera nästa år?"),
+    },
+    RespondentGroup.STAFF: {
+        "code": "exempel-personal",
+        "title": "Exempelenkät – personal i insatserna",
+        "who": "personal i insatserna",
+        "indicators": [
+            ("PA", "Samverkan i vardagen (exempelindikator)", [
+                ("PA1", ("Exempelfråga: Är det lätt att få kontakt med de andra parterna "
+                        "kring en deltagare?")),
+                ("PA2", "Exempelfråga: Har du det stöd du behöver från din arbetsgivare?"),
+            ]),
+            ("PB", "Deltagarens fokus (exempelindikator)", [
+                ("PB1", "Exempelfråga: Utgår insatsen från deltagarens egna mål?"),
+            ]),
+        ],
+        "text": ("PF1", "Exempelfråga: Vad skulle göra insatsen bättre för deltagarna?"),
+    },
+}  # fmt: skip
+BOARD_YEARS = (2024, 2025)
+STAFF_YEAR = 2025
+STAFF_INVITED, STAFF_ANSWERED = 14, 10
+TEXTS = [
+    "Fler gemensamma insatser för unga.",
+    "Tydligare uppföljning av resultaten.",
+    "Mer tid för samverkan i vardagen.",
+]
+
+
+def _document(group: RespondentGroup) -> str:
+    example = EXAMPLES[group]
+    text_code, text = example["text"]
+    return json.dumps(
+        {
+            "format": "samverkansportalen/survey-instrument@1",
+            "code": example["code"],
+            "version": "2026.1",
+            "title": example["title"],
+            "example": True,
+            "notice": NOTICE.format(who=example["who"]),
+            "scales": SCALE,
+            "indicators": [
+                {"code": code, "title": title, "questions": [_question(*q) for q in questions]}
+                for code, title, questions in example["indicators"]
+            ]
+            + [
+                {
+                    "code": "SF" if group == RespondentGroup.BOARD else "PF",
+                    "title": "Egna synpunkter (exempel)",
+                    "questions": [
+                        {"code": text_code, "type": "text", "example": True, "text": text}
+                    ],
+                }
+            ],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def example_instrument(group: RespondentGroup) -> Instrument:
+    """The example instrument version for ``group`` (imported once)."""
+    code = EXAMPLES[group]["code"]
+    found = db.session.scalar(sa.select(Instrument).where(Instrument.code == code))
+    if found is not None:
+        return found
+    instrument, _outcome = services.import_instrument(None, parse_instrument(_document(group)))
+    instrument.respondent_group = group
+    db.session.flush()
+    return instrument
+
+
+def load_demo(association: Association) -> None:
+    """The board's closed rounds and the staff's closed list round (idempotent)."""
+    board = example_instrument(RespondentGroup.BOARD)
+    members = list(
+        db.session.scalars(
+            sa.select(User.id)
+            .join(AssociationRole, AssociationRole.user_id == User.id)
+            .where(
+                AssociationRole.association_id == association.id,
+                AssociationRole.role == AssociationRoleName.BOARD,
+            )
+            .order_by(User.id)
+        )
+    )
+    for year in BOARD_YEARS:
+        if not _exists(association, year, RespondentGroup.BOARD) and members:
+            invitations = [Invitation(user_id=user_id) for user_id in members]
+            answered = len(members) - (1 if year == BOARD_YEARS[0] else 0)
+            _closed_round(association, board, RespondentGroup.BOARD, year, invitations, answered)
+    staff = example_instrument(RespondentGroup.STAFF)
+    if not _exists(association, STAFF_YEAR, RespondentGroup.STAFF):
+        # The list was deleted at close: what stays is one row per address, answered or not.
+        invitations = [Invitation() for _ in range(STAFF_INVITED)]
+        _closed_round(
+            association, staff, RespondentGroup.STAFF, STAFF_YEAR, invitations, STAFF_ANSWERED
+        )
+    db.session.flush()
+
+
+def _exists(association: Association, year: int, group: RespondentGroup) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(SurveyRound.id).where(
+                SurveyRound.association_id == association.id,
+                SurveyRound.year == year,
+                SurveyRound.respondent_group == group,
+            )
+        )
+        is not None
+    )
+
+
+def _closed_round(
+    association: Association,
+    instrument: Instrument,
+    group: RespondentGroup,
+    year: int,
+    invitations: list[Invitation],
+    answered: int,
+) -> None:
+    survey_round = SurveyRound(
+        association_id=association.id,
+        year=year,
+        respondent_group=group,
+        instrument_id=instrument.id,
+        opens_on=dt.date(year, 8, 15),
+        closes_on=dt.date(year, 9, 30),
+        min_answers=association.min_survey_answers,
+        status=RoundStatus.DRAFT,
+    )
+    db.session.add(survey_round)
+    db.session.flush()
+    link_secret = secrets.token_bytes(32)  # a closed round's: gone with its keys
+    for index, invitation in enumerate(invitations):
+        salt = crypto.new_salt()
+        invitation.round_id = survey_round.id
+        invitation.token_salt = salt
+        invitation.token_hash = crypto.token_hash(crypto.link_token(link_secret, salt))
+        invitation.invited_at = utcnow()
+        invitation.answered = index < answered
+        db.session.add(invitation)
+    rng = random.Random(f"{association.slug}-{group.value}-{year}")  # noqa: S311 - demo data
+    lift = 0.4 * (year - BOARD_YEARS[0])
+    for _ in range(answered):
+        response = SurveyResponse(id=uuid.uuid4(), round_id=survey_round.id, group_id=None)
+        for question in instrument.questions:
+            if question.is_scale:
+                if rng.random() < 0.08:
+                    response.answers.append(Answer(question_id=question.id, dont_know=True))
+                    continue
+                value = min(7, max(1, round(rng.gauss(5.0 + lift, 1.2))))
+                response.answers.append(Answer(question_id=question.id, value=value))
+            elif rng.random() < 0.4:
+                response.answers.append(
+                    Answer(question_id=question.id, text=rng.choice(TEXTS), review=TextReview.SHOWN)
+                )
+        db.session.add(response)
+    db.session.flush()
+    survey_round.status = RoundStatus.CLOSED
+    survey_round.opened_at = dt.datetime(year, 8, 15, 6, 0, tzinfo=dt.UTC)
+    survey_round.closed_at = dt.datetime(year, 10, 1, 2, 0, tzinfo=dt.UTC)
+    db.session.flush()
+    db.session.execute(results.totals_insert([survey_round.id]))  # as close_round does

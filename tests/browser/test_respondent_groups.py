@@ -1,0 +1,68 @@
+"""Issue 22 in the browser: a list round prepared through the form (respondent group
+first, its instrument versions only), its list refused with line numbers and then
+accepted; and a board summary with a section per respondent group. axe everywhere."""
+
+from __future__ import annotations
+
+import pytest
+from flask import current_app
+from playwright.sync_api import expect
+
+from portal.surveys.models import RespondentGroup
+from tests import factories
+from tests.browser.conftest import LiveDB, Visitor, World
+from tests.reporting.conftest import ReportWorld, build_world
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_staff_round_and_its_list(visitor: Visitor, world: World, live_db: LiveDB) -> None:
+    def build(f: factories.Factory) -> int:
+        from tests.reporting.test_respondent_groups import _instrument
+
+        with current_app.test_request_context("/"):
+            return _instrument(RespondentGroup.STAFF).id
+
+    staff_version = live_db.run(build)
+    visitor.sign_in_as(world.admin_email)
+    page = visitor.page
+    visitor.visit(f"/a/{world.slug}/surveys/new")
+    page.get_by_label("Svarsgrupp").select_option("staff")
+    visitor.submit(page.get_by_role("button", name="Visa svarsgruppens instrumentversioner"))
+    options = page.locator('#round-instrument_id option:not([value=""])')
+    expect(options).to_have_count(1)
+    assert options.first.get_attribute("value") == str(staff_version)
+    page.locator("#round-instrument_id").select_option(str(staff_version))
+    visitor.submit(page.get_by_role("button", name="Spara", exact=True))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Enkät ")
+    page.get_by_role("link", name="Ladda upp listan med svarande").click()
+    page.wait_for_load_state()
+    visitor.check()
+    page.get_by_label("Svarande").fill("Anna;anna@example.org\nBo;bo@example\n")
+    visitor.submit(page.get_by_role("button", name="Spara listan"))
+    expect(page.locator(".error-summary, #error-summary").first).to_be_visible()
+    expect(page.get_by_label("Svarande")).to_have_value("Anna;anna@example.org\nBo;bo@example\n")
+    expect(page.locator("body")).to_contain_text("Rad 2")
+    page.get_by_label("Svarande").fill("Anna;anna@example.org\nBo;bo@example.org\n")
+    visitor.submit(page.get_by_role("button", name="Spara listan"))
+    expect(page.locator("body")).to_contain_text("2 personer på den uppladdade listan")
+    visitor.assert_all_checked()
+
+
+def test_the_board_summary_shows_each_respondent_group(visitor: Visitor, live_db: LiveDB) -> None:
+    def build(f: factories.Factory) -> ReportWorld:
+        from tests.reporting.test_respondent_groups import with_board
+
+        with current_app.test_request_context("/"):
+            world = build_world(f, f.session)
+            with_board(f.session, world)
+            return world
+
+    world = live_db.run(build)
+    visitor.sign_in_as(world.emails["board"])
+    page = visitor.page
+    visitor.visit(f"/a/{world.slug}/reports/2025")
+    expect(page.get_by_role("heading", name="Chefer i samverkan", level=3)).to_be_visible()
+    expect(page.get_by_role("heading", name="Styrelseledamöter", level=3)).to_be_visible()
+    visitor.visit(f"/a/{world.slug}/reports/2025/print")
+    visitor.assert_all_checked()
