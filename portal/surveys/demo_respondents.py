@@ -2,9 +2,9 @@
 rounds of 2024 and 2025, and the staff's list round of 2025, all closed, so that the
 board summary shows each respondent group apart.
 
-Their instrument versions are EXAMPLES made up here (clearly labelled, codes
-``exempel-styrelse`` and ``exempel-personal``), not the national network's
-questionnaires; the platform admin's upload of the real ones replaces them. The staff
+Their instrument versions are the EXAMPLE questionnaires of ``portal/surveys/data``
+(clearly labelled), not the national network's; the platform admin's upload of the
+real ones replaces them. The staff
 round's list is gone, as after every close: its invitations keep only whether they were
 answered. Loading twice changes nothing.
 """
@@ -12,11 +12,9 @@ answered. Loading twice changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import secrets
 import uuid
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -24,8 +22,7 @@ from portal.accounts.models import User
 from portal.db import utcnow
 from portal.extensions import db
 from portal.organisations.models import Association, AssociationRole, AssociationRoleName
-from portal.surveys import crypto, results, services
-from portal.surveys.instrument import parse_instrument
+from portal.surveys import crypto, results
 from portal.surveys.models import (
     Answer,
     Instrument,
@@ -37,59 +34,6 @@ from portal.surveys.models import (
     TextReview,
 )
 
-NOTICE = (
-    "Detta är ett exempel och inte det nationella nätverkets frågeformulär för {who}. "
-    "Frågorna, indikatorerna och skalan är påhittade för demonstrationen."
-)
-SCALE = {
-    "exempel-1-7": {
-        "points": 7,
-        "low_label": "Inte alls",
-        "high_label": "I mycket hög grad",
-        "dont_know": "Vet ej / ej aktuellt",
-        "clearly_positive_from": 6,
-    }
-}
-
-
-def _question(code: str, text: str) -> dict[str, Any]:
-    return {"code": code, "type": "scale", "scale": "exempel-1-7", "example": True, "text": text}
-
-
-EXAMPLES: dict[RespondentGroup, dict[str, Any]] = {
-    RespondentGroup.BOARD: {
-        "code": "exempel-styrelse",
-        "title": "Exempelenkät – styrelsens ledamöter",
-        "who": "styrelsens ledamöter",
-        "indicators": [
-            ("SA", "Styrning och förankring (exempelindikator)", [
-                ("SA1", "Exempelfråga: Har styrelsen en gemensam bild av förbundets uppdrag?"),
-                ("SA2", "Exempelfråga: Förankras styrelsens beslut i de egna organisationerna?"),
-            ]),
-            ("SB", "Resultat för målgruppen (exempelindikator)", [
-                ("SB1", ("Exempelfråga: Bidrar förbundets insatser till att deltagarna "
-                        "närmar sig arbete eller studier?")),
-            ]),
-        ],
-        "text": ("SF1", "Exempelfråga: Vad borde styrelsen prioritera nästa år?"),
-    },
-    RespondentGroup.STAFF: {
-        "code": "exempel-personal",
-        "title": "Exempelenkät – personal i insatserna",
-        "who": "personal i insatserna",
-        "indicators": [
-            ("PA", "Samverkan i vardagen (exempelindikator)", [
-                ("PA1", ("Exempelfråga: Är det lätt att få kontakt med de andra parterna "
-                        "kring en deltagare?")),
-                ("PA2", "Exempelfråga: Har du det stöd du behöver från din arbetsgivare?"),
-            ]),
-            ("PB", "Deltagarens fokus (exempelindikator)", [
-                ("PB1", "Exempelfråga: Utgår insatsen från deltagarens egna mål?"),
-            ]),
-        ],
-        "text": ("PF1", "Exempelfråga: Vad skulle göra insatsen bättre för deltagarna?"),
-    },
-}  # fmt: skip
 BOARD_YEARS = (2024, 2025)
 STAFF_YEAR = 2025
 STAFF_INVITED, STAFF_ANSWERED = 14, 10
@@ -100,47 +44,11 @@ TEXTS = [
 ]
 
 
-def _document(group: RespondentGroup) -> str:
-    example = EXAMPLES[group]
-    text_code, text = example["text"]
-    return json.dumps(
-        {
-            "format": "samverkansportalen/survey-instrument@1",
-            "code": example["code"],
-            "version": "2026.1",
-            "title": example["title"],
-            "example": True,
-            "notice": NOTICE.format(who=example["who"]),
-            "scales": SCALE,
-            "indicators": [
-                {"code": code, "title": title, "questions": [_question(*q) for q in questions]}
-                for code, title, questions in example["indicators"]
-            ]
-            + [
-                {
-                    "code": "SF" if group == RespondentGroup.BOARD else "PF",
-                    "title": "Egna synpunkter (exempel)",
-                    "questions": [
-                        {"code": text_code, "type": "text", "example": True, "text": text}
-                    ],
-                }
-            ],
-        },
-        ensure_ascii=False,
-        indent=2,
-    )
-
-
 def example_instrument(group: RespondentGroup) -> Instrument:
-    """The example instrument version for ``group`` (imported once)."""
-    code = EXAMPLES[group]["code"]
-    found = db.session.scalar(sa.select(Instrument).where(Instrument.code == code))
-    if found is not None:
-        return found
-    instrument, _outcome = services.import_instrument(None, parse_instrument(_document(group)))
-    instrument.respondent_group = group
-    db.session.flush()
-    return instrument
+    """The published example questionnaire for ``group`` (``surveys.demo``'s files)."""
+    from portal.surveys.demo import example_instruments
+
+    return example_instruments()[group]
 
 
 def load_demo(association: Association) -> None:
@@ -223,7 +131,8 @@ def _closed_round(
                 if rng.random() < 0.08:
                     response.answers.append(Answer(question_id=question.id, dont_know=True))
                     continue
-                value = min(7, max(1, round(rng.gauss(5.0 + lift, 1.2))))
+                points = question.points or 7
+                value = min(points, max(1, round(rng.gauss(points * 0.7 + lift, 1.2))))
                 response.answers.append(Answer(question_id=question.id, value=value))
             elif rng.random() < 0.4:
                 response.answers.append(

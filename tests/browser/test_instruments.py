@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Visitor, World
-from tests.surveys.conftest import demo_text
+from tests.support.surveys import demo_text
 
 pytestmark = pytest.mark.browser
 

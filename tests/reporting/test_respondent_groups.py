@@ -43,7 +43,7 @@ from portal.surveys.models import (
 from tests.api.schema import DOCUMENT
 from tests.reporting.test_pages import url
 from tests.support.sessions import sign_in
-from tests.surveys.conftest import demo_text
+from tests.support.surveys import demo_text
 
 BOARD = {2024: ([7, 6, 2, 1], 5), 2025: ([7, 7, 6, 3, 2], 5)}
 

@@ -22,7 +22,7 @@ from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import Instrument, RespondentGroup
 from tests.conftest import csrf_token, put_session
 from tests.factories import Factory
-from tests.surveys.conftest import demo_text
+from tests.support.surveys import demo_text
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),

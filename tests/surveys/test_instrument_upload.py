@@ -20,7 +20,8 @@ from portal.surveys.instrument import InstrumentError, parse_instrument
 from portal.surveys.models import Instrument, RespondentGroup
 from portal.surveys.services import RoundData
 from tests.conftest import csrf_token, post
-from tests.surveys.conftest import demo_text, round_window, sign_in
+from tests.support.sessions import sign_in
+from tests.support.surveys import demo_text, round_window
 
 PAGE = "/platform/instruments"
 

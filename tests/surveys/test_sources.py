@@ -29,7 +29,8 @@ from portal.surveys.models import (
 )
 from portal.surveys.services import lists
 from tests.conftest import post
-from tests.surveys.conftest import FULL_ANSWERS, SurveyWorld, demo_text, links, sign_in
+from tests.support.sessions import sign_in
+from tests.support.surveys import FULL_ANSWERS, SurveyWorld, demo_text, links
 
 STAFF_LIST = (
     "Sara Stab;sara.stab@example.org\nPer Personal;per@example.org\nIda Insats;ida@example.org\n"
@@ -228,7 +229,7 @@ def test_the_list_page_is_the_admins_of_that_association_only(client, sworld, db
 
 
 def test_a_members_round_has_no_list_page(client, sworld, db_session) -> None:
-    from tests.surveys.conftest import make_round
+    from tests.support.surveys import make_round
 
     survey_round = make_round(db_session, sworld, open_it=False)
     sign_in(client, sworld, "admin")
