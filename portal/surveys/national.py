@@ -142,7 +142,9 @@ def _respondents(raw: str) -> tuple[int | None, str | None]:
 
 def _check_header(cells: list[str]) -> list[Problem]:
     names = tuple(c.strip().lower() for c in cells)
-    if names[:3] != HEADER[:3] or (len(names) > 3 and names[3:] != HEADER[3:]):
+    # Further columns after the four are read past: the portal's own national
+    # compilation (portal.national) writes its report's columns there.
+    if names[:3] != HEADER[:3] or (len(names) > 3 and names[3:4] != HEADER[3:]):
         return [
             Problem(
                 1,
@@ -153,6 +155,13 @@ def _check_header(cells: list[str]) -> list[Problem]:
             )
         ]
     return []
+
+
+def _level_column(header_line: str) -> int | None:
+    """Where a compilation's ``level`` column is (its rows other than "question" are
+    skipped), if the header has one."""
+    names = [c.strip().lower() for c in header_line.split(_delimiter(header_line))]
+    return names.index("level") if "level" in names[len(HEADER) :] else None
 
 
 def _check_row(line: int, cells: list[str], columns: int) -> tuple[NationalRow | None, list[str]]:
@@ -185,6 +194,7 @@ def parse_national_csv(data: bytes | str, known_codes: Iterable[str] = ()) -> Na
     if problems:
         raise NationalFileError(problems)
     columns = len(lines[0].split(_delimiter(lines[0])))
+    level = _level_column(lines[0])
     known = set(known_codes)
     rows: list[NationalRow] = []
     warnings: list[Problem] = []
@@ -193,6 +203,8 @@ def parse_national_csv(data: bytes | str, known_codes: Iterable[str] = ()) -> Na
         line = reader.line_num
         if not any(c.strip() for c in cells):
             continue
+        if level is not None and len(cells) > level and cells[level].strip() != "question":
+            continue  # an indicator row of the compilation: the reference is per question
         row, errors = _check_row(line, cells, columns)
         problems += [Problem(line, message) for message in errors]
         if row is None:
