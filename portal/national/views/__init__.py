@@ -8,6 +8,7 @@ and register on import, so importing this package registers them all.
 from __future__ import annotations
 
 from portal.national.blueprint import bp
-from portal.national.views import compilation, naming, network
+from portal.national.views import common, compilation, naming, network
 
-__all__ = ["bp", "compilation", "naming", "network"]
+# ``common`` holds the guard of the /platform and /national pages (a before_request hook).
+__all__ = ["bp", "common", "compilation", "naming", "network"]

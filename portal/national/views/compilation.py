@@ -53,7 +53,8 @@ def compilation() -> str:
     )
 
 
-@bp.route("/national/<int:year>/<group>.<any(csv, xlsx):fmt>")
+@bp.route("/national/<int:year>/<group>.csv", defaults={"fmt": "csv"})
+@bp.route("/national/<int:year>/<group>.xlsx", defaults={"fmt": "xlsx"})
 def export(year: int, group: str, fmt: str) -> Response:
     """The compilation in the shape of the published national report."""
     _guard()

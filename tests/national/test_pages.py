@@ -1,0 +1,138 @@
+"""The compilation page and downloads, the export's round trip through the importer,
+the naming choice and the platform's list of national network accounts."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+from portal.core.audit import AuditEvent
+from portal.national.services import compile_year
+from portal.national.services.export import to_csv
+from portal.surveys.models import RespondentGroup
+from portal.surveys.national import NationalReference, import_national
+from tests.conftest import csrf_token, login
+from tests.national.conftest import association_of, closed_round
+from tests.national.test_compilation import ANSWERS
+
+
+def test_the_network_reads_the_compilation_and_others_get_404(
+    client, f, db_session, instrument, national_user
+):
+    rounds = [closed_round(f, db_session, instrument, answers) for answers in ANSWERS]
+    hidden = association_of(db_session, rounds[0])
+    hidden.named_nationally = False
+    db_session.flush()
+    admin = f.admin(association_of(db_session, rounds[1]))
+    login(client, admin.email)
+    assert client.get("/national").status_code == 404
+    assert client.get("/national/2025/managers.csv").status_code == 404
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, national_user.email)
+    page = client.get("/national?year=2025&group=managers")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert association_of(db_session, rounds[1]).name in html
+    assert hidden.name not in html
+    assert client.get("/national/2025/nobody.csv").status_code == 404
+    xlsx = client.get("/national/2025/managers.xlsx")
+    assert xlsx.status_code == 200
+    book = load_workbook(io.BytesIO(xlsx.data))
+    names = [row[0].value for row in book.worksheets[1].iter_rows(min_row=2)]
+    assert hidden.name not in names
+    assert len(names) == 3
+
+
+def test_the_page_says_when_nothing_is_closed(client, national_user):
+    login(client, national_user.email)
+    page = client.get("/national")
+    assert page.status_code == 200
+
+
+def test_the_csv_export_round_trips_through_the_importer(app, f, db_session, instrument):
+    for answers in ANSWERS:
+        closed_round(f, db_session, instrument, answers)
+    compilation = compile_year(2025, RespondentGroup.MANAGERS)
+    with app.test_request_context("/"):
+        data = to_csv(compilation)
+        loaded = import_national(None, data.encode("utf-8"))
+    header = data.splitlines()[0].lstrip("\ufeff")
+    assert header.startswith("year;question_code;share_positive;respondents;associations;")
+    questions = {x.code: x.figure for x in compilation.lines if x.level == "question" and x.figure}
+    assert {row.question_code for row in loaded.rows} == set(questions)  # no indicator rows
+    stored = {
+        r.question_code: r
+        for r in db_session.scalars(
+            sa.select(NationalReference).where(NationalReference.year == 2025)
+        )
+    }
+    for code, figure in questions.items():
+        assert abs(stored[code].share - figure.share) < 0.0005  # one decimal of a percentage
+        assert stored[code].respondents == figure.base
+
+
+def test_the_admin_chooses_naming_audited_and_conflict_safe(client, f, db_session):
+    association = f.association()
+    other = f.association()
+    admin = f.admin(association)
+    board = f.board(association)
+    login(client, board.email)
+    assert client.get(f"/a/{association.slug}/national").status_code == 404
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, admin.email)
+    assert client.get(f"/a/{other.slug}/national").status_code == 404
+    token = csrf_token(client, f"/a/{association.slug}/national")
+    version = association.lock_version
+    response = client.post(
+        f"/a/{association.slug}/national", data={"csrf_token": token, "lock_version": version}
+    )
+    assert response.status_code == 302
+    db_session.refresh(association)
+    assert association.named_nationally is False
+    events = db_session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "association.national_naming")
+    ).all()
+    assert len(events) == 1
+    # The same (now stale) form again: a conflict page, and nothing changes.
+    stale = client.post(
+        f"/a/{association.slug}/national",
+        data={"csrf_token": token, "lock_version": version, "named_nationally": "y"},
+    )
+    assert stale.status_code == 409
+    db_session.refresh(association)
+    assert association.named_nationally is False
+
+
+def test_the_platform_admin_appoints_and_withdraws_the_role(client, f, db_session):
+    platform = f.user(platform_admin=True)
+    person = f.user(name="Nätverkssekreterare")
+    association = f.association()
+    admin = f.admin(association)
+    login(client, admin.email)
+    assert client.get("/platform/national-network").status_code == 404
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, platform.email)
+    token = csrf_token(client, "/platform/national-network")
+    unknown = client.post(
+        "/platform/national-network", data={"csrf_token": token, "email": "nobody@example.org"}
+    )
+    assert unknown.status_code == 400
+    response = client.post(
+        "/platform/national-network", data={"csrf_token": token, "email": person.email.upper()}
+    )
+    assert response.status_code == 302
+    db_session.refresh(person)
+    assert person.is_national_network
+    again = client.post(
+        "/platform/national-network", data={"csrf_token": token, "email": person.email}
+    )
+    assert again.status_code == 400  # a double submit records once
+    client.post(f"/platform/national-network/{person.id}/withdraw", data={"csrf_token": token})
+    db_session.refresh(person)
+    assert not person.is_national_network
+    actions = db_session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.action.like("user.national_network%"))
+    ).all()
+    assert sorted(actions) == ["user.national_network", "user.national_network_withdrawn"]
