@@ -269,6 +269,7 @@ def measure_pages(app: Any, scale: Scale, targets: Targets, samples: int) -> lis
     with app.app_context():
         _sign_in(client, targets.admin_email, DEMO_PASSWORD)
         national = app.test_client()
+        _forget_user()
         _sign_in(national, NATIONAL_EMAIL, DEMO_PASSWORD)
         endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
         statements: list[str] = []
@@ -289,6 +290,7 @@ def measure_pages(app: Any, scale: Scale, targets: Targets, samples: int) -> lis
                 browser = {"public": app.test_client(), "national": national}.get(
                     page.access, client
                 )
+                _forget_user()  # the requests share this app context: each page its own user
                 values = page.values(targets)
                 if page.access == "public":  # open the link: its page leads to the slot
                     with app.test_request_context("/"):
@@ -304,6 +306,15 @@ def measure_pages(app: Any, scale: Scale, targets: Targets, samples: int) -> lis
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", count)
     return rows
+
+
+def _forget_user() -> None:
+    """Drop the signed-in user and principal a request left on ``flask.g``: requests
+    made inside the one app context share it (``tests/test_queries.py`` does the same)."""
+    from flask import g
+
+    g.pop("_login_user", None)
+    g.pop("principals", None)
 
 
 def _sign_in(client: Any, email: str, password: str) -> None:

@@ -136,3 +136,24 @@ def test_the_platform_admin_appoints_and_withdraws_the_role(client, f, db_sessio
         sa.select(AuditEvent.action).where(AuditEvent.action.like("user.national_network%"))
     ).all()
     assert sorted(actions) == ["user.national_network", "user.national_network_withdrawn"]
+
+
+def test_the_compilation_costs_the_same_few_statements_at_any_size(
+    client, f, db_session, instrument, national_user, count_queries
+):
+    """At most 15 SQL statements (issue 22), however many associations and years."""
+    from tests.test_queries import MAX_STATEMENTS, forget_request_caches
+
+    login(client, national_user.email)
+    counts = []
+    for size in (3, 9):
+        for answers in ANSWERS[:size] * (size // 3):
+            for year in (2024, 2025):
+                closed_round(f, db_session, instrument, answers, year=year)
+        client.get("/national?year=2025&group=managers")
+        forget_request_caches()
+        with count_queries() as counter:
+            page = client.get("/national?year=2025&group=managers")
+        assert page.status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1] <= MAX_STATEMENTS, counts
