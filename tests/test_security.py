@@ -63,6 +63,7 @@ TOKEN_GUARDED_ENDPOINTS = {
     "api.survey_results",
     "api.plans",
     "api.board_summary",
+    "api.national_compilation",
 }
 
 UNREACHABLE_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:1/none"

@@ -32,11 +32,26 @@ def upgrade() -> None:
         "associations",
         sa.Column("named_nationally", sa.Boolean(), server_default=sa.true(), nullable=False),
     )
+    # api_tokens carries no trigger: the batch table copy on SQLite loses none.
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.add_column(
+            sa.Column("national", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+        batch.alter_column("association_id", existing_type=sa.Integer(), nullable=True)
+        batch.create_check_constraint(
+            "one_scope",
+            "(national AND association_id IS NULL)"
+            " OR (NOT national AND association_id IS NOT NULL)",
+        )
 
 
 def downgrade() -> None:
-    # Neither table carries a trigger, so the batch copy on SQLite loses none.
-    with op.batch_alter_table("associations") as batch:
-        batch.drop_column("named_nationally")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("is_national_network")
+    op.execute(sa.text("DELETE FROM api_tokens WHERE national"))
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.drop_constraint(op.f("ck_api_tokens_one_scope"), type_="check")
+        batch.alter_column("association_id", existing_type=sa.Integer(), nullable=False)
+        batch.drop_column("national")
+    # A plain DROP COLUMN (SQLite 3.35+ has it): a batch table copy of associations
+    # would lose the names of its check constraints, which older downgrades drop by name.
+    op.execute(sa.text("ALTER TABLE associations DROP COLUMN named_nationally"))
+    op.execute(sa.text("ALTER TABLE users DROP COLUMN is_national_network"))

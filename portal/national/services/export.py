@@ -95,3 +95,30 @@ def _number(text: str) -> float | str:
 
 def _share(share: float | None) -> float | str:
     return "" if share is None else round(share * 100, 1)
+
+
+def to_json(compilation: Compilation) -> dict[str, Any]:
+    """The compilation for the API: the same figures as the page and the files."""
+    return {
+        "year": compilation.year,
+        "respondent_group": compilation.respondent_group.value,
+        "participating_associations": compilation.participating,
+        "unnamed_associations": compilation.unnamed,
+        "lines": [
+            {
+                "level": line.level,
+                "code": line.code,
+                "title": line.title,
+                "share": line.figure.share if line.figure else None,
+                "associations": line.figure.associations if line.figure else None,
+                "answers": line.figure.base if line.figure else None,
+                "previous_share": line.previous.share if line.previous else None,
+                "change_pp": round(line.change, 1) if line.change is not None else None,
+            }
+            for line in compilation.lines
+        ],
+        "associations": [
+            {"name": named.name, "shares": dict(sorted(named.shares.items()))}
+            for named in compilation.named
+        ],
+    }

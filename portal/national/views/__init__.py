@@ -8,7 +8,7 @@ and register on import, so importing this package registers them all.
 from __future__ import annotations
 
 from portal.national.blueprint import bp
-from portal.national.views import common, compilation, naming, network
+from portal.national.views import common, compilation, naming, network, tokens
 
 # ``common`` holds the guard of the /platform and /national pages (a before_request hook).
-__all__ = ["bp", "common", "compilation", "naming", "network"]
+__all__ = ["bp", "common", "compilation", "naming", "network", "tokens"]
