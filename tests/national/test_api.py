@@ -62,7 +62,8 @@ def test_the_network_creates_and_revokes_its_tokens_audited(client, f, db_sessio
     assert page.status_code == 200
     assert "svp_" in page.get_data(as_text=True)
     (made,) = api_services.national_tokens()
-    assert made.national and made.association_id is None
+    assert made.national
+    assert made.association_id is None
     # An association's token cannot be revoked from here.
     with client.application.test_request_context("/"):
         theirs, _secret = api_services.create_token(admin, association, "BI")
