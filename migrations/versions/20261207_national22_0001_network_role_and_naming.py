@@ -32,6 +32,7 @@ def upgrade() -> None:
         "associations",
         sa.Column("named_nationally", sa.Boolean(), server_default=sa.true(), nullable=False),
     )
+    op.add_column("national_references", sa.Column("associations", sa.Integer(), nullable=True))
     # api_tokens carries no trigger: the batch table copy on SQLite loses none.
     with op.batch_alter_table("api_tokens") as batch:
         batch.add_column(
@@ -55,3 +56,4 @@ def downgrade() -> None:
     # would lose the names of its check constraints, which older downgrades drop by name.
     op.execute(sa.text("ALTER TABLE associations DROP COLUMN named_nationally"))
     op.execute(sa.text("ALTER TABLE users DROP COLUMN is_national_network"))
+    op.execute(sa.text("ALTER TABLE national_references DROP COLUMN associations"))

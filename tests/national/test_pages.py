@@ -71,6 +71,27 @@ def test_the_csv_export_round_trips_through_the_importer(app, f, db_session, ins
     for code, figure in questions.items():
         assert abs(stored[code].share - figure.share) < 0.0005  # one decimal of a percentage
         assert stored[code].respondents == figure.base
+        assert stored[code].associations == figure.associations
+
+
+def test_the_board_sees_both_figures_labelled_with_their_associations(
+    app, client, f, db_session, instrument
+):
+    """The imported reference (here: this installation's own export, as another
+    installation would load it) and the installation-wide figure, each with the
+    number of associations behind it."""
+    rounds = [closed_round(f, db_session, instrument, answers) for answers in ANSWERS]
+    with app.test_request_context("/"):
+        import_national(None, to_csv(compile_year(2025, RespondentGroup.MANAGERS)))
+    association = association_of(db_session, rounds[3])
+    board = f.board(association)
+    login(client, board.email)
+    page = client.get(f"/a/{association.slug}/reports/2025")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "the national network" in html or "nationella nätverkets" in html
+    row = html.split('data-code="A1"', 1)[1].split("</tr>", 1)[0]
+    assert row.count("(4 ") == 2, row  # beside the reference and the installation figure
 
 
 def test_the_admin_chooses_naming_audited_and_conflict_safe(client, f, db_session):
@@ -157,3 +178,20 @@ def test_the_compilation_costs_the_same_few_statements_at_any_size(
         assert page.status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1] <= MAX_STATEMENTS, counts
+
+
+def test_the_importer_checks_the_compilations_further_columns(app, db_session):
+    import pytest
+
+    from portal.surveys.national import NationalFileError, parse_national_csv
+
+    header = "year;question_code;share_positive;respondents;associations;level\n"
+    with app.test_request_context("/"):
+        loaded = parse_national_csv(
+            header + "2025;A;50;10;3;indicator\n2025;A1;50,5;10;3;question\n"
+        )
+        assert [(r.question_code, r.associations) for r in loaded.rows] == [("A1", 3)]
+        with pytest.raises(NationalFileError) as refused:
+            parse_national_csv(header + "2025;A1;50;10;tre;question\n")
+    assert [p.line for p in refused.value.problems] == [2]
+    assert "associations" in refused.value.problems[0].message

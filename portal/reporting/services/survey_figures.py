@@ -116,6 +116,8 @@ class Row:
     national: float | None = None
     installation: float | None = None
     installation_associations: int | None = None
+    # How many associations the imported national figure pools, where its file says.
+    national_associations: int | None = None
 
     @property
     def national_diff(self) -> int | None:
@@ -276,6 +278,7 @@ class References:
     association_id: int
     own: list[RoundFigure] = field(default_factory=list)
     national: dict[tuple[int, str], float] = field(default_factory=dict)
+    national_associations: dict[tuple[int, str], int | None] = field(default_factory=dict)
     installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
     indicator_installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
     loaded: bool = False
@@ -289,7 +292,9 @@ class References:
         self.own = [f for f in figures if f.association_id == self.association_id]
         all_codes = set(codes) | {f.code for f in self.own}
         years = {f.year for f in self.own} | {year}
-        self.national = national.national_shares(all_codes, years)
+        loaded = national.national_figures(all_codes, years)
+        self.national = {key: figure.share for key, figure in loaded.items()}
+        self.national_associations = {key: f.associations for key, f in loaded.items()}
         self.installation = national.pool_installation(figures, set(codes), {year})
         self.indicator_installation = national.pool_indicators(figures, indicators or {}, {year})
         self.loaded = True
@@ -421,9 +426,7 @@ def survey_figures(
     refs = (references or References(association_id)).load(
         [r.code for r in rows], current_round.year, dict(indicators)
     )
-    rows = [
-        _with_reference(row, refs.national, refs.installation, current_round.year) for row in rows
-    ]
+    rows = [_with_reference(row, refs, current_round.year) for row in rows]
     texts_hidden = not current.decision.texts
     responses = _responses(current_round, current, rounds.invited.get(current_round.id, {}))
     return SurveyFigures(
@@ -462,14 +465,13 @@ def _with_installation(row: Row, installation: dict[Any, Any], year: int) -> Row
     )
 
 
-def _with_reference(
-    row: Row, national: dict[Any, float], installation: dict[Any, Any], year: int
-) -> Row:
-    figure = installation.get((year, row.code))
+def _with_reference(row: Row, refs: References, year: int) -> Row:
+    figure = refs.installation.get((year, row.code))
     return Row(
         **{
             **row.__dict__,
-            "national": national.get((year, row.code)),
+            "national": refs.national.get((year, row.code)),
+            "national_associations": refs.national_associations.get((year, row.code)),
             "installation": figure.share if figure else None,
             "installation_associations": figure.associations if figure else None,
         }
