@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, render_template, request
+from flask_babel import format_decimal
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -36,6 +39,18 @@ def _chosen(
     return choices[0]
 
 
+def percent_format() -> Callable[[float | None], str]:
+    """A share 0..1 as a percentage with one decimal in the locale's decimal sign, "–"
+    for none. The per-association table has a thousand cells or more at national size:
+    formatting each through Babel took as long as the rest of the page."""
+    sign = format_decimal(0.5)[1]
+
+    def percent(share: float | None) -> str:
+        return "–" if share is None else f"{share * 100:.1f}".replace(".", sign) + " %"
+
+    return percent
+
+
 @bp.route("/national")
 def compilation() -> str:
     """Per year and respondent group: the figures over the installation and per
@@ -50,6 +65,7 @@ def compilation() -> str:
         years=sorted({year for year, _group in choices}, reverse=True),
         groups=[g for g in RespondentGroup if any(c[1] is g for c in choices)],
         group_labels=RESPONDENT_GROUP_LABELS,
+        percent=percent_format(),
     )
 
 
