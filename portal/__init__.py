@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.groups.views import bp as groups_bp
     from portal.home.views import bp as home_bp
     from portal.meetings.views import bp as meetings_bp
+    from portal.national.views import bp as national_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.organisations.views import bp as organisations_bp
     from portal.people.consent_views import bp as consent_bp
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
         api_bp,
         api_tokens_bp,
         privacy_bp,
+        national_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -174,6 +176,7 @@ def _register_audit_words(app: Flask) -> None:
     from portal.documents import models as documents
     from portal.groups import models as groups
     from portal.meetings import models as meetings
+    from portal.national import models as national
     from portal.notifications import models as notifications
     from portal.organisations import models as organisations
     from portal.people import models as people
@@ -197,6 +200,7 @@ def _register_audit_words(app: Flask) -> None:
         documents.AUDIT_WORDS,
         notifications.AUDIT_WORDS,
         privacy.AUDIT_WORDS,
+        national.AUDIT_WORDS,
     )
 
 

@@ -120,7 +120,9 @@ class Page:
     label: str
     endpoint: str
     values: Callable[[Targets], dict[str, Any]]
-    access: str = "session"  # "session" (signed in), "public" (survey link) or "token" (API)
+    # "session" (signed in as the association's admin), "national" (signed in as the
+    # national network's account), "public" (survey link) or "token" (API)
+    access: str = "session"
 
 
 PAGES = [
@@ -142,6 +144,12 @@ PAGES = [
         "Board summary",
         "reporting.summary",
         lambda t: {"slug": t.slug, "year": t.year},
+    ),
+    Page(
+        "National compilation",
+        "national.compilation",
+        lambda t: {"year": t.year, "group": "managers"},
+        access="national",
     ),
     Page(
         "API: meeting statistics",
@@ -253,12 +261,16 @@ def measure_pages(app: Any, scale: Scale, targets: Targets, samples: int) -> lis
     from flask import url_for
 
     from portal.cli.demo import DEMO_PASSWORD
+    from portal.devtools.generate import NATIONAL_EMAIL
     from portal.extensions import db
 
     client = app.test_client()
     rows = []
     with app.app_context():
         _sign_in(client, targets.admin_email, DEMO_PASSWORD)
+        national = app.test_client()
+        _forget_user()
+        _sign_in(national, NATIONAL_EMAIL, DEMO_PASSWORD)
         endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
         statements: list[str] = []
 
@@ -275,7 +287,10 @@ def measure_pages(app: Any, scale: Scale, targets: Targets, samples: int) -> lis
                 if page.access == "token" and targets.api_token is None:
                     rows.append(Row(section, what, scale.label, notes="no API token service"))
                     continue
-                browser = client if page.access != "public" else app.test_client()
+                browser = {"public": app.test_client(), "national": national}.get(
+                    page.access, client
+                )
+                _forget_user()  # the requests share this app context: each page its own user
                 values = page.values(targets)
                 if page.access == "public":  # open the link: its page leads to the slot
                     with app.test_request_context("/"):
@@ -291,6 +306,15 @@ def measure_pages(app: Any, scale: Scale, targets: Targets, samples: int) -> lis
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", count)
     return rows
+
+
+def _forget_user() -> None:
+    """Drop the signed-in user and principal a request left on ``flask.g``: requests
+    made inside the one app context share it (``tests/test_queries.py`` does the same)."""
+    from flask import g
+
+    g.pop("_login_user", None)
+    g.pop("principals", None)
 
 
 def _sign_in(client: Any, email: str, password: str) -> None:
@@ -402,6 +426,16 @@ def check_targets(rows: Sequence[Row], largest: Scale) -> str:
         line(p95 < 150, f"board summary p95 < 150 ms at {largest.label}: {p95:.0f} ms")
     else:
         lines.append("- not measured: board summary p95 (not built yet)")
+    compilation = [
+        r for r in pages if r.what == "National compilation" and r.scale == largest.label
+    ]
+    if compilation:
+        p95 = compilation[0].data["p95"] * 1000
+        line(p95 < 300, f"national compilation p95 < 300 ms at {largest.label}: {p95:.0f} ms")
+    http = [r for r in rows if r.what == "National compilation" and r.section.startswith("HTTP")]
+    if http and "p95" in http[0].data:
+        p95 = http[0].data["p95"] * 1000
+        line(p95 < 300, f"national compilation p95 < 300 ms under wrk load: {p95:.0f} ms")
     for what in ("Survey form (GET)", "Survey submission (POST)"):
         found = [r for r in rows if r.what == what and "ratio" in r.data]
         if found:

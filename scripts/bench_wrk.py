@@ -36,6 +36,8 @@ import bench_http
 import survey_load as load
 from bench_http import Row
 
+NATIONAL_EMAIL = "natverket@gen.example.org"  # portal.devtools.generate.NATIONAL_EMAIL
+
 ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "scripts" / "bench_rotate.lua"
 CEILING = "Ceiling: Flask + SELECT 1"
@@ -293,6 +295,10 @@ def run(scale: Any, targets: Any, paths: dict[str, str], args: Any) -> list[Row]
             if label in paths:
                 page = bench.loop([Line("GET", paths[label], cookie)])
                 bench.series(label, [page], warm=page)
+        if "National compilation" in paths:  # issue 22: the national network's page
+            national = bench_http.sign_in(base, NATIONAL_EMAIL, "demo-losenord-2026")["Cookie"]
+            page = bench.loop([Line("GET", paths["National compilation"], national)])
+            bench.series("National compilation", [page], warm=page)
         floor = [bench.loop([Line("GET", "/healthz")])] * args.repeats
         bench.series("Portal floor: /healthz", floor, "one `SELECT 1`")
         portal_rss = bench_http.worker_rss_kb(master.pid)

@@ -232,6 +232,24 @@ def test_demo_load_builds_gavleborg_once(runner, client, db_session):
     login(client, "forbundschef@gavleborg.example.org", DEMO_PASSWORD)
     assert client.get("/a/gavleborg/mail").status_code == 200  # an association admin
     _assert_two_factor_demo(runner.app, result.output)
+    _assert_national_demo(runner.app, result.output)
+
+
+def _assert_national_demo(app: Flask, output: str) -> None:
+    """Issue 22: the national network's account is printed and its compilation shows
+    pooled figures, and no association it declined to name."""
+    assert "natverket@gavleborg.example.org" in output
+    client = app.test_client()
+    login(client, "natverket@gavleborg.example.org", DEMO_PASSWORD)
+    page = client.get("/national?year=2025&group=managers").get_data(as_text=True)
+    assert "Samordningsförbund Gävleborg" in page
+    assert "Samordningsförbundet Uppsala län" in page
+    assert "Samordningsförbundet Dalarna" not in page  # declined being named
+    # Below k: it took part and is named, with no figure of its own.
+    jamtland = page.split("Samordningsförbundet Jämtland</th>", 1)[1].split("</tr>", 1)[0]
+    assert "%" not in jamtland
+    assert "Fewer than three associations" not in page
+    assert client.get("/a/gavleborg/").status_code == 404
 
 
 def _assert_two_factor_demo(app: Flask, output: str) -> None:

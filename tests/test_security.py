@@ -63,6 +63,7 @@ TOKEN_GUARDED_ENDPOINTS = {
     "api.survey_results",
     "api.plans",
     "api.board_summary",
+    "api.national_compilation",
 }
 
 UNREACHABLE_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:1/none"
@@ -161,7 +162,7 @@ def test_platform_pages_look_absent_to_everyone_else(app, client, f):
     platform_rules = rules(app, "/platform")
     assert platform_rules
     for rule in platform_rules:
-        assert rule.endpoint.startswith(("admin.", "privacy.", "surveys."))
+        assert rule.endpoint.startswith(("admin.", "privacy.", "surveys.", "national."))
         url = dummy_url(rule).replace("/1", f"/{association.id}")
         for method in sorted(rule.methods or ()):
             data = {"csrf_token": token, "name": "X", "slug": "x"} if method == "POST" else None
@@ -348,3 +349,42 @@ def test_a_form_posted_after_the_session_ended_returns_to_its_page(client, f):
         f"{page}/members", data=token, headers={"Referer": "https://evil.example/x"}
     )
     assert "next" not in elsewhere.headers["Location"]
+
+
+# Association pages under their old addresses (issue 8's redirects and the invitation
+# link resend): they, too, must look absent to someone with no role in the association.
+LEGACY_ASSOCIATION_PREFIXES = ("/associations/", "/groups/", "/survey-invitations/")
+
+
+def test_the_national_network_finds_no_association_page(app, client, f, db_session):
+    """The national role reads the compilation and nothing of any association: every
+    association page, at its address and its old one, answers 404 for real ids."""
+    association = f.association()
+    group = f.group(association)
+    national = f.user(name="Nationella nätverket")
+    national.is_national_network = True
+    db_session.flush()
+    login(client, national.email)
+    token = csrf_token(client, "/")
+    values = {"slug": association.slug, "association_id": association.id, "group_id": group.id}
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS:  # an association's privacy notice is public
+            continue
+        if not rule.rule.startswith(("/a/", *LEGACY_ASSOCIATION_PREFIXES)):
+            continue
+        url = rule.build(
+            {
+                name: values.get(name, 1 if type(converter).__name__ == "IntegerConverter" else "x")
+                for name, converter in rule._converters.items()
+            }
+        )[1]  # type: ignore[index]
+        for method in sorted((rule.methods or set()) - {"OPTIONS"}):
+            data = {"csrf_token": token} if method == "POST" else None
+            # A bare redirect that reads nothing (/a/<slug>/groups/ → the overview) is
+            # followed: where it leads must be absent too.
+            response = client.open(url, method=method, data=data, follow_redirects=True)
+            assert response.status_code == 404, (method, url, response.status_code)
+            checked += 1
+    assert checked > 150
+    assert client.get("/national").status_code == 200

@@ -29,6 +29,9 @@ class User(UserMixin, VersionedMixin, TimestampMixin, Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
+    # The national network's compilation of every association's survey figures, and
+    # nothing of any association's own pages (appointed by a platform administrator).
+    is_national_network: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     # Changes when the password changes, so old sessions stop working.

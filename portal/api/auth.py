@@ -2,7 +2,8 @@
 
 Missing, unknown and revoked tokens get the same 401 with no detail, so the answer
 says nothing about which tokens exist. A valid token for another association's
-address gets 404, as everywhere else in the portal.
+address gets 404, as everywhere else in the portal; so does a national network token
+anywhere but the national compilation, and an association's token there.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from portal.api.models import ApiToken
 from portal.core.errors import json_error
 
 DEFAULT_RATE_LIMIT = "120 per minute;3000 per hour"
+# The endpoints a national network token opens (and an association's token does not).
+NATIONAL_ENDPOINTS = frozenset({"api.national_compilation"})
 
 
 def presented_secret() -> str | None:
@@ -45,6 +48,10 @@ def authenticate() -> Response | None:
     token = services.token_for_secret(secret) if secret else None
     if token is None:
         return unauthorized()
+    # A national network token reads the national compilation only, an association's
+    # token its association only; anything else looks absent.
+    if token.national != (request.endpoint in NATIONAL_ENDPOINTS):
+        abort(404)
     association_id = (request.view_args or {}).get("association_id")
     if association_id is not None and association_id != token.association_id:
         abort(404)

@@ -17,7 +17,7 @@ TOKEN_NAME_MAX = 100
 
 
 class ApiToken(Model):
-    """A bearer token for one association's API data.
+    """A bearer token for one association's API data, or for the national compilation.
 
     Only the SHA-256 of the secret is stored (``token_hash``); ``prefix`` is the first
     characters of the secret, kept so that admins can tell tokens apart. Revoking sets
@@ -27,9 +27,11 @@ class ApiToken(Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    association_id: Mapped[int] = mapped_column(
+    # An association's token, or the national network's (no association: issue 22).
+    association_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("associations.id", ondelete="CASCADE"), index=True
     )
+    national: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     name: Mapped[str] = mapped_column(sa.String(TOKEN_NAME_MAX))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     prefix: Mapped[str] = mapped_column(sa.String(16))
@@ -41,6 +43,14 @@ class ApiToken(Model):
     revoked_at: Mapped[dt.datetime | None]
     revoked_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(national AND association_id IS NULL)"
+            " OR (NOT national AND association_id IS NOT NULL)",
+            name="one_scope",
+        ),
     )
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

@@ -7,7 +7,7 @@ notice any field added to a response and not described here.
 
 from __future__ import annotations
 
-from portal.api import openapi_reporting
+from portal.api import openapi_national, openapi_reporting
 from portal.api.openapi_base import (
     BOOLEAN,
     COUNT,
@@ -150,6 +150,7 @@ SCHEMAS: dict[str, Schema] = {
         "results is null, with a message, until the year's round has closed.",
     ),
     **openapi_reporting.SCHEMAS,
+    **openapi_national.SCHEMAS,
 }
 
 ERROR_CONTENT = {"application/json": {"schema": ref("Error")}}
@@ -205,6 +206,7 @@ PARAMETERS: dict[str, Schema] = {
         "description": "The whole year, or its first half (1 January – 30 June).",
         "schema": {"enum": ["year", "h1"], "default": "year"},
     },
+    **openapi_national.PARAMETERS,
     "page": {
         "name": "page",
         "in": "query",
@@ -320,6 +322,13 @@ PATHS: dict[str, Schema] = {
         ["association_id", "year_path", "period"],
         bad_request=True,
     ),
+    "/national/{year}/{group}": operation(
+        "national_compilation",
+        "The national compilation of a year and respondent group (a national network token).",
+        "NationalCompilation",
+        ["year_path", "respondent_group"],
+        bad_request=True,
+    ),
 }
 
 DESCRIPTION = """Read-only figures for the association's board and the agencies' BI tools.
@@ -330,7 +339,10 @@ paginated (`page`, `per_page` up to 200). Survey figures are shown only where at
 *k* answers stand behind them; a hidden cell gives the reason only, no count. No
 figure is broken down by agency kind: with groups of five to seven people it would
 point at persons.
-No response contains a person's name."""
+No response contains a person's name.
+
+The national network's tokens (created on its compilation page) read
+`/national/{year}/{group}` and nothing else; an association's token cannot read it."""
 
 
 def openapi_document(server_url: str) -> Schema:

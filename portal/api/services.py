@@ -61,6 +61,46 @@ def create_token(actor: User, association: Association, name: str) -> tuple[ApiT
     return token, secret
 
 
+def create_national_token(actor: User, name: str) -> tuple[ApiToken, str]:
+    """A new token of the national network (it reads the national compilation only);
+    returns it and its secret (shown once)."""
+    name = name.strip()
+    if not name:
+        raise DomainError(_("Give the token a name."), field="name")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        association_id=None,
+        national=True,
+        name=name,
+        token_hash=hash_secret(secret),
+        prefix=secret[: len(TOKEN_PREFIX) + SHOWN_CHARACTERS],
+        created_by_id=actor.id,
+    )
+    db.session.add(token)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="api_token.create",
+        obj=token,
+        association_id=None,
+        summary=f"{token.name} ({token.prefix}…)",
+        after={"name": token.name},
+    )
+    return token, secret
+
+
+def national_tokens() -> list[ApiToken]:
+    """The national network's tokens, active ones first, newest first within each."""
+    return list(
+        db.session.scalars(
+            sa.select(ApiToken)
+            .where(ApiToken.national.is_(True))
+            .options(selectinload(ApiToken.created_by), selectinload(ApiToken.revoked_by))
+            .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())
+        )
+    )
+
+
 def revoke_token(actor: User, token: ApiToken) -> None:
     """Stop a token from working, for good."""
     if token.revoked_at is not None:

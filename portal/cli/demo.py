@@ -139,6 +139,7 @@ LAST = [
 
 DEMO_SIGN_INS = [
     ("Platform administrator", f"plattform@{DOMAIN}"),
+    ("National network", f"natverket@{DOMAIN}"),
     ("Association administrator", f"forbundschef@{DOMAIN}"),
     ("Board member", f"styrelse1@{DOMAIN}"),
     ("Board member, two-factor", f"styrelse2@{DOMAIN}"),
@@ -221,6 +222,9 @@ def load() -> bool:
     # The operator runs the installation; they are not in the association's register.
     platform = _person(association, f"plattform@{DOMAIN}", "Pia Plattform", register=False)
     platform.is_platform_admin = True
+    # The national network reads the national compilation and no association's pages.
+    national = _person(association, f"natverket@{DOMAIN}", "Nina Nätverk", register=False)
+    national.is_national_network = True
     admin = _person(association, f"forbundschef@{DOMAIN}", "Frida Förbundschef")
     _role(association, admin, AssociationRoleName.ADMIN)
     for n in (1, 2):
@@ -278,6 +282,9 @@ def load() -> bool:
     from portal.privacy.demo import load_demo as load_privacy_demo
 
     load_privacy_demo(association)
+    from portal.national.demo import load_demo as load_national_demo
+
+    load_national_demo()
     return created
 
 

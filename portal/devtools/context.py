@@ -96,6 +96,7 @@ class Context:
     def __init__(self, writer: BulkWriter, options: Options) -> None:
         self.writer = writer
         self.rng = random.Random(options.seed)  # noqa: S311 - synthetic data, not security
+        self.seed = options.seed
         self.today = options.today or clock.today()
         self.years = list(range(self.today.year - options.years + 1, self.today.year + 1))
         self.now = utcnow()

@@ -22,7 +22,7 @@ from portal.surveys import answering, crypto, results
 from portal.surveys import services as survey_services
 from portal.surveys.demo import FREE_TEXT, WITHHELD
 from portal.surveys.instrument import parse_instrument
-from portal.surveys.models import RoundStatus, SurveyRound, TextReview
+from portal.surveys.models import RespondentGroup, RoundStatus, SurveyRound, TextReview
 
 if TYPE_CHECKING:
     from portal.devtools.context import AssociationData, Context, GroupData, Seat
@@ -70,6 +70,7 @@ def _round(
         {
             "association_id": association.id,
             "year": year,
+            "respondent_group": RespondentGroup.MANAGERS,
             "instrument_id": info.id,
             "opens_on": opens_on,
             "closes_on": closes_on,

@@ -4,8 +4,9 @@ Each association gets 13 member agencies (Arbetsförmedlingen, Försäkringskass
 region and ten municipalities), nine Mysam groups of 5–8 seats whose holders change
 over the years (ended memberships are kept), an admin and a board member; then the
 plans (:mod:`gen_plans`), meetings (:mod:`gen_meetings`) and survey rounds
-(:mod:`gen_surveys`) of every year. The years end with the current one. Rows are
-built as plain dictionaries and written with :class:`~portal.devtools.bulk.BulkWriter`
+(:mod:`gen_surveys`, and the other respondent groups' in :mod:`gen_respondent_groups`)
+of every year. The years end with the current one. Rows are built as plain
+dictionaries and written with :class:`~portal.devtools.bulk.BulkWriter`
 in one transaction; the same seed and day give the same data.
 """
 
@@ -25,6 +26,7 @@ from portal.groups.models import MembershipRole
 from portal.organisations.models import AgencyKind, Association, AssociationRoleName
 
 SLUG_PREFIX = "gen-"
+NATIONAL_EMAIL = "natverket@gen.example.org"
 PLACES = [
     "Norrbotten",
     "Västerbotten",
@@ -94,12 +96,13 @@ def already_generated() -> bool:
 
 def generate(options: Options, progress: Callable[[int, float], None] | None = None) -> Report:
     """Write the data (the caller commits). Refuses a database that has generated data."""
-    from portal.devtools import gen_meetings, gen_plans, gen_surveys
+    from portal.devtools import gen_meetings, gen_plans, gen_respondent_groups, gen_surveys
 
     if already_generated():
         raise ValueError("the database already holds generated associations; use an empty one")
     started = time.perf_counter()
     instrument = gen_surveys.instrument()
+    group_instruments = gen_respondent_groups.instruments()
     writer = BulkWriter(db.session.connection())
     ctx = Context(writer, options)
     for number in range(1, options.associations + 1):
@@ -107,9 +110,12 @@ def generate(options: Options, progress: Callable[[int, float], None] | None = N
         gen_plans.add_plans(ctx, association)
         gen_meetings.add_meetings(ctx, association)
         gen_surveys.add_rounds(ctx, association, instrument)
+        gen_respondent_groups.add_rounds(ctx, association, group_instruments)
         writer.flush()
         if progress is not None:
             progress(number, time.perf_counter() - started)
+    _national_network(ctx)
+    writer.flush()
     writer.reset_sequences()
     writer.analyze()
     return Report(dict(writer.counts), time.perf_counter() - started)
@@ -119,7 +125,11 @@ def _association(ctx: Context, number: int) -> AssociationData:
     place = PLACES[(number - 1) % len(PLACES)]
     slug = f"{SLUG_PREFIX}{number:03d}"
     row = {"slug": slug, "name": f"Samordningsförbundet {place} {number:03d}"}
-    assoc_id = ctx.writer.add_with_id("associations", {**row, "min_survey_answers": 3})
+    # Every tenth association declines being named in the national compilation.
+    named = number % 10 != 0
+    assoc_id = ctx.writer.add_with_id(
+        "associations", {**row, "min_survey_answers": 3, "named_nationally": named}
+    )
     admin = _user(ctx, assoc_id, slug, "forbundschef", password=True)
     board = _user(ctx, assoc_id, slug, "styrelse", password=True)
     for user_id, role in ((admin, AssociationRoleName.ADMIN), (board, AssociationRoleName.BOARD)):
@@ -138,6 +148,25 @@ def _association(ctx: Context, number: int) -> AssociationData:
         association.agencies[name] = (agency_id, kind)
     _groups(ctx, association, towns, place)
     return association
+
+
+def _national_network(ctx: Context) -> None:
+    """The national network's account, which reads the national compilation."""
+    ctx.writer.add_with_id(
+        "users",
+        {
+            "email": NATIONAL_EMAIL,
+            "name": "Nationella nätverket",
+            "password_hash": ctx.password_hash,
+            "is_platform_admin": False,
+            "is_national_network": True,
+            "active": True,
+            "locale": None,
+            "session_version": 1,
+            "created_at": ctx.now,
+            "updated_at": ctx.now,
+        },
+    )
 
 
 def _user(ctx: Context, assoc_id: int, slug: str, title: str, *, password: bool) -> int:

@@ -67,6 +67,8 @@ class Association(VersionedMixin, TimestampMixin, Model):
     meeting_reminder_days: Mapped[int] = mapped_column(default=5, server_default="5")
     # Administrators and board members must sign in with a second factor.
     require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Shown by name in the national compilation; if not, it counts only in the totals.
+    named_nationally: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     agencies: Mapped[list[Agency]] = relationship(
         back_populates="association", order_by="Agency.name"

@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -45,6 +45,8 @@ class NationalReference(Model):
     question_code: Mapped[str] = mapped_column(sa.String(32))
     share: Mapped[float] = mapped_column(sa.Float)
     respondents: Mapped[int | None]
+    # How many associations the figure pools, where the file says (issue 22's export does).
+    associations: Mapped[int | None]
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
@@ -80,6 +82,7 @@ class NationalRow:
     question_code: str
     share: float
     respondents: int | None
+    associations: int | None = None
 
 
 @dataclass
@@ -142,7 +145,9 @@ def _respondents(raw: str) -> tuple[int | None, str | None]:
 
 def _check_header(cells: list[str]) -> list[Problem]:
     names = tuple(c.strip().lower() for c in cells)
-    if names[:3] != HEADER[:3] or (len(names) > 3 and names[3:] != HEADER[3:]):
+    # Further columns after the four are read past: the portal's own national
+    # compilation (portal.national) writes its report's columns there.
+    if names[:3] != HEADER[:3] or (len(names) > 3 and names[3:4] != HEADER[3:]):
         return [
             Problem(
                 1,
@@ -153,6 +158,44 @@ def _check_header(cells: list[str]) -> list[Problem]:
             )
         ]
     return []
+
+
+@dataclass(frozen=True)
+class _Extras:
+    """Further columns of the portal's own compilation (``portal.national``), by
+    position, where the header has them: ``level`` (rows other than "question" are
+    skipped: the reference is per question) and ``associations``."""
+
+    level: int | None
+    associations: int | None
+
+    @classmethod
+    def of(cls, header_line: str) -> _Extras:
+        names = [c.strip().lower() for c in header_line.split(_delimiter(header_line))]
+        extra = names[len(HEADER) :]
+        return cls(
+            names.index("level") if "level" in extra else None,
+            names.index("associations") if "associations" in extra else None,
+        )
+
+    def skips(self, cells: list[str]) -> bool:
+        return (
+            self.level is not None
+            and len(cells) > self.level
+            and cells[self.level].strip() != "question"
+        )
+
+    def read(self, row: NationalRow | None, cells: list[str]) -> tuple[NationalRow | None, str]:
+        """``row`` with its associations, or an error about them ("" when none)."""
+        if self.associations is None or len(cells) <= self.associations:
+            return row, ""
+        raw = cells[self.associations].strip()
+        count, error = _respondents(raw)
+        if error:
+            return None, _(
+                "The number of associations must be a whole number, not “%(value)s”.", value=raw
+            )
+        return (replace(row, associations=count) if row is not None else None), ""
 
 
 def _check_row(line: int, cells: list[str], columns: int) -> tuple[NationalRow | None, list[str]]:
@@ -185,6 +228,7 @@ def parse_national_csv(data: bytes | str, known_codes: Iterable[str] = ()) -> Na
     if problems:
         raise NationalFileError(problems)
     columns = len(lines[0].split(_delimiter(lines[0])))
+    extras = _Extras.of(lines[0])
     known = set(known_codes)
     rows: list[NationalRow] = []
     warnings: list[Problem] = []
@@ -193,8 +237,11 @@ def parse_national_csv(data: bytes | str, known_codes: Iterable[str] = ()) -> Na
         line = reader.line_num
         if not any(c.strip() for c in cells):
             continue
+        if extras.skips(cells):
+            continue
         row, errors = _check_row(line, cells, columns)
-        problems += [Problem(line, message) for message in errors]
+        row, error = extras.read(row, cells)
+        problems += [Problem(line, message) for message in [*errors, error] if message]
         if row is None:
             continue
         key = (row.year, row.question_code)
@@ -258,6 +305,7 @@ def import_national(actor: User | None, data: bytes | str) -> NationalImport:
             question_code=row.question_code,
             share=row.share,
             respondents=row.respondents,
+            associations=row.associations,
             imported_at=now,
         )
         for row in loaded.rows

@@ -27,6 +27,7 @@ from portal.plans.models import Plan, PlanStatus, TemplateVersion, VersionStatus
 from portal.surveys.models import (
     Answer,
     Invitation,
+    RespondentGroup,
     RoundStatus,
     SurveyResponse,
     SurveyRound,
@@ -57,7 +58,9 @@ def test_rows_in_the_gavleborg_shape() -> None:
     assert _count(Plan) == 18 * 2  # one per group and year
     assert _count(Meeting) == 18 * 2 * 4
     # Both years' survey windows (August–September) have passed on 30 November.
-    assert _count(SurveyRound, SurveyRound.status == RoundStatus.CLOSED) == 4
+    # Issue 22: a round per respondent group (five more than the managers' own).
+    assert _count(SurveyRound, SurveyRound.status == RoundStatus.CLOSED) == 4 * 6
+    assert _count(SurveyRound, SurveyRound.respondent_group == RespondentGroup.MANAGERS) == 4
     assert _count(TemplateVersion, TemplateVersion.status == VersionStatus.PUBLISHED) == 2
     for group in db.session.scalars(sa.select(Group)):
         current = [m for m in group.memberships if m.is_current(TODAY)]
@@ -92,7 +95,10 @@ def test_meetings_have_attendance_and_minutes_until_today() -> None:
 def test_survey_answers_are_anonymous_and_plausible() -> None:
     invited = _count(Invitation)
     answered = _count(Invitation, Invitation.answered.is_(True))
-    assert _count(SurveyResponse) == answered
+    managers = SurveyResponse.round_id.in_(
+        sa.select(SurveyRound.id).where(SurveyRound.respondent_group == RespondentGroup.MANAGERS)
+    )
+    assert _count(SurveyResponse, managers) == answered
     assert 0.45 <= answered / invited <= 0.9
     assert _count(Answer, Answer.dont_know.is_(True)) > 0
     assert _count(Answer, Answer.text.is_not(None)) > 0
@@ -170,3 +176,28 @@ def test_pages_of_a_generated_association_render(client: FlaskClient) -> None:
     ):
         response = client.get(url)
         assert response.status_code == 200, url
+
+
+@pytest.mark.usefixtures("generated")
+def test_every_respondent_group_has_rounds_and_the_compilation_reads_them(
+    client: FlaskClient,
+) -> None:
+    """Issue 22: all respondent groups, each on its own generated instrument, a few
+    respondents each; the national network's account reads the compilation."""
+    from portal.devtools.generate import NATIONAL_EMAIL
+    from portal.national.services import compile_year
+    from portal.surveys.models import Instrument, RoundTotal
+
+    groups = set(db.session.scalars(sa.select(SurveyRound.respondent_group).distinct()))
+    assert groups == set(RespondentGroup)
+    for round_ in db.session.scalars(sa.select(SurveyRound)):
+        assert round_.instrument.respondent_group is round_.respondent_group
+    assert _count(Instrument, Instrument.is_example.is_(True)) == 6  # demo + five generated
+    assert _count(RoundTotal) > 0
+    compilation = compile_year(2025, RespondentGroup.STAFF)
+    assert compilation.participating == 2
+    assert [line.code for line in compilation.lines][:3] == ["PER-A", "PER-A1", "PER-A2"]
+    login(client, NATIONAL_EMAIL, DEMO_PASSWORD)
+    page = client.get("/national?year=2025&group=board")
+    assert page.status_code == 200
+    assert "STY-A1" in page.get_data(as_text=True)

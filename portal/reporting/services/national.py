@@ -34,19 +34,39 @@ class InstallationFigure:
     base: int
 
 
-def national_shares(codes: Collection[str], years: Collection[int]) -> dict[tuple[int, str], float]:
-    """(year, question code) → national share 0..1, for the figures loaded."""
+class NationalFigure(NamedTuple):
+    """An imported national share, and the associations behind it where the file says."""
+
+    share: float
+    associations: int | None
+
+
+def national_figures(
+    codes: Collection[str], years: Collection[int]
+) -> dict[tuple[int, str], NationalFigure]:
+    """(year, question code) → the national figure loaded, in one query."""
     if not codes or not years:
         return {}
     rows = db.session.execute(
         sa.select(
-            NationalReference.year, NationalReference.question_code, NationalReference.share
+            NationalReference.year,
+            NationalReference.question_code,
+            NationalReference.share,
+            NationalReference.associations,
         ).where(
             NationalReference.question_code.in_(list(codes)),
             NationalReference.year.in_(list(years)),
         )
     )
-    return {(int(year), str(code)): float(share) for year, code, share in rows}
+    return {
+        (int(year), str(code)): NationalFigure(float(share), associations)
+        for year, code, share, associations in rows
+    }
+
+
+def national_shares(codes: Collection[str], years: Collection[int]) -> dict[tuple[int, str], float]:
+    """(year, question code) → national share 0..1, for the figures loaded."""
+    return {key: figure.share for key, figure in national_figures(codes, years).items()}
 
 
 class RoundFigure(NamedTuple):

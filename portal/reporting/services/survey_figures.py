@@ -30,7 +30,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from portal.extensions import db
 from portal.groups.models import Group
 from portal.reporting.services import national
-from portal.reporting.services.national import InstallationFigure, RoundFigure
+from portal.reporting.services.national import InstallationFigure, NationalFigure, RoundFigure
 from portal.reporting.services.period import Period
 from portal.surveys import results
 from portal.surveys.disclosure import Hidden
@@ -118,6 +118,8 @@ class Row:
     national: float | None = None
     installation: float | None = None
     installation_associations: int | None = None
+    # How many associations the imported national figure pools, where its file says.
+    national_associations: int | None = None
 
     @property
     def national_diff(self) -> int | None:
@@ -328,19 +330,22 @@ class References:
     respondent_group: RespondentGroup = RespondentGroup.MANAGERS
     own: list[RoundFigure] = field(default_factory=list)
     national: dict[tuple[int, str], float] = field(default_factory=dict)
+    national_associations: dict[tuple[int, str], int | None] = field(default_factory=dict)
     installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
     indicator_installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
     loaded: bool = False
     figures: list[RoundFigure] | None = None  # every respondent group's, read once
 
-    def shared_national(self, codes: set[str], year: int) -> dict[tuple[int, str], float]:
+    def shared_national(
+        self, codes: set[str], year: int
+    ) -> dict[tuple[int, str], NationalFigure]:
         """The national references of every respondent group's figures at once (one
         query, after the figures): ``codes`` and the association's own years."""
         if self.figures is None:
             self.figures = national.round_figures(self.association_id, year)
         own = [f for f in self.figures if f.association_id == self.association_id]
         years = {f.year for f in own} | {year}
-        return national.national_shares(codes | {f.code for f in own}, years)
+        return national.national_figures(codes | {f.code for f in own}, years)
 
     def of_group(self, respondent_group: RespondentGroup) -> References:
         """References for another respondent group's figures, sharing what was read."""
@@ -351,10 +356,10 @@ class References:
         codes: list[str],
         year: int,
         indicators: dict[str, set[str]] | None = None,
-        national_shares: dict[tuple[int, str], float] | None = None,
+        national_loaded: dict[tuple[int, str], NationalFigure] | None = None,
     ) -> References:
         """Read the figures; ``indicators`` (indicator code → its question codes) also
-        gives each indicator its installation-wide figure. ``national_shares``, when
+        gives each indicator its installation-wide figure. ``national_loaded``, when
         given, are the national references already read (``shared_national``)."""
         if self.figures is None:
             self.figures = national.round_figures(self.association_id, year)
@@ -363,11 +368,13 @@ class References:
         self.own = [f for f in figures if f.association_id == self.association_id]
         all_codes = set(codes) | {f.code for f in self.own}
         years = {f.year for f in self.own} | {year}
-        self.national = (
-            national_shares
-            if national_shares is not None
-            else national.national_shares(all_codes, years)
+        loaded = (
+            national_loaded
+            if national_loaded is not None
+            else national.national_figures(all_codes, years)
         )
+        self.national = {key: figure.share for key, figure in loaded.items()}
+        self.national_associations = {key: f.associations for key, f in loaded.items()}
         self.installation = national.pool_installation(figures, set(codes), {year})
         self.indicator_installation = national.pool_indicators(figures, indicators or {}, {year})
         self.loaded = True
@@ -507,10 +514,7 @@ def _finish(
     rounds, current = prepared.rounds, prepared.current
     current_round, previous_round = rounds.current, rounds.previous
     assert current_round is not None
-    rows = [
-        _with_reference(row, refs.national, refs.installation, current_round.year)
-        for row in prepared.rows
-    ]
+    rows = [_with_reference(row, refs, current_round.year) for row in prepared.rows]
     texts_hidden = not current.decision.texts
     invited = rounds.invited.get(current_round.id, {})
     responses = _responses(current_round, current, invited)
@@ -641,14 +645,13 @@ def _with_installation(row: Row, installation: dict[Any, Any], year: int) -> Row
     )
 
 
-def _with_reference(
-    row: Row, national: dict[Any, float], installation: dict[Any, Any], year: int
-) -> Row:
-    figure = installation.get((year, row.code))
+def _with_reference(row: Row, refs: References, year: int) -> Row:
+    figure = refs.installation.get((year, row.code))
     return Row(
         **{
             **row.__dict__,
-            "national": national.get((year, row.code)),
+            "national": refs.national.get((year, row.code)),
+            "national_associations": refs.national_associations.get((year, row.code)),
             "installation": figure.share if figure else None,
             "installation_associations": figure.associations if figure else None,
         }
