@@ -326,7 +326,7 @@ PATHS: dict[str, Schema] = {
         "national_compilation",
         "The national compilation of a year and respondent group (a national network token).",
         "NationalCompilation",
-        ["year_path", "respondent_group"],
+        ["year_path", "group_path"],
         bad_request=True,
     ),
 }

@@ -55,7 +55,7 @@ SCHEMAS: dict[str, Schema] = {
 }
 
 PARAMETERS: dict[str, Schema] = {
-    "respondent_group": {
+    "group_path": {
         "name": "group",
         "in": "path",
         "required": True,

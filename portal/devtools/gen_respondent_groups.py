@@ -69,6 +69,7 @@ def definition(group: RespondentGroup) -> dict[str, Any]:
         "format": "samverkansportalen/survey-instrument@1",
         "code": f"genererad-{group.value}",
         "version": "1",
+        "respondent_group": group.value,
         "title": f"Genererad exempelenkät ({prefix})",
         "example": True,
         "notice": "Genererad testdata: inte det officiella nationella instrumentet.",
@@ -107,7 +108,6 @@ def instruments() -> dict[RespondentGroup, GroupInstrument]:
     for group in GROUPS:
         parsed = parse_instrument(json.dumps(definition(group)))
         made, _outcome = survey_services.import_instrument(None, parsed)
-        made.respondent_group = group
         out[group] = GroupInstrument(made.id, [q.id for q in made.questions])
     db.session.flush()
     return out

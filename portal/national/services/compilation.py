@@ -98,6 +98,7 @@ def _figures(years: list[int], group: RespondentGroup) -> list[RoundFigure]:
             SurveyRound.association_id, SurveyRound.year, SurveyRound.min_answers,
             Question.code, Question.indicator_code, Question.text, Question.indicator_title,
             RoundTotal.answers, RoundTotal.base, RoundTotal.positive,
+            SurveyRound.respondent_group,
         )
         .join(SurveyRound, SurveyRound.id == RoundTotal.round_id)
         .join(Question, Question.id == RoundTotal.question_id)

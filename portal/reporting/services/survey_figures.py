@@ -336,9 +336,7 @@ class References:
     loaded: bool = False
     figures: list[RoundFigure] | None = None  # every respondent group's, read once
 
-    def shared_national(
-        self, codes: set[str], year: int
-    ) -> dict[tuple[int, str], NationalFigure]:
+    def shared_national(self, codes: set[str], year: int) -> dict[tuple[int, str], NationalFigure]:
         """The national references of every respondent group's figures at once (one
         query, after the figures): ``codes`` and the association's own years."""
         if self.figures is None:
