@@ -345,14 +345,7 @@ def _assert_gavleborg_shape(session: Any, association: Association) -> None:
             sa.select(AssociationRole.role).where(AssociationRole.association_id == association.id)
         )
     )
-<<<<<<< ours
     assert roles == {AssociationRoleName.ADMIN: 1, AssociationRoleName.BOARD: 7}
-=======
-    assert roles == {
-        AssociationRoleName.ADMIN: 1,
-        AssociationRoleName.BOARD: 7,
-    }  # a board of seven (issue 22)
->>>>>>> theirs
     [platform] = session.scalars(sa.select(User).where(User.is_platform_admin)).all()
     assert not session.scalar(
         sa.select(AssociationPerson).where(AssociationPerson.user_id == platform.id)
