@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from portal.surveys.models import RespondentGroup
 from tests import factories
 from tests.browser.conftest import LiveDB, Visitor, World
-from tests.reporting.conftest import ReportWorld, build_world
+from tests.support.reporting import ReportWorld
+from tests.support.reporting import build_report_world as build_world
 
 pytestmark = pytest.mark.browser
 
