@@ -261,6 +261,20 @@ def _engines(portal: Any, ceiling: Any) -> list[Any]:
     return engines
 
 
+def count_statements(counter: list[int]) -> None:
+    """Count every statement sent, in ``counter[0]``: psycopg's cursor is where both
+    SQLAlchemy's and ``portal.core.direct``'s statements go."""
+    import psycopg
+
+    execute = psycopg.Cursor.execute
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        counter[0] += 1
+        return execute(self, *args, **kwargs)
+
+    psycopg.Cursor.execute = counted  # type: ignore[method-assign]
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
@@ -303,10 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ceiling = bench_ceiling.create_app(url)
     counter = [0]
 
-    def count(*_args: Any) -> None:
-        counter[0] += 1
-
-    sa.event.listen(sa.Engine, "before_cursor_execute", count)  # both apps' engines
+    count_statements(counter)  # both apps', through SQLAlchemy or straight to psycopg
 
     submits = prepare_submits(portal, world.paths)
     n = len(submits)

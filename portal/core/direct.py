@@ -1,0 +1,82 @@
+"""Statements sent to psycopg itself, for the portal's one hot path.
+
+The survey's respondent pages (``portal.surveys.answering``) send one or two
+statements a request, thousands of times in the days a round is open. Through
+SQLAlchemy each costs more in the app than in the database: the session's execute,
+the Core statement's cache look-up, the result's column descriptions and row
+processing, about a fifth of a submit's CPU. Here a statement goes to the request's
+psycopg connection directly, prepared on the server (``prepare=True``: parsed and
+planned once per connection), its rows plain tuples.
+
+What stays as it was:
+
+- the connection is the session's own (``db.session.connection()``): the same
+  transaction as the rest of the request, or, after
+  ``portal.core.transactions.without_transaction``, its autocommit; a test whose
+  session is bound to one connection runs these statements in its transaction too;
+- an error is raised as SQLAlchemy's (``sa.exc.DBAPIError`` and its kinds, the
+  psycopg error as ``orig``), so that every caller and error page tells them apart as
+  before (``portal.core.errors.database_away``).
+
+SQLAlchemy's engine events do not see these statements; a test that counts statements
+adds itself to ``WATCHERS`` as well.
+
+Only PostgreSQL: ``connection`` answers None on any other database, and the caller
+takes the session's path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
+from sqlalchemy.orm import Session, scoped_session
+
+from portal.extensions import db
+
+POSTGRESQL = "postgresql"
+_DIALECT = pg_psycopg.dialect()
+
+# Called with each statement's SQL before it is sent (tests count statements).
+WATCHERS: list[Callable[[str], None]] = []
+
+
+def compile_for_psycopg(statement: sa.ClauseElement) -> str:
+    """``statement`` as psycopg's SQL text (named parameters, ``%(name)s``): built once
+    by the caller and kept (``portal.surveys.answering.caches.statement``)."""
+    return str(statement.compile(dialect=_DIALECT))
+
+
+def connection(
+    session: Session | scoped_session[Any] | None = None,
+) -> psycopg.Connection[Any] | None:
+    """The psycopg connection of ``session`` (the request's by default), or None when
+    the database is not PostgreSQL."""
+    if session is None:
+        session = db.session
+    if session.get_bind().dialect.name != POSTGRESQL:
+        return None
+    driver: psycopg.Connection[Any] | None = session.connection().connection.driver_connection
+    return driver
+
+
+def execute(
+    driver: psycopg.Connection[Any], sql: str, params: Mapping[str, Any]
+) -> psycopg.Cursor[Any]:
+    """Run ``sql`` (prepared) on ``driver``; its cursor, rows as tuples."""
+    for watch in WATCHERS:
+        watch(sql)
+    try:
+        return driver.execute(sql, params, prepare=True)
+    except psycopg.Error as error:
+        raise sa.exc.DBAPIError.instance(
+            sql,
+            params,
+            error,
+            psycopg.Error,
+            connection_invalidated=driver.broken,
+            dialect=_DIALECT,
+        ) from error
