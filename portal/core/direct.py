@@ -71,7 +71,12 @@ def connection(
         return pooled.driver_connection
     engine = g.get(_AUTOCOMMIT_ENGINE)
     if engine is not None:
-        pooled = engine.raw_connection()
+        try:
+            pooled = engine.raw_connection()
+        except psycopg.Error as error:  # the pool hands the driver's error on as it is
+            raise sa.exc.DBAPIError.instance(
+                None, None, error, psycopg.Error, dialect=_DIALECT
+            ) from error
         pooled.driver_connection.autocommit = True  # idle: no round trip
         setattr(g, _AUTOCOMMIT_CONNECTION, pooled)
         return pooled.driver_connection
