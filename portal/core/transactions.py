@@ -43,13 +43,22 @@ def without_transaction() -> None:
     a connection of its own (each test runs in an outer transaction) keeps its
     transaction, and SQLite has no round trips to save.
     """
-    session = db.session()  # the request's own Session (the scoped proxy lacks in_transaction)
-    bind = session.get_bind()
+    bind: sa.Engine | sa.Connection
+    if db.session.registry.has():  # the request has a Session already
+        session = db.session()  # (the scoped proxy lacks in_transaction)
+        if session.in_transaction():  # a statement ran already: its transaction commits
+            return
+        bind = session.get_bind()
+    else:  # none yet: what it would be bound to, without making one
+        bind = db.session.session_factory.kw.get("bind") or db.engine
     if isinstance(bind, sa.Connection) or bind.dialect.name != "postgresql":
         return
-    if session.in_transaction():  # a statement ran already: its transaction commits
-        return
     direct.autocommit(bind)
+
+
+def _session_began() -> bool:
+    """Whether this request has a Session with a transaction (asked without making one)."""
+    return db.session.registry.has() and db.session().in_transaction()
 
 
 def register_request_transaction(app: Flask) -> None:
@@ -62,7 +71,7 @@ def register_request_transaction(app: Flask) -> None:
     @app.after_request
     def _commit(response: Response) -> Response:
         try:
-            if direct.autocommitting() and not db.session().in_transaction():
+            if direct.autocommitting() and not _session_began():
                 pass  # nothing went through the session: nothing to commit or undo
             elif response.status_code < 400:
                 db.session.commit()

@@ -43,9 +43,7 @@ def decode(data: bytes, questions: tuple[Q, ...] = DEMO) -> tuple[int, dict[str,
     return crypto.decode_answers(questions, data, dont_know=DK)
 
 
-texts = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300
-)
+texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)
 
 
 @settings(max_examples=60, deadline=None)

@@ -229,9 +229,8 @@ def mark_and_insert_ballot(
     ``dialect`` picks the path (the session's own by default); any database that is
     not PostgreSQL takes SQLite's two statements, which are plain SQL.
     """
-    if (dialect or session.get_bind().dialect.name) == POSTGRESQL:
-        driver = direct.connection(session)
-        assert driver is not None  # the session's database is PostgreSQL
+    driver = None if dialect == SQLITE else direct.connection(session)  # None: not PostgreSQL
+    if driver is not None:
         row = direct.execute(driver, submit_at_once_psycopg(), values).fetchone()
         assert row is not None  # count(*) answers one row
         return int(row[0])
