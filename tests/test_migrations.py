@@ -271,3 +271,97 @@ def test_changing_a_column_keeps_the_tables_triggers(migration_app: Flask) -> No
         downgrade(revision="privacy0001")
         assert _triggers("survey_invitations") == before
         upgrade()
+
+
+def _all_triggers() -> set[str]:
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "postgresql":
+            sql = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        else:
+            sql = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        return set(conn.execute(sa.text(sql)).scalars())
+
+
+def _count(table: str) -> int:
+    with db.engine.connect() as conn:
+        return int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608
+
+
+def test_respondent_groups_keep_every_row_and_trigger(migration_app: Flask) -> None:
+    """surveys0005 copies survey_rounds and survey_instruments on SQLite. With foreign
+    keys enforced, dropping the original would first delete its rows and cascade to the
+    rounds' invitations and responses; migrations run with enforcement off, and every
+    row and trigger must be there afterwards, either way."""
+    with migration_app.app_context():
+        _wipe()
+        upgrade(revision="privacy0002")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO associations (name, slug, min_survey_answers, created_at,"
+                    " updated_at) VALUES ('F', 'f', 3, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO groups (association_id, name, created_at, updated_at)"
+                    " SELECT id, 'G', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM associations"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO survey_instruments (code, version, title, is_example, notice,"
+                    " definition, imported_at) VALUES ('c', '1', 't', false, '', '{}',"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO survey_rounds (association_id, year, instrument_id, opens_on,"
+                    " closes_on, min_answers, status)"
+                    " SELECT a.id, 2025, i.id, '2025-08-15', '2025-09-30', 3, 'draft'"
+                    " FROM associations AS a, survey_instruments AS i"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO survey_round_groups (round_id, group_id)"
+                    " SELECT r.id, g.id FROM survey_rounds AS r, groups AS g"
+                )
+            )
+            for n in range(3):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO survey_invitations (round_id, group_id, agency_kind,"
+                        " token_salt, token_hash, answered, invited_at, reminders)"
+                        " SELECT r.id, g.id, 'municipality', :salt, :hash, true,"
+                        " CURRENT_TIMESTAMP, 0 FROM survey_rounds AS r, groups AS g"
+                    ),
+                    {"salt": f"s{n}", "hash": f"h{n}"},
+                )
+            conn.execute(sa.text("UPDATE survey_rounds SET status = 'open'"))
+            conn.execute(sa.text("UPDATE survey_rounds SET status = 'closed'"))
+        tables = (
+            "survey_rounds",
+            "survey_round_groups",
+            "survey_invitations",
+            "survey_instruments",
+        )
+        counts = {table: _count(table) for table in tables}
+        triggers = _all_triggers()
+        upgrade()
+        assert {table: _count(table) for table in tables} == counts
+        assert _all_triggers() == triggers
+        with db.engine.connect() as conn:
+            assert (
+                conn.execute(sa.text("SELECT respondent_group FROM survey_rounds")).scalar_one()
+                == "managers"
+            )
+        with pytest.raises(sa.exc.DBAPIError), db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE survey_rounds SET respondent_group = 'board'"))
+        downgrade(revision="privacy0002")
+        assert {table: _count(table) for table in tables} == counts
+        assert _all_triggers() == triggers
+        upgrade()
+        db.session.remove()
+        _wipe()

@@ -32,7 +32,7 @@ from portal.core.errors import DomainError
 from portal.core.forms import BaseForm, MultiCheckboxField, VersionedForm, choices
 from portal.surveys.answering import DONT_KNOW, AskedQuestion
 from portal.surveys.models import FREE_TEXT_MAX, TextReview
-from portal.surveys.services import RoundData
+from portal.surveys.services.rounds import RoundData
 
 
 class RoundForm(BaseForm):

@@ -51,6 +51,51 @@ ROUND_STATUS_LABELS = {
 }
 
 
+class RespondentGroup(enum.StrEnum):
+    """Whom a questionnaire of the national indicator system asks.
+
+    The national network measures its indicators through one questionnaire per
+    respondent group (participants in two variants); an instrument version serves one
+    group, and a round asks one group with that group's version.
+    """
+
+    MANAGERS = "managers"
+    BOARD = "board"
+    STAFF = "staff"
+    REFERRERS = "referrers"
+    PARTICIPANTS_ONGOING = "participants_ongoing"
+    PARTICIPANTS_FINISHED = "participants_finished"
+
+
+RESPONDENT_GROUP_LABELS = {
+    RespondentGroup.MANAGERS: _l("Managers in collaboration"),
+    RespondentGroup.BOARD: _l("Board members"),
+    RespondentGroup.STAFF: _l("Staff in the efforts"),
+    RespondentGroup.REFERRERS: _l("Referrers"),
+    RespondentGroup.PARTICIPANTS_ONGOING: _l("Participants, ongoing effort"),
+    RespondentGroup.PARTICIPANTS_FINISHED: _l("Participants, finished effort"),
+}
+
+
+class RespondentSource(enum.StrEnum):
+    """Where a round's respondents come from."""
+
+    MEMBERS = "members"  # the chosen Mysam groups' current members
+    BOARD = "board"  # the association's board members
+    LIST = "list"  # a list of names and addresses the admin uploads, deleted at close
+    CODES = "codes"  # no list: anonymous single-use codes handed out
+
+
+RESPONDENT_SOURCES = {
+    RespondentGroup.MANAGERS: RespondentSource.MEMBERS,
+    RespondentGroup.BOARD: RespondentSource.BOARD,
+    RespondentGroup.STAFF: RespondentSource.LIST,
+    RespondentGroup.REFERRERS: RespondentSource.LIST,
+    RespondentGroup.PARTICIPANTS_ONGOING: RespondentSource.CODES,
+    RespondentGroup.PARTICIPANTS_FINISHED: RespondentSource.CODES,
+}
+
+
 class TextReview(enum.StrEnum):
     """An admin's decision on a free-text answer before anyone else reads it."""
 
@@ -79,6 +124,11 @@ class Instrument(db.Model):  # type: ignore[name-defined]
     version: Mapped[str] = mapped_column(sa.String(32))
     title: Mapped[str] = mapped_column(sa.String(300))
     is_example: Mapped[bool] = mapped_column(default=False)
+    respondent_group: Mapped[RespondentGroup] = mapped_column(
+        enum_column(RespondentGroup, "survey_respondent_group"),
+        default=RespondentGroup.MANAGERS,
+        server_default=RespondentGroup.MANAGERS.value,
+    )
     notice: Mapped[str] = mapped_column(sa.Text, default="")
     definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -155,6 +205,11 @@ class SurveyRound(VersionedMixin, db.Model):  # type: ignore[name-defined]
         sa.ForeignKey("associations.id", ondelete="CASCADE"), index=True
     )
     year: Mapped[int]
+    respondent_group: Mapped[RespondentGroup] = mapped_column(
+        enum_column(RespondentGroup, "survey_respondent_group"),
+        default=RespondentGroup.MANAGERS,
+        server_default=RespondentGroup.MANAGERS.value,
+    )
     instrument_id: Mapped[int] = mapped_column(
         sa.ForeignKey("survey_instruments.id", ondelete="RESTRICT"), index=True
     )
@@ -171,11 +226,16 @@ class SurveyRound(VersionedMixin, db.Model):  # type: ignore[name-defined]
     groups: Mapped[list[Group]] = relationship(secondary=round_groups, order_by="Group.name")
 
     __table_args__ = (
-        sa.UniqueConstraint("association_id", "year"),
+        sa.UniqueConstraint("association_id", "year", "respondent_group"),
         sa.CheckConstraint("closes_on >= opens_on", name="dates_in_order"),
         sa.CheckConstraint("min_answers >= 1", name="min_answers_positive"),
         sa.CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
     )
+
+    @property
+    def source(self) -> RespondentSource:
+        """Where this round's respondents come from."""
+        return RESPONDENT_SOURCES[self.respondent_group]
 
     @property
     def is_draft(self) -> bool:
@@ -372,6 +432,7 @@ AUDIT_WORDS = AuditWords(
     },
     fields={
         "year": _l("Year"),
+        "respondent_group": _l("Respondent group"),
         "instrument": _l("Instrument version"),
         "groups": _l("Groups"),
         "opens_on": _l("Opens"),
@@ -389,6 +450,7 @@ AUDIT_WORDS = AuditWords(
     },
     values={
         ("survey_round", "status"): ROUND_STATUS_LABELS,
+        ("survey_round", "respondent_group"): RESPONDENT_GROUP_LABELS,
         ("survey_text", "review"): TEXT_REVIEW_LABELS,
     },
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from typing import Any
@@ -199,10 +200,48 @@ def test_bad_round_settings_are_refused(client, sworld, db_session, field, value
     assert db_session.scalar(sa.select(sa.func.count()).select_from(SurveyRound)) == 0
 
 
-def test_one_round_per_year(sworld, db_session) -> None:
+def test_one_round_per_year_and_respondent_group(sworld, db_session) -> None:
     make_round(db_session, sworld, open_it=False)
-    with pytest.raises(DomainError, match="redan en enkätomgång"):
+    with pytest.raises(DomainError, match="redan en enkätomgång för den här svarsgruppen"):
         make_round(db_session, sworld, open_it=False)
+
+
+def test_a_round_asks_one_respondent_group_with_that_groups_instrument(sworld, db_session) -> None:
+    """Another respondent group may have its round the same year, but only with an
+    instrument version made for that group; the managers' version is refused."""
+    from portal.organisations.models import Association
+    from portal.surveys.models import Instrument, RespondentGroup, RespondentSource
+
+    managers = make_round(db_session, sworld, open_it=False)
+    assert managers.respondent_group == RespondentGroup.MANAGERS
+    assert managers.source == RespondentSource.MEMBERS
+    association = db_session.get(Association, sworld.association_id)
+    admin = db_session.get(User, sworld.user_ids["admin"])
+    data = services.RoundData(
+        year=managers.year,
+        instrument_id=sworld.instrument_id,
+        group_ids=[sworld.group_id],
+        opens_on=managers.opens_on,
+        closes_on=managers.closes_on,
+        min_answers=3,
+        respondent_group=RespondentGroup.BOARD,
+    )
+    with pytest.raises(DomainError, match="instrumentversion för omgångens svarsgrupp"):
+        services.create_round(admin, association, data)
+    board_version = Instrument(
+        code="board-example",
+        version="1",
+        title="Board",
+        definition={},
+        respondent_group=RespondentGroup.BOARD,
+    )
+    db_session.add(board_version)
+    db_session.flush()
+    board = services.create_round(
+        admin, association, dataclasses.replace(data, instrument_id=board_version.id)
+    )
+    assert board.source == RespondentSource.BOARD
+    assert board.year == managers.year
 
 
 def test_opening_outside_the_dates_or_twice_is_refused(sworld, db_session) -> None:

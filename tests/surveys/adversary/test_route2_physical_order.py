@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from portal.surveys import services
+from portal.surveys.services import lifecycle
 from tests.surveys.adversary.conftest import Run, run_round
 
 
@@ -44,7 +44,7 @@ def test_the_physical_order_is_the_shuffles_not_the_submits(app: Any, monkeypatc
             calls.append(seed)
             super().__init__(seed)
 
-    monkeypatch.setattr(services.secrets, "SystemRandom", Seeded)
+    monkeypatch.setattr(lifecycle.secrets, "SystemRandom", Seeded)
     run, remove = run_round(app)
     try:
         expected = list(range(len(run.respondents)))
@@ -65,7 +65,7 @@ def test_the_physical_order_is_the_shuffles_not_the_submits(app: Any, monkeypatc
 def test_the_shuffle_uses_the_systems_random_source() -> None:
     import inspect
 
-    source = inspect.getsource(services._write_responses)
+    source = inspect.getsource(lifecycle._write_responses)
     assert "secrets.SystemRandom().shuffle(opened)" in source
 
 

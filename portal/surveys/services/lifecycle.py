@@ -1,0 +1,281 @@
+"""A round's life after preparation: open (invite), remind, close (ballots become
+responses), and the scheduler's close of rounds whose day has passed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from typing import Protocol
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import User
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.db import utcnow
+from portal.extensions import db
+from portal.groups import services as group_services
+from portal.groups.models import Membership
+from portal.surveys import crypto, results
+from portal.surveys.models import (
+    Answer,
+    Ballot,
+    Draft,
+    Invitation,
+    RoundKey,
+    RoundStatus,
+    SurveyResponse,
+    SurveyRound,
+)
+from portal.surveys.services.links import mail_link, round_keys
+from portal.surveys.services.rounds import snapshot
+
+
+def open_round(actor: User | None, survey_round: SurveyRound) -> int:
+    """Open the round: one invitation per current member of each group, mailed now.
+
+    A person with several seats in one group is invited once for that group; a person in
+    two groups answers for each. Returns the number of invitations.
+    """
+    if not survey_round.is_draft:
+        raise DomainError(_("The round has already been opened."))
+    today = group_services.today()
+    if not survey_round.opens_on <= today <= survey_round.closes_on:
+        raise DomainError(_("A round can be opened from its opening day until its closing day."))
+    memberships = db.session.scalars(
+        sa.select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.group_id.in_([g.id for g in survey_round.groups]),
+            Membership.valid_from <= today,
+            sa.or_(Membership.valid_to.is_(None), Membership.valid_to >= today),
+            User.active.is_(True),
+        )
+        .options(selectinload(Membership.user), selectinload(Membership.agency))
+        .order_by(Membership.group_id, Membership.user_id, Membership.id)
+    ).all()
+    seen: set[tuple[int, int]] = set()
+    invitations = []
+    keys = crypto.new_round_keys()
+    for membership in memberships:
+        if (membership.group_id, membership.user_id) in seen:
+            continue
+        seen.add((membership.group_id, membership.user_id))
+        salt = crypto.new_salt()
+        token = crypto.link_token(keys.link_secret, salt)
+        invitation = Invitation(
+            round_id=survey_round.id,
+            group_id=membership.group_id,
+            membership=membership,
+            agency_kind=membership.agency.kind,
+            token_salt=salt,
+            token_hash=crypto.token_hash(token),
+        )
+        db.session.add(invitation)
+        invitations.append(invitation)
+    if not invitations:
+        raise DomainError(_("The chosen groups have no current members to invite."))
+    before = snapshot(survey_round)
+    survey_round.status = RoundStatus.OPEN
+    survey_round.opened_at = utcnow()
+    db.session.add(
+        RoundKey(
+            round_id=survey_round.id,
+            public_key=keys.public_key,
+            wrapped=crypto.wrap_round_keys(current_app.config["SECRET_KEY"], survey_round.id, keys),
+        )
+    )
+    db.session.flush()
+    for invitation in invitations:
+        mail_link(survey_round, invitation, keys, reminder=False)
+    audit.record(
+        actor=actor,
+        action="survey_round.open",
+        obj=survey_round,
+        association_id=survey_round.association_id,
+        summary=str(survey_round.year),
+        before=before,
+        after={**snapshot(survey_round), "invitations": len(invitations)},
+    )
+    return len(invitations)
+
+
+class RoundDates(Protocol):
+    """What ``accepts_answers`` reads: a round, or the respondent pages' copy of one."""
+
+    @property
+    def is_open(self) -> bool: ...
+
+    @property
+    def closes_on(self) -> dt.date: ...
+
+
+def accepts_answers(survey_round: RoundDates, today: dt.date | None = None) -> bool:
+    """Open, and its closing day has not passed (Stockholm time)."""
+    today = today or group_services.today()
+    return survey_round.is_open and today <= survey_round.closes_on
+
+
+def send_reminders(
+    actor: User | None,
+    survey_round: SurveyRound,
+    min_interval: dt.timedelta,
+    group_ids: frozenset[int] | None = None,
+) -> int:
+    """Remind those who have not answered and were not contacted within ``min_interval``.
+
+    ``group_ids`` limits the reminders to those groups (a process leader's own).
+    """
+    if not accepts_answers(survey_round):
+        raise DomainError(_("Reminders can only be sent while the round is open."))
+    cutoff = utcnow() - min_interval
+    last_contact = sa.func.coalesce(Invitation.reminded_at, Invitation.invited_at)
+    invitations = db.session.scalars(
+        sa.select(Invitation)
+        .where(
+            Invitation.round_id == survey_round.id,
+            Invitation.answered.is_(False),
+            last_contact <= cutoff,
+            *([Invitation.group_id.in_(group_ids)] if group_ids is not None else []),
+        )
+        .options(selectinload(Invitation.membership).selectinload(Membership.user))
+        .options(selectinload(Invitation.group))
+    ).all()
+    now = utcnow()
+    keys = round_keys(survey_round.id) if invitations else None
+    for invitation in invitations:
+        assert keys is not None  # an open round has its keys
+        mail_link(survey_round, invitation, keys, reminder=True)
+        invitation.reminded_at = now
+        invitation.reminders += 1
+    db.session.flush()
+    if invitations:
+        audit.record(
+            actor=actor,
+            action="survey_round.remind",
+            obj=survey_round,
+            association_id=survey_round.association_id,
+            summary=str(survey_round.year),
+            after={"reminders": len(invitations)},
+        )
+    return len(invitations)
+
+
+def close_round(actor: User | None, survey_round: SurveyRound) -> None:
+    """Close for good: the ballots become responses, and every trace of who sent which
+    is deleted.
+
+    In one transaction: the round's row is locked (a submit under way holds a share
+    lock on it until it commits, so its ballot is counted; a submit after waits and
+    then finds the round closed), every ballot is opened with the round's private key,
+    the opened ballots are shuffled with the system's random source and written as
+    responses and answers with random keys, in that order; then the ballots, the
+    unfinished drafts and the round's keys are deleted. All responses of a round so
+    share one transaction id, and their physical order is the shuffle's. Afterwards
+    (outside the transaction) ``vacuum_sealed_tables`` removes the deleted rows'
+    remains on PostgreSQL.
+    """
+    if not survey_round.is_open:
+        raise DomainError(_("Only an open round can be closed."))
+    db.session.execute(
+        sa.select(SurveyRound.id).where(SurveyRound.id == survey_round.id).with_for_update()
+    )
+    before = snapshot(survey_round)
+    _write_responses(survey_round)
+    survey_round.status = RoundStatus.CLOSED
+    survey_round.closed_at = utcnow()
+    invitation_ids = sa.select(Invitation.id).where(Invitation.round_id == survey_round.id)
+    db.session.execute(sa.delete(Draft).where(Draft.invitation_id.in_(invitation_ids)))
+    db.session.execute(sa.delete(Ballot).where(Ballot.round_id == survey_round.id))
+    db.session.execute(sa.delete(RoundKey).where(RoundKey.round_id == survey_round.id))
+    db.session.flush()
+    db.session.execute(results.totals_insert([survey_round.id]))  # the yearly rollup
+    audit.record(
+        actor=actor,
+        action="survey_round.close",
+        obj=survey_round,
+        association_id=survey_round.association_id,
+        summary=str(survey_round.year),
+        before=before,
+        after=snapshot(survey_round),
+    )
+
+
+def _write_responses(survey_round: SurveyRound) -> None:
+    """Open the round's ballots and write them, shuffled, as responses (bulk inserts)."""
+    from portal.surveys.answering import (  # answering builds on this module
+        answer_row,
+        decode,
+        load_questions,
+    )
+
+    keys = round_keys(survey_round.id)
+    sealed = list(
+        db.session.scalars(sa.select(Ballot.sealed).where(Ballot.round_id == survey_round.id))
+    )
+    if not sealed:
+        return
+    if keys is None:
+        raise DomainError(_("The round's keys are missing; its ballots cannot be opened."))
+    questions = load_questions(survey_round.instrument_id)
+    opened = [
+        decode(questions, crypto.open_ballot(keys.private_key, survey_round.id, ballot))
+        for ballot in sealed
+    ]
+    del sealed
+    secrets.SystemRandom().shuffle(opened)
+    responses: list[dict[str, object]] = []
+    answers: list[dict[str, object]] = []
+    for group_id, values in opened:
+        response_id = uuid.uuid4()
+        responses.append({"id": response_id, "round_id": survey_round.id, "group_id": group_id})
+        for question in questions:
+            if question.code in values:
+                answers.append(
+                    {"response_id": response_id, **answer_row(question, values[question.code])}
+                )
+    db.session.execute(sa.insert(SurveyResponse), responses)
+    if answers:
+        db.session.execute(sa.insert(Answer), answers)
+
+
+SEALED_TABLES = ("survey_ballots", "survey_drafts", "survey_round_keys")
+
+
+def vacuum_sealed_tables() -> bool:
+    """PostgreSQL: rewrite the tables of ballots, drafts and keys (``VACUUM FULL``), so
+    that the rows a close deleted leave nothing behind in the table files (no dead
+    tuples with their transaction ids, no readable free space). Runs outside any
+    transaction, after the close has committed; False if it could not run now (the
+    ``survey close-due`` command tries again). SQLite needs nothing: its connections
+    run with ``secure_delete`` (``portal.db``), which zeroes deleted rows in place.
+    """
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return True
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("SET lock_timeout = '5s'"))
+            for table in SEALED_TABLES:
+                connection.execute(sa.text(f"VACUUM FULL {table}"))
+    except sa.exc.DBAPIError:
+        current_app.logger.warning("VACUUM FULL of the sealed survey tables did not run")
+        return False
+    return True
+
+
+def close_due(today: dt.date | None = None) -> list[SurveyRound]:
+    """Close every open round whose closing day has passed (the scheduler runs this)."""
+    today = today or group_services.today()
+    due = db.session.scalars(
+        sa.select(SurveyRound).where(
+            SurveyRound.status == RoundStatus.OPEN, SurveyRound.closes_on < today
+        )
+    ).all()
+    for survey_round in due:
+        close_round(None, survey_round)
+    return list(due)
