@@ -9,6 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import INSTANCE_DIR, load_config
+from portal.core.dispatch import Portal
 from portal.db import configure_postgresql, configure_sqlite
 from portal.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 
@@ -21,7 +22,7 @@ RESOURCES = PACKAGE_DIR if (PACKAGE_DIR / "templates").is_dir() else PROJECT_ROO
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build a configured portal. ``config`` overrides environment settings (tests)."""
-    app = Flask(
+    app = Portal(
         __name__,
         instance_path=str(INSTANCE_DIR),
         template_folder=str(RESOURCES / "templates"),
@@ -53,7 +54,7 @@ def _init_assets(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from portal.core.i18n import select_locale, select_timezone
-    from portal.core.ratelimit import limit_blueprints_only
+    from portal.core.ratelimit import after_checks_only, limit_blueprints_only
     from portal.core.uploads import register_upload_limits
 
     db.init_app(app)
@@ -75,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
     )
     limiter.init_app(app)
     limit_blueprints_only(app)
+    after_checks_only(app)
     htmx.init_app(app)
     compress.init_app(app)
 

@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal import create_app
+from portal.core import direct
 from portal.extensions import db
 from tests import factories
 from tests.i18n_support import compile_catalogues
@@ -247,6 +248,10 @@ class QueryCounter:
         if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
             self.statements.append(statement)
 
+    def direct(self, statement: str) -> None:
+        """A statement ``portal.core.direct`` sent to psycopg itself."""
+        self(None, None, statement)
+
     @property
     def count(self) -> int:
         return len(self.statements)
@@ -262,9 +267,11 @@ def count_queries(app: Flask, db_session: Any) -> Iterator[Any]:
         counter = QueryCounter()
         engine = db.engine  # db_session keeps the app context open
         sa.event.listen(engine, "before_cursor_execute", counter)
+        direct.WATCHERS.append(counter.direct)  # statements sent past SQLAlchemy
         try:
             yield counter
         finally:
             sa.event.remove(engine, "before_cursor_execute", counter)
+            direct.WATCHERS.remove(counter.direct)
 
     return _counter

@@ -43,20 +43,31 @@ def test_connections_the_server_closed_are_replaced_without_an_error(app: Any) -
 
 def test_a_request_that_began_a_transaction_keeps_it(app: Any) -> None:
     """without_transaction() after a statement leaves the transaction as it is, and the
-    request is committed as any other: nothing written is lost."""
+    request is committed as any other: nothing written is lost. Before one, the direct
+    statements (``portal.core.direct``) go to a pooled connection in autocommit, the
+    session keeps its transactions, and the connection goes back to the pool as it
+    came (autocommit off)."""
     import sqlalchemy as sa
-    from flask import g
 
+    from portal.core import direct
     from portal.core.transactions import without_transaction
 
     with app.test_request_context("/"):
         db.session.execute(sa.text("CREATE TEMPORARY TABLE IF NOT EXISTS kept (n integer)"))
         without_transaction()
-        assert not g.get("without_transaction")
+        assert not direct.autocommitting()
+        assert direct.connection() is db.session.connection().connection.driver_connection
         assert not db.session.connection().connection.dbapi_connection.autocommit
         db.session.rollback()
     with app.test_request_context("/"):
         without_transaction()
-        assert g.without_transaction
-        assert db.session.connection().connection.dbapi_connection.autocommit
+        assert direct.autocommitting()
+        driver = direct.connection()
+        assert driver is not None
+        assert driver.autocommit
+        assert direct.connection() is driver  # one connection for the request
+        assert not db.session.connection().connection.dbapi_connection.autocommit
         db.session.remove()
+        direct.release()
+        assert not driver.autocommit
+        assert not direct.autocommitting()

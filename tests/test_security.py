@@ -259,9 +259,14 @@ def test_sign_in_is_rate_limited(app, db_session, monkeypatch):
         client: FlaskClient = limited.test_client()
         token = csrf_token(client, "/login")
         data = {"email": "nobody@example.org", "password": "wrong", "csrf_token": token}
-        statuses = [client.post("/login", data=data).status_code for _ in range(4)]
-        assert statuses == [400, 400, 400, 429]
-        assert client.get("/login").status_code == 200  # only attempts are limited
+        responses = [client.post("/login", data=data) for _ in range(4)]
+        assert [r.status_code for r in responses] == [400, 400, 400, 429]
+        # The headers of the limit checked (portal.core.ratelimit.after_checks_only).
+        assert [r.headers.get("X-RateLimit-Remaining") for r in responses[:3]] == ["2", "1", "0"]
+        assert responses[3].headers.get("Retry-After")
+        page = client.get("/login")
+        assert page.status_code == 200  # only attempts are limited
+        assert "X-RateLimit-Limit" not in page.headers
 
 
 def test_the_limiter_checks_only_rate_limited_blueprints(app, db_session, monkeypatch):
@@ -279,8 +284,10 @@ def test_the_limiter_checks_only_rate_limited_blueprints(app, db_session, monkey
     monkeypatch.setattr(limiter, "_check_request_limit", counted)  # before init_app finds it
     with other_app(monkeypatch, app, RATELIMIT_ENABLED=True) as limited:
         client = limited.test_client()
-        assert client.get("/healthz").status_code == 200
+        healthz = client.get("/healthz")
+        assert healthz.status_code == 200
         assert calls == []
+        assert "X-RateLimit-Limit" not in healthz.headers
         assert client.get("/login").status_code == 200
         assert calls == [("accounts.login", False)]  # by the view's decorator only
         calls.clear()

@@ -121,7 +121,7 @@ class LazyCookieSessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if not request.path.startswith(self.prefixes):
             return super().open_session(app, request)
-        if self.get_signing_serializer(app) is None:
+        if not app.secret_key:  # what get_signing_serializer asks, without building one
             return None  # no SECRET_KEY: Flask's null session, as always
         return LazySession(
             lambda: (

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask import Flask, Response, g
+from flask import Flask, Response
 
+from portal.core import direct
 from portal.core.errors import conflict, database_away, lost_race, unavailable
 from portal.extensions import db
 
@@ -29,36 +30,49 @@ def atomic() -> Iterator[None]:
 
 
 def without_transaction() -> None:
-    """Let each statement of this request commit on its own (autocommit) on PostgreSQL:
-    no BEGIN and COMMIT round trips around them, two of the four a page's one query took.
+    """Let each statement this request sends through ``portal.core.direct`` commit on
+    its own (autocommit) on PostgreSQL: no BEGIN and COMMIT round trips around them,
+    two of the four a page's one query took.
 
-    Only for a view that reads, or whose every write is one statement that stands
+    Only for a view that reads, or whose every write is one such statement that stands
     alone; call it before the request's first statement (after one, the request keeps
-    its transaction and is committed as any other). The connection gets its
-    isolation level back when it returns to the pool at the end of the request. A
-    session bound to a connection of its own (each test runs in an outer transaction)
-    keeps its transaction, and SQLite has no round trips to save.
+    its transaction and is committed as any other). Those statements go to a pooled
+    connection in autocommit, given back with autocommit off at the end of the request
+    (``direct.release``); the session is not touched, and anything the request does
+    through it is committed after a successful response as usual. A session bound to
+    a connection of its own (each test runs in an outer transaction) keeps its
+    transaction, and SQLite has no round trips to save.
     """
-    session = db.session()  # the request's own Session (the scoped proxy lacks in_transaction)
-    bind = session.get_bind()
+    bind: sa.Engine | sa.Connection
+    if db.session.registry.has():  # the request has a Session already
+        session = db.session()  # (the scoped proxy lacks in_transaction)
+        if session.in_transaction():  # a statement ran already: its transaction commits
+            return
+        bind = session.get_bind()
+    else:  # none yet: what it would be bound to, without making one
+        bind = db.session.session_factory.kw.get("bind") or db.engine
     if isinstance(bind, sa.Connection) or bind.dialect.name != "postgresql":
         return
-    if session.in_transaction():  # a statement ran already: its transaction commits
-        return
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    g.without_transaction = True
+    direct.autocommit(bind)
+
+
+def _session_began() -> bool:
+    """Whether this request has a Session with a transaction (asked without making one)."""
+    return db.session.registry.has() and db.session().in_transaction()
 
 
 def register_request_transaction(app: Flask) -> None:
     """Commit after a successful response, roll back otherwise. A request without a
-    transaction has nothing to commit: only a change still pending in the session is
-    written (its statements commit on their own), which skips the session's commit."""
+    transaction (``without_transaction``) commits its session only if it began one: its
+    direct statements committed as they ran."""
+
+    app.teardown_request(direct.release)
 
     @app.after_request
     def _commit(response: Response) -> Response:
         try:
-            if response.status_code < 400 and g.get("without_transaction"):
-                db.session.flush()  # each statement committed as it ran; so would a change
+            if direct.autocommitting() and not _session_began():
+                pass  # nothing went through the session: nothing to commit or undo
             elif response.status_code < 400:
                 db.session.commit()
             else:

@@ -12,10 +12,11 @@ under a key derived from the round's link secret. The database keeps the salt an
 token's SHA-256 hash, never the token.
 
 Answers are encoded with a fixed-size codec (``encode_answers``): every draft and every
-ballot of a round has the same length whatever was answered, free text padded to its
-maximum. A draft is encrypted with AES-GCM under a key derived from the token; a ballot
-is sealed to the round's public key (ephemeral X25519, HKDF-SHA256, AES-GCM) and can be
-opened only with the round's private key, which only closing the round uses.
+ballot of a round has the same length whatever was answered, the free text compressed
+and padded to a fixed block. A draft is encrypted with AES-GCM under a key derived from
+the token; a ballot is sealed to the round's public key (ephemeral X25519, HKDF-SHA256,
+AES-GCM) and can be opened only with the round's private key, which only closing the
+round uses.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import hashlib
 import hmac
 import secrets
 import struct
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -40,8 +42,9 @@ LINK_KEY_INFO = b"samverkansportalen survey link v2"
 DRAFT_KEY_INFO = b"samverkansportalen survey draft v2"
 WRAP_KEY_INFO = b"samverkansportalen survey round key wrap v1"
 BALLOT_KEY_INFO = b"samverkansportalen survey ballot v1"
-CODEC_VERSION = 1
-TEXT_BYTES_PER_CHAR = 4  # UTF-8's longest character
+CODEC_VERSION = 2
+TEXT_BUDGET_PER_QUESTION = 900  # bytes of compressed free text, pooled across questions
+V1_TEXT_BYTES = 4000 * 4  # version 1: 4,000 characters of UTF-8's longest
 NO_ANSWER = 0
 DONT_KNOW_BYTE = 0xFF
 
@@ -122,6 +125,18 @@ def unwrap_round_keys(secret_key: str, round_id: int, wrapped: bytes) -> RoundKe
 
 
 # --- the fixed-size codec -------------------------------------------------------------
+#
+# Version 2 (the one written): per question in order, a scale answer as one byte (0 none,
+# 1… the point, 255 "don't know"); then, if the questions include free text, every
+# text answer (UTF-8, each with its length) compressed together (raw DEFLATE) into a
+# block of ``TEXT_BUDGET_PER_QUESTION`` bytes per free-text question: the compressed
+# length, the compressed texts, zeros. A ballot of the demo instrument (two free-text
+# questions) is under 2 KB, so PostgreSQL keeps it in the row, not in TOAST chunks.
+# Texts that do not fit are refused before anything is written (``TextTooLongError``; the
+# form says so and keeps what was typed), never cut.
+#
+# Version 1 (read only: drafts and ballots written before): free text padded to 4,000
+# characters × 4 bytes per question, 16 KB each.
 
 
 class CodedQuestion(Protocol):
@@ -134,16 +149,53 @@ class CodedQuestion(Protocol):
     def is_scale(self) -> bool: ...
 
 
-def text_bytes(free_text_max: int) -> int:
-    return free_text_max * TEXT_BYTES_PER_CHAR
+class TextTooLongError(ValueError):
+    """The free text answers, compressed, do not fit the block: by ``overflow`` bytes,
+    of ``packed`` bytes they took compressed."""
+
+    def __init__(self, overflow: int, packed: int) -> None:
+        super().__init__(f"free text too long by {overflow} compressed bytes")
+        self.overflow = overflow
+        self.packed = packed
 
 
-def encoded_size(questions: Sequence[CodedQuestion], free_text_max: int) -> int:
+def text_budget(questions: Sequence[CodedQuestion]) -> int:
+    """The text block's length for these questions (0 without free text)."""
+    return TEXT_BUDGET_PER_QUESTION * sum(1 for q in questions if not q.is_scale)
+
+
+def encoded_size(questions: Sequence[CodedQuestion]) -> int:
     """The one length every encoding of these questions' answers has."""
-    size = 1 + 4  # codec version, group
-    for question in questions:
-        size += 1 if question.is_scale else 2 + text_bytes(free_text_max)
-    return size
+    return 1 + 4 + sum(1 for q in questions if q.is_scale) + text_budget(questions)
+
+
+def _deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush()
+
+
+def pack_texts(texts: Sequence[str], budget: int) -> bytes:
+    """The texts as the text block of ``budget`` bytes; ``TextTooLongError`` if they do not
+    fit. Each text is its UTF-8 length (2 bytes) and its UTF-8."""
+    raw = b"".join(struct.pack(">H", len(b)) + b for b in (t.encode() for t in texts))
+    packed = _deflate(raw)
+    room = budget - 2
+    if len(packed) > room:
+        raise TextTooLongError(len(packed) - room, len(packed))
+    return struct.pack(">H", len(packed)) + packed + bytes(room - len(packed))
+
+
+def unpack_texts(block: bytes, count: int) -> list[str]:
+    """The ``count`` texts of a text block."""
+    (length,) = struct.unpack_from(">H", block, 0)
+    unpacker = zlib.decompressobj(-15)
+    raw = unpacker.decompress(block[2 : 2 + length], count * (2 + 0xFFFF))
+    texts, offset = [], 0
+    for _ in range(count):
+        (size,) = struct.unpack_from(">H", raw, offset)
+        texts.append(raw[offset + 2 : offset + 2 + size].decode())
+        offset += 2 + size
+    return texts
 
 
 def encode_answers(
@@ -151,43 +203,60 @@ def encode_answers(
     answers: Mapping[str, str],
     *,
     group_id: int,
-    free_text_max: int,
     dont_know: str,
 ) -> bytes:
-    """The answers (checked already) as bytes of ``encoded_size``: per question in
-    order, a scale answer as one byte (0 none, 1… the point, 255 "don't know"), free
-    text as its UTF-8 length and the text padded with zeros to its maximum."""
+    """The answers (checked already) as bytes of ``encoded_size`` (version 2, above);
+    ``TextTooLongError`` when the free text does not fit."""
     parts = [struct.pack(">BI", CODEC_VERSION, group_id)]
-    limit = text_bytes(free_text_max)
+    texts = []
     for question in questions:
         value = answers.get(question.code, "")
-        if question.is_scale:
-            if not value:
-                parts.append(bytes([NO_ANSWER]))
-            elif value == dont_know:
-                parts.append(bytes([DONT_KNOW_BYTE]))
-            else:
-                point = int(value)
-                if not 1 <= point < DONT_KNOW_BYTE:
-                    raise ValueError("scale point out of range")
-                parts.append(bytes([point]))
+        if not question.is_scale:
+            texts.append(value)
+        elif not value:
+            parts.append(bytes([NO_ANSWER]))
+        elif value == dont_know:
+            parts.append(bytes([DONT_KNOW_BYTE]))
         else:
-            raw = value.encode()
-            if len(raw) > limit:
-                raise ValueError("free text too long")
-            parts.append(struct.pack(">H", len(raw)) + raw + bytes(limit - len(raw)))
+            point = int(value)
+            if not 1 <= point < DONT_KNOW_BYTE:
+                raise ValueError("scale point out of range")
+            parts.append(bytes([point]))
+    if texts:
+        parts.append(pack_texts(texts, text_budget(questions)))
     return b"".join(parts)
 
 
 def decode_answers(
-    questions: Sequence[CodedQuestion], data: bytes, *, free_text_max: int, dont_know: str
+    questions: Sequence[CodedQuestion], data: bytes, *, dont_know: str
 ) -> tuple[int, dict[str, str]]:
-    """(group id, answers) from ``encode_answers``' bytes."""
+    """(group id, answers) from ``encode_answers``' bytes, of either version."""
     version, group_id = struct.unpack_from(">BI", data, 0)
+    if version == 1:
+        return group_id, _decode_v1(questions, data, dont_know)
     if version != CODEC_VERSION:
         raise ValueError("unknown codec version")
     offset = 5
-    limit = text_bytes(free_text_max)
+    answers: dict[str, str] = {}
+    for question in questions:
+        if question.is_scale:
+            byte = data[offset]
+            offset += 1
+            if byte == DONT_KNOW_BYTE:
+                answers[question.code] = dont_know
+            elif byte != NO_ANSWER:
+                answers[question.code] = str(byte)
+    written = [q for q in questions if not q.is_scale]
+    if written:
+        for question, text in zip(written, unpack_texts(data[offset:], len(written)), strict=True):
+            if text:
+                answers[question.code] = text
+    return group_id, answers
+
+
+def _decode_v1(questions: Sequence[CodedQuestion], data: bytes, dont_know: str) -> dict[str, str]:
+    """Version 1's answers: free text padded to ``V1_TEXT_BYTES`` per question."""
+    offset = 5
     answers: dict[str, str] = {}
     for question in questions:
         if question.is_scale:
@@ -200,10 +269,10 @@ def decode_answers(
         else:
             (length,) = struct.unpack_from(">H", data, offset)
             text = data[offset + 2 : offset + 2 + length].decode()
-            offset += 2 + limit
+            offset += 2 + V1_TEXT_BYTES
             if text:
                 answers[question.code] = text
-    return group_id, answers
+    return answers
 
 
 # --- drafts ---------------------------------------------------------------------------

@@ -200,22 +200,29 @@ def test_a_close_waits_for_a_submit_under_way_and_counts_it(app, open_round) -> 
     assert counted == 1  # and the rollup has the submitted response
 
 
-def test_the_link_pages_run_without_a_transaction_and_leave_none_behind(app, open_round) -> None:
+def test_the_link_pages_run_without_a_transaction_and_leave_none_behind(
+    app, open_round, monkeypatch
+) -> None:
     """The link's pages and the submit (one statement on PostgreSQL) run in autocommit;
     a draft's save, two statements in a savepoint, does not; and every connection is
-    back to transactions when it returns to the pool."""
+    back to transactions when it returns to the pool. Watched at psycopg's cursor, where
+    SQLAlchemy's statements and ``portal.core.direct``'s alike are sent."""
+    import psycopg
+
     from tests.conftest import CSRF_RE
 
     autocommit: dict[str, bool] = {}
+    execute = psycopg.Cursor.execute
 
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def seen(cursor: Any, statement: Any, *args: Any, **kwargs: Any) -> Any:
         for start in ("WITH marked", "INSERT INTO survey_drafts", "SELECT survey_invitations"):
-            if statement.startswith(start):
-                autocommit.setdefault(start, conn.connection.dbapi_connection.autocommit)
+            if str(statement).startswith(start):
+                autocommit.setdefault(start, cursor.connection.autocommit)
+        return execute(cursor, statement, *args, **kwargs)
 
     with app.app_context():
         engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", seen)
+    monkeypatch.setattr(psycopg.Cursor, "execute", seen)
     try:
         client = app.test_client()
         link = enter(client, f"/survey/{open_round.token}")
@@ -231,7 +238,7 @@ def test_the_link_pages_run_without_a_transaction_and_leave_none_behind(app, ope
         assert submitted.headers["Location"].endswith("/receipt")
         assert client.get(link + "/receipt").status_code == 200
     finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
+        monkeypatch.undo()
     assert autocommit == {
         "SELECT survey_invitations": True,
         "INSERT INTO survey_drafts": False,

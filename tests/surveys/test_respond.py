@@ -179,6 +179,36 @@ def test_an_answer_outside_the_scale_is_refused_and_nothing_is_lost(
     assert answering.load_draft(answering.find(token)) == {"A1": "6"}  # the old draft stands
 
 
+def test_free_text_too_long_for_the_ballot_is_refused_and_kept_on_the_page(
+    client, link, sworld, db_session
+) -> None:
+    """Each answer is within its 4,000 characters, but together they do not fit the
+    ballot's fixed text block: the form says so at the longest answer, about how much
+    to shorten, and keeps every character typed; the saved draft stands, and autosave
+    says the same."""
+    import random
+
+    from portal.surveys import answering
+
+    save(client, link, form_data({"A1": "6"}, db_session, sworld))
+    rng = random.Random(7)
+    long_text = "".join(chr(rng.randrange(0x4E00, 0x9FFF)) for _ in range(3000))
+    data = form_data({"A1": "5", "F1": "Kort svar", "F2": long_text}, db_session, sworld)
+    response = save(client, link, data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "för långa tillsammans" in page
+    assert 'href="#q9"' in page  # F2, the longest
+    assert long_text in html.unescape(page)  # nothing typed is lost
+    token = links(db_session)[sworld.emails["member"]].rsplit("/", 1)[1]
+    assert answering.load_draft(answering.find(token)) == {"A1": "6"}  # the old draft stands
+    payload = {**data, "csrf_token": csrf(client, link + "/answers")}
+    autosaved = client.post(link + "/autosave", data=payload, headers={"HX-Request": "true"})
+    assert autosaved.status_code == 200
+    assert "för långa tillsammans" in autosaved.get_data(as_text=True)
+    assert answering.load_draft(answering.find(token)) == {"A1": "6"}
+
+
 def test_review_with_missing_answers_marks_each_and_keeps_the_draft(
     client, link, sworld, db_session
 ) -> None:
@@ -431,8 +461,13 @@ def test_without_the_version_questions_the_submit_reads_the_link_first(
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("answer-A1", "9"), ("answer-A1", ""), ("answer-F2", "x" * 4001)],
-    ids=["off-the-scale", "required-missing", "too-long"],
+    [
+        ("answer-A1", "9"),
+        ("answer-A1", ""),
+        ("answer-F2", "x" * 4001),
+        ("answer-F2", "".join(chr(0x4E00 + (n * 7919) % 20000) for n in range(3000))),
+    ],
+    ids=["off-the-scale", "required-missing", "too-long", "too-long-for-the-ballot"],
 )
 def test_reviewed_answers_are_checked_like_saved_ones(
     client, link, sworld, db_session, field, value

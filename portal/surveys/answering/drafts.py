@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from flask_babel import gettext as _
@@ -30,14 +31,12 @@ def load_draft(access: Access) -> dict[str, str]:
 
 def encode(questions: Sequence[AskedQuestion], answers: dict[str, str], group_id: int) -> bytes:
     """Checked answers at the round's fixed size (``crypto.encode_answers``)."""
-    return crypto.encode_answers(
-        questions, answers, group_id=group_id, free_text_max=FREE_TEXT_MAX, dont_know=DONT_KNOW
-    )
+    return crypto.encode_answers(questions, answers, group_id=group_id, dont_know=DONT_KNOW)
 
 
 def decode(questions: Sequence[AskedQuestion], data: bytes) -> tuple[int, dict[str, str]]:
     """(group id, answers) of ``encode``'s bytes."""
-    return crypto.decode_answers(questions, data, free_text_max=FREE_TEXT_MAX, dont_know=DONT_KNOW)
+    return crypto.decode_answers(questions, data, dont_know=DONT_KNOW)
 
 
 def check(
@@ -63,7 +62,35 @@ def check(
         elif len(value) > FREE_TEXT_MAX:
             raise DomainError(_("Write at most %(n)d characters.", n=FREE_TEXT_MAX), question.code)
         clean[question.code] = value
+    _check_text_fits(questions, clean)
     return clean
+
+
+def _check_text_fits(questions: Sequence[AskedQuestion], clean: dict[str, str]) -> None:
+    """Raise unless the free text answers fit the ballot's fixed text block together
+    (``crypto.pack_texts``): a ballot's length is the same for everyone, so what does
+    not fit is refused, never cut. The error names the longest answer and about how
+    many characters to take away (the compressed overflow in characters of these
+    texts, rounded up with a margin)."""
+    written = [q for q in questions if not q.is_scale and clean.get(q.code)]
+    if not written:
+        return
+    texts = [clean.get(q.code, "") for q in questions if not q.is_scale]
+    try:
+        crypto.pack_texts(texts, crypto.text_budget(questions))
+    except crypto.TextTooLongError as too_long:
+        characters = sum(len(t) for t in texts)
+        per_byte = characters / too_long.packed
+        shorten = math.ceil(too_long.overflow * per_byte * 1.1 / 10) * 10
+        longest = max(written, key=lambda q: len(clean[q.code]))
+        raise DomainError(
+            _(
+                "Your written answers are too long together to be kept:"
+                " shorten them by about %(n)d characters.",
+                n=shorten,
+            ),
+            longest.code,
+        ) from too_long
 
 
 def missing(questions: Sequence[AskedQuestion], answers: dict[str, str]) -> list[AskedQuestion]:

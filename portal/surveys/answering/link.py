@@ -143,13 +143,14 @@ def find(token: str) -> Access | None:
     """The invitation of this token, or None (nothing tells the two cases apart)."""
     if not crypto.looks_like_token(token):
         return None
-    row = db.session.execute(sql.find(), {"token_hash": crypto.token_hash(token)}).first()
+    row = sql.found(crypto.token_hash(token))
     if row is None:
         return None
+    imported_at = row.imported_at.astimezone(dt.UTC)  # psycopg's is in the server's zone
     survey_round = LinkedRound(
         row.round_id,
         row.year,
-        row.status,
+        RoundStatus(row.status),
         row.closes_on,
         row.min_answers,
         row.public_key,
@@ -158,7 +159,7 @@ def find(token: str) -> Access | None:
     if survey_round.status == RoundStatus.DRAFT:  # no link goes out before opening
         questions = load_questions(row.instrument_id)
     else:  # an opened round's version can no longer change: kept per worker
-        questions = caches.QUESTIONS.get(row.instrument_id, row.imported_at, load_questions)
+        questions = caches.QUESTIONS.get(row.instrument_id, imported_at, load_questions)
     return Access(
         token=token,
         invitation=LinkedInvitation(
@@ -172,10 +173,14 @@ def find(token: str) -> Access | None:
         round=survey_round,
         group_name=row.group_name,
         instrument=LinkedInstrument(
-            row.instrument_id, row.title, row.is_example, row.notice, row.imported_at
+            row.instrument_id,
+            row.title,
+            row.is_example,
+            row.notice,
+            imported_at,
         ),
         questions=questions,
-        draft=None if row.nonce is None else (row.nonce, row.ciphertext),
+        draft=None if row.nonce is None or row.ciphertext is None else (row.nonce, row.ciphertext),
     )
 
 

@@ -5,7 +5,7 @@ one more. So the statements here are built once per worker (``caches.statement``
 table columns or as text, never through the ORM's per-call compilation:
 
 - ``find``: the invitation by its token's hash, with its round, group, instrument
-  version and draft, as one row;
+  version and draft, as one row (``found``);
 - ``questions``: the questions of an instrument version, in order;
 - ``upsert_draft``: insert a draft or replace the invitation's one (SQLite and
   PostgreSQL spell it alike);
@@ -14,16 +14,24 @@ table columns or as text, never through the ORM's per-call compilation:
   CTE, one round trip); SQLite has no data-modifying CTEs and runs them one after the
   other in the caller's transaction. Both paths write the same rows
   (tests/surveys/test_answering_sql.py runs one sequence through each and compares).
+
+On PostgreSQL ``found`` and ``mark_and_insert_ballot`` send their statement to psycopg
+itself (``portal.core.direct``: prepared, rows as tuples), on the session's connection;
+SQLAlchemy's execute cost the app more than the database took to run them. SQLite
+takes the session's path.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, scoped_session
 
+from portal.core import direct
 from portal.db import affected_rows
+from portal.extensions import db
 from portal.groups.models import Group
 from portal.organisations.models import Association
 from portal.surveys.answering import caches
@@ -90,6 +98,47 @@ def find() -> sa.Select[Any]:
         )
         .where(invitations.c.token_hash == sa.bindparam("token_hash"))
     )
+
+
+class Found(NamedTuple):
+    """``find``'s row, in its columns' order."""
+
+    id: int
+    round_id: int
+    group_id: int
+    token_salt: str
+    token_hash: str
+    answered: bool
+    year: int
+    status: str
+    closes_on: dt.date
+    min_answers: int
+    public_key: bytes | None
+    group_name: str
+    instrument_id: int
+    title: str
+    is_example: bool
+    notice: str
+    imported_at: dt.datetime
+    nonce: bytes | None
+    ciphertext: bytes | None
+
+
+@caches.statement
+def find_psycopg() -> str:
+    """``find`` as psycopg's SQL."""
+    return direct.compile_for_psycopg(find())
+
+
+def found(token_hash: str) -> Found | None:
+    """``find``'s row for this hash, or None."""
+    params = {"token_hash": token_hash}
+    driver = direct.connection()
+    if driver is None:
+        row = db.session.execute(find(), params).first()
+        return None if row is None else Found._make(row)
+    values = direct.execute(driver, find_psycopg(), params).fetchone()
+    return None if values is None else Found._make(values)
 
 
 def questions(instrument_id: int) -> sa.Select[Any]:
@@ -166,6 +215,12 @@ def submit_at_once() -> sa.TextualSelect:
     ).columns(sa.column("marked", sa.Integer))  # known columns: the result's shape is cached
 
 
+@caches.statement
+def submit_at_once_psycopg() -> str:
+    """``submit_at_once`` as psycopg's SQL."""
+    return direct.compile_for_psycopg(submit_at_once())
+
+
 def mark_and_insert_ballot(
     session: Session | scoped_session[Any],
     values: dict[str, Any],
@@ -178,8 +233,11 @@ def mark_and_insert_ballot(
     ``dialect`` picks the path (the session's own by default); any database that is
     not PostgreSQL takes SQLite's two statements, which are plain SQL.
     """
-    if (dialect or session.get_bind().dialect.name) == POSTGRESQL:
-        return int(session.execute(submit_at_once(), values).scalar_one())
+    driver = None if dialect == SQLITE else direct.connection(session)  # None: not PostgreSQL
+    if driver is not None:
+        row = direct.execute(driver, submit_at_once_psycopg(), values).fetchone()
+        assert row is not None  # count(*) answers one row
+        return int(row[0])
     result = session.execute(mark_answered(), values)
     marked = affected_rows(result)
     if marked == 1:

@@ -13,6 +13,7 @@ when the link is opened, and the slot, which names nobody, for the rest.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -53,7 +54,13 @@ RESPONDENT_PAGES = "/survey/s/"  # the slot's pages: their state is the slot coo
 
 
 def _slot_signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="survey-link-slot")
+    return _signer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _signer_for(secret: str | bytes) -> URLSafeTimedSerializer:
+    """Built once per secret: building one signs a test value to learn its output type."""
+    return URLSafeTimedSerializer(secret, salt="survey-link-slot")
 
 
 def _slot_path(slot: str) -> str:
@@ -83,13 +90,14 @@ def _slot_csrf() -> str | None:
     cookie = request.cookies.get(SLOT_COOKIE)
     if not cookie:
         return None
-    key = hashlib.sha256(b"survey-slot-csrf\x00" + _secret_bytes()).digest()
+    key = _slot_csrf_key(current_app.config["SECRET_KEY"])
     return hmac.new(key, cookie.encode(), hashlib.sha256).hexdigest()
 
 
-def _secret_bytes() -> bytes:
-    secret = current_app.config["SECRET_KEY"]
-    return secret if isinstance(secret, bytes) else str(secret).encode()
+@functools.lru_cache(maxsize=4)
+def _slot_csrf_key(secret: str | bytes) -> bytes:
+    material = secret if isinstance(secret, bytes) else str(secret).encode()
+    return hashlib.sha256(b"survey-slot-csrf\x00" + material).digest()
 
 
 def _check_slot_csrf() -> None:

@@ -3,8 +3,9 @@
 Before: the encrypted draft was the answers' JSON plus 16 bytes, so a backup taken
 while drafts existed, set beside the final responses, linked each response with free
 text to its invitation by length (6/6 on main, with six texts of different lengths).
-Now drafts and ballots are the answers at a fixed size, free text padded to its
-maximum: every draft of a round, and every ballot, has the same length.
+Now drafts and ballots are the answers at a fixed size, free text compressed into a
+block of fixed size (what does not fit is refused, never cut): every draft of a round,
+and every ballot, has the same length.
 """
 
 from __future__ import annotations

@@ -1,0 +1,140 @@
+"""Statements sent to psycopg itself, for the portal's one hot path.
+
+The survey's respondent pages (``portal.surveys.answering``) send one or two
+statements a request, thousands of times in the days a round is open. Through
+SQLAlchemy each costs more in the app than in the database: the session's execute,
+the Core statement's cache look-up, the result's column descriptions and row
+processing, about a fifth of a submit's CPU. Here a statement goes to the request's
+psycopg connection directly, prepared on the server (``prepare=True``: parsed and
+planned once per connection), its rows plain tuples.
+
+Which connection:
+
+- after ``portal.core.transactions.without_transaction`` (a request whose every write
+  is one statement that stands alone), one of the pool's connections, checked out at
+  the first statement with psycopg's autocommit on and given back, autocommit off,
+  when the request ends (``release``): no session, no SQLAlchemy connection, no
+  isolation-level switch and reset around it;
+- otherwise the session's own (``db.session.connection()``): the same transaction as
+  the rest of the request; a test whose session is bound to one connection runs these
+  statements in its transaction too.
+
+What stays as it was:
+
+- an error is raised as SQLAlchemy's (``sa.exc.DBAPIError`` and its kinds, the
+  psycopg error as ``orig``), so that every caller and error page tells them apart as
+  before (``portal.core.errors.database_away``).
+
+SQLAlchemy's engine events do not see these statements; a test that counts statements
+adds itself to ``WATCHERS`` as well.
+
+Only PostgreSQL: ``connection`` answers None on any other database, and the caller
+takes the session's path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from flask import g
+from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
+from sqlalchemy.orm import Session, scoped_session
+
+from portal.extensions import db
+
+POSTGRESQL = "postgresql"
+_DIALECT = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
+
+_AUTOCOMMIT_ENGINE = "direct_autocommit_engine"  # in ``g``: the engine to check out from
+_AUTOCOMMIT_CONNECTION = "direct_autocommit_connection"  # in ``g``: the one checked out
+
+# Called with each statement's SQL before it is sent (tests count statements).
+WATCHERS: list[Callable[[str], None]] = []
+
+
+def compile_for_psycopg(statement: sa.ClauseElement) -> str:
+    """``statement`` as psycopg's SQL text (named parameters, ``%(name)s``): built once
+    by the caller and kept (``portal.surveys.answering.caches.statement``)."""
+    return str(statement.compile(dialect=_DIALECT))
+
+
+def connection(
+    session: Session | scoped_session[Any] | None = None,
+) -> psycopg.Connection[Any] | None:
+    """The psycopg connection of ``session`` (the request's by default), or None when
+    the database is not PostgreSQL."""
+    pooled = g.get(_AUTOCOMMIT_CONNECTION)
+    if pooled is not None:
+        checked_out: psycopg.Connection[Any] = pooled.driver_connection
+        return checked_out
+    engine = g.get(_AUTOCOMMIT_ENGINE)
+    if engine is not None:
+        try:
+            pooled = engine.raw_connection()
+        except psycopg.Error as error:  # the pool hands the driver's error on as it is
+            raise sa.exc.DBAPIError.instance(
+                None, None, error, psycopg.Error, dialect=_DIALECT
+            ) from error
+        pooled.driver_connection.autocommit = True  # idle: no round trip
+        setattr(g, _AUTOCOMMIT_CONNECTION, pooled)
+        fresh: psycopg.Connection[Any] = pooled.driver_connection
+        return fresh
+    if session is None:
+        session = db.session
+    if session.get_bind().dialect.name != POSTGRESQL:
+        return None
+    driver: psycopg.Connection[Any] | None = session.connection().connection.driver_connection
+    return driver
+
+
+def autocommit(engine: sa.Engine) -> None:
+    """This request's statements here commit each on its own, on a connection of
+    ``engine``'s pool (``without_transaction``, which has checked that the session is
+    not bound to a connection of its own and has not begun)."""
+    setattr(g, _AUTOCOMMIT_ENGINE, engine)
+
+
+def autocommitting() -> bool:
+    """Whether this request's statements here commit each on its own."""
+    return g.get(_AUTOCOMMIT_ENGINE) is not None
+
+
+def release(_error: BaseException | None = None) -> None:
+    """Give the autocommit connection back to the pool, as the pool gave it (autocommit
+    off); one that broke is dropped. At the end of every request (``teardown_request``)."""
+    pooled = g.pop(_AUTOCOMMIT_CONNECTION, None)
+    g.pop(_AUTOCOMMIT_ENGINE, None)
+    if pooled is None:
+        return
+    driver = pooled.driver_connection
+    try:
+        if driver.closed or driver.broken:
+            pooled.invalidate()
+        else:
+            driver.autocommit = False  # idle: no round trip
+    except psycopg.Error:
+        pooled.invalidate()
+    finally:
+        pooled.close()
+
+
+def execute(
+    driver: psycopg.Connection[Any], sql: str, params: Mapping[str, Any]
+) -> psycopg.Cursor[Any]:
+    """Run ``sql`` (prepared) on ``driver``; its cursor, rows as tuples."""
+    for watch in WATCHERS:
+        watch(sql)
+    try:
+        return driver.execute(sql, params, prepare=True)
+    except psycopg.Error as error:
+        raise sa.exc.DBAPIError.instance(
+            sql,
+            params,
+            error,
+            psycopg.Error,
+            connection_invalidated=driver.broken,
+            dialect=_DIALECT,
+        ) from error
