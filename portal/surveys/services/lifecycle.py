@@ -26,6 +26,7 @@ from portal.surveys.models import (
     Ballot,
     Draft,
     Invitation,
+    RespondentSource,
     RoundKey,
     RoundStatus,
     SurveyResponse,
@@ -46,18 +47,24 @@ def open_round(actor: User | None, survey_round: SurveyRound) -> int:
     today = group_services.today()
     if not survey_round.opens_on <= today <= survey_round.closes_on:
         raise DomainError(_("A round can be opened from its opening day until its closing day."))
-    memberships = db.session.scalars(
-        sa.select(Membership)
-        .join(User, User.id == Membership.user_id)
-        .where(
-            Membership.group_id.in_([g.id for g in survey_round.groups]),
-            Membership.valid_from <= today,
-            sa.or_(Membership.valid_to.is_(None), Membership.valid_to >= today),
-            User.active.is_(True),
-        )
-        .options(selectinload(Membership.user), selectinload(Membership.agency))
-        .order_by(Membership.group_id, Membership.user_id, Membership.id)
-    ).all()
+    # A round of participant codes opens with no invitations: codes are issued later.
+    codes = survey_round.source is RespondentSource.CODES
+    memberships = (
+        []
+        if codes
+        else db.session.scalars(
+            sa.select(Membership)
+            .join(User, User.id == Membership.user_id)
+            .where(
+                Membership.group_id.in_([g.id for g in survey_round.groups]),
+                Membership.valid_from <= today,
+                sa.or_(Membership.valid_to.is_(None), Membership.valid_to >= today),
+                User.active.is_(True),
+            )
+            .options(selectinload(Membership.user), selectinload(Membership.agency))
+            .order_by(Membership.group_id, Membership.user_id, Membership.id)
+        ).all()
+    )
     seen: set[tuple[int, int]] = set()
     invitations = []
     keys = crypto.new_round_keys()
@@ -77,7 +84,7 @@ def open_round(actor: User | None, survey_round: SurveyRound) -> int:
         )
         db.session.add(invitation)
         invitations.append(invitation)
-    if not invitations:
+    if not invitations and not codes:
         raise DomainError(_("The chosen groups have no current members to invite."))
     before = snapshot(survey_round)
     survey_round.status = RoundStatus.OPEN
@@ -132,6 +139,8 @@ def send_reminders(
     """
     if not accepts_answers(survey_round):
         raise DomainError(_("Reminders can only be sent while the round is open."))
+    if survey_round.source is RespondentSource.CODES:
+        raise DomainError(_("Participant codes name nobody to remind."))
     cutoff = utcnow() - min_interval
     last_contact = sa.func.coalesce(Invitation.reminded_at, Invitation.invited_at)
     invitations = db.session.scalars(

@@ -2,10 +2,11 @@
 
 - ``rounds``: the association's rounds, response rates and instrument versions;
 - ``respond``: a respondent's pages, from the personal link (no account);
-- ``results``: a closed round's results and the review of free text.
+- ``results``: a closed round's results and the review of free text;
+- ``codes``: participant codes, issued by the association, entered by a participant.
 """
 
 from portal.surveys.blueprint import bp
-from portal.surveys.views import respond, results, rounds
+from portal.surveys.views import codes, respond, results, rounds
 
-__all__ = ["bp", "respond", "results", "rounds"]
+__all__ = ["bp", "codes", "respond", "results", "rounds"]
