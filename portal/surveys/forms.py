@@ -271,11 +271,13 @@ class CodeIssueForm(BaseForm):
     )
     output = RadioField(
         _l("Hand them out as"),
-        choices=[
-            ("pdf", _l("A sheet of slips to cut out, with QR codes (PDF)")),
-            ("html", _l("A plain list to print")),
-            ("csv", _l("A plain list for a partner (CSV)")),
-        ],
+        choices=choices(
+            [
+                ("pdf", _l("A sheet of slips to cut out, with QR codes (PDF)")),
+                ("html", _l("A plain list to print")),
+                ("csv", _l("A plain list for a partner (CSV)")),
+            ]
+        ),
         default="pdf",
         validators=[InputRequired()],
     )

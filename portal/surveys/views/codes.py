@@ -185,8 +185,14 @@ def _refused(response: Response) -> bool:
     return response.status_code >= 400
 
 
+# One limit for both ways in: typing (POST) and the QR address (GET).
 _limit = limiter.shared_limit(
-    _code_limit, scope="survey-code", key_func=get_remote_address, deduct_when=_refused
+    _code_limit,
+    scope="survey-code",
+    key_func=get_remote_address,
+    methods=["POST", "GET"],
+    deduct_when=_refused,
+    exempt_when=lambda: request.endpoint == "surveys.respond_code" and request.method != "POST",
 )
 
 
