@@ -28,6 +28,7 @@ from portal.surveys.models import (
     Answer,
     Instrument,
     Invitation,
+    RespondentGroup,
     RoundStatus,
     SurveyResponse,
     SurveyRound,
@@ -88,13 +89,18 @@ def load_demo(association: Association) -> None:
     for year in YEARS:
         exists = db.session.scalar(
             sa.select(SurveyRound.id).where(
-                SurveyRound.association_id == association.id, SurveyRound.year == year
+                SurveyRound.association_id == association.id,
+                SurveyRound.year == year,
+                SurveyRound.respondent_group == RespondentGroup.MANAGERS,
             )
         )
         if exists is None and groups:
             _round(association, instrument, groups, year)
     db.session.flush()
     _open_round(association, instrument, groups)
+    from portal.surveys import demo_codes
+
+    demo_codes.load_demo(association, groups)
 
 
 def _open_round(association: Association, instrument: Instrument, groups: list[Group]) -> None:
@@ -109,7 +115,9 @@ def _open_round(association: Association, instrument: Instrument, groups: list[G
         return
     exists = db.session.scalar(
         sa.select(SurveyRound.id).where(
-            SurveyRound.association_id == association.id, SurveyRound.year == day.year
+            SurveyRound.association_id == association.id,
+            SurveyRound.year == day.year,
+            SurveyRound.respondent_group == RespondentGroup.MANAGERS,
         )
     )
     if exists is not None:
@@ -160,6 +168,7 @@ def respondent_links(association: Association, count: int = 3) -> list[tuple[str
         sa.select(SurveyRound).where(
             SurveyRound.association_id == association.id,
             SurveyRound.status == RoundStatus.OPEN,
+            SurveyRound.respondent_group == RespondentGroup.MANAGERS,
         )
     )
     if survey_round is None:
