@@ -88,17 +88,6 @@ def load_demo() -> None:
         click.echo("Answer this year's open survey as a member (personal links, no sign-in):")
         for name, group, link in survey_links:
             click.echo(f"  {name} ({group}): {link}")
-    from portal.core.urls import absolute_url
-    from portal.surveys.demo_codes import participant_codes
-
-    codes = participant_codes(association) if association is not None else []
-    db.session.commit()
-    if codes:
-        entry = absolute_url("surveys.respond_code")
-        click.echo(f"Answer as a participant: type a code at {entry}, or open its address")
-        click.echo("(three new codes each run: a code is shown only when it is issued):")
-        for group, code, address in codes:
-            click.echo(f"  {code} ({group}): {address}")
 
 
 def register_commands(app: Flask) -> None:

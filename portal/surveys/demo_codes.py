@@ -1,8 +1,9 @@
 """Participant codes in the Gävleborg demo: a closed participants' round of last year
 with answers, and this year's open one with codes handed out and some answered.
 
-Codes are shown once, when issued: the demo cannot print old ones, so ``demo load``
-issues three new ones each time it runs (``participant_codes``) and prints them.
+Codes are shown once, when issued: the ``demo load`` that opens this year's round
+prints three of its codes (as the API's demo token is printed once); a later load
+says where to issue new ones.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import random
 import secrets
 
+import click
 import sqlalchemy as sa
 from flask import current_app
 
@@ -80,8 +82,20 @@ def load_demo(association: Association, groups: list[Group]) -> None:
     year = today().year
     if _round_of(association, year - 1) is None:
         _closed_round(association, instrument, chosen, year - 1)
-    if _round_of(association, year) is None:
-        _open_round(association, instrument, chosen, year)
+    current = _round_of(association, year)
+    if current is None:
+        current = _open_round(association, instrument, chosen, year)
+        codes = participant_codes(current)
+        entry = absolute_url("surveys.respond_code")
+        click.echo(f"Answer as a participant: type a code at {entry}, or open its address")
+        click.echo("(shown this once: the portal keeps no code in clear):")
+        for group, code, address in codes:
+            click.echo(f"  {code} ({group}): {address}")
+    else:
+        click.echo(
+            "Participant codes were shown when this year's participants' round opened; "
+            "issue new ones on its page under Surveys."
+        )
 
 
 def _new_round(
@@ -156,7 +170,7 @@ def _closed_round(
 
 def _open_round(
     association: Association, instrument: Instrument, groups: list[Group], year: int
-) -> None:
+) -> SurveyRound:
     """Open until the end of the year, codes handed out per group, a third answered
     (sealed ballots until it closes)."""
     from portal.groups.services import today
@@ -189,21 +203,12 @@ def _open_round(
             }
             answering.submit(access, answers)
     db.session.flush()
+    return survey_round
 
 
-def participant_codes(association: Association, count: int = 3) -> list[tuple[str, str, str]]:
-    """(group, code, QR address) of ``count`` codes issued now for this year's open
-    participants' round, one group each: to answer as a participant does. The caller
-    commits."""
-    survey_round = db.session.scalar(
-        sa.select(SurveyRound).where(
-            SurveyRound.association_id == association.id,
-            SurveyRound.status == RoundStatus.OPEN,
-            SurveyRound.respondent_group == PARTICIPANTS,
-        )
-    )
-    if survey_round is None or not services.accepts_answers(survey_round):
-        return []
+def participant_codes(survey_round: SurveyRound, count: int = 3) -> list[tuple[str, str, str]]:
+    """(group, code, QR address) of ``count`` codes issued now, one group each: to
+    answer as a participant does."""
     out = []
     for index in range(count):
         group = survey_round.groups[index % len(survey_round.groups)]

@@ -37,6 +37,7 @@ from portal.surveys.disclosure import Hidden
 from portal.surveys.models import (
     Instrument,
     Invitation,
+    RespondentGroup,
     RoundStatus,
     SurveyResponse,
     SurveyRound,
@@ -235,6 +236,9 @@ def _rounds_statement() -> sa.Select[Any]:
         .where(
             SurveyRound.association_id == sa.bindparam("association"),
             SurveyRound.status == RoundStatus.CLOSED,
+            # Until the summary shows each respondent group (issue 22, rounds22): the
+            # managers' rounds, as before other groups' rounds existed.
+            SurveyRound.respondent_group == RespondentGroup.MANAGERS,
             SurveyRound.year <= sa.bindparam("year"),
             SurveyRound.closes_on <= sa.bindparam("end"),
         )
