@@ -49,6 +49,8 @@ def _issue_form(survey_round: SurveyRound) -> CodeIssueForm:
     if request.method == "GET":
         form.request_key.data = secrets.token_urlsafe(24)
         form.count.data = 30
+        if len(form.group_id.choices) == 1:  # a process leader of one group
+            form.group_id.data = form.group_id.choices[0].value
     return form
 
 
