@@ -267,7 +267,7 @@ class CodeIssueForm(BaseForm):
     count = IntegerField(
         _l("Number of codes"),
         validators=[InputRequired(), NumberRange(min=1, max=MAX_CODES)],
-        description=_l("Each code is good for one response. At most 500 at a time."),
+        description=_l("Each code is good for one response. At most 200 at a time."),
     )
     output = RadioField(
         _l("Hand them out as"),

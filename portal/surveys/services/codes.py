@@ -24,7 +24,7 @@ from portal.surveys.models import CodeBatch, Invitation, RespondentSource, Surve
 from portal.surveys.services.lifecycle import accepts_answers
 from portal.surveys.services.links import round_keys
 
-MAX_CODES = 500  # one sheet; more in several batches
+MAX_CODES = 200  # 25 pages of slips (a QR code takes segno about 30–60 ms); more in batches
 
 
 class AlreadyIssuedError(DomainError):
