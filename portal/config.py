@@ -62,6 +62,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_ALLOW_MEMORY": _bool(env.get("RATELIMIT_ALLOW_MEMORY")),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Refused participant codes per address (a code has 60 bits: guessing is hopeless).
+        "SURVEY_CODE_RATE_LIMIT": env.get("SURVEY_CODE_RATE_LIMIT", "10 per minute;50 per hour"),
         # Per API token (requests without one: per client address).
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "120 per minute;3000 per hour"),
         # Mail: "console" prints messages, "smtp" delivers them.

@@ -285,7 +285,11 @@ def _assert_open_demo_survey(client: Any, session: Any, output: str) -> None:
 
     links = re.findall(r"http://portal\.test(/survey/[A-Za-z0-9_-]{43})", output)
     assert len(links) == 3
-    open_round = session.scalar(sa.select(SurveyRound).where(SurveyRound.status == "open"))
+    open_round = session.scalar(
+        sa.select(SurveyRound).where(
+            SurveyRound.status == "open", SurveyRound.respondent_group == "managers"
+        )
+    )
     assert open_round is not None
     assert session.scalar(
         sa.select(sa.func.count()).select_from(Ballot).where(Ballot.round_id == open_round.id)
@@ -297,6 +301,22 @@ def _assert_open_demo_survey(client: Any, session: Any, output: str) -> None:
     )
     for link in links:
         page = client.get(link)
+        assert page.status_code == 200
+        assert "/answers" in page.get_data(as_text=True)
+    # The participants' round: three codes printed, each opens the survey once typed.
+    codes = re.findall(
+        r"http://portal\.test/survey/kod/([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})", output
+    )
+    assert len(set(codes)) == 3
+    closed_participants = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(SurveyResponse)
+        .join(SurveyRound, SurveyRound.id == SurveyResponse.round_id)
+        .where(SurveyRound.respondent_group == "participants_ongoing")
+    )
+    assert closed_participants
+    for code in codes:
+        page = client.get(f"/survey/kod/{code}")
         assert page.status_code == 200
         assert "/answers" in page.get_data(as_text=True)
 

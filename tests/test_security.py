@@ -43,6 +43,9 @@ PUBLIC_ENDPOINTS = {
     "surveys.respond_review",
     "surveys.respond_submit",
     "surveys.respond_receipt",
+    # Participants answer with an anonymous code from a slip: typed, or its QR address.
+    "surveys.respond_code",
+    "surveys.respond_code_open",
     # The API's description is public, like any published API reference.
     "api.openapi",
     # The statements a public body must publish (issue 20).

@@ -42,6 +42,12 @@ LINK_KEY_INFO = b"samverkansportalen survey link v2"
 DRAFT_KEY_INFO = b"samverkansportalen survey draft v2"
 WRAP_KEY_INFO = b"samverkansportalen survey round key wrap v1"
 BALLOT_KEY_INFO = b"samverkansportalen survey ballot v1"
+CODE_KEY_INFO = b"samverkansportalen survey participant code v1"
+# Crockford's base32: no I, L, O or U, so nothing on paper reads as two letters.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 12  # 60 bits
+CODE_GROUP = 4  # printed as XXXX-XXXX-XXXX
+_CODE_READS_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 CODEC_VERSION = 2
 TEXT_BUDGET_PER_QUESTION = 900  # bytes of compressed free text, pooled across questions
 V1_TEXT_BYTES = 4000 * 4  # version 1: 4,000 characters of UTF-8's longest
@@ -75,6 +81,40 @@ def token_hash(token: str) -> str:
 def looks_like_token(token: str) -> bool:
     """Cheap shape check before any database look-up."""
     return len(token) == 43 and all(c.isalnum() or c in "-_" for c in token)
+
+
+# --- participant codes ---------------------------------------------------------------
+
+
+def new_code() -> str:
+    """A participant code: 12 characters drawn by the system's random source from an
+    alphabet that reads unambiguously (60 bits)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def format_code(code: str) -> str:
+    """A code as printed: ``XXXX-XXXX-XXXX``."""
+    return "-".join(code[i : i + CODE_GROUP] for i in range(0, len(code), CODE_GROUP))
+
+
+def normalize_code(typed: str) -> str | None:
+    """The code someone typed, as issued, or None when it cannot be one: case, spaces
+    and dashes do not matter, and O, I and L read as 0, 1 and 1."""
+    cleaned = "".join(typed.split()).replace("-", "").replace("\u2013", "").upper()
+    cleaned = cleaned.translate(_CODE_READS_AS)
+    if len(cleaned) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in cleaned):
+        return None
+    return cleaned
+
+
+def code_token(link_secret: bytes, code: str) -> str:
+    """The token a participant code stands for (shaped like a link's): HMAC-SHA256 of
+    the code under a key derived from the round's link secret. The database keeps its
+    SHA-256 (``token_hash``), so a copy cannot test guessed codes, and once the round
+    has closed (its link secret deleted) nobody can."""
+    key = _hkdf(link_secret, CODE_KEY_INFO)
+    digest = hmac.new(key, code.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 # --- round keys --------------------------------------------------------------------

@@ -14,9 +14,11 @@ from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
 from wtforms import (
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
+    StringField,
     SubmitField,
     TextAreaField,
 )
@@ -39,6 +41,7 @@ from portal.surveys.models import (
     RespondentGroup,
     TextReview,
 )
+from portal.surveys.services.codes import MAX_CODES
 from portal.surveys.services.rounds import GROUP_SOURCES, RoundData
 
 LIST_TEXT_MAX = 500_000
@@ -334,3 +337,47 @@ def answer_form(questions: Sequence[AskedQuestion], **kwargs: Any) -> AnswerForm
     form = _answer_form_class(tuple(_shape(q) for q in questions))(**kwargs)
     form.questions = {f"q{q.position}": q for q in questions}
     return form
+
+
+class CodeIssueForm(BaseForm):
+    """Issue participant codes for one of a round's groups, and how to hand them out.
+
+    ``request_key`` is random per form: a second submit of the same form issues nothing.
+    """
+
+    group_id = SelectField(_l("Group"), coerce=int, validators=[InputRequired()])
+    count = IntegerField(
+        _l("Number of codes"),
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_CODES)],
+        description=_l("Each code is good for one response. At most 200 at a time."),
+    )
+    output = RadioField(
+        _l("Hand them out as"),
+        choices=choices(
+            [
+                ("pdf", _l("A sheet of slips to cut out, with QR codes (PDF)")),
+                ("html", _l("A plain list to print")),
+                ("csv", _l("A plain list for a partner (CSV)")),
+            ]
+        ),
+        default="pdf",
+        validators=[InputRequired()],
+    )
+    request_key = HiddenField()
+    submit = SubmitField(_l("Issue the codes"))
+
+    def validate_request_key(self, field: HiddenField) -> None:
+        if not field.data or len(field.data) > 64:
+            raise ValidationError(_("The form is incomplete; open the page again."))
+
+
+class CodeEntryForm(BaseForm):
+    """A participant's code, typed from the slip."""
+
+    code = StringField(
+        _l("Your code"),
+        validators=[InputRequired(), Length(max=40)],
+        description=_l("12 letters and digits, as printed, for example ABCD-2345-WXYZ."),
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+    submit = SubmitField(_l("Continue"))

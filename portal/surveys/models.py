@@ -289,13 +289,18 @@ class Invitation(Model):
     entry_id: Mapped[int | None] = mapped_column(  # a line of the uploaded list (source LIST)
         sa.ForeignKey("survey_list_entries.id", ondelete="SET NULL"), index=True
     )
-    agency_kind: Mapped[AgencyKind | None] = mapped_column(enum_column(AgencyKind, "agency_kind"))
+    agency_kind: Mapped[AgencyKind | None] = mapped_column(  # None: not a member's invitation
+        enum_column(AgencyKind, "agency_kind")
+    )
     token_salt: Mapped[str] = mapped_column(sa.String(64))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     answered: Mapped[bool] = mapped_column(default=False)
     invited_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     reminded_at: Mapped[dt.datetime | None]
     reminders: Mapped[int] = mapped_column(default=0)
+    code_batch_id: Mapped[int | None] = mapped_column(  # a participant code of that batch
+        sa.ForeignKey("survey_code_batches.id", ondelete="CASCADE"), index=True
+    )
 
     survey_round: Mapped[SurveyRound] = relationship()
     group: Mapped[Group | None] = relationship()
@@ -331,6 +336,44 @@ class ListEntry(Model):
     email: Mapped[str] = mapped_column(sa.String(LIST_EMAIL_MAX))
 
     __table_args__ = (sa.UniqueConstraint("round_id", "email"),)
+
+
+class CodeBatch(Model):
+    """Participant codes issued at once for one group of a CODES round: who issued how
+    many, when (the response rate's "handed out"), and how many unused ones were later
+    withdrawn (a lost sheet). The codes themselves are not kept: each is an invitation
+    without a person whose ``token_hash`` is keyed by the round's link secret
+    (``crypto.code_token``); the sheet shows them once, in the issuing response.
+
+    ``request_key`` comes from the issuing form, so a second submit of one form issues
+    nothing more.
+    """
+
+    __tablename__ = "survey_code_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_rounds.id", ondelete="CASCADE"), index=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
+    issued_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    issued: Mapped[int]
+    withdrawn: Mapped[int] = mapped_column(default=0)
+    withdrawn_at: Mapped[dt.datetime | None]
+    request_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    group: Mapped[Group] = relationship()
+    issued_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("issued >= 1", name="issued_positive"),
+        sa.CheckConstraint("withdrawn BETWEEN 0 AND issued", name="withdrawn_in_range"),
+    )
 
 
 class Draft(Model):
@@ -476,6 +519,8 @@ AUDIT_WORDS = AuditWords(
         "survey_round.delete": _l("Survey round deleted"),
         "survey_round.list": _l("Respondent list uploaded"),
         "survey_text.review": _l("Free-text answer reviewed"),
+        "survey_codes.issue": _l("Participant codes issued"),
+        "survey_codes.withdraw": _l("Unused participant codes withdrawn"),
         "national_reference.import": _l("National reference figures imported"),
     },
     fields={
@@ -497,6 +542,8 @@ AUDIT_WORDS = AuditWords(
         "published": _l("Published"),
         "years": _l("Years"),
         "figures": _l("Figures"),
+        "group": _l("Group"),
+        "codes": _l("Codes"),
     },
     values={
         ("survey_round", "status"): ROUND_STATUS_LABELS,

@@ -13,6 +13,7 @@ from portal.core import permissions
 from portal.core.permissions import principal
 from portal.extensions import db
 from portal.groups.models import Group
+from portal.surveys.models import RespondentSource
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -84,3 +85,16 @@ def can_publish_instruments(user: User) -> bool:
     """The platform admin uploads instrument versions and publishes them to every
     association (for the national network, which owns the wording)."""
     return permissions.is_platform_admin(user)
+
+
+def code_groups(user: User, survey_round: SurveyRound) -> frozenset[int]:
+    """The round's groups this person may issue and withdraw participant codes for:
+    every group for an admin, their own groups for a process leader (as reminders)."""
+    if can_manage_surveys(user, survey_round.association_id):
+        return frozenset(g.id for g in survey_round.groups)
+    return led_groups_in(user, survey_round)
+
+
+def can_issue_codes(user: User, survey_round: SurveyRound) -> bool:
+    """An open or closed round of participant codes, and a group to issue for."""
+    return survey_round.source is RespondentSource.CODES and bool(code_groups(user, survey_round))

@@ -1,12 +1,21 @@
 """What surveys do, by subject: instrument versions (``instruments``), rounds as prepared
 (``rounds``), personal links (``links``), a round's life from opening to close
-(``lifecycle``) and response rates (``rates``).
+(``lifecycle``), response rates (``rates``) and participant codes (``codes``).
 
 Services flush and never commit; mail goes through the outbox in the same transaction.
 The names below are the domain's service interface for other packages, scripts and
 tests; code inside ``portal.surveys`` imports from the subject modules.
 """
 
+from portal.surveys.services.codes import (
+    MAX_CODES,
+    AlreadyIssuedError,
+    IssuedCodes,
+    batches_of,
+    issue_codes,
+    load_batch,
+    withdraw_batch,
+)
 from portal.surveys.services.instruments import (
     InstrumentUse,
     import_instrument,
@@ -51,13 +60,17 @@ __all__ = [
     "LINK_MARKER",
     "LINK_MARKER_RE",
     "LINK_RE",
+    "MAX_CODES",
     "ROUND_FIELDS",
     "SEALED_TABLES",
+    "AlreadyIssuedError",
     "InstrumentUse",
+    "IssuedCodes",
     "Rate",
     "Rates",
     "RoundData",
     "accepts_answers",
+    "batches_of",
     "close_due",
     "close_round",
     "create_round",
@@ -66,6 +79,8 @@ __all__ = [
     "instrument_uses",
     "instruments",
     "is_frozen",
+    "issue_codes",
+    "load_batch",
     "load_published",
     "load_round",
     "mail_link",
@@ -81,4 +96,5 @@ __all__ = [
     "survey_link",
     "update_round",
     "vacuum_sealed_tables",
+    "withdraw_batch",
 ]

@@ -60,11 +60,11 @@ def open_round(actor: User | None, survey_round: SurveyRound) -> int:
         invitations = _board_invitations(survey_round, keys)
     elif source == RespondentSource.LIST:
         invitations = _list_invitations(survey_round, keys)
-    else:
-        raise DomainError(_("This round's respondents are not invited by mail."))
+    else:  # participant codes: the round opens with none; codes are issued later
+        invitations = []
     for invitation in invitations:
         db.session.add(invitation)
-    if not invitations:
+    if not invitations and source != RespondentSource.CODES:
         raise DomainError(
             {
                 RespondentSource.BOARD: _("The association's board has no members to invite."),
@@ -181,6 +181,8 @@ def send_reminders(
     """
     if not accepts_answers(survey_round):
         raise DomainError(_("Reminders can only be sent while the round is open."))
+    if survey_round.source is RespondentSource.CODES:
+        raise DomainError(_("Participant codes name nobody to remind."))
     cutoff = utcnow() - min_interval
     last_contact = sa.func.coalesce(Invitation.reminded_at, Invitation.invited_at)
     invitations = db.session.scalars(

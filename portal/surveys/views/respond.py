@@ -168,10 +168,19 @@ def respond_enter(token: str) -> Response | tuple[str, int] | str:
         return _unusable()
     if link_state is LinkState.ANSWERED:
         return render_template("surveys/respond/receipt.html", access=access)
-    slot = secrets.token_urlsafe(SLOT_BYTES)
+    slot = new_slot()
     started = bool(answering.load_draft(access))
     page = render_template("surveys/respond/start.html", access=access, started=started, slot=slot)
-    response = current_app.make_response(page)
+    return with_slot(current_app.make_response(page), slot, token)
+
+
+def new_slot() -> str:
+    """A random slot for one opening of a link (or a participant code)."""
+    return secrets.token_urlsafe(SLOT_BYTES)
+
+
+def with_slot(response: Response, slot: str, token: str) -> Response:
+    """``response`` with the cookie that holds ``token`` under ``slot``'s pages."""
     response.set_cookie(
         SLOT_COOKIE,
         _slot_signer().dumps([slot, token]),

@@ -177,7 +177,10 @@ def show(slug: str, round_id: int) -> str:
         survey_round=survey_round,
         rates=rates,
         can_manage=policies.can_manage_surveys(current_user, association.id),
-        can_remind=policies.can_follow_round(current_user, survey_round),
+        can_remind=policies.can_follow_round(current_user, survey_round)
+        and survey_round.source is not RespondentSource.CODES,
+        by_codes=survey_round.source is RespondentSource.CODES,
+        can_issue_codes=policies.can_issue_codes(current_user, survey_round),
         can_read_results=policies.can_read_results(current_user, survey_round),
         accepts_answers=services.accepts_answers(survey_round),
         status_label=status_label,
@@ -213,6 +216,8 @@ def _act(slug: str, round_id: int, action: str) -> Response:
 def _run(action: str, survey_round: SurveyRound) -> str:
     if action == "open":
         count = services.open_round(current_user, survey_round)
+        if survey_round.source is RespondentSource.CODES:
+            return _("The round is open. Issue participant codes for its groups.")
         return _("The round is open; %(n)d invitations are on their way.", n=count)
     if action == "remind":
         groups = (

@@ -35,7 +35,7 @@ from portal.extensions import db
 from portal.groups.models import Group
 from portal.groups.services import today
 from portal.organisations.models import AgencyKind, Association
-from portal.surveys import services
+from portal.surveys import crypto, services
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import Instrument, RespondentGroup, SurveyRound
 from tests.conftest import CSRF_RE
@@ -61,10 +61,11 @@ class Respondent:
     index: int  # submit order
     email: str
     invitation_id: int
-    membership_id: int  # the board member's user id in a board run
-    token: str
-    kind: AgencyKind
+    membership_id: int | None  # the board member's user id in a board run; None: a code
+    token: str  # a link's, or the one a participant code stands for
+    kind: AgencyKind | None
     slot: str = ""
+    code: str = ""  # a participant code as printed (source CODES)
 
 
 @dataclass
@@ -82,6 +83,7 @@ class Copy:
 
 @dataclass
 class Run:
+    source: str  # "members" (personal links) or "codes" (participant codes)
     dialect: str
     round_id: int
     group_id: int | None  # None: the board run's (association level)
@@ -262,6 +264,75 @@ def take_copy(app: Any, run_round: int, group_id: int | None) -> Copy:
     return copy
 
 
+def _codes_world(app: Any) -> tuple[int, int, int, list[Respondent]]:
+    """An association with one group, an open participants' round and six codes
+    issued for the group; committed. Respondent i enters code i: by its QR address
+    when i is even, by typing it when odd."""
+    import secrets
+
+    from tests.surveys.codes_helpers import participants_instrument
+
+    with app.app_context():
+        session = db.session
+        f = Factory(session)
+        association = f.association()
+        group = f.group(association)
+        with app.test_request_context("/"):
+            instrument = participants_instrument(session, "adversary-deltagare")
+            day = today()
+            survey_round = services.create_round(
+                None,  # type: ignore[arg-type]
+                association,
+                services.RoundData(
+                    year=day.year,
+                    respondent_group=instrument.respondent_group,
+                    instrument_id=instrument.id,
+                    group_ids=[group.id],
+                    opens_on=day,
+                    closes_on=min(day + dt.timedelta(days=7), dt.date(day.year, 12, 31)),
+                    min_answers=K,
+                ),
+            )
+            services.open_round(None, survey_round)
+            issued = services.issue_codes(
+                None, survey_round, group.id, RESPONDENTS, secrets.token_hex(8)
+            )
+            keys = services.round_keys(survey_round.id)
+            assert keys is not None
+            session.commit()
+        respondents = []
+        for i, code in enumerate(issued.codes):
+            token = crypto.code_token(keys.link_secret, code)
+            invitation_id = session.scalar(
+                sa.text("SELECT id FROM survey_invitations WHERE token_hash = :h"),
+                {"h": crypto.token_hash(token)},
+            )
+            respondents.append(
+                Respondent(
+                    index=i,
+                    email="",
+                    invitation_id=invitation_id,
+                    membership_id=None,
+                    token=token,
+                    kind=None,
+                    code=crypto.format_code(code),
+                )
+            )
+        ids = association.id, survey_round.id, group.id
+        session.remove()
+    return *ids, respondents
+
+
+def _enter_by_code(client: Any, respondent: Respondent) -> str:
+    """As ``enter``, with a participant code: by its QR address, or typed (POST)."""
+    if respondent.index % 2 == 0:
+        return enter(client, f"/survey/kod/{respondent.code}")
+    page = client.get("/survey/kod").get_data(as_text=True)
+    typed = client.post("/survey/kod", data={"code": respondent.code, "csrf_token": _csrf(page)})
+    assert typed.status_code == 303, typed.status_code
+    return enter(client, typed.headers["Location"])
+
+
 def _world(app: Any, source: str) -> tuple[int, int, int | None, list[Respondent]]:
     """An association with one group of six members, or a board of six, and an open
     round asking them; committed."""
@@ -372,14 +443,20 @@ def _remove(app: Any, association_id: int, emails: list[str], audit_after: int) 
 def run_round(app: Any, source: str = "members") -> tuple[Run, Callable[[], None]]:
     """Run the round through the pages and close it; returns the run and its clean-up."""
     audit_after = _last_audit_id(app)
-    association_id, round_id, group_id, respondents = _world(app, source)
+    if source == "codes":
+        association_id, round_id, group_id, respondents = _codes_world(app)
+    else:
+        association_id, round_id, group_id, respondents = _world(app, source)
     codes = _codes(app, round_id)
     log = AccessLog(app.wsgi_app)
     app.wsgi_app = log  # type: ignore[method-assign]
     try:
         clients = [app.test_client() for _ in respondents]
         for respondent, client in zip(respondents, clients, strict=True):
-            respondent.slot = enter(client, f"/survey/{respondent.token}")
+            if source == "codes":
+                respondent.slot = _enter_by_code(client, respondent)
+            else:
+                respondent.slot = enter(client, f"/survey/{respondent.token}")
             page = client.get(respondent.slot + "/answers").get_data(as_text=True)
             data = {**_fields(answers_of(respondent.index), codes), "csrf_token": _csrf(page)}
             saved = client.post(respondent.slot + "/answers", data={**data, "save": "1"})
@@ -414,6 +491,7 @@ def run_round(app: Any, source: str = "members") -> tuple[Run, Callable[[], None
             break
         time.sleep(0.5)
     run = Run(
+        source=source,
         dialect=app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0].split("+", 1)[0],
         round_id=round_id,
         group_id=group_id,
@@ -424,7 +502,7 @@ def run_round(app: Any, source: str = "members") -> tuple[Run, Callable[[], None
         closed=closed,
         secret_key=app.config["SECRET_KEY"],
     )
-    emails = [r.email for r in respondents]
+    emails = [r.email for r in respondents if r.email]
     return run, lambda: _remove(app, association_id, emails, audit_after)
 
 
@@ -434,10 +512,11 @@ def _own_transactions() -> None:
     commit for real, so that transaction ids and physical order are production's."""
 
 
-@pytest.fixture(scope="package", params=["members", "board"])
+@pytest.fixture(scope="package", params=["members", "board", "codes"])
 def survey_run(app: Any, request: pytest.FixtureRequest) -> Iterator[Run]:
     """One round run through the pages, shared by the adversary modules: the groups'
-    members', and a board round's (association level: no group anywhere)."""
+    members answering from personal links, a board round's (association level: no
+    group anywhere), and participants answering with codes."""
     run, remove = run_round(app, request.param)
     try:
         yield run

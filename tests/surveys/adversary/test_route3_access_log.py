@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from portal.surveys import crypto
 from tests.surveys.adversary.conftest import Run
 
@@ -47,6 +49,8 @@ def test_no_logged_save_or_submit_names_an_invitation(survey_run: Run) -> None:
 
 
 def test_the_token_is_logged_only_when_the_link_is_opened(survey_run: Run) -> None:
+    if survey_run.source == "codes":
+        pytest.skip("participant codes: see the test below")
     tokens = {r.token for r in survey_run.respondents}
     hashes = {crypto.token_hash(t) for t in tokens}
     with_token = [
@@ -70,3 +74,31 @@ def test_a_slot_maps_to_nothing_stored(survey_run: Run) -> None:
         assert slot != respondent.token
         assert not any(slot in value for value in stored)
         assert crypto.token_hash(slot) not in stored
+
+
+def test_a_code_is_logged_only_when_its_qr_address_is_opened(survey_run: Run) -> None:
+    """A typed code travels in a POST's body: no log line has it. A scanned code is
+    in its QR address, opened once, as a link's token is; the token it stands for
+    (and that token's hash, ``token_hash``) is in no line at all, and the code names
+    no invitation without the round's link secret, which the close deletes."""
+    if survey_run.source != "codes":
+        pytest.skip("personal links: see the test above")
+    by_hash = {row["token_hash"] for row in survey_run.closed.invitations.values()}
+    secrets = {r.token for r in survey_run.respondents}
+    secrets |= {crypto.token_hash(t) for t in secrets}
+    logged = requests(survey_run)
+    assert not any(s in path for s in secrets for _method, path in logged)
+    scanned = [r for r in survey_run.respondents if r.index % 2 == 0]
+    with_code = [
+        (method, path)
+        for method, path in logged
+        if any(r.code in path or r.code.replace("-", "") in path for r in survey_run.respondents)
+    ]
+    assert with_code == [("GET", f"/survey/kod/{r.code}") for r in scanned]
+    for method, path in logged:
+        if (method, path) not in with_code:
+            assert path.startswith("/survey/s/") or path == "/survey/kod", path
+    for respondent in survey_run.respondents:
+        plain = respondent.code.replace("-", "")
+        for guess in (respondent.code, plain):
+            assert crypto.token_hash(guess) not in by_hash

@@ -23,7 +23,7 @@ def identified_by_kind(run: Run) -> int:
     answered = Counter(
         r.kind.value
         for r in run.respondents
-        if run.submitted.invitations[r.invitation_id]["answered"]
+        if r.kind is not None and run.submitted.invitations[r.invitation_id]["answered"]
     )
     return sum(1 for kind, n in responses.items() if n == 1 and answered[kind] == 1)
 
