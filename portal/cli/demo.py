@@ -267,9 +267,12 @@ def load() -> bool:
     from portal.documents.demo import load_demo as load_documents_demo
 
     load_documents_demo(association)
+    from portal.surveys import demo_codes, demo_respondents
     from portal.surveys.demo import load_demo as load_surveys_demo
 
-    load_surveys_demo(association)
+    load_surveys_demo(association)  # the managers' rounds, one of them open
+    demo_respondents.load_demo(association)  # the board's and the staff's rounds
+    demo_codes.load_demo(association)  # the participants' rounds, one of them open
     from portal.reporting.demo import load_demo as load_reporting_demo
 
     load_reporting_demo(association)

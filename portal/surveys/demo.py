@@ -126,11 +126,6 @@ def load_demo(association: Association) -> None:
             _round(association, instrument, groups, year)
     db.session.flush()
     _open_round(association, instrument, groups)
-    from portal.surveys import demo_codes
-    from portal.surveys.demo_respondents import load_demo as load_respondents_demo
-
-    load_respondents_demo(association)  # the board's and the staff's rounds
-    demo_codes.load_demo(association, groups)  # the participants' rounds
 
 
 def _open_round(association: Association, instrument: Instrument, groups: list[Group]) -> None:

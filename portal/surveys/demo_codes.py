@@ -71,11 +71,14 @@ def _round_of(association: Association, year: int) -> SurveyRound | None:
     )
 
 
-def load_demo(association: Association, groups: list[Group]) -> None:
+def load_demo(association: Association) -> None:
     """Last year's closed participants' round and this year's open one (idempotent)."""
     from portal.groups.services import today
 
-    chosen = groups[:GROUPS]
+    groups = db.session.scalars(
+        sa.select(Group).where(Group.association_id == association.id).order_by(Group.name)
+    ).all()
+    chosen = list(groups[:GROUPS])
     if not chosen:
         return
     instrument = _instrument()
