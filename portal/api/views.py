@@ -18,8 +18,6 @@ from portal.core.security import public, token_guarded
 from portal.extensions import db
 from portal.groups import services as group_services
 from portal.groups.models import Group
-from portal.national.services import compile_year
-from portal.national.services import export as national_export
 from portal.organisations.models import Association
 from portal.reporting.services import development, texts
 from portal.reporting.services.serialize import board_json, texts_json
@@ -203,15 +201,3 @@ def board_summary_json(association_id: int, year: int) -> Response:
         )
     )
     return jsonify(body)
-
-
-@bp.route("/national/<int:year>/<group>")
-def national_compilation(year: int, group: str) -> Response:
-    """The national compilation of a year and respondent group (a national network
-    token only, ``auth.NATIONAL_ENDPOINTS``): the figures of the compilation page."""
-    params.check_year(year)
-    try:
-        respondent_group = RespondentGroup(group)
-    except ValueError:
-        abort(404)
-    return jsonify(national_export.to_json(compile_year(year, respondent_group)))
