@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from portal.accounts.models import User
 from portal.core import audit
 from portal.core.errors import DomainError
-from portal.db import utcnow
+from portal.db import affected_rows, utcnow
 from portal.extensions import db
 from portal.surveys import crypto
 from portal.surveys.models import CodeBatch, Invitation, RespondentSource, SurveyRound
@@ -138,7 +138,7 @@ def withdraw_batch(actor: User | None, survey_round: SurveyRound, batch: CodeBat
             Invitation.code_batch_id == batch.id, Invitation.answered.is_(False)
         )
     )
-    withdrawn = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    withdrawn = affected_rows(result)
     batch.withdrawn = withdrawn
     batch.withdrawn_at = utcnow()
     db.session.flush()
