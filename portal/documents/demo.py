@@ -11,6 +11,7 @@ import hashlib
 import sqlalchemy as sa
 from flask import current_app
 
+from portal.core.pdf import pdf_file
 from portal.db import utcnow
 from portal.documents.models import Document, DocumentContent, DocumentSection, DocumentStorage
 from portal.documents.services import documents as services
@@ -98,16 +99,4 @@ def agenda_pdf(meeting: Meeting, group: Group) -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_file(objects)

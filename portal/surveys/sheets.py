@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import segno
 
 from portal.core.export import safe
+from portal.core.pdf import pdf_file
 
 A4 = (595.28, 841.89)
 COLUMNS, ROWS = 2, 4  # slips per page: 8
@@ -153,19 +154,7 @@ def code_sheet_pdf(slips: Sequence[Slip], title: str) -> bytes:
         b" ".join(b"%d 0 R" % k for k in kids),
         len(kids),
     )
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 5 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_file(objects, info=5)
 
 
 def code_list_csv(header: Sequence[str], slips: Sequence[Slip]) -> str:
