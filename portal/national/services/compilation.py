@@ -27,15 +27,14 @@ from portal.organisations.models import Association
 from portal.reporting.services.national import (
     InstallationFigure,
     RoundFigure,
+    closed_round_figures,
     pool_indicators,
     pool_installation,
 )
 from portal.surveys import disclosure
 from portal.surveys.models import (
-    Question,
     RespondentGroup,
     RoundStatus,
-    RoundTotal,
     SurveyRound,
 )
 
@@ -93,23 +92,12 @@ def compilation_choices() -> list[tuple[int, RespondentGroup]]:
 
 
 def _figures(years: list[int], group: RespondentGroup) -> list[RoundFigure]:
-    rows = db.session.execute(
-        sa.select(
-            SurveyRound.association_id, SurveyRound.year, SurveyRound.min_answers,
-            Question.code, Question.indicator_code, Question.text, Question.indicator_title,
-            RoundTotal.answers, RoundTotal.base, RoundTotal.positive,
-            SurveyRound.respondent_group,
-        )
-        .join(SurveyRound, SurveyRound.id == RoundTotal.round_id)
-        .join(Question, Question.id == RoundTotal.question_id)
-        .where(
-            SurveyRound.status == RoundStatus.CLOSED,
-            SurveyRound.year.in_(years),
-            SurveyRound.respondent_group == group,
-        )
-        .order_by(Question.indicator_code, Question.code, SurveyRound.association_id)
-    )  # fmt: skip
-    return [RoundFigure._make(row) for row in rows]
+    """The rollup rows of the group's closed rounds of ``years``, by indicator, question
+    and association (reporting's one query, reordered here)."""
+    figures = closed_round_figures(
+        SurveyRound.year.in_(years), SurveyRound.respondent_group == group
+    )
+    return sorted(figures, key=lambda f: (f.indicator_code, f.code, f.association_id))
 
 
 def _shown(figure: RoundFigure) -> bool:

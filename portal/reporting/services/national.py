@@ -90,7 +90,9 @@ class RoundFigure(NamedTuple):
     respondent_group: str = "managers"  # whom the round asked: figures of one group pool
 
 
-def _round_figures(*conditions: sa.ColumnElement[bool]) -> list[RoundFigure]:
+def closed_round_figures(*conditions: sa.ColumnElement[bool]) -> list[RoundFigure]:
+    """The yearly rollup rows of the closed rounds that meet ``conditions``, in one query
+    (by question code, year and association)."""
     rows = db.session.execute(
         sa.select(
             SurveyRound.association_id, SurveyRound.year, SurveyRound.min_answers,
@@ -110,7 +112,7 @@ def round_figures(association_id: int, year: int) -> list[RoundFigure]:
     """The rollup rows a board summary needs, in one query: every closed round of the
     association (its trends), and every closed round of ``year`` on the installation
     (the installation-wide figure)."""
-    return _round_figures(
+    return closed_round_figures(
         sa.or_(SurveyRound.association_id == association_id, SurveyRound.year == year)
     )
 
@@ -185,5 +187,7 @@ def installation_shares(
     years, from the yearly rollup (one query)."""
     if not codes or not years:
         return {}
-    figures = _round_figures(SurveyRound.year.in_(list(years)), Question.code.in_(list(codes)))
+    figures = closed_round_figures(
+        SurveyRound.year.in_(list(years)), Question.code.in_(list(codes))
+    )
     return pool_installation(figures, set(codes), set(years))
