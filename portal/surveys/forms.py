@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import get_template_attribute
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
@@ -31,6 +31,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.core.concurrency import StaleEditError
 from portal.core.errors import DomainError
 from portal.core.forms import BaseForm, MultiCheckboxField, VersionedForm, choices
 from portal.surveys.answering import DONT_KNOW, AskedQuestion
@@ -42,9 +43,11 @@ from portal.surveys.models import (
     TextReview,
 )
 from portal.surveys.services.codes import MAX_CODES
+from portal.surveys.services.lists import list_entries
 from portal.surveys.services.rounds import GROUP_SOURCES, RoundData
 
 LIST_TEXT_MAX = 500_000
+PREVIEW_LINES = 10  # of each list, in a conflict
 
 
 class RoundForm(BaseForm):
@@ -117,8 +120,9 @@ class RoundEditForm(RoundForm, VersionedForm):
         self.respondent_group.data = obj.respondent_group.value
 
 
-class ListForm(BaseForm):
-    """The respondents of a list round: pasted, or a plain text/CSV file."""
+class ListForm(VersionedForm):
+    """The respondents of a list round: pasted, or a plain text/CSV file; with the
+    round's version, so that two people replacing the list cannot undo each other."""
 
     respondents = TextAreaField(
         _l("Respondents"),
@@ -132,6 +136,38 @@ class ListForm(BaseForm):
         _l("Or a text or CSV file"),
         description=_l("Plain text, UTF-8. A file replaces what is typed above."),
     )
+
+    def add_conflict(self, error: StaleEditError) -> None:
+        """The conflict shows the first lines of both lists (a list may be thousands of
+        lines; the whole stored list is on the page below the form), and says how many
+        respondents the stored list has."""
+        super().add_conflict(error)
+        assert self.conflict is not None
+        stored = list_entries(error.current)
+        typed = [line for line in (self.respondents.data or "").splitlines() if line.strip()]
+        self.conflict.rows = [
+            (
+                str(self.respondents.label.text),
+                preview(typed),
+                preview([f"{e.name};{e.email}" for e in stored]),
+            )
+        ]
+        self.form_errors_extra.append(
+            ngettext(
+                "The saved list now has %(num)d respondent.",
+                "The saved list now has %(num)d respondents.",
+                len(stored),
+            )
+        )
+
+
+def preview(lines: list[str]) -> str:
+    """The first lines of a list, and how many more there are."""
+    shown = lines[:PREVIEW_LINES]
+    if len(lines) > len(shown):
+        more = len(lines) - len(shown)
+        shown.append(ngettext("… and %(num)d more line", "… and %(num)d more lines", more))
+    return "\n".join(shown)
 
 
 class ConfirmForm(BaseForm):

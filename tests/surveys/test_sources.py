@@ -77,7 +77,7 @@ def association_round(
         ),
     )
     if respondents is not None:
-        lists.upload_list(admin, survey_round, respondents)
+        lists.upload_list(admin, survey_round, respondents, survey_round.lock_version)
     if open_it:
         services.open_round(admin, survey_round)
     db_session.commit()
@@ -198,17 +198,19 @@ def test_the_list_page_keeps_what_was_typed_and_names_the_lines(client, sworld, 
     sign_in(client, sworld, "admin")
     path = f"/a/{sworld.slug}/surveys/{survey_round.id}/list"
     typed = "Anna;anna@example.org\nBo;bo@example\nAnna igen;anna@example.org"
-    refused = post(client, path, {"respondents": typed})
+    version = survey_round.lock_version  # each upload counts it on
+    refused = post(client, path, {"respondents": typed, "lock_version": version})
     assert refused.status_code == 400
     page = refused.get_data(as_text=True)
     assert "Rad 2" in page
     assert "Rad 3" in page
     assert "Anna igen;anna@example.org" in page  # kept to correct
     assert db_session.scalar(sa.select(sa.func.count()).select_from(ListEntry)) == 0
-    saved = post(client, path, {"respondents": STAFF_LIST})
+    saved = post(client, path, {"respondents": STAFF_LIST, "lock_version": version})
     assert saved.status_code == 302
     assert lists.list_size(db_session.get(SurveyRound, survey_round.id)) == 3
-    again = post(client, path, {"respondents": "Ny Person;ny@example.org"})  # replaces
+    replacing = {"respondents": "Ny Person;ny@example.org", "lock_version": version + 1}
+    again = post(client, path, replacing)
     assert again.status_code == 302
     assert lists.list_size(db_session.get(SurveyRound, survey_round.id)) == 1
 
@@ -221,7 +223,8 @@ def test_the_list_page_is_the_admins_of_that_association_only(client, sworld, db
     for role in ("other_admin", "member", "board", "process_leader"):
         sign_in(client, sworld, role)
         assert client.get(path).status_code in (403, 404), role
-        assert post(client, path, {"respondents": "X;x@example.org"}).status_code in (403, 404)
+        sent = {"respondents": "X;x@example.org", "lock_version": survey_round.lock_version}
+        assert post(client, path, sent).status_code in (403, 404)
     sign_in(client, sworld, "other_admin")
     other = db_session.scalar(sa.select(Association).where(Association.id != sworld.association_id))
     assert client.get(f"/a/{other.slug}/surveys/{survey_round.id}/list").status_code == 404
@@ -295,7 +298,7 @@ def test_the_list_cannot_change_once_open(sworld, db_session) -> None:
     )
     admin = db_session.get(User, sworld.user_ids["admin"])
     with pytest.raises(DomainError):
-        lists.upload_list(admin, survey_round, "Ny;ny@example.org")
+        lists.upload_list(admin, survey_round, "Ny;ny@example.org", survey_round.lock_version)
 
 
 def test_a_list_round_without_a_list_does_not_open(sworld, db_session) -> None:

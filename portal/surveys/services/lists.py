@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.concurrency import StaleEditError, bump, check_version
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.organisations.models import AssociationRole, AssociationRoleName
@@ -151,14 +152,27 @@ def _read(
     return ListLine(number, name, email), None
 
 
-def upload_list(actor: User, survey_round: SurveyRound, text: str) -> int:
-    """Replace the round's list by the one uploaded (only before the round opens).
-    Returns the number of respondents."""
+def upload_list(actor: User, survey_round: SurveyRound, text: str, lock_version: int | None) -> int:
+    """Replace the round's list by the one uploaded (only before the round opens), if
+    the round is still at ``lock_version``, the version the form was opened on.
+    Returns the number of respondents.
+
+    An upload counts the round's version on, so that a list or settings form opened
+    before it is refused (``StaleEditError``), never taken as the last word. A stale
+    upload of exactly the list stored now (a double click, or two people uploading the
+    same file) changes nothing and is not refused: nothing would be lost.
+    """
     if survey_round.source != RespondentSource.LIST:
         raise DomainError(_("This round's respondents do not come from a list."))
+    read = parse_list(text)
+    try:
+        check_version(survey_round, lock_version)
+    except StaleEditError:
+        if survey_round.is_draft and _stored_lines(survey_round) == _lines(read):
+            return len(read)
+        raise
     if not survey_round.is_draft:
         raise DomainError(_("The round has opened; its list can no longer change."))
-    read = parse_list(text)
     db.session.execute(sa.delete(ListEntry).where(ListEntry.round_id == survey_round.id))
     db.session.execute(
         sa.insert(ListEntry),
@@ -167,6 +181,7 @@ def upload_list(actor: User, survey_round: SurveyRound, text: str) -> int:
             for r in read
         ],
     )
+    bump(survey_round)
     db.session.flush()
     audit.record(
         actor=actor,
@@ -177,6 +192,14 @@ def upload_list(actor: User, survey_round: SurveyRound, text: str) -> int:
         after={"respondents": len(read)},  # how many, never who
     )
     return len(read)
+
+
+def _lines(read: list[ListLine]) -> list[tuple[int, str, str]]:
+    return [(r.line, r.name, r.email) for r in read]
+
+
+def _stored_lines(survey_round: SurveyRound) -> list[tuple[int, str, str]]:
+    return [(e.line, e.name, e.email) for e in list_entries(survey_round)]
 
 
 def list_entries(survey_round: SurveyRound) -> list[ListEntry]:

@@ -256,12 +256,16 @@ def respondent_list(slug: str, round_id: int) -> Response | tuple[str, int]:
     """Upload the list of respondents of a list round (staff, referrers), before it opens.
 
     Each upload replaces the list; a refused one names every bad line and keeps what
-    was typed. The list is deleted when the round closes.
+    was typed. The form carries the round's version: an upload from a page opened
+    before someone else's upload (or settings save) is a conflict, not an overwrite.
+    The list is deleted when the round closes.
     """
     association, survey_round = load_round(slug, round_id, manage=True)
     if survey_round.source != RespondentSource.LIST:
         abort(404)
     form = ListForm()
+    if request.method == "GET":
+        form.lock_version.data = str(survey_round.lock_version)
     if form.validate_on_submit() and survey_round.is_draft:
         upload = form.upload.data
         text = form.respondents.data or ""
@@ -275,7 +279,7 @@ def respondent_list(slug: str, round_id: int) -> Response | tuple[str, int]:
         if not form.upload.errors:
             try:
                 with atomic():
-                    count = lists.upload_list(current_user, survey_round, text)
+                    count = lists.upload_list(current_user, survey_round, text, form.lock())
             except lists.ListError as error:
                 form.respondents.errors = list(error.problems)
             except DomainError as error:
