@@ -47,7 +47,32 @@ def test_a_staff_round_and_its_list(visitor: Visitor, world: World, live_db: Liv
     page.get_by_label("Svarande").fill("Anna;anna@example.org\nBo;bo@example.org\n")
     visitor.submit(page.get_by_role("button", name="Spara listan"))
     expect(page.locator("body")).to_contain_text("2 personer på den uppladdade listan")
+    # Another admin replaces the list while this one is editing it: a conflict that
+    # keeps what was typed, shows the stored list's first lines and passes axe.
+    round_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    page.get_by_role("link", name="Ladda upp listan med svarande").click()
+    page.wait_for_load_state()
+    visitor.check()
+    typed = "Cecilia;cecilia@example.org\n"
+    page.get_by_label("Svarande").fill(typed)
+    live_db.run(lambda f: _upload_elsewhere(round_id, "Dan;dan@example.org"))
+    visitor.submit(page.get_by_role("button", name="Spara listan"))
+    expect(page.get_by_role("alert")).to_contain_text("Den sparade listan har nu 1 svarande.")
+    expect(page.locator(".conflict")).to_contain_text("Dan;dan@example.org")
+    expect(page.get_by_label("Svarande")).to_have_value(typed)
     visitor.assert_all_checked()
+
+
+def _upload_elsewhere(round_id: int, text: str) -> None:
+    """Someone else's upload, from a page opened at the round's current version."""
+    from portal.extensions import db
+    from portal.surveys.models import SurveyRound
+    from portal.surveys.services import lists
+
+    with current_app.test_request_context("/"):
+        survey_round = db.session.get(SurveyRound, round_id)
+        assert survey_round is not None
+        lists.upload_list(None, survey_round, text, survey_round.lock_version)  # type: ignore[arg-type]
 
 
 def test_the_board_summary_shows_each_respondent_group(visitor: Visitor, live_db: LiveDB) -> None:
