@@ -36,6 +36,7 @@ def test_a_staff_round_and_its_list(visitor: Visitor, world: World, live_db: Liv
     page.locator("#round-instrument_id").select_option(str(staff_version))
     visitor.submit(page.get_by_role("button", name="Spara", exact=True))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Enkät ")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("– Personal i insatserna")
     page.get_by_role("link", name="Ladda upp listan med svarande").click()
     page.wait_for_load_state()
     visitor.check()
