@@ -332,3 +332,48 @@ def test_two_tabs_confirming_at_once_through_the_fast_path_record_once(
     assert locations == [slot + "/receipt"] * 2
     assert responses_in(app, open_round.round_id) == 1
     assert len(viewed) == 1  # the other was recorded before Flask
+
+
+def test_a_fast_submit_during_a_close_waits_and_records_nothing(app, open_round) -> None:
+    """A close under way (not committed) when the review form is confirmed: the fast
+    path's statement waits for the close's lock, then finds the round closed and writes
+    nothing, not even the invitation's mark; the respondent gets the closed link's page."""
+    from portal.surveys.models import Invitation, SurveyResponse
+
+    client, slot, form = reviewed_submit(app, open_round.token)
+    closing, done = threading.Event(), threading.Event()
+
+    def close() -> None:
+        with app.app_context(), app.test_request_context("/"):
+            services.close_round(None, db.session.get(SurveyRound, open_round.round_id))
+            db.session.flush()
+            closing.set()
+            time.sleep(1.0)  # the submit arrives meanwhile
+            db.session.commit()
+            done.set()
+            db.session.remove()
+
+    closer = threading.Thread(target=close)
+    closer.start()
+    try:
+        assert closing.wait(10)
+        response = client.post(slot + "/submit", data=form)
+        waited = done.is_set()  # the submit came back only after the close committed
+    finally:
+        closer.join(timeout=30)
+    assert waited
+    assert response.status_code == 404  # the page a closed round's link shows
+    with app.app_context():
+        answered = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Invitation)
+            .where(Invitation.round_id == open_round.round_id, Invitation.answered)
+        )
+        written = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(SurveyResponse)
+            .where(SurveyResponse.round_id == open_round.round_id)
+        )
+        db.session.remove()
+    assert answered == 0
+    assert written == 0
