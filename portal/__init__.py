@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(load_config(config))
     _init_assets(app)
+    _init_fast_submit(app)
     if app.config["TRUSTED_PROXIES"]:
         proxies = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -50,6 +51,12 @@ def _init_assets(app: Flask) -> None:
     assets = Assets(RESOURCES / "static")
     app.extensions["portal_assets"] = assets
     app.wsgi_app = StaticFiles(app.wsgi_app, assets)  # type: ignore[method-assign]
+
+
+def _init_fast_submit(app: Flask) -> None:
+    from portal.surveys.views.fastpath import FastSubmit
+
+    app.wsgi_app = FastSubmit(app, app.wsgi_app)  # type: ignore[method-assign]
 
 
 def _init_extensions(app: Flask) -> None:

@@ -88,6 +88,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # closed from its page, so deleted ballots leave no dead tuples (close-due
         # always does). The test suite's rolled-back transactions hold those tables.
         "SURVEY_VACUUM_AT_CLOSE": _bool(env.get("SURVEY_VACUUM_AT_CLOSE", "1")),
+        # A submit's common case recorded before Flask's request (surveys.views.fastpath).
+        "SURVEY_FAST_SUBMIT": _bool(env.get("SURVEY_FAST_SUBMIT", "1")),
         # Attached documents: the largest file accepted, and where files are kept:
         # "database" (every app server and every backup has them) or "directory".
         "DOCUMENT_MAX_MB": int(env.get("DOCUMENT_MAX_MB", "20")),

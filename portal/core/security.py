@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from itertools import chain
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -68,6 +68,22 @@ def _return_path() -> str | None:
     return path if is_safe_next(path) else None
 
 
+def security_headers(config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The headers every response carries unless its view set its own (the WSGI fast
+    path of the survey submit, ``surveys.views.fastpath``, sends them as well)."""
+    headers = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if config["PORTAL_ENV"] == "production":
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    return headers
+
+
 def register_security(app: Flask) -> None:
     """Require sign-in for every endpoint not marked ``@public``, refuse input no view can
     use, and set the security headers."""
@@ -102,16 +118,7 @@ def register_security(app: Flask) -> None:
         ):
             abort(400)
 
-    defaults = [
-        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-        ("X-Content-Type-Options", "nosniff"),
-        ("X-Frame-Options", "DENY"),
-        ("Referrer-Policy", "same-origin"),
-        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
-        ("Cross-Origin-Opener-Policy", "same-origin"),
-    ]
-    if app.config["PORTAL_ENV"] == "production":
-        defaults.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    defaults = security_headers(app.config)
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import struct
 import zlib
@@ -78,9 +79,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
 def looks_like_token(token: str) -> bool:
     """Cheap shape check before any database look-up."""
-    return len(token) == 43 and all(c.isalnum() or c in "-_" for c in token)
+    return _TOKEN_SHAPE.fullmatch(token) is not None
 
 
 # --- participant codes ---------------------------------------------------------------

@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.groups.models import Group
 from portal.groups.services import today
 from portal.organisations.models import Association
-from portal.surveys import answering, services
+from portal.surveys import answering, crypto, services
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import Ballot, Draft, RoundTotal, SurveyRound
 from tests.factories import Factory
@@ -261,3 +261,119 @@ def test_the_link_pages_run_without_a_transaction_and_leave_none_behind(
                 connection.close()
     assert recorded == 1
     assert drafts == 0
+
+
+def reviewed_submit(app: Any, token: str) -> tuple[Any, str, dict[str, str]]:
+    """A browser that opened the link, answered everything and reached the review page:
+    the browser, the slot's address and the review page's form (the fast path's case)."""
+    import html
+    import re
+
+    from portal.surveys.models import Invitation, Question
+
+    client = app.test_client()
+    slot = enter(client, f"/survey/{token}")
+    with app.app_context():
+        positions = dict(
+            db.session.execute(
+                sa.select(Question.code, Question.position)
+                .join(SurveyRound, SurveyRound.instrument_id == Question.instrument_id)
+                .join(Invitation, Invitation.round_id == SurveyRound.id)
+                .where(Invitation.token_hash == crypto.token_hash(token))
+            ).all()
+        )
+        db.session.remove()
+    page = client.get(slot + "/answers").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert csrf
+    answers = {f"q{positions[code]}": value for code, value in FULL_ANSWERS.items()}
+    saved = client.post(slot + "/answers", data={**answers, "csrf_token": csrf[1], "review": "1"})
+    assert saved.headers["Location"].endswith("/review")
+    review = client.get(slot + "/review").get_data(as_text=True)
+    form = review[review.index(f'action="{slot}/submit"') :]
+    form = form[: form.index("</form>")]
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)
+    return client, slot, {name: html.unescape(value) for name, value in hidden}
+
+
+def test_two_tabs_confirming_at_once_through_the_fast_path_record_once(
+    app, open_round, monkeypatch
+) -> None:
+    """The same review form sent twice at once, over two connections, each through the
+    fast path's one statement: one ballot, and both tabs are sent to the receipt (the
+    one whose statement wrote nothing by way of Flask's view, which finds it answered)."""
+    import functools
+
+    client, slot, form = reviewed_submit(app, open_round.token)
+    view = app.view_functions["surveys.respond_submit"]
+    viewed: list[str] = []
+
+    @functools.wraps(view)
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        viewed.append(kwargs["slot"])
+        return view(*args, **kwargs)
+
+    monkeypatch.setitem(app.view_functions, "surveys.respond_submit", counted)
+    cookie = client.get_cookie("survey_link", path=slot)
+    other = app.test_client()
+    other.set_cookie("survey_link", cookie.value, path=slot)
+    barrier = threading.Barrier(2)
+    locations: list[str] = []
+
+    def confirm(browser: Any) -> None:
+        barrier.wait()
+        locations.append(browser.post(slot + "/submit", data=form).headers["Location"])
+
+    threads = [threading.Thread(target=confirm, args=(b,)) for b in (client, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert locations == [slot + "/receipt"] * 2
+    assert responses_in(app, open_round.round_id) == 1
+    assert len(viewed) == 1  # the other was recorded before Flask
+
+
+def test_a_fast_submit_during_a_close_waits_and_records_nothing(app, open_round) -> None:
+    """A close under way (not committed) when the review form is confirmed: the fast
+    path's statement waits for the close's lock, then finds the round closed and writes
+    nothing, not even the invitation's mark; the respondent gets the closed link's page."""
+    from portal.surveys.models import Invitation, SurveyResponse
+
+    client, slot, form = reviewed_submit(app, open_round.token)
+    closing, done = threading.Event(), threading.Event()
+
+    def close() -> None:
+        with app.app_context(), app.test_request_context("/"):
+            services.close_round(None, db.session.get(SurveyRound, open_round.round_id))
+            db.session.flush()
+            closing.set()
+            time.sleep(1.0)  # the submit arrives meanwhile
+            db.session.commit()
+            done.set()
+            db.session.remove()
+
+    closer = threading.Thread(target=close)
+    closer.start()
+    try:
+        assert closing.wait(10)
+        response = client.post(slot + "/submit", data=form)
+        waited = done.is_set()  # the submit came back only after the close committed
+    finally:
+        closer.join(timeout=30)
+    assert waited
+    assert response.status_code == 404  # the page a closed round's link shows
+    with app.app_context():
+        answered = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Invitation)
+            .where(Invitation.round_id == open_round.round_id, Invitation.answered)
+        )
+        written = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(SurveyResponse)
+            .where(SurveyResponse.round_id == open_round.round_id)
+        )
+        db.session.remove()
+    assert answered == 0
+    assert written == 0

@@ -654,7 +654,7 @@ def test_a_worker_keeps_the_questions_of_at_most_64_versions(monkeypatch) -> Non
     when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     kept = caches.QUESTION_VERSIONS_KEPT
     for instrument_id in range(kept + 1):
-        assert caches.QUESTIONS.get(instrument_id, when, lambda i: (i,)) == (instrument_id,)
+        assert caches.QUESTIONS.questions(instrument_id, when, lambda i: (i,)) == (instrument_id,)
     assert answering.known_questions(0, when) is None
     assert answering.known_questions(1, when) == (1,)
     assert answering.known_questions(kept, when) == (kept,)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Sequence
 
@@ -39,10 +40,21 @@ def decode(questions: Sequence[AskedQuestion], data: bytes) -> tuple[int, dict[s
     return crypto.decode_answers(questions, data, dont_know=DONT_KNOW)
 
 
-def check(
+class Problem(enum.Enum):
+    """Why answers cannot be kept as they are (``problem``); ``check`` words it."""
+
+    UNANSWERED = "unanswered"
+    OFF_SCALE = "off_scale"
+    TOO_LONG = "too_long"  # one free text answer over FREE_TEXT_MAX characters
+    TEXTS_TOO_LONG = "texts_too_long"  # the free text answers do not fit together
+
+
+def problem(
     questions: Sequence[AskedQuestion], answers: dict[str, str], *, complete: bool
-) -> dict[str, str]:
-    """The answers that belong to the questions, stripped; raise on the first bad one.
+) -> tuple[dict[str, str], tuple[Problem, AskedQuestion] | None]:
+    """The answers that belong to the questions, stripped, and the first problem with
+    them (with its question), or None. Words nothing, so it needs no request: the
+    submit's fast path (``answering.fast``) asks only whether there is one.
 
     ``complete`` also requires every required question to be answered.
     """
@@ -51,46 +63,82 @@ def check(
         value = (answers.get(question.code) or "").strip()
         if not value:
             if complete and question.required:
-                raise DomainError(_("Answer this question."), question.code)
+                return clean, (Problem.UNANSWERED, question)
             continue
         if question.is_scale:
-            allowed = {str(p) for p in range(1, (question.points or 0) + 1)}
-            if question.dont_know_label:
-                allowed.add(DONT_KNOW)
-            if value not in allowed:
-                raise DomainError(_("Choose one of the options on the scale."), question.code)
+            if value not in _allowed(question):
+                return clean, (Problem.OFF_SCALE, question)
         elif len(value) > FREE_TEXT_MAX:
-            raise DomainError(_("Write at most %(n)d characters.", n=FREE_TEXT_MAX), question.code)
+            return clean, (Problem.TOO_LONG, question)
         clean[question.code] = value
-    _check_text_fits(questions, clean)
-    return clean
-
-
-def _check_text_fits(questions: Sequence[AskedQuestion], clean: dict[str, str]) -> None:
-    """Raise unless the free text answers fit the ballot's fixed text block together
-    (``crypto.pack_texts``): a ballot's length is the same for everyone, so what does
-    not fit is refused, never cut. The error names the longest answer and about how
-    many characters to take away (the compressed overflow in characters of these
-    texts, rounded up with a margin)."""
     written = [q for q in questions if not q.is_scale and clean.get(q.code)]
-    if not written:
-        return
+    if written and _packed_overflow(questions, clean) is not None:
+        longest = max(written, key=lambda q: len(clean[q.code]))
+        return clean, (Problem.TEXTS_TOO_LONG, longest)
+    return clean, None
+
+
+def _allowed(question: AskedQuestion) -> frozenset[str]:
+    """The values a scale question accepts: its points, and "don't know" if offered."""
+    points = [str(p) for p in range(1, (question.points or 0) + 1)]
+    return frozenset([*points, DONT_KNOW] if question.dont_know_label else points)
+
+
+def _packed_overflow(
+    questions: Sequence[AskedQuestion], clean: dict[str, str]
+) -> crypto.TextTooLongError | None:
+    """The error of packing the free text answers into the ballot's fixed text block
+    (``crypto.pack_texts``), or None when they fit: a ballot's length is the same for
+    everyone, so what does not fit is refused, never cut."""
     texts = [clean.get(q.code, "") for q in questions if not q.is_scale]
     try:
         crypto.pack_texts(texts, crypto.text_budget(questions))
     except crypto.TextTooLongError as too_long:
-        characters = sum(len(t) for t in texts)
-        per_byte = characters / too_long.packed
-        shorten = math.ceil(too_long.overflow * per_byte * 1.1 / 10) * 10
-        longest = max(written, key=lambda q: len(clean[q.code]))
-        raise DomainError(
-            _(
-                "Your written answers are too long together to be kept:"
-                " shorten them by about %(n)d characters.",
-                n=shorten,
-            ),
-            longest.code,
-        ) from too_long
+        return too_long
+    return None
+
+
+def check(
+    questions: Sequence[AskedQuestion], answers: dict[str, str], *, complete: bool
+) -> dict[str, str]:
+    """The answers that belong to the questions, stripped; raise on the first bad one
+    (``problem``), in words for the person.
+
+    ``complete`` also requires every required question to be answered.
+    """
+    clean, found = problem(questions, answers, complete=complete)
+    if found is None:
+        return clean
+    kind, question = found
+    if kind is Problem.UNANSWERED:
+        raise DomainError(_("Answer this question."), question.code)
+    if kind is Problem.OFF_SCALE:
+        raise DomainError(_("Choose one of the options on the scale."), question.code)
+    if kind is Problem.TOO_LONG:
+        raise DomainError(_("Write at most %(n)d characters.", n=FREE_TEXT_MAX), question.code)
+    raise _texts_too_long(questions, clean, question)
+
+
+def _texts_too_long(
+    questions: Sequence[AskedQuestion], clean: dict[str, str], longest: AskedQuestion
+) -> DomainError:
+    """The error for free text answers too long together: it names the longest answer
+    and about how many characters to take away (the compressed overflow in characters
+    of these texts, rounded up with a margin)."""
+    too_long = _packed_overflow(questions, clean)
+    assert too_long is not None  # ``problem`` found it so
+    texts = [clean.get(q.code, "") for q in questions if not q.is_scale]
+    characters = sum(len(t) for t in texts)
+    per_byte = characters / too_long.packed
+    shorten = math.ceil(too_long.overflow * per_byte * 1.1 / 10) * 10
+    return DomainError(
+        _(
+            "Your written answers are too long together to be kept:"
+            " shorten them by about %(n)d characters.",
+            n=shorten,
+        ),
+        longest.code,
+    )
 
 
 def missing(questions: Sequence[AskedQuestion], answers: dict[str, str]) -> list[AskedQuestion]:

@@ -159,7 +159,7 @@ def find(token: str) -> Access | None:
     if survey_round.status == RoundStatus.DRAFT:  # no link goes out before opening
         questions = load_questions(row.instrument_id)
     else:  # an opened round's version can no longer change: kept per worker
-        questions = caches.QUESTIONS.get(row.instrument_id, imported_at, load_questions)
+        questions = caches.QUESTIONS.questions(row.instrument_id, imported_at, load_questions)
     return Access(
         token=token,
         invitation=LinkedInvitation(

@@ -198,13 +198,13 @@ _limit = limiter.shared_limit(
 )
 
 
-def _token(typed: str) -> str | None:
-    """The token of a code that may be answered now, else None (whatever the reason)."""
+def _access(typed: str) -> answering.Access | None:
+    """The access of a code that may be answered now, else None (whatever the reason)."""
     token = token_for_code(typed)
     access = None if token is None else answering.find(token)
     if answering.state(access) is not answering.LinkState.OPEN:
         return None
-    return token
+    return access
 
 
 def _entry_page(form: CodeEntryForm, status: int, refused: bool) -> tuple[str, int]:
@@ -221,12 +221,12 @@ def respond_code() -> Response | tuple[str, int]:
     form = CodeEntryForm()
     if request.method != "POST":
         return _entry_page(form, 200, refused=False)
-    token = _token(form.code.data or "") if form.validate_on_submit() else None
-    if token is None:
+    access = _access(form.code.data or "") if form.validate_on_submit() else None
+    if access is None:
         form.code.errors = []  # one message for every refusal, shape included
         return _entry_page(form, 400, refused=True)
     slot = new_slot()
-    return with_slot(redirect(url_for(".respond_start", slot=slot), 303), slot, token)
+    return with_slot(redirect(url_for(".respond_start", slot=slot), 303), slot, access)
 
 
 @bp.route("/survey/kod/<code>")
@@ -237,13 +237,11 @@ def respond_code_open(code: str) -> Response | tuple[str, int]:
     code is in this one address, as a link's token is); a refused code gets the entry
     page with the same message as a typed one."""
     without_transaction()
-    token = _token(code)
-    if token is None:
+    access = _access(code)
+    if access is None:
         form = CodeEntryForm(formdata=None, data={"code": code[:40]})
         return _entry_page(form, 404, refused=True)
-    access = answering.find(token)
-    assert access is not None
     slot = new_slot()
     started = bool(answering.load_draft(access))
     page = render_template("surveys/respond/start.html", access=access, started=started, slot=slot)
-    return with_slot(current_app.make_response(page), slot, token)
+    return with_slot(current_app.make_response(page), slot, access)

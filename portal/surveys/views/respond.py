@@ -13,9 +13,6 @@ when the link is opened, and the slot, which names nobody, for the rest.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import hmac
 import secrets
 from collections.abc import Hashable
 
@@ -32,7 +29,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from portal.core.errors import DomainError
@@ -45,67 +41,41 @@ from portal.surveys.answering import Access, AlreadyAnsweredError, AskedQuestion
 from portal.surveys.answering.caches import BLANK_QUESTIONNAIRES
 from portal.surveys.blueprint import bp
 from portal.surveys.forms import AnswerFormBase, ConfirmForm, answer_form, scale_options
+from portal.surveys.views import slots
+from portal.surveys.views.slots import SLOT_COOKIE, SLOT_HOURS
 
 READING = frozenset({"GET", "HEAD"})  # Flask answers HEAD with the GET view
-SLOT_COOKIE = "survey_link"
-SLOT_HOURS = 12  # how long an opened link's pages work before the link is needed again
 SLOT_BYTES = 24  # 32 characters
 RESPONDENT_PAGES = "/survey/s/"  # the slot's pages: their state is the slot cookie
-
-
-def _slot_signer() -> URLSafeTimedSerializer:
-    return _signer_for(current_app.config["SECRET_KEY"])
-
-
-@functools.lru_cache(maxsize=4)
-def _signer_for(secret: str | bytes) -> URLSafeTimedSerializer:
-    """Built once per secret: building one signs a test value to learn its output type."""
-    return URLSafeTimedSerializer(secret, salt="survey-link-slot")
 
 
 def _slot_path(slot: str) -> str:
     return url_for(".respond_start", slot=slot)
 
 
+def _secret() -> str | bytes:
+    secret: str | bytes = current_app.config["SECRET_KEY"]
+    return secret
+
+
 def _slot_token(slot: str) -> str | None:
     """The token this request's cookie holds for ``slot``, if it is valid and fresh."""
-    cookie = request.cookies.get(SLOT_COOKIE)
-    if not cookie:
-        return None
-    try:
-        value = _slot_signer().loads(cookie, max_age=SLOT_HOURS * 3600)
-    except BadSignature:
-        return None
-    if not isinstance(value, list) or len(value) != 2 or value[0] != slot:
-        return None
-    token = value[1]
-    return token if isinstance(token, str) else None
+    cookie = slots.load(_secret(), request.cookies.get(SLOT_COOKIE), slot)
+    return None if cookie is None else cookie.token
 
 
 def _slot_csrf() -> str | None:
-    """The CSRF token of this request's slot cookie: an HMAC of the signed cookie under
-    a key derived from ``SECRET_KEY``. Only a page that was sent the cookie (HttpOnly,
-    SameSite=Strict, valid under its slot's path alone) can put it in a form, so it
-    proves what the session's token proves, without reading the session."""
+    """The CSRF token of this request's slot cookie (``slots.csrf_token``): it proves
+    what the session's token proves, without reading the session."""
     cookie = request.cookies.get(SLOT_COOKIE)
-    if not cookie:
-        return None
-    key = _slot_csrf_key(current_app.config["SECRET_KEY"])
-    return hmac.new(key, cookie.encode(), hashlib.sha256).hexdigest()
-
-
-@functools.lru_cache(maxsize=4)
-def _slot_csrf_key(secret: str | bytes) -> bytes:
-    material = secret if isinstance(secret, bytes) else str(secret).encode()
-    return hashlib.sha256(b"survey-slot-csrf\x00" + material).digest()
+    return slots.csrf_token(_secret(), cookie) if cookie else None
 
 
 def _check_slot_csrf() -> None:
     """Refuse a POST (400, the CSRF error page) unless it carries its slot's CSRF token
     or, as every other form of the portal, the session's."""
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRFToken") or ""
-    expected = _slot_csrf()
-    if expected is not None and hmac.compare_digest(sent.encode(), expected.encode()):
+    if slots.csrf_matches(_secret(), request.cookies.get(SLOT_COOKIE), sent):
         return
     csrf.protect()  # the session's token (raises CSRFError, a 400, when it is not valid)
 
@@ -141,12 +111,16 @@ def _grouped(
     return groups
 
 
+# Pages behind a personal link are never cached nor sent as a referrer.
+PRIVATE_HEADERS = (("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer"))
+
+
 @bp.after_request
 def _private(response: Response) -> Response:
-    """Pages behind a personal link are never cached nor sent as a referrer."""
+    """``PRIVATE_HEADERS`` on every respondent page."""
     if request.endpoint and request.endpoint.startswith("surveys.respond"):
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        for name, value in PRIVATE_HEADERS:
+            response.headers[name] = value
     return response
 
 
@@ -171,7 +145,7 @@ def respond_enter(token: str) -> Response | tuple[str, int] | str:
     slot = new_slot()
     started = bool(answering.load_draft(access))
     page = render_template("surveys/respond/start.html", access=access, started=started, slot=slot)
-    return with_slot(current_app.make_response(page), slot, token)
+    return with_slot(current_app.make_response(page), slot, access)
 
 
 def new_slot() -> str:
@@ -179,11 +153,13 @@ def new_slot() -> str:
     return secrets.token_urlsafe(SLOT_BYTES)
 
 
-def with_slot(response: Response, slot: str, token: str) -> Response:
-    """``response`` with the cookie that holds ``token`` under ``slot``'s pages."""
+def with_slot(response: Response, slot: str, access: Access) -> Response:
+    """``response`` with the cookie that holds the link's token under ``slot``'s pages
+    (with its round and group, the submit's hints: ``slots``)."""
+    cookie = slots.SlotCookie(slot, access.token, access.round.id, access.invitation.group_id)
     response.set_cookie(
         SLOT_COOKIE,
-        _slot_signer().dumps([slot, token]),
+        slots.dump(_secret(), cookie),
         max_age=SLOT_HOURS * 3600,
         path=_slot_path(slot),
         secure=request.is_secure,
