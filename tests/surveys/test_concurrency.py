@@ -42,9 +42,9 @@ class OpenRound:
     round_id: int
 
 
-@pytest.fixture
-def open_round(app: Any) -> Iterator[OpenRound]:
-    """An open round of a new association with one member, committed; removed afterwards."""
+def _round_world(app: Any, opened: bool) -> Iterator[OpenRound]:
+    """A round of a new association with one member, committed, opened (the token is
+    the member's) or a draft (no token); removed afterwards."""
     with app.app_context():
         session = db.session
         f = Factory(session)
@@ -53,6 +53,7 @@ def open_round(app: Any) -> Iterator[OpenRound]:
         group = f.group(association, municipalities=[municipality])
         member = f.user(association)
         f.membership(group, member, municipality)
+        token = ""
         with app.test_request_context("/"):
             instrument, _ = services.import_instrument(None, parse_instrument(demo_text()))
             survey_round = services.create_round(
@@ -61,9 +62,11 @@ def open_round(app: Any) -> Iterator[OpenRound]:
                                    group_ids=[group.id], opens_on=today(), closes_on=today(),
                                    min_answers=1),
             )  # fmt: skip
-            services.open_round(None, survey_round)
+            if opened:
+                services.open_round(None, survey_round)
             session.commit()
-            token = links(session)[member.email].rsplit("/", 1)[1]
+            if opened:
+                token = links(session)[member.email].rsplit("/", 1)[1]
         round_id, association_id, member_id = survey_round.id, association.id, member.id
         session.remove()
     yield OpenRound(token, round_id)
@@ -80,6 +83,18 @@ def open_round(app: Any) -> Iterator[OpenRound]:
         )
         db.session.commit()
         db.session.remove()
+
+
+@pytest.fixture
+def open_round(app: Any) -> Iterator[OpenRound]:
+    """An open round of a new association with one member, committed; removed afterwards."""
+    yield from _round_world(app, opened=True)
+
+
+@pytest.fixture
+def draft_round(app: Any) -> Iterator[OpenRound]:
+    """The same round, not opened yet (no token)."""
+    yield from _round_world(app, opened=False)
 
 
 def twice_at_once(job: Callable[[], None]) -> None:
@@ -377,3 +392,47 @@ def test_a_fast_submit_during_a_close_waits_and_records_nothing(app, open_round)
         db.session.remove()
     assert answered == 0
     assert written == 0
+
+
+def test_two_opens_at_once_invite_once(app, draft_round) -> None:
+    """Two admins (or a double click) open a draft round at once: the round's row is
+    locked first, so one opens it and the other is told it is open already; each
+    member is invited, and mailed, once."""
+    from portal.core.errors import DomainError
+    from portal.core.mail import OutboxMessage
+    from portal.surveys.models import Invitation
+
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def open_it() -> None:
+        with app.app_context(), app.test_request_context("/"):
+            survey_round = db.session.get(SurveyRound, draft_round.round_id)
+            barrier.wait()
+            try:
+                services.open_round(None, survey_round)
+                db.session.commit()
+                outcomes.append("opened")
+            except DomainError:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    twice_at_once(open_it)
+    with app.app_context():
+        invited = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Invitation)
+            .where(Invitation.round_id == draft_round.round_id)
+        )
+        association_id = db.session.get(SurveyRound, draft_round.round_id).association_id
+        mailed = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.association_id == association_id)
+        )
+        db.session.remove()
+    assert sorted(outcomes) == ["opened", "refused"]
+    assert invited == 1
+    assert mailed == 1

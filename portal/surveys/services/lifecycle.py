@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.concurrency import lock_row
 from portal.core.errors import DomainError
 from portal.core.mail import OutboxMessage
 from portal.db import utcnow
@@ -46,7 +47,13 @@ def open_round(actor: User | None, survey_round: SurveyRound) -> int:
     is invited once for that group, a person in two groups answers for each. Board: per
     current board member; list: per line of the uploaded list (both without a group).
     Returns the number of invitations.
+
+    The round's row is locked first and read again: two opens at once (a double
+    click, two admins), or an open and a list upload, run one after the other, and the
+    second finds the round opened.
     """
+    db.session.flush()  # the caller's own changes first: the lock reads the row again
+    lock_row(survey_round)
     if not survey_round.is_draft:
         raise DomainError(_("The round has already been opened."))
     today = group_services.today()
