@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -259,6 +260,10 @@ class AnswerFormBase(BaseForm):
         name = next((n for n, q in self.questions.items() if q.code == error.field), None)
         self.add_domain_error(DomainError(error.message, name))
 
+    # Set on the form that renders the kept page's skeleton: each question is a marker
+    # that the views fill with ``kept_question_markup`` (``views.respond``).
+    markers_only = False
+
     def question_markup(self, name: str) -> Markup:
         """One question as the page shows it: a scale by ``scale_fieldset`` in
         surveys/_macros.html, free text by ``field`` in macros/forms.html.
@@ -269,6 +274,8 @@ class AnswerFormBase(BaseForm):
         request cost more than the rest of the page together. What was written in a text
         box, an error, or a value that is no option is written afresh every time.
         """
+        if self.markers_only:
+            return Markup("{}").format(question_marker(name))  # "q3": nothing to escape
         field, question = self[name], self.questions[name]
         options = self.scale_choices.get(name)
         chosen = field.data or None
@@ -281,6 +288,32 @@ class AnswerFormBase(BaseForm):
                 _QUESTION_MARKUP.clear()
             markup = _QUESTION_MARKUP[key] = _question_markup(field, question, options)
         return markup
+
+
+def question_marker(name: str) -> str:
+    """Where question ``name`` goes in a kept page (NUL: no request brings one in)."""
+    return f"\x00question:{name}\x00"
+
+
+QUESTION_MARKER_RE = re.compile("\x00question:(q[0-9]+)\x00")
+# WTForms' empty text box ends so (``TextArea``: the value follows the line break).
+_EMPTY_TEXT_BOX = ">\r\n</textarea>"
+
+
+def kept_question_markup(question: AskedQuestion, answer: str | None, locale: str) -> Markup | None:
+    """What ``question_markup`` writes for this question and answer (no error), from
+    the markup it keeps, or None when it keeps none for them yet (or the answer is no
+    option). Free text: the empty box's markup with the text written in, escaped, as
+    WTForms writes it. ``locale``: the page's language, as ``str(get_locale())``."""
+    if question.is_scale:
+        return _QUESTION_MARKUP.get((question, answer or None, locale))
+    empty = _QUESTION_MARKUP.get((question, None, locale))
+    if empty is None or not answer:
+        return empty
+    before, box, after = empty.partition(_EMPTY_TEXT_BOX)  # Markup's parts are Markup
+    if not box:
+        return None
+    return before + Markup(">\r\n{}</textarea>").format(answer) + after  # escaped
 
 
 # Markup of questions without errors: (question, option chosen, language) → markup.

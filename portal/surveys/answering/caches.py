@@ -18,10 +18,11 @@ Four caches, each per worker process, each safe for the reason given with it:
     never trusted: the statement writes only if the database still holds that key and
     version for an open round, and an entry is dropped when it did not write.
 ``BLANK_QUESTIONNAIRES`` (a ``portal.core.pagecache.SlotCache``)
-    The questionnaire page as it is before anything is answered, per round, group,
-    instrument version and language, with the page's slot and CSRF token cut out: the
-    same for every respondent of a group (``views.respond._blank_key`` says when a page
-    may be kept). It never holds a link's token nor an answer.
+    The questionnaire page per round, group, instrument version and language, with the
+    page's slot and CSRF token cut out and each question a marker, which a request
+    fills with the markup kept for its answer (``views.respond._kept_questionnaire``):
+    the same for every respondent of a group (``views.respond._blank_key`` says when a
+    page may be kept). It never holds a link's token nor an answer.
 
 ``clear()`` empties them all (tests; a worker never needs to).
 """
@@ -112,8 +113,8 @@ class QuestionCache(Bounded[tuple[int, dt.datetime], Q]):
 QUESTIONS: QuestionCache[Any] = QuestionCache()  # of tuple[link.AskedQuestion, ...]
 OPEN_ROUNDS: Bounded[int, Any] = Bounded(OPEN_ROUNDS_KEPT)  # of fast.OpenRound
 
-# The questionnaire as it is before anything is answered: the same for every
-# respondent of a group in a language, but for the page's slot and the CSRF token.
+# The questionnaire without its questions' markup: the same for every respondent of a
+# group in a language, but for the page's slot and the CSRF token.
 BLANK_QUESTIONNAIRES = SlotCache(("slot", "csrf"))
 
 

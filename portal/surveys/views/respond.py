@@ -40,7 +40,14 @@ from portal.surveys import answering
 from portal.surveys.answering import Access, AlreadyAnsweredError, AskedQuestion, LinkState
 from portal.surveys.answering.caches import BLANK_QUESTIONNAIRES
 from portal.surveys.blueprint import bp
-from portal.surveys.forms import AnswerFormBase, ConfirmForm, answer_form, scale_options
+from portal.surveys.forms import (
+    QUESTION_MARKER_RE,
+    AnswerFormBase,
+    ConfirmForm,
+    answer_form,
+    kept_question_markup,
+    scale_options,
+)
 from portal.surveys.views import slots
 from portal.surveys.views.slots import SLOT_COOKIE, SLOT_HOURS
 
@@ -202,18 +209,49 @@ def _questionnaire(access: Access, form: AnswerFormBase, slot: str) -> str:
 
 
 def _show_questionnaire(access: Access, slot: str) -> str:
-    """The questionnaire with the draft's answers; before there are any, the page kept
-    for the group and language with this page's slot and session's CSRF token filled
-    in (the kept copy holds neither, and never a link's token)."""
+    """The questionnaire with the draft's answers.
+
+    Made, where ``_blank_key`` allows, from the page kept for the group and language
+    (``_kept_questionnaire``); else, and the first time, rendered."""
     answers = answering.load_draft(access)
-    key = None if answers else _blank_key(access)
+    key = _blank_key(access)
     if key is not None:
-        slots = {"slot": slot, "csrf": generate_csrf()}
-        blank = lambda: _questionnaire(access, answer_form(access.questions), slot)  # noqa: E731
-        return BLANK_QUESTIONNAIRES.page(key, slots, blank)
+        page = _kept_questionnaire(access, key, slot, answers)
+        if page is not None:
+            return page
     form = answer_form(access.questions)
     form.fill(answers)
     return _questionnaire(access, form, slot)
+
+
+def _kept_questionnaire(
+    access: Access, key: Hashable, slot: str, answers: dict[str, str]
+) -> str | None:
+    """The page from the one kept for this key, or None when a question's markup for
+    its answer is not kept yet (the caller renders the page, which keeps it).
+
+    The kept page is the questionnaire with each question a marker and neither this
+    page's slot nor the session's CSRF token (``BLANK_QUESTIONNAIRES``); the markers
+    are filled with what ``question_markup`` keeps for each question and answer
+    (``forms.kept_question_markup``). So the page is, to the byte, the one rendering
+    it would give (tests/surveys/test_respond.py compares them for drawn answers)."""
+    locale = str(get_locale())
+    markups: dict[str, str] = {}
+    for question in access.questions:
+        markup = kept_question_markup(question, answers.get(question.code), locale)
+        if markup is None:
+            return None
+        markups[f"q{question.position}"] = str(markup)
+
+    def skeleton() -> str:
+        form = answer_form(access.questions)
+        form.markers_only = True
+        return _questionnaire(access, form, slot)
+
+    values = {"slot": slot, "csrf": generate_csrf()}
+    parts = QUESTION_MARKER_RE.split(BLANK_QUESTIONNAIRES.page(key, values, skeleton))
+    parts[1::2] = [markups[name] for name in parts[1::2]]
+    return "".join(parts)
 
 
 @bp.route("/survey/s/<slot>/answers", methods=["GET", "POST"])
