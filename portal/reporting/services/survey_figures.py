@@ -30,7 +30,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from portal.extensions import db
 from portal.groups.models import Group
 from portal.reporting.services import national
-from portal.reporting.services.national import InstallationFigure, NationalFigure, RoundFigure
+from portal.reporting.services.national import (
+    InstallationFigure,
+    NationalFigure,
+    RoundFigure,
+    RoundRow,
+)
 from portal.reporting.services.period import Period
 from portal.surveys import results
 from portal.surveys.disclosure import Hidden
@@ -334,14 +339,27 @@ class References:
     installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
     indicator_installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
     loaded: bool = False
-    figures: list[RoundFigure] | None = None  # every respondent group's, read once
+    # every respondent group's rollup rows, read once: respondent group → its rows
+    # (plain tuples, made figures only where used: see ``national.round_rows``)
+    figures: dict[str, list[RoundRow]] | None = None
+
+    def _read(self, year: int) -> dict[str, list[RoundRow]]:
+        """The rollup rows (``national.round_rows``, one query), by respondent group."""
+        if self.figures is None:
+            self.figures = defaultdict(list)
+            for row in national.round_rows(self.association_id, year):
+                self.figures[RoundFigure._make(row).respondent_group].append(row)
+        return self.figures
 
     def shared_national(self, codes: set[str], year: int) -> dict[tuple[int, str], NationalFigure]:
         """The national references of every respondent group's figures at once (one
         query, after the figures): ``codes`` and the association's own years."""
-        if self.figures is None:
-            self.figures = national.round_figures(self.association_id, year)
-        own = [f for f in self.figures if f.association_id == self.association_id]
+        own = [
+            f
+            for rows in self._read(year).values()
+            for f in map(RoundFigure._make, rows)
+            if f.association_id == self.association_id
+        ]
         years = {f.year for f in own} | {year}
         return national.national_figures(codes | {f.code for f in own}, years)
 
@@ -359,11 +377,12 @@ class References:
         """Read the figures; ``indicators`` (indicator code → its question codes) also
         gives each indicator its installation-wide figure. ``national_loaded``, when
         given, are the national references already read (``shared_national``)."""
-        if self.figures is None:
-            self.figures = national.round_figures(self.association_id, year)
         # a respondent group's figures pool only with the same group's
-        figures = [f for f in self.figures if f.respondent_group == self.respondent_group]
-        self.own = [f for f in figures if f.association_id == self.association_id]
+        rows = self._read(year).get(self.respondent_group.value, [])
+        self.own = [
+            f for f in map(RoundFigure._make, rows) if f.association_id == self.association_id
+        ]
+        this_year = [row for row in rows if row[1] == year]  # row[1]: the year
         all_codes = set(codes) | {f.code for f in self.own}
         years = {f.year for f in self.own} | {year}
         loaded = (
@@ -373,8 +392,12 @@ class References:
         )
         self.national = {key: figure.share for key, figure in loaded.items()}
         self.national_associations = {key: f.associations for key, f in loaded.items()}
-        self.installation = national.pool_installation(figures, set(codes), {year})
-        self.indicator_installation = national.pool_indicators(figures, indicators or {}, {year})
+        self.installation = national.pool_installation(
+            map(RoundFigure._make, this_year), set(codes), {year}
+        )
+        self.indicator_installation = national.pool_indicators(
+            map(RoundFigure._make, this_year), indicators or {}, {year}
+        )
         self.loaded = True
         return self
 
