@@ -94,9 +94,10 @@ class RoundFigure(NamedTuple):
 RoundRow = tuple[int, int, int, str, str, str, str, int, int, int, str]
 
 
-def _rollup(*conditions: sa.ColumnElement[bool]) -> sa.CursorResult[Any]:
-    """The yearly rollup rows of the closed rounds that meet ``conditions``, in the
-    order and with the fields of ``RoundFigure`` (one query).
+def _rollup(*conditions: sa.ColumnElement[bool], ordered: bool = True) -> sa.CursorResult[Any]:
+    """The yearly rollup rows of the closed rounds that meet ``conditions``, with the
+    fields of ``RoundFigure`` (one query); by question code, year and association
+    where ``ordered``.
 
     Run on the session's connection, not through the ORM, so the rows come one at a
     time: a national-scale board summary reads some three thousand (every
@@ -104,7 +105,7 @@ def _rollup(*conditions: sa.ColumnElement[bool]) -> sa.CursorResult[Any]:
     as a row object until the last had arrived. The respondent group comes as its
     plain text value (``RespondentGroup`` is a ``str`` enum, so the two compare equal).
     """
-    return db.session.connection().execute(
+    statement = (
         sa.select(
             SurveyRound.association_id, SurveyRound.year, SurveyRound.min_answers,
             Question.code, Question.indicator_code, Question.text, Question.indicator_title,
@@ -114,8 +115,10 @@ def _rollup(*conditions: sa.ColumnElement[bool]) -> sa.CursorResult[Any]:
         .join(SurveyRound, SurveyRound.id == RoundTotal.round_id)
         .join(Question, Question.id == RoundTotal.question_id)
         .where(SurveyRound.status == RoundStatus.CLOSED, *conditions)
-        .order_by(Question.code, SurveyRound.year, SurveyRound.association_id)
     )  # fmt: skip
+    if ordered:
+        statement = statement.order_by(Question.code, SurveyRound.year, SurveyRound.association_id)
+    return db.session.connection().execute(statement)
 
 
 def closed_round_figures(*conditions: sa.ColumnElement[bool]) -> list[RoundFigure]:
@@ -137,7 +140,9 @@ def round_figures(association_id: int, year: int) -> list[RoundFigure]:
 
 
 def round_rows(association_id: int, year: int) -> list[RoundRow]:
-    """``round_figures`` as plain tuples (``RoundFigure._make`` makes one a figure).
+    """``round_figures`` as plain tuples (``RoundFigure._make`` makes one a figure), in
+    no particular order: the pools add them up, and the few a summary's trends read
+    (the association's own) are sorted where they are read.
 
     The board summary holds these three thousand rows while it works. The cyclic
     garbage collector stops tracking a plain tuple of numbers and strings at its
@@ -146,7 +151,8 @@ def round_rows(association_id: int, year: int) -> list[RoundRow]:
     every few requests a full collection of the whole process then took longer than
     the page itself.
     """
-    return [tuple(row) for row in _rollup(_summary_conditions(association_id, year))]
+    rows = _rollup(_summary_conditions(association_id, year), ordered=False)
+    return [tuple(row) for row in rows]
 
 
 def _shown(figure: RoundFigure) -> bool:

@@ -322,6 +322,20 @@ def _rounds_statement() -> sa.Select[Any]:
     )
 
 
+def _by_code_and_year(figure: RoundFigure) -> tuple[str, int]:
+    return figure.code, figure.year
+
+
+@dataclass
+class _Rollup:
+    """One respondent group's rollup rows of a board summary (``national.round_rows``):
+    every row as a plain tuple, which the cyclic garbage collector soon stops tracking,
+    and the association's own (its trends, a few dozen) as figures, by code and year."""
+
+    rows: list[RoundRow] = field(default_factory=list)
+    own: list[RoundFigure] = field(default_factory=list)
+
+
 @dataclass
 class References:
     """The survey reference figures of one summary, read once (two queries).
@@ -339,27 +353,27 @@ class References:
     installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
     indicator_installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
     loaded: bool = False
-    # every respondent group's rollup rows, read once: respondent group → its rows
-    # (plain tuples, made figures only where used: see ``national.round_rows``)
-    figures: dict[str, list[RoundRow]] | None = None
+    # every respondent group's rollup, read once: respondent group → its part
+    figures: dict[str, _Rollup] | None = None
 
-    def _read(self, year: int) -> dict[str, list[RoundRow]]:
-        """The rollup rows (``national.round_rows``, one query), by respondent group."""
+    def _read(self, year: int) -> dict[str, _Rollup]:
+        """The rollup (``national.round_rows``, one query), by respondent group: the
+        association's own rows as figures, every row as the plain tuple it came as."""
         if self.figures is None:
-            self.figures = defaultdict(list)
+            self.figures = defaultdict(_Rollup)
             for row in national.round_rows(self.association_id, year):
-                self.figures[RoundFigure._make(row).respondent_group].append(row)
+                part = self.figures[row[-1]]  # RoundFigure's fields: the respondent group
+                part.rows.append(row)
+                if row[0] == self.association_id:  # ... and first the association
+                    part.own.append(RoundFigure._make(row))
+            for part in self.figures.values():
+                part.own.sort(key=_by_code_and_year)  # as the trends read them
         return self.figures
 
     def shared_national(self, codes: set[str], year: int) -> dict[tuple[int, str], NationalFigure]:
         """The national references of every respondent group's figures at once (one
         query, after the figures): ``codes`` and the association's own years."""
-        own = [
-            f
-            for rows in self._read(year).values()
-            for f in map(RoundFigure._make, rows)
-            if f.association_id == self.association_id
-        ]
+        own = [f for part in self._read(year).values() for f in part.own]
         years = {f.year for f in own} | {year}
         return national.national_figures(codes | {f.code for f in own}, years)
 
@@ -378,11 +392,9 @@ class References:
         gives each indicator its installation-wide figure. ``national_loaded``, when
         given, are the national references already read (``shared_national``)."""
         # a respondent group's figures pool only with the same group's
-        rows = self._read(year).get(self.respondent_group.value, [])
-        self.own = [
-            f for f in map(RoundFigure._make, rows) if f.association_id == self.association_id
-        ]
-        this_year = [row for row in rows if row[1] == year]  # row[1]: the year
+        part = self._read(year).get(self.respondent_group.value, _Rollup())
+        self.own = part.own
+        this_year = [row for row in part.rows if row[1] == year]  # RoundFigure.year
         all_codes = set(codes) | {f.code for f in self.own}
         years = {f.year for f in self.own} | {year}
         loaded = (
