@@ -394,7 +394,8 @@ class References:
         # a respondent group's figures pool only with the same group's
         part = self._read(year).get(self.respondent_group.value, _Rollup())
         self.own = part.own
-        this_year = [row for row in part.rows if row[1] == year]  # RoundFigure.year
+        # what the pools read, made figures only for as long as they add them up
+        this_year = [RoundFigure._make(row) for row in part.rows if row[1] == year]
         all_codes = set(codes) | {f.code for f in self.own}
         years = {f.year for f in self.own} | {year}
         loaded = (
@@ -404,12 +405,8 @@ class References:
         )
         self.national = {key: figure.share for key, figure in loaded.items()}
         self.national_associations = {key: f.associations for key, f in loaded.items()}
-        self.installation = national.pool_installation(
-            map(RoundFigure._make, this_year), set(codes), {year}
-        )
-        self.indicator_installation = national.pool_indicators(
-            map(RoundFigure._make, this_year), indicators or {}, {year}
-        )
+        self.installation = national.pool_installation(this_year, set(codes), {year})
+        self.indicator_installation = national.pool_indicators(this_year, indicators or {}, {year})
         self.loaded = True
         return self
 
