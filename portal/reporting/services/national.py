@@ -11,9 +11,9 @@ not the answers: one row per round and question.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -90,31 +90,77 @@ class RoundFigure(NamedTuple):
     respondent_group: str = "managers"  # whom the round asked: figures of one group pool
 
 
-def closed_round_figures(*conditions: sa.ColumnElement[bool]) -> list[RoundFigure]:
-    """The yearly rollup rows of the closed rounds that meet ``conditions``, in one query
-    (by question code, year and association)."""
-    rows = db.session.execute(
+# A ``RoundFigure``'s fields as a plain tuple (see ``round_rows``).
+RoundRow = tuple[int, int, int, str, str, str, str, int, int, int, str]
+
+
+def _rollup(*conditions: sa.ColumnElement[bool], ordered: bool = True) -> sa.CursorResult[Any]:
+    """The yearly rollup rows of the closed rounds that meet ``conditions``, with the
+    fields of ``RoundFigure`` (one query); by question code, year and association
+    where ``ordered``.
+
+    Run on the session's connection, not through the ORM, so the rows can be taken a
+    hundred at a time (``_batches``): a national-scale board summary reads some
+    three thousand (every association's rounds of the year, one per respondent group),
+    and the ORM kept each as a row object until the last had arrived. The respondent
+    group comes as its plain text value (``RespondentGroup`` is a ``str`` enum, so the
+    two compare equal).
+    """
+    statement = (
         sa.select(
             SurveyRound.association_id, SurveyRound.year, SurveyRound.min_answers,
             Question.code, Question.indicator_code, Question.text, Question.indicator_title,
             RoundTotal.answers, RoundTotal.base, RoundTotal.positive,
-            SurveyRound.respondent_group,
+            sa.type_coerce(SurveyRound.respondent_group, sa.String()),
         )
         .join(SurveyRound, SurveyRound.id == RoundTotal.round_id)
         .join(Question, Question.id == RoundTotal.question_id)
         .where(SurveyRound.status == RoundStatus.CLOSED, *conditions)
-        .order_by(Question.code, SurveyRound.year, SurveyRound.association_id)
     )  # fmt: skip
-    return [RoundFigure._make(row) for row in rows]
+    if ordered:
+        statement = statement.order_by(Question.code, SurveyRound.year, SurveyRound.association_id)
+    return db.session.connection().execute(statement)
+
+
+def _batches(result: sa.CursorResult[Any]) -> Iterator[Sequence[sa.Row[Any]]]:
+    """The rows a hundred at a time: fetched one by one, the driver's and the result's
+    bookkeeping per row cost more than the row; in batches of five hundred, as fast,
+    the rows alive together set the garbage collector off more often."""
+    return result.partitions(100)
+
+
+def closed_round_figures(*conditions: sa.ColumnElement[bool]) -> list[RoundFigure]:
+    """The yearly rollup rows of the closed rounds that meet ``conditions``, in one query
+    (by question code, year and association)."""
+    make = RoundFigure._make
+    return [make(row) for rows in _batches(_rollup(*conditions)) for row in rows]
+
+
+def _summary_conditions(association_id: int, year: int) -> sa.ColumnElement[bool]:
+    return sa.or_(SurveyRound.association_id == association_id, SurveyRound.year == year)
 
 
 def round_figures(association_id: int, year: int) -> list[RoundFigure]:
     """The rollup rows a board summary needs, in one query: every closed round of the
     association (its trends), and every closed round of ``year`` on the installation
     (the installation-wide figure)."""
-    return closed_round_figures(
-        sa.or_(SurveyRound.association_id == association_id, SurveyRound.year == year)
-    )
+    return closed_round_figures(_summary_conditions(association_id, year))
+
+
+def round_rows(association_id: int, year: int) -> list[RoundRow]:
+    """``round_figures`` as plain tuples (``RoundFigure._make`` makes one a figure), in
+    no particular order: the pools add them up, and the few a summary's trends read
+    (the association's own) are sorted where they are read.
+
+    The board summary holds these three thousand rows while it works. The cyclic
+    garbage collector stops tracking a plain tuple of numbers and strings at its
+    first pass, but never a named tuple (nor a row object): held as figures, every
+    request moved thousands of objects into the collector's oldest generation, and
+    every few requests a full collection of the whole process then took longer than
+    the page itself.
+    """
+    result = _rollup(_summary_conditions(association_id, year), ordered=False)
+    return [tuple(row) for rows in _batches(result) for row in rows]
 
 
 def _shown(figure: RoundFigure) -> bool:

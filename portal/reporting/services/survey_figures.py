@@ -30,7 +30,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from portal.extensions import db
 from portal.groups.models import Group
 from portal.reporting.services import national
-from portal.reporting.services.national import InstallationFigure, NationalFigure, RoundFigure
+from portal.reporting.services.national import (
+    InstallationFigure,
+    NationalFigure,
+    RoundFigure,
+    RoundRow,
+)
 from portal.reporting.services.period import Period
 from portal.surveys import results
 from portal.surveys.disclosure import Hidden
@@ -317,6 +322,20 @@ def _rounds_statement() -> sa.Select[Any]:
     )
 
 
+def _by_code_and_year(figure: RoundFigure) -> tuple[str, int]:
+    return figure.code, figure.year
+
+
+@dataclass
+class _Rollup:
+    """One respondent group's rollup rows of a board summary (``national.round_rows``):
+    every row as a plain tuple, which the cyclic garbage collector soon stops tracking,
+    and the association's own (its trends, a few dozen) as figures, by code and year."""
+
+    rows: list[RoundRow] = field(default_factory=list)
+    own: list[RoundFigure] = field(default_factory=list)
+
+
 @dataclass
 class References:
     """The survey reference figures of one summary, read once (two queries).
@@ -334,14 +353,27 @@ class References:
     installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
     indicator_installation: dict[tuple[int, str], InstallationFigure] = field(default_factory=dict)
     loaded: bool = False
-    figures: list[RoundFigure] | None = None  # every respondent group's, read once
+    # every respondent group's rollup, read once: respondent group → its part
+    figures: dict[str, _Rollup] | None = None
+
+    def _read(self, year: int) -> dict[str, _Rollup]:
+        """The rollup (``national.round_rows``, one query), by respondent group: the
+        association's own rows as figures, every row as the plain tuple it came as."""
+        if self.figures is None:
+            self.figures = defaultdict(_Rollup)
+            for row in national.round_rows(self.association_id, year):
+                part = self.figures[row[-1]]  # RoundFigure's fields: the respondent group
+                part.rows.append(row)
+                if row[0] == self.association_id:  # ... and first the association
+                    part.own.append(RoundFigure._make(row))
+            for part in self.figures.values():
+                part.own.sort(key=_by_code_and_year)  # as the trends read them
+        return self.figures
 
     def shared_national(self, codes: set[str], year: int) -> dict[tuple[int, str], NationalFigure]:
         """The national references of every respondent group's figures at once (one
         query, after the figures): ``codes`` and the association's own years."""
-        if self.figures is None:
-            self.figures = national.round_figures(self.association_id, year)
-        own = [f for f in self.figures if f.association_id == self.association_id]
+        own = [f for part in self._read(year).values() for f in part.own]
         years = {f.year for f in own} | {year}
         return national.national_figures(codes | {f.code for f in own}, years)
 
@@ -359,11 +391,11 @@ class References:
         """Read the figures; ``indicators`` (indicator code → its question codes) also
         gives each indicator its installation-wide figure. ``national_loaded``, when
         given, are the national references already read (``shared_national``)."""
-        if self.figures is None:
-            self.figures = national.round_figures(self.association_id, year)
         # a respondent group's figures pool only with the same group's
-        figures = [f for f in self.figures if f.respondent_group == self.respondent_group]
-        self.own = [f for f in figures if f.association_id == self.association_id]
+        part = self._read(year).get(self.respondent_group.value, _Rollup())
+        self.own = part.own
+        # what the pools read, made figures only for as long as they add them up
+        this_year = [RoundFigure._make(row) for row in part.rows if row[1] == year]
         all_codes = set(codes) | {f.code for f in self.own}
         years = {f.year for f in self.own} | {year}
         loaded = (
@@ -373,8 +405,8 @@ class References:
         )
         self.national = {key: figure.share for key, figure in loaded.items()}
         self.national_associations = {key: f.associations for key, f in loaded.items()}
-        self.installation = national.pool_installation(figures, set(codes), {year})
-        self.indicator_installation = national.pool_indicators(figures, indicators or {}, {year})
+        self.installation = national.pool_installation(this_year, set(codes), {year})
+        self.indicator_installation = national.pool_indicators(this_year, indicators or {}, {year})
         self.loaded = True
         return self
 
