@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +143,35 @@ def enter(client: Any, path: str) -> str:
     match = SLOT_RE.search(response.get_data(as_text=True))
     assert match, response.get_data(as_text=True)[:500]
     return match[1]
+
+
+HIDDEN_RE = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+FORM_CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def review_form(client: Any, slot: str) -> dict[str, str]:
+    """The review page's submit form as a browser sends it: its hidden fields (the
+    CSRF token, the instrument version and the answers it shows)."""
+    page = client.get(slot + "/review").get_data(as_text=True)
+    form = page[page.index(f'action="{slot}/submit"') :]
+    form = form[: form.index("</form>")]
+    return {name: html.unescape(value) for name, value in HIDDEN_RE.findall(form)}
+
+
+def answer_and_review(
+    client: Any, slot: str, positions: dict[str, int], answers: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Answer on the slot's questionnaire (``FULL_ANSWERS`` unless told; ``positions``:
+    question code → position, the form's field ``q<position>``), go on to the review
+    page, and return its submit form (``review_form``)."""
+    page = client.get(slot + "/answers").get_data(as_text=True)
+    token = FORM_CSRF_RE.search(page)
+    assert token, page[:500]
+    chosen = FULL_ANSWERS if answers is None else answers
+    data = {f"q{positions[code]}": value for code, value in chosen.items()}
+    saved = client.post(slot + "/answers", data={**data, "csrf_token": token[1], "review": "1"})
+    assert saved.headers["Location"].endswith("/review"), saved.status_code
+    return review_form(client, slot)
 
 
 def links(db_session: Any) -> dict[str, str]:

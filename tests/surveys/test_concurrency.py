@@ -23,7 +23,7 @@ from portal.surveys import answering, crypto, services
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import Ballot, Draft, RoundTotal, SurveyRound
 from tests.factories import Factory
-from tests.support.surveys import FULL_ANSWERS, demo_text, enter, links
+from tests.support.surveys import FULL_ANSWERS, answer_and_review, demo_text, enter, links
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
@@ -281,9 +281,6 @@ def test_the_link_pages_run_without_a_transaction_and_leave_none_behind(
 def reviewed_submit(app: Any, token: str) -> tuple[Any, str, dict[str, str]]:
     """A browser that opened the link, answered everything and reached the review page:
     the browser, the slot's address and the review page's form (the fast path's case)."""
-    import html
-    import re
-
     from portal.surveys.models import Invitation, Question
 
     client = app.test_client()
@@ -298,17 +295,7 @@ def reviewed_submit(app: Any, token: str) -> tuple[Any, str, dict[str, str]]:
             ).all()
         )
         db.session.remove()
-    page = client.get(slot + "/answers").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    assert csrf
-    answers = {f"q{positions[code]}": value for code, value in FULL_ANSWERS.items()}
-    saved = client.post(slot + "/answers", data={**answers, "csrf_token": csrf[1], "review": "1"})
-    assert saved.headers["Location"].endswith("/review")
-    review = client.get(slot + "/review").get_data(as_text=True)
-    form = review[review.index(f'action="{slot}/submit"') :]
-    form = form[: form.index("</form>")]
-    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)
-    return client, slot, {name: html.unescape(value) for name, value in hidden}
+    return client, slot, answer_and_review(client, slot, positions)
 
 
 def test_two_tabs_confirming_at_once_through_the_fast_path_record_once(

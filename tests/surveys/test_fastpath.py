@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import html
-import re
 from typing import Any
 
 import pytest
@@ -32,9 +30,7 @@ from portal.surveys.models import (
 )
 from portal.surveys.services import close_round
 from portal.surveys.views import slots
-from tests.support.surveys import FULL_ANSWERS, enter, links, make_round
-
-HIDDEN_RE = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+from tests.support.surveys import FULL_ANSWERS, answer_and_review, enter, links, make_round
 
 
 def postgresql(db_session: Any) -> bool:
@@ -68,17 +64,7 @@ def reviewed(client: Any, db_session: Any, world: Any, role: str = "member") -> 
     address and the review page's submit form as a browser sends it."""
     slot = enter(client, links(db_session)[world.emails[role]])
     instrument = db_session.get(Instrument, world.instrument_id)
-    by_code = {q.code: f"q{q.position}" for q in instrument.questions}
-    page = client.get(slot + "/answers").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    assert token
-    answers = {by_code[code]: value for code, value in FULL_ANSWERS.items()}
-    saved = client.post(slot + "/answers", data={**answers, "csrf_token": token[1], "review": "1"})
-    assert saved.headers["Location"].endswith("/review")
-    review = client.get(slot + "/review").get_data(as_text=True)
-    form = review[review.index(f'action="{slot}/submit"') :]
-    form = form[: form.index("</form>")]
-    return slot, {name: html.unescape(value) for name, value in HIDDEN_RE.findall(form)}
+    return slot, answer_and_review(client, slot, {q.code: q.position for q in instrument.questions})
 
 
 def ballots(db_session: Any) -> int:

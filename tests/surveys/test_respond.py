@@ -15,7 +15,7 @@ from portal.surveys import services
 from portal.surveys.models import Answer, Ballot, Draft, SurveyResponse, SurveyRound
 from tests.conftest import CSRF_RE
 from tests.support.sessions import sign_in
-from tests.support.surveys import FULL_ANSWERS, SLOT_RE, enter, links, make_round
+from tests.support.surveys import FULL_ANSWERS, SLOT_RE, enter, links, make_round, review_form
 
 
 def form_data(answers: dict[str, str], db_session: Any, world: Any) -> dict[str, str]:
@@ -48,17 +48,6 @@ def save(client: Any, link: str, data: dict[str, str], button: str = "save", **k
 
 def count(db_session: Any, model: Any) -> int:
     return db_session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
-HIDDEN_RE = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
-
-
-def review_form(client: Any, link: str) -> dict[str, str]:
-    """The review page's submit form as a browser sends it: its hidden fields."""
-    page = client.get(link + "/review").get_data(as_text=True)
-    form = page[page.index(f'action="{link}/submit"') :]
-    form = form[: form.index("</form>")]
-    return {name: html.unescape(value) for name, value in HIDDEN_RE.findall(form)}
 
 
 def close_open_rounds(db_session: Any) -> None:
