@@ -38,7 +38,7 @@ from portal.core import direct
 from portal.extensions import db
 from portal.groups import services as group_services
 from portal.surveys import crypto
-from portal.surveys.answering import caches
+from portal.surveys.answering import caches, sql
 from portal.surveys.answering.drafts import encode, problem
 from portal.surveys.answering.link import AskedQuestion, load_questions
 from portal.surveys.answering.submit import Reviewed
@@ -55,44 +55,15 @@ class OpenRound:
     questions: tuple[AskedQuestion, ...]
 
 
-_OPEN_ROUND = """
-SELECT k.public_key, r.instrument_id, i.imported_at
-FROM survey_rounds r
-JOIN survey_round_keys k ON k.round_id = r.id
-JOIN survey_instruments i ON i.id = r.instrument_id
-WHERE r.id = %(round)s AND r.status = %(open)s
-"""
-
-_SUBMIT = """
-WITH marked AS (
-  UPDATE survey_invitations SET answered = true
-  WHERE token_hash = %(token_hash)s
-    AND round_id = %(round)s
-    AND group_id IS NOT DISTINCT FROM %(group)s
-    AND NOT answered
-    AND EXISTS (
-      SELECT 1
-      FROM survey_rounds r
-      JOIN survey_round_keys k ON k.round_id = r.id
-      JOIN survey_instruments i ON i.id = r.instrument_id
-      WHERE r.id = %(round)s AND r.status = %(open)s AND r.closes_on >= %(today)s
-        AND k.public_key = %(public_key)s
-        AND i.id = %(instrument)s AND i.imported_at = %(imported_at)s)
-  RETURNING id),
-ballot AS (
-  INSERT INTO survey_ballots (id, round_id, sealed) SELECT %(ballot)s, %(round)s, %(sealed)s
-  FROM marked)
-SELECT count(*) FROM marked
-"""
-
-
 def open_round(driver: Any, round_id: int) -> OpenRound | None:
     """The round's key and version, read once per worker while it is open (None when it
     is not open). What is kept is checked again by the submit's statement."""
     kept: OpenRound | None = caches.OPEN_ROUNDS.get(round_id)
     if kept is not None:
         return kept
-    row = direct.execute(driver, _OPEN_ROUND, {"round": round_id, "open": RoundStatus.OPEN.value})
+    row = direct.execute(
+        driver, sql.OPEN_ROUND, {"round": round_id, "open": RoundStatus.OPEN.value}
+    )
     found = row.fetchone()
     if found is None:
         return None
@@ -114,7 +85,7 @@ def try_submit(token: str, round_id: int, group_id: int | None, form: Mapping[st
     if values is None:
         return False
     try:
-        row = direct.execute(driver, _SUBMIT, values).fetchone()
+        row = direct.execute(driver, sql.FAST_SUBMIT, values).fetchone()
     except sa.exc.DBAPIError:
         # Nothing was written (the round closed meanwhile, or the database is away):
         # the full path finds out which and says so.
@@ -138,7 +109,7 @@ def _sealed(
     """The statement's values, the ballot sealed, if the form holds reviewed answers
     that pass ``problem`` for the round's version as this worker keeps it; else None."""
     reviewed = Reviewed.of(form)
-    opened = open_round(driver, round_id)
+    opened = None if reviewed is None else open_round(driver, round_id)
     if reviewed is None or opened is None:
         return None
     if (reviewed.instrument_id, reviewed.imported_at) != (opened.instrument_id, opened.imported_at):

@@ -13,7 +13,10 @@ table columns or as text, never through the ORM's per-call compilation:
   insert the sealed ballot. PostgreSQL runs both as one statement (a data-modifying
   CTE, one round trip); SQLite has no data-modifying CTEs and runs them one after the
   other in the caller's transaction. Both paths write the same rows
-  (tests/surveys/test_answering_sql.py runs one sequence through each and compares).
+  (tests/surveys/test_answering_sql.py runs one sequence through each and compares);
+- ``OPEN_ROUND`` and ``FAST_SUBMIT``: the submit's fast path (``fast``), which sends
+  one statement for a submit when the slot cookie names the round and group, PostgreSQL
+  only.
 
 On PostgreSQL ``found`` and ``mark_and_insert_ballot`` send their statement to psycopg
 itself (``portal.core.direct``: prepared, rows as tuples), on the session's connection;
@@ -243,3 +246,40 @@ def mark_and_insert_ballot(
     if marked == 1:
         session.execute(insert_ballot(), values)
     return marked
+
+
+# The fast path's (``answering.fast``), psycopg's SQL, PostgreSQL only: an open round's
+# public key and instrument version (``:round``, ``:open``)…
+OPEN_ROUND = """
+SELECT k.public_key, r.instrument_id, i.imported_at
+FROM survey_rounds r
+JOIN survey_round_keys k ON k.round_id = r.id
+JOIN survey_instruments i ON i.id = r.instrument_id
+WHERE r.id = %(round)s AND r.status = %(open)s
+"""
+
+# …and the submit in one statement: the invitation by its token's hash, marked only if
+# the hinted round and group, "not answered", the open round, its closing day, and the
+# key and version the ballot was sealed and checked with all hold; the ballot inserted
+# only from the row marked. Answers how many it marked.
+FAST_SUBMIT = """
+WITH marked AS (
+  UPDATE survey_invitations SET answered = true
+  WHERE token_hash = %(token_hash)s
+    AND round_id = %(round)s
+    AND group_id IS NOT DISTINCT FROM %(group)s
+    AND NOT answered
+    AND EXISTS (
+      SELECT 1
+      FROM survey_rounds r
+      JOIN survey_round_keys k ON k.round_id = r.id
+      JOIN survey_instruments i ON i.id = r.instrument_id
+      WHERE r.id = %(round)s AND r.status = %(open)s AND r.closes_on >= %(today)s
+        AND k.public_key = %(public_key)s
+        AND i.id = %(instrument)s AND i.imported_at = %(imported_at)s)
+  RETURNING id),
+ballot AS (
+  INSERT INTO survey_ballots (id, round_id, sealed) SELECT %(ballot)s, %(round)s, %(sealed)s
+  FROM marked)
+SELECT count(*) FROM marked
+"""
