@@ -90,6 +90,27 @@ def test_anonymous_pages_and_forms_answer_503(down_app) -> None:
     assert client.get("/healthz").status_code == 503
 
 
+def test_a_survey_submit_answers_503_when_the_fast_path_finds_no_database(down_app) -> None:
+    """A confirmed review form with a valid slot cookie (the submit's fast path,
+    ``surveys.views.fastpath``): its connection fails, so it hands the request on, and
+    the view's page says the service is unavailable; the answers stay in the browser's
+    form, to be sent again."""
+    from portal.surveys.views import slots
+
+    secret = down_app.config["SECRET_KEY"]
+    slot = "s" * 32
+    value = slots.dump(secret, slots.SlotCookie(slot, "t" * 43, 1, 1))
+    client = down_app.test_client()
+    client.set_cookie(slots.SLOT_COOKIE, value, path=f"/survey/s/{slot}")
+    form = {
+        "csrf_token": slots.csrf_token(secret, value),
+        "instrument": "1",
+        "version": "2026-01-01T00:00:00+00:00",
+        "answer-A1": "5",
+    }
+    _assert_unavailable(client.post(f"/survey/s/{slot}/submit", data=form))
+
+
 def test_english_when_the_person_chose_english(down_app) -> None:
     response = _signed_in(down_app, "en").get("/a/gavleborg/groups/1")
     body = _assert_unavailable(response, ENGLISH)

@@ -423,3 +423,48 @@ def test_two_opens_at_once_invite_once(app, draft_round) -> None:
     assert sorted(outcomes) == ["opened", "refused"]
     assert invited == 1
     assert mailed == 1
+
+
+def test_a_connection_cut_under_the_fast_submit_loses_nothing(app, open_round, monkeypatch) -> None:
+    """The fast path's connection is terminated (``pg_terminate_backend``, as a database
+    restart would) just before its one statement: nothing is written by it, Flask's view
+    takes the submit on a fresh connection, and the answer is recorded once."""
+    import functools
+
+    from portal.core import direct
+    from portal.surveys.answering import sql as direct_sql
+
+    client, slot, form = reviewed_submit(app, open_round.token)
+    view = app.view_functions["surveys.respond_submit"]
+    viewed: list[str] = []
+
+    @functools.wraps(view)
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        viewed.append(kwargs["slot"])
+        return view(*args, **kwargs)
+
+    monkeypatch.setitem(app.view_functions, "surveys.respond_submit", counted)
+    cut: list[int] = []
+
+    def terminate(sql: str) -> None:
+        if cut or sql != direct_sql.FAST_SUBMIT:
+            return
+        pid = direct.connection().info.backend_pid  # the request's pooled connection
+        cut.append(pid)
+        with db.engine.connect() as other:
+            other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            for _ in range(200):  # until it is gone: the next statement then fails
+                gone = not other.execute(
+                    sa.text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+                ).first()
+                if gone:
+                    break
+                time.sleep(0.01)
+
+    monkeypatch.setattr(direct, "WATCHERS", [terminate])
+    response = client.post(slot + "/submit", data=form)
+    assert cut  # the fast path's statement was the one cut off
+    assert response.headers["Location"] == slot + "/receipt"
+    assert viewed == [slot.rsplit("/", 1)[1]]  # Flask's view recorded it
+    assert responses_in(app, open_round.round_id) == 1
+    assert client.get(slot + "/receipt").status_code == 200
