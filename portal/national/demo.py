@@ -9,7 +9,6 @@ Gävleborg demo writes its closed years. Loading twice changes nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 import uuid
 
@@ -18,7 +17,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.groups.models import Group
 from portal.organisations.models import Association
-from portal.surveys import results
+from portal.surveys.demo_rounds import close_past_round, draft_round
 from portal.surveys.models import (
     Answer,
     Instrument,
@@ -83,18 +82,7 @@ def _round(
     level: float,
     rng: random.Random,
 ) -> None:
-    survey_round = SurveyRound(
-        association_id=association.id,
-        year=year,
-        instrument_id=instrument.id,
-        opens_on=dt.date(year, 8, 15),
-        closes_on=dt.date(year, 9, 30),
-        min_answers=association.min_survey_answers,
-        status=RoundStatus.DRAFT,  # answers first: a closed round takes none
-    )
-    survey_round.groups = [group]
-    db.session.add(survey_round)
-    db.session.flush()
+    survey_round = draft_round(association, instrument, year, groups=[group])
     lift = 0.4 * (year - YEARS[0])
     for _ in range(responses):
         response = SurveyResponse(id=uuid.uuid4(), round_id=survey_round.id, group_id=group.id)
@@ -107,9 +95,4 @@ def _round(
                 value = min(7, max(1, round(rng.gauss(level + lift, 1.4))))
                 response.answers.append(Answer(question_id=question.id, value=value))
         db.session.add(response)
-    db.session.flush()
-    survey_round.status = RoundStatus.CLOSED
-    survey_round.opened_at = dt.datetime(year, 8, 15, 6, 0, tzinfo=dt.UTC)
-    survey_round.closed_at = dt.datetime(year, 10, 1, 2, 0, tzinfo=dt.UTC)
-    db.session.flush()
-    db.session.execute(results.totals_insert([survey_round.id]))  # as close_round does
+    close_past_round(survey_round)

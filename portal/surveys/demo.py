@@ -26,7 +26,8 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.groups.models import Group, Membership
 from portal.organisations.models import Association
-from portal.surveys import crypto, results, services
+from portal.surveys import crypto, services
+from portal.surveys.demo_rounds import close_past_round, draft_round
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import (
     Answer,
@@ -218,18 +219,7 @@ def respondent_links(association: Association, count: int = 3) -> list[tuple[str
 def _round(
     association: Association, instrument: Instrument, groups: list[Group], year: int
 ) -> None:
-    survey_round = SurveyRound(
-        association_id=association.id,
-        year=year,
-        instrument_id=instrument.id,
-        opens_on=dt.date(year, 8, 15),
-        closes_on=dt.date(year, 9, 30),
-        min_answers=association.min_survey_answers,
-        status=RoundStatus.DRAFT,
-    )
-    survey_round.groups = groups
-    db.session.add(survey_round)
-    db.session.flush()
+    survey_round = draft_round(association, instrument, year, groups=groups)
     rng = random.Random(f"{association.slug}-{year}")  # noqa: S311 - demo data, not security
     for group in groups:
         invitations = _invite(survey_round, group, secrets.token_bytes(32))  # a closed round's
@@ -237,12 +227,7 @@ def _round(
         for invitation in invitations[: min(answering, len(invitations))]:
             invitation.answered = True
             _response(survey_round, instrument, invitation, rng, year)
-    db.session.flush()
-    survey_round.status = RoundStatus.CLOSED
-    survey_round.opened_at = dt.datetime(year, 8, 15, 6, 0, tzinfo=dt.UTC)
-    survey_round.closed_at = dt.datetime(year, 10, 1, 2, 0, tzinfo=dt.UTC)
-    db.session.flush()
-    db.session.execute(results.totals_insert([survey_round.id]))  # as close_round does
+    close_past_round(survey_round)
 
 
 def _invite(survey_round: SurveyRound, group: Group, link_secret: bytes) -> list[Invitation]:

@@ -21,14 +21,14 @@ from portal.core.urls import absolute_url
 from portal.extensions import db
 from portal.groups.models import Group
 from portal.organisations.models import Association
-from portal.surveys import crypto, results, services
+from portal.surveys import crypto, services
+from portal.surveys.demo_rounds import close_past_round, draft_round
 from portal.surveys.instrument import parse_instrument
 from portal.surveys.models import (
     CodeBatch,
     Instrument,
     Invitation,
     RespondentGroup,
-    RoundStatus,
     SurveyRound,
 )
 
@@ -101,39 +101,18 @@ def load_demo(association: Association) -> None:
         )
 
 
-def _new_round(
-    association: Association,
-    instrument: Instrument,
-    groups: list[Group],
-    year: int,
-    **dates: dt.date,
-) -> SurveyRound:
-    survey_round = SurveyRound(
-        association_id=association.id,
-        year=year,
-        respondent_group=PARTICIPANTS,
-        instrument_id=instrument.id,
-        min_answers=association.min_survey_answers,
-        status=RoundStatus.DRAFT,
-        **dates,
-    )
-    survey_round.groups = groups
-    db.session.add(survey_round)
-    db.session.flush()
-    return survey_round
-
-
 def _closed_round(
     association: Association, instrument: Instrument, groups: list[Group], year: int
 ) -> None:
     """Codes handed out per group, most used; the responses as a close writes them."""
     from portal.surveys.demo import _response
 
-    survey_round = _new_round(
+    survey_round = draft_round(
         association,
         instrument,
-        groups,
         year,
+        groups=groups,
+        respondent_group=PARTICIPANTS,
         opens_on=dt.date(year, 9, 1),
         closes_on=dt.date(year, 10, 15),
     )
@@ -163,12 +142,7 @@ def _closed_round(
             db.session.add(invitation)
             if invitation.answered:
                 _response(survey_round, instrument, invitation, rng, year)
-    db.session.flush()
-    survey_round.status = RoundStatus.CLOSED
-    survey_round.opened_at = issued_at
-    survey_round.closed_at = dt.datetime(year, 10, 16, 2, 0, tzinfo=dt.UTC)
-    db.session.flush()
-    db.session.execute(results.totals_insert([survey_round.id]))
+    close_past_round(survey_round, opened_at=issued_at)
 
 
 def _open_round(
@@ -180,11 +154,12 @@ def _open_round(
     from portal.surveys import answering
 
     day = today()
-    survey_round = _new_round(
+    survey_round = draft_round(
         association,
         instrument,
-        groups,
         year,
+        groups=groups,
+        respondent_group=PARTICIPANTS,
         opens_on=max(dt.date(year, 1, 1), day - dt.timedelta(days=14)),
         closes_on=dt.date(year, 12, 31),
     )

@@ -11,7 +11,6 @@ answered. Loading twice changes nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 import secrets
 import uuid
@@ -22,13 +21,13 @@ from portal.accounts.models import User
 from portal.db import utcnow
 from portal.extensions import db
 from portal.organisations.models import Association, AssociationRole, AssociationRoleName
-from portal.surveys import crypto, results
+from portal.surveys import crypto
+from portal.surveys.demo_rounds import close_past_round, draft_round
 from portal.surveys.models import (
     Answer,
     Instrument,
     Invitation,
     RespondentGroup,
-    RoundStatus,
     SurveyResponse,
     SurveyRound,
     TextReview,
@@ -101,18 +100,7 @@ def _closed_round(
     invitations: list[Invitation],
     answered: int,
 ) -> None:
-    survey_round = SurveyRound(
-        association_id=association.id,
-        year=year,
-        respondent_group=group,
-        instrument_id=instrument.id,
-        opens_on=dt.date(year, 8, 15),
-        closes_on=dt.date(year, 9, 30),
-        min_answers=association.min_survey_answers,
-        status=RoundStatus.DRAFT,
-    )
-    db.session.add(survey_round)
-    db.session.flush()
+    survey_round = draft_round(association, instrument, year, respondent_group=group)
     link_secret = secrets.token_bytes(32)  # a closed round's: gone with its keys
     for index, invitation in enumerate(invitations):
         salt = crypto.new_salt()
@@ -139,9 +127,4 @@ def _closed_round(
                     Answer(question_id=question.id, text=rng.choice(TEXTS), review=TextReview.SHOWN)
                 )
         db.session.add(response)
-    db.session.flush()
-    survey_round.status = RoundStatus.CLOSED
-    survey_round.opened_at = dt.datetime(year, 8, 15, 6, 0, tzinfo=dt.UTC)
-    survey_round.closed_at = dt.datetime(year, 10, 1, 2, 0, tzinfo=dt.UTC)
-    db.session.flush()
-    db.session.execute(results.totals_insert([survey_round.id]))  # as close_round does
+    close_past_round(survey_round)
