@@ -17,7 +17,10 @@ Which connection:
   isolation-level switch and reset around it;
 - otherwise the session's own (``db.session.connection()``): the same transaction as
   the rest of the request; a test whose session is bound to one connection runs these
-  statements in its transaction too.
+  statements in its transaction too;
+- for code that runs before Flask, without an app context (the survey submit's WSGI
+  fast path), ``pooled``: one of an engine's pooled connections, in autocommit, for
+  the length of a ``with`` block, given back as ``release`` gives it back.
 
 What stays as it was:
 
@@ -34,7 +37,8 @@ takes the session's path.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import psycopg
@@ -66,21 +70,15 @@ def connection(
 ) -> psycopg.Connection[Any] | None:
     """The psycopg connection of ``session`` (the request's by default), or None when
     the database is not PostgreSQL."""
-    pooled = g.get(_AUTOCOMMIT_CONNECTION)
-    if pooled is not None:
-        checked_out: psycopg.Connection[Any] = pooled.driver_connection
-        return checked_out
+    kept = g.get(_AUTOCOMMIT_CONNECTION)
+    if kept is not None:
+        in_use: psycopg.Connection[Any] = kept.driver_connection
+        return in_use
     engine = g.get(_AUTOCOMMIT_ENGINE)
     if engine is not None:
-        try:
-            pooled = engine.raw_connection()
-        except psycopg.Error as error:  # the pool hands the driver's error on as it is
-            raise sa.exc.DBAPIError.instance(
-                None, None, error, psycopg.Error, dialect=_DIALECT
-            ) from error
-        pooled.driver_connection.autocommit = True  # idle: no round trip
-        setattr(g, _AUTOCOMMIT_CONNECTION, pooled)
-        fresh: psycopg.Connection[Any] = pooled.driver_connection
+        kept = _check_out(engine)
+        setattr(g, _AUTOCOMMIT_CONNECTION, kept)
+        fresh: psycopg.Connection[Any] = kept.driver_connection
         return fresh
     if session is None:
         session = db.session
@@ -105,20 +103,49 @@ def autocommitting() -> bool:
 def release(_error: BaseException | None = None) -> None:
     """Give the autocommit connection back to the pool, as the pool gave it (autocommit
     off); one that broke is dropped. At the end of every request (``teardown_request``)."""
-    pooled = g.pop(_AUTOCOMMIT_CONNECTION, None)
+    checked_out = g.pop(_AUTOCOMMIT_CONNECTION, None)
     g.pop(_AUTOCOMMIT_ENGINE, None)
-    if pooled is None:
-        return
-    driver = pooled.driver_connection
+    if checked_out is not None:
+        _give_back(checked_out)
+
+
+@contextlib.contextmanager
+def pooled(engine: sa.Engine) -> Iterator[psycopg.Connection[Any]]:
+    """One of ``engine``'s pooled connections (PostgreSQL's), in autocommit, for the
+    ``with`` block; given back as ``release`` gives one back. Needs no app context: for
+    the submit's fast path, which runs before Flask (``surveys.views.fastpath``)."""
+    checked_out = _check_out(engine)
+    try:
+        yield checked_out.driver_connection
+    finally:
+        _give_back(checked_out)
+
+
+def _check_out(engine: sa.Engine) -> Any:
+    """A pooled connection of ``engine``, its psycopg connection in autocommit."""
+    checked_out: Any
+    try:
+        checked_out = engine.raw_connection()
+    except psycopg.Error as error:  # the pool hands the driver's error on as it is
+        raise sa.exc.DBAPIError.instance(
+            None, None, error, psycopg.Error, dialect=_DIALECT
+        ) from error
+    checked_out.driver_connection.autocommit = True  # idle: no round trip
+    return checked_out
+
+
+def _give_back(checked_out: Any) -> None:
+    """Back to the pool with autocommit off, as the pool gave it; dropped if broken."""
+    driver = checked_out.driver_connection
     try:
         if driver.closed or driver.broken:
-            pooled.invalidate()
+            checked_out.invalidate()
         else:
             driver.autocommit = False  # idle: no round trip
     except psycopg.Error:
-        pooled.invalidate()
+        checked_out.invalidate()
     finally:
-        pooled.close()
+        checked_out.close()
 
 
 def execute(

@@ -4,6 +4,7 @@ so the rollup counts it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -445,13 +446,21 @@ def test_a_connection_cut_under_the_fast_submit_loses_nothing(app, open_round, m
 
     monkeypatch.setitem(app.view_functions, "surveys.respond_submit", counted)
     cut: list[int] = []
+    drivers: list[Any] = []
+    pooled = direct.pooled
+
+    @contextlib.contextmanager
+    def seen(engine: Any) -> Iterator[Any]:  # the fast path's pooled connection
+        with pooled(engine) as driver:
+            drivers.append(driver)
+            yield driver
 
     def terminate(sql: str) -> None:
         if cut or sql != direct_sql.FAST_SUBMIT:
             return
-        pid = direct.connection().info.backend_pid  # the request's pooled connection
+        pid = drivers[-1].info.backend_pid
         cut.append(pid)
-        with db.engine.connect() as other:
+        with app.app_context(), db.engine.connect() as other:
             other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             for _ in range(200):  # until it is gone: the next statement then fails
                 gone = not other.execute(
@@ -461,6 +470,7 @@ def test_a_connection_cut_under_the_fast_submit_loses_nothing(app, open_round, m
                     break
                 time.sleep(0.01)
 
+    monkeypatch.setattr(direct, "pooled", seen)
     monkeypatch.setattr(direct, "WATCHERS", [terminate])
     response = client.post(slot + "/submit", data=form)
     assert cut  # the fast path's statement was the one cut off
@@ -468,3 +478,38 @@ def test_a_connection_cut_under_the_fast_submit_loses_nothing(app, open_round, m
     assert viewed == [slot.rsplit("/", 1)[1]]  # Flask's view recorded it
     assert responses_in(app, open_round.round_id) == 1
     assert client.get(slot + "/receipt").status_code == 200
+
+
+def test_a_submit_of_a_round_the_worker_keeps_is_recorded_without_an_app_context(
+    app, open_round, monkeypatch
+) -> None:
+    """As a server calls the portal (no app context pushed), a submit of a round whose
+    key and version the worker keeps is recorded by the fast path alone: no app context,
+    so no Flask request, session or hooks; one statement on a pooled connection, which
+    goes back to the pool afterwards."""
+    import flask
+
+    from portal.core import direct
+    from portal.surveys.answering import fast
+    from portal.surveys.answering import sql as direct_sql
+    from portal.surveys.views.fastpath import FastSubmit
+
+    client, slot, form = reviewed_submit(app, open_round.token)
+    layer = app.wsgi_app
+    while not isinstance(layer, FastSubmit):  # under ProxyFix, when proxies are trusted
+        layer = layer.app
+    engine = layer._engine()  # known once per worker
+    with direct.pooled(engine) as driver, app.app_context():  # another respondent's submit
+        assert fast.open_round(driver, open_round.round_id) is not None
+    pushed: list[Any] = []
+    statements: list[str] = []
+    monkeypatch.setattr(direct, "WATCHERS", [statements.append])
+    checked_out = engine.pool.checkedout()
+    with flask.appcontext_pushed.connected_to(lambda sender, **_: pushed.append(sender), app):
+        response = client.post(slot + "/submit", data=form)
+    assert response.status_code == 302
+    assert response.headers["Location"] == slot + "/receipt"
+    assert pushed == []
+    assert statements == [direct_sql.FAST_SUBMIT]
+    assert engine.pool.checkedout() == checked_out  # the connection went back
+    assert responses_in(app, open_round.round_id) == 1

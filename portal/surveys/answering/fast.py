@@ -32,10 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-
 from portal.core import direct
-from portal.extensions import db
 from portal.groups import services as group_services
 from portal.surveys import crypto
 from portal.surveys.answering import caches, sql
@@ -55,12 +52,19 @@ class OpenRound:
     questions: tuple[AskedQuestion, ...]
 
 
+def kept(round_id: int) -> OpenRound | None:
+    """The round's key and version if this worker keeps them (no statement)."""
+    found: OpenRound | None = caches.OPEN_ROUNDS.get(round_id)
+    return found
+
+
 def open_round(driver: Any, round_id: int) -> OpenRound | None:
     """The round's key and version, read once per worker while it is open (None when it
-    is not open). What is kept is checked again by the submit's statement."""
-    kept: OpenRound | None = caches.OPEN_ROUNDS.get(round_id)
-    if kept is not None:
-        return kept
+    is not open). What is kept is checked again by the submit's statement. Reading them
+    reads the version's questions through the session: an app context is needed then."""
+    opened = kept(round_id)
+    if opened is not None:
+        return opened
     row = direct.execute(
         driver, sql.OPEN_ROUND, {"round": round_id, "open": RoundStatus.OPEN.value}
     )
@@ -75,31 +79,23 @@ def open_round(driver: Any, round_id: int) -> OpenRound | None:
     return opened
 
 
-def try_submit(token: str, round_id: int, group_id: int | None, form: Mapping[str, str]) -> bool:
-    """Seal the reviewed answers in ``form`` and record them in one statement; whether
-    it did. False means nothing was written (see the module's text)."""
-    driver = direct.connection() if crypto.looks_like_token(token) else None
-    if driver is None:  # not PostgreSQL (the full path), or no token at all
+def try_submit(
+    driver: Any, token: str, round_id: int, group_id: int | None, form: Mapping[str, str]
+) -> bool:
+    """Seal the reviewed answers in ``form`` and record them in one statement on
+    ``driver`` (PostgreSQL's); whether it did. False means nothing was written (see the
+    module's text); a database error is raised as SQLAlchemy's, and its statement wrote
+    nothing either. The caller commits when ``driver`` is in a transaction."""
+    if not crypto.looks_like_token(token):
         return False
     values = _sealed(driver, token, round_id, group_id, form)
     if values is None:
         return False
-    try:
-        row = direct.execute(driver, sql.FAST_SUBMIT, values).fetchone()
-    except sa.exc.DBAPIError:
-        # Nothing was written (the round closed meanwhile, or the database is away):
-        # the full path finds out which and says so.
-        written = 0
-        if not direct.autocommitting():
-            db.session.rollback()
-    else:
-        assert row is not None  # count(*) answers one row
-        written = int(row[0])
-    if written != 1:
+    row = direct.execute(driver, sql.FAST_SUBMIT, values).fetchone()
+    assert row is not None  # count(*) answers one row
+    if int(row[0]) != 1:
         caches.OPEN_ROUNDS.drop(round_id)  # read it afresh next time, should it be stale
         return False
-    if not direct.autocommitting():  # the statement ran in the session's transaction
-        db.session.commit()
     return True
 
 

@@ -22,7 +22,6 @@ Set ``SURVEY_FAST_SUBMIT = False`` to send every submit through Flask.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import io
 import re
@@ -30,12 +29,14 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from werkzeug.http import parse_cookie
 
 from portal.core import direct
 from portal.core.security import security_headers
 from portal.core.transactions import without_transaction
+from portal.extensions import db
 from portal.surveys.answering import fast
 from portal.surveys.views import slots
 from portal.surveys.views.respond import PRIVATE_HEADERS, RESPONDENT_PAGES
@@ -65,6 +66,7 @@ class FastSubmit:
     def __init__(self, app: Flask, wsgi_app: WSGIApp) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
+        self._postgresql: list[sa.Engine] | None = None  # the engine, once known
         own = [*PRIVATE_HEADERS, VARY]
         names = {name.lower() for name, _value in own}
         self.headers = own + [
@@ -109,23 +111,65 @@ class FastSubmit:
         secret = self.app.config["SECRET_KEY"]
         value = parse_cookie(environ.get("HTTP_COOKIE", "")).get(slots.SLOT_COOKIE)
         cookie = slots.load(secret, value, slot)
-        if cookie is None or cookie.round_id is None:
+        round_id = None if cookie is None else cookie.round_id
+        if cookie is None or round_id is None:  # a cookie without hints: Flask's view
             return False
         form = _form(body)
         if form is None or not slots.csrf_matches(secret, value, form.get("csrf_token", "")):
             return False
-        # As Flask's request does: an app context of its own, unless one of this app's
-        # is pushed already (a test's, or a CLI command's).
-        own = None if has_app_context() and current_app.name == self.app.name else self.app
-        with own.app_context() if own is not None else contextlib.nullcontext():
-            try:
-                without_transaction()
-                return fast.try_submit(cookie.token, cookie.round_id, cookie.group_id, form)
-            except Exception:  # a fault here must not cost the submit: Flask takes it
-                self.app.logger.exception("The survey submit's fast path failed")
+        try:
+            if has_app_context() and current_app.name == self.app.name:
+                return self._in_context(cookie, round_id, form)
+            return self._before_flask(cookie, round_id, form)
+        except sa.exc.DBAPIError:
+            # Nothing was written (the round closed meanwhile, the database is away):
+            # Flask's view finds out which and says so.
+            return False
+        except Exception:  # a fault here must not cost the submit: Flask takes it
+            self.app.logger.exception("The survey submit's fast path failed")
+            return False
+
+    def _before_flask(self, cookie: slots.SlotCookie, round_id: int, form: dict[str, str]) -> bool:
+        """As a server calls the app: no app context. The statement goes to a pooled
+        connection in autocommit; an app context is pushed only to read a round this
+        worker does not keep yet (its questions are read through the session)."""
+        engine = self._engine()
+        if engine is None:  # not PostgreSQL: Flask's view records every submit
+            return False
+        with direct.pooled(engine) as driver:
+            if fast.kept(round_id) is None:
+                with self.app.app_context():
+                    fast.open_round(driver, round_id)
+            return fast.try_submit(driver, cookie.token, round_id, cookie.group_id, form)
+
+    def _in_context(self, cookie: slots.SlotCookie, round_id: int, form: dict[str, str]) -> bool:
+        """An app context of this app is pushed already (a test's, a CLI command's):
+        the request's connection as Flask's view would have it (a test's session keeps
+        its transaction, which is committed here when the submit is recorded)."""
+        try:
+            without_transaction()
+            driver = direct.connection()
+            if driver is None:
                 return False
-            finally:
-                direct.release()
+            recorded = fast.try_submit(driver, cookie.token, round_id, cookie.group_id, form)
+        except sa.exc.DBAPIError:
+            if not direct.autocommitting():
+                db.session.rollback()
+            raise
+        else:
+            if recorded and not direct.autocommitting():
+                db.session.commit()
+            return recorded
+        finally:
+            direct.release()
+
+    def _engine(self) -> sa.Engine | None:
+        """The app's engine if it is PostgreSQL's; read once, in an app context."""
+        if self._postgresql is None:
+            with self.app.app_context():
+                engine = db.engine
+            self._postgresql = [engine] if engine.dialect.name == direct.POSTGRESQL else []
+        return self._postgresql[0] if self._postgresql else None
 
 
 def _form_body(environ: dict[str, Any]) -> bytes | None:
