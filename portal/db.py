@@ -134,8 +134,13 @@ def configure_postgresql(engine: sa.engine.Engine) -> None:
 
     @sa.event.listens_for(engine, "checkout")
     def _replace_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        if dbapi_connection.closed or dbapi_connection.broken:
+        if closed(dbapi_connection):
             raise sa.exc.DisconnectionError("the connection is closed")
-        ready, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
-        if ready:  # nothing is expected on an idle connection but the server's goodbye
-            raise sa.exc.DisconnectionError("the server has closed the connection")
+
+
+def closed(dbapi_connection: Any) -> bool:
+    """Whether an idle psycopg connection is closed, at either end (no round trip)."""
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return True
+    ready, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    return bool(ready)  # nothing is expected on an idle connection but the server's goodbye

@@ -19,8 +19,7 @@ Which connection:
   the rest of the request; a test whose session is bound to one connection runs these
   statements in its transaction too;
 - for code that runs before Flask, without an app context (the survey submit's WSGI
-  fast path), ``pooled``: one of an engine's pooled connections, in autocommit, for
-  the length of a ``with`` block, given back as ``release`` gives it back.
+  fast path), ``Kept``: a few connections of its own, kept open in autocommit.
 
 What stays as it was:
 
@@ -38,6 +37,8 @@ takes the session's path.
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -47,10 +48,12 @@ from flask import g
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.orm import Session, scoped_session
 
+from portal.db import closed
 from portal.extensions import db
 
 POSTGRESQL = "postgresql"
 _DIALECT = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
+IDLE = psycopg.pq.TransactionStatus.IDLE
 
 _AUTOCOMMIT_ENGINE = "direct_autocommit_engine"  # in ``g``: the engine to check out from
 _AUTOCOMMIT_CONNECTION = "direct_autocommit_connection"  # in ``g``: the one checked out
@@ -109,16 +112,73 @@ def release(_error: BaseException | None = None) -> None:
         _give_back(checked_out)
 
 
-@contextlib.contextmanager
-def pooled(engine: sa.Engine) -> Iterator[psycopg.Connection[Any]]:
-    """One of ``engine``'s pooled connections (PostgreSQL's), in autocommit, for the
-    ``with`` block; given back as ``release`` gives one back. Needs no app context: for
-    the submit's fast path, which runs before Flask (``surveys.views.fastpath``)."""
-    checked_out = _check_out(engine)
-    try:
-        yield checked_out.driver_connection
-    finally:
-        _give_back(checked_out)
+class Kept:
+    """A few connections of ``engine`` (PostgreSQL's) kept open in autocommit, for code
+    that runs before Flask without an app context: the survey submit's fast path
+    (``surveys.views.fastpath``), thousands of times a day while a round is open.
+
+    Taking one from the pool and giving it back (its check-out event, the autocommit
+    switch both ways, the reset on return) cost about 40 µs of a submit's CPU, measured
+    (``scripts/profile_submit.py``); taking a kept one costs a lock and one ``select``.
+    Each is made by the engine's pool and then detached from it; at most ``keep`` stay
+    open, a thread takes one of its own for the ``with`` block, and one found closed or
+    broken is dropped (replaced on the next take), and ``engine.dispose()`` closes them
+    all. A forked child never uses, or closes, its parent's: it starts afresh.
+    """
+
+    def __init__(self, engine: sa.Engine, keep: int = 2) -> None:
+        self._engine = engine
+        self._keep = keep
+        self._idle: list[psycopg.Connection[Any]] = []
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        sa.event.listen(engine, "engine_disposed", self._disposed)
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A kept connection (or a new one) for the ``with`` block, in autocommit."""
+        driver = self._take() or self._open()
+        try:
+            yield driver
+        finally:
+            self._put_back(driver)
+
+    def _take(self) -> psycopg.Connection[Any] | None:
+        with self._lock:
+            if self._pid != os.getpid():  # a forked child: the parent's are not ours
+                self._idle, self._pid = [], os.getpid()
+            while self._idle:
+                driver = self._idle.pop()
+                if not closed(driver):
+                    return driver
+                driver.close()
+        return None
+
+    def _open(self) -> psycopg.Connection[Any]:
+        made = _check_out(self._engine)
+        driver: psycopg.Connection[Any] = made.driver_connection
+        made.detach()  # the pool no longer counts it, nor gives it to anyone else
+        return driver
+
+    def _put_back(self, driver: psycopg.Connection[Any]) -> None:
+        if driver.closed or driver.broken or driver.info.transaction_status != IDLE:
+            driver.close()
+            return
+        with self._lock:
+            if self._pid == os.getpid() and len(self._idle) < self._keep:
+                self._idle.append(driver)
+                return
+        driver.close()
+
+    def _disposed(self, _engine: sa.Engine) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every kept connection; ``engine.dispose()`` does too."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for driver in idle:
+            driver.close()
 
 
 def _check_out(engine: sa.Engine) -> Any:

@@ -447,11 +447,11 @@ def test_a_connection_cut_under_the_fast_submit_loses_nothing(app, open_round, m
     monkeypatch.setitem(app.view_functions, "surveys.respond_submit", counted)
     cut: list[int] = []
     drivers: list[Any] = []
-    pooled = direct.pooled
+    kept = direct.Kept.connection
 
     @contextlib.contextmanager
-    def seen(engine: Any) -> Iterator[Any]:  # the fast path's pooled connection
-        with pooled(engine) as driver:
+    def seen(self: Any) -> Iterator[Any]:  # the fast path's connection
+        with kept(self) as driver:
             drivers.append(driver)
             yield driver
 
@@ -470,7 +470,7 @@ def test_a_connection_cut_under_the_fast_submit_loses_nothing(app, open_round, m
                     break
                 time.sleep(0.01)
 
-    monkeypatch.setattr(direct, "pooled", seen)
+    monkeypatch.setattr(direct.Kept, "connection", seen)
     monkeypatch.setattr(direct, "WATCHERS", [terminate])
     response = client.post(slot + "/submit", data=form)
     assert cut  # the fast path's statement was the one cut off
@@ -485,8 +485,8 @@ def test_a_submit_of_a_round_the_worker_keeps_is_recorded_without_an_app_context
 ) -> None:
     """As a server calls the portal (no app context pushed), a submit of a round whose
     key and version the worker keeps is recorded by the fast path alone: no app context,
-    so no Flask request, session or hooks; one statement on a pooled connection, which
-    goes back to the pool afterwards."""
+    so no Flask request, session or hooks; one statement on a connection the fast path
+    keeps, and keeps for the next."""
     import flask
 
     from portal.core import direct
@@ -498,18 +498,20 @@ def test_a_submit_of_a_round_the_worker_keeps_is_recorded_without_an_app_context
     layer = app.wsgi_app
     while not isinstance(layer, FastSubmit):  # under ProxyFix, when proxies are trusted
         layer = layer.app
-    engine = layer._engine()  # known once per worker
-    with direct.pooled(engine) as driver, app.app_context():  # another respondent's submit
+    kept = layer.connections()  # known once per worker
+    assert kept is not None
+    with kept.connection() as driver, app.app_context():  # another respondent's submit
         assert fast.open_round(driver, open_round.round_id) is not None
+        pid = driver.info.backend_pid
     pushed: list[Any] = []
     statements: list[str] = []
     monkeypatch.setattr(direct, "WATCHERS", [statements.append])
-    checked_out = engine.pool.checkedout()
     with flask.appcontext_pushed.connected_to(lambda sender, **_: pushed.append(sender), app):
         response = client.post(slot + "/submit", data=form)
     assert response.status_code == 302
     assert response.headers["Location"] == slot + "/receipt"
     assert pushed == []
     assert statements == [direct_sql.FAST_SUBMIT]
-    assert engine.pool.checkedout() == checked_out  # the connection went back
+    with kept.connection() as driver:
+        assert driver.info.backend_pid == pid  # the same connection, kept
     assert responses_in(app, open_round.round_id) == 1

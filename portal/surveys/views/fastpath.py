@@ -66,7 +66,7 @@ class FastSubmit:
     def __init__(self, app: Flask, wsgi_app: WSGIApp) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
-        self._postgresql: list[sa.Engine] | None = None  # the engine, once known
+        self._postgresql: list[direct.Kept] | None = None  # its connections, once known
         own = [*PRIVATE_HEADERS, VARY]
         names = {name.lower() for name, _value in own}
         self.headers = own + [
@@ -130,13 +130,14 @@ class FastSubmit:
             return False
 
     def _before_flask(self, cookie: slots.SlotCookie, round_id: int, form: dict[str, str]) -> bool:
-        """As a server calls the app: no app context. The statement goes to a pooled
-        connection in autocommit; an app context is pushed only to read a round this
-        worker does not keep yet (its questions are read through the session)."""
-        engine = self._engine()
-        if engine is None:  # not PostgreSQL: Flask's view records every submit
+        """As a server calls the app: no app context. The statement goes to one of the
+        connections the fast path keeps, in autocommit; an app context is pushed only to
+        read a round this worker does not keep yet (its questions are read through the
+        session)."""
+        kept = self.connections()
+        if kept is None:  # not PostgreSQL: Flask's view records every submit
             return False
-        with direct.pooled(engine) as driver:
+        with kept.connection() as driver:
             if fast.kept(round_id) is None:
                 with self.app.app_context():
                     fast.open_round(driver, round_id)
@@ -163,12 +164,14 @@ class FastSubmit:
         finally:
             direct.release()
 
-    def _engine(self) -> sa.Engine | None:
-        """The app's engine if it is PostgreSQL's; read once, in an app context."""
+    def connections(self) -> direct.Kept | None:
+        """The connections the fast path keeps, if the app's database is PostgreSQL;
+        the engine is read once, in an app context."""
         if self._postgresql is None:
             with self.app.app_context():
                 engine = db.engine
-            self._postgresql = [engine] if engine.dialect.name == direct.POSTGRESQL else []
+            postgresql = engine.dialect.name == direct.POSTGRESQL
+            self._postgresql = [direct.Kept(engine)] if postgresql else []
         return self._postgresql[0] if self._postgresql else None
 
 
