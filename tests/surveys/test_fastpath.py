@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import secrets
 from typing import Any
 
 import pytest
@@ -202,7 +203,9 @@ def test_a_stale_key_kept_by_the_worker_never_seals_a_ballot(
 def test_a_forged_or_missing_csrf_token_is_refused(client, sworld, db_session) -> None:
     make_round(db_session, sworld)
     slot, form = reviewed(client, db_session, sworld)
-    for token in ("", "0" * 64, form["csrf_token"][:-1] + "0"):
+    real = form["csrf_token"]
+    last = "1" if real.endswith("0") else "0"  # one hex digit off (never the real one)
+    for token in ("", "0" * 64, real[:-1] + last):
         response = client.post(slot + "/submit", data={**form, "csrf_token": token})
         assert response.status_code == 400
     assert ballots(db_session) == 0
@@ -221,9 +224,12 @@ def test_another_slots_cookie_opens_nothing(app, client, sworld, db_session) -> 
     assert ballots(db_session) == 0
 
 
-@pytest.mark.parametrize("case", ["closed", "day passed", "answered", "incomplete", "nul"])
+CASES = ["closed", "day passed", "answered", "incomplete", "texts too long", "nul"]
+
+
+@pytest.mark.parametrize("case", CASES)
 def test_what_the_fast_path_cannot_record_flask_answers(
-    app, client, sworld, db_session, view_calls, monkeypatch, case
+    app, client, sworld, db_session, view_calls, monkeypatch, caplog, case
 ) -> None:
     from portal.groups import services as group_services
 
@@ -240,6 +246,11 @@ def test_what_the_fast_path_cannot_record_flask_answers(
         db_session.commit()
     elif case == "incomplete":
         form = {name: value for name, value in form.items() if name != "answer-A1"}
+    elif case == "texts too long":  # each within its limit, too long together
+        instrument = db_session.get(Instrument, sworld.instrument_id)
+        texts = [f"answer-{q.code}" for q in instrument.questions if not q.is_scale]
+        assert len(texts) >= 2
+        form = {**form, **{name: secrets.token_urlsafe(2000) for name in texts}}
     else:
         form = {**form, "answer-F2": "a\x00b"}
     response = client.post(slot + "/submit", data=form)
@@ -248,6 +259,7 @@ def test_what_the_fast_path_cannot_record_flask_answers(
         "day passed": (404, None),
         "answered": (302, "/receipt"),
         "incomplete": (302, "/answers"),
+        "texts too long": (302, "/answers"),
         "nul": (400, None),
     }[case]
     assert response.status_code == expected[0]
@@ -256,6 +268,7 @@ def test_what_the_fast_path_cannot_record_flask_answers(
     assert ballots(db_session) == 0
     if case != "nul":
         assert view_calls == [slot.rsplit("/", 1)[1]]  # Flask decided what is shown
+    assert "fast path failed" not in caplog.text  # each a refusal, none a fault
 
 
 def test_a_double_submit_through_the_fast_path_records_once(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from collections.abc import Sequence
 
@@ -50,13 +51,19 @@ class Problem(enum.Enum):
 
 
 def problem(
-    questions: Sequence[AskedQuestion], answers: dict[str, str], *, complete: bool
+    questions: Sequence[AskedQuestion],
+    answers: dict[str, str],
+    *,
+    complete: bool,
+    packed: bool = True,
 ) -> tuple[dict[str, str], tuple[Problem, AskedQuestion] | None]:
     """The answers that belong to the questions, stripped, and the first problem with
     them (with its question), or None. Words nothing, so it needs no request: the
     submit's fast path (``answering.fast``) asks only whether there is one.
 
-    ``complete`` also requires every required question to be answered.
+    ``complete`` also requires every required question to be answered. ``packed=False``
+    leaves out whether the free texts fit together, for a caller that encodes the
+    answers next (``encode`` raises ``crypto.TextTooLongError`` when they do not).
     """
     clean: dict[str, str] = {}
     for question in questions:
@@ -72,7 +79,7 @@ def problem(
             return clean, (Problem.TOO_LONG, question)
         clean[question.code] = value
     written = [q for q in questions if not q.is_scale and clean.get(q.code)]
-    if written and _packed_overflow(questions, clean) is not None:
+    if packed and written and _packed_overflow(questions, clean) is not None:
         longest = max(written, key=lambda q: len(clean[q.code]))
         return clean, (Problem.TEXTS_TOO_LONG, longest)
     return clean, None
@@ -80,8 +87,13 @@ def problem(
 
 def _allowed(question: AskedQuestion) -> frozenset[str]:
     """The values a scale question accepts: its points, and "don't know" if offered."""
-    points = [str(p) for p in range(1, (question.points or 0) + 1)]
-    return frozenset([*points, DONT_KNOW] if question.dont_know_label else points)
+    return _scale_values(question.points or 0, bool(question.dont_know_label))
+
+
+@functools.cache
+def _scale_values(points: int, dont_know: bool) -> frozenset[str]:
+    values = [str(p) for p in range(1, points + 1)]
+    return frozenset([*values, DONT_KNOW] if dont_know else values)
 
 
 def _packed_overflow(

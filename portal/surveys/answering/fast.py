@@ -110,10 +110,13 @@ def _sealed(
         return None
     if (reviewed.instrument_id, reviewed.imported_at) != (opened.instrument_id, opened.imported_at):
         return None
-    clean, found = problem(opened.questions, reviewed.answers, complete=True)
+    clean, found = problem(opened.questions, reviewed.answers, complete=True, packed=False)
     if found is not None:
         return None
-    encoded = encode(opened.questions, clean, group_id or 0)
+    try:
+        encoded = encode(opened.questions, clean, group_id or 0)
+    except crypto.TextTooLongError:  # the free texts do not fit together: Flask says so
+        return None
     return {
         "token_hash": crypto.token_hash(token),
         "round": round_id,
