@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portal.surveys.answering import caches, load_questions
 from portal.surveys.answering.fast import OpenRound
@@ -30,7 +32,7 @@ from portal.surveys.models import (
     SurveyRound,
 )
 from portal.surveys.services import close_round
-from portal.surveys.views import slots
+from portal.surveys.views import fastpath, slots
 from tests.support.surveys import FULL_ANSWERS, answer_and_review, enter, links, make_round
 
 
@@ -295,3 +297,53 @@ def test_switched_off_every_submit_goes_through_flask(
     assert response.headers["Location"] == slot + "/receipt"
     assert view_calls == [slot.rsplit("/", 1)[1]]
     assert ballots(db_session) == 1
+
+
+def _parse_qsl_form(body: bytes) -> dict[str, str] | None:
+    """What the fast path read with urllib.parse.parse_qsl before ``_form`` read it."""
+    import urllib.parse
+
+    try:
+        pairs = urllib.parse.parse_qsl(
+            body.decode(), keep_blank_values=True, max_num_fields=fastpath.MAX_FIELDS
+        )
+    except ValueError:
+        return None
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        if "\x00" in name or "\x00" in value:
+            return None
+        form.setdefault(name, value)
+    return form
+
+
+FORM_PIECES = st.sampled_from(
+    ["&", "=", "+", "%", "%2B", "%3A", "%00", "%C3%A9", "%ZZ", "%C3", "a", "answer-A1", "é", "\x00"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(parts=st.lists(st.one_of(FORM_PIECES, st.text(max_size=5)), max_size=30))
+def test_the_fast_path_reads_a_form_as_parse_qsl_does(parts) -> None:
+    body = "".join(parts).encode()
+    assert fastpath._form(body) == _parse_qsl_form(body)
+    assert fastpath._form(b"\xff") is None  # not UTF-8
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    parts=st.lists(
+        st.one_of(
+            st.sampled_from([";", " ", "=", '"', "\\", "survey_link", "survey_link=", "a.b-c_9"]),
+            st.text(alphabet="ab=;. \"'", max_size=6),
+        ),
+        max_size=12,
+    )
+)
+def test_the_fast_path_reads_the_slot_cookie_as_werkzeug_does(parts) -> None:
+    from werkzeug.http import parse_cookie
+
+    header = "".join(parts)
+    read = fastpath._cookie(header, slots.SLOT_COOKIE)
+    if read is not None:  # None: Flask reads the header itself
+        assert read == parse_cookie(header).get(slots.SLOT_COOKIE)
