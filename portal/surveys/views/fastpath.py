@@ -17,6 +17,13 @@ the fast path only ever answers with what the Flask view answers when it records
 submit: the redirect to the receipt, with the same headers (the tests compare the
 two responses, ``tests/surveys/test_fastpath.py``).
 
+As a server calls the app there is no app context, and the fast path pushes none for a
+round the worker keeps (``answering.fast.kept``): its statement goes to a connection it
+keeps open in autocommit (``portal.core.direct.Kept``), and it reads the cookie, the
+Cookie header and the form with readers of its own, each tested against the library's
+(itsdangerous, werkzeug, ``parse_qsl``). Under an app context pushed already (a test's),
+it uses the request's connection and transaction, as Flask's view would.
+
 Set ``SURVEY_FAST_SUBMIT = False`` to send every submit through Flask.
 """
 
