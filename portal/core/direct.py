@@ -120,10 +120,11 @@ class Kept:
     Taking one from the pool and giving it back (its check-out event, the autocommit
     switch both ways, the reset on return) cost about 40 µs of a submit's CPU, measured
     (``scripts/profile_submit.py``); taking a kept one costs a lock and one ``select``.
-    Each is made by the engine's pool and then detached from it; at most ``keep`` stay
-    open, a thread takes one of its own for the ``with`` block, and one found closed or
-    broken is dropped (replaced on the next take), and ``engine.dispose()`` closes them
-    all. A forked child never uses, or closes, its parent's: it starts afresh.
+    Each is made by the engine's pool and then detached from it. A thread has one to
+    itself for the ``with`` block; at most ``keep`` stay open between blocks. One found
+    closed or broken is dropped and replaced, one left in a transaction is not kept, and
+    ``engine.dispose()`` closes them all. A forked child never uses, or closes, its
+    parent's: it starts afresh.
     """
 
     def __init__(self, engine: sa.Engine, keep: int = 2) -> None:
