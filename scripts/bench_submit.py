@@ -35,20 +35,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 import bench  # noqa: E402
 import bench_wrk  # noqa: E402
 import survey_load as load  # noqa: E402
+from profile_submit import backend_cpu as process_cpu  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def process_cpu(pids: Sequence[int]) -> float:
-    """CPU seconds (user + system) the processes have used so far."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / TICKS
 
 
 def machine_cpu() -> float:
