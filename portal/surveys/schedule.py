@@ -1,4 +1,6 @@
-"""When a survey round runs: its dates belong to its year, and what a new round suggests.
+"""When a survey round runs: its dates belong to its year, what a new round suggests, and
+whether a round takes answers today (``accepts_answers``: the respondent pages and the
+round's services both ask, so it lives here, below either).
 
 A round's year is the survey year the board's summary and the national reference
 file it under, so a round opens and closes within that calendar year: a 2027 round
@@ -12,10 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from typing import Protocol
 
 from flask_babel import gettext as _
 
 from portal.core.errors import DomainError
+from portal.groups import services as group_services
 
 # The usual survey window (DESIGN: August–September).
 WINDOW_OPENS = (8, 15)
@@ -69,3 +73,19 @@ def suggest(taken: Collection[int], today: dt.date) -> tuple[int, dt.date, dt.da
         opens = today
         closes = max(closes, min(today + LATE_RUN, dt.date(year, 12, 31)))
     return year, opens, closes
+
+
+class RoundDates(Protocol):
+    """What ``accepts_answers`` reads: a round, or the respondent pages' copy of one."""
+
+    @property
+    def is_open(self) -> bool: ...
+
+    @property
+    def closes_on(self) -> dt.date: ...
+
+
+def accepts_answers(survey_round: RoundDates, today: dt.date | None = None) -> bool:
+    """Open, and its closing day has not passed (Stockholm time)."""
+    today = today or group_services.today()
+    return survey_round.is_open and today <= survey_round.closes_on

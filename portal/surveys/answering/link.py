@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.surveys import crypto
 from portal.surveys.answering import caches, sql
 from portal.surveys.models import Question, QuestionKind, RoundStatus
-from portal.surveys.services.lifecycle import accepts_answers
+from portal.surveys.schedule import accepts_answers
 
 DONT_KNOW = "dk"
 

@@ -7,6 +7,7 @@ The names below are the domain's service interface for other packages, scripts a
 tests; code inside ``portal.surveys`` imports from the subject modules.
 """
 
+from portal.surveys.schedule import accepts_answers
 from portal.surveys.services.codes import (
     MAX_CODES,
     AlreadyIssuedError,
@@ -28,7 +29,6 @@ from portal.surveys.services.instruments import (
 )
 from portal.surveys.services.lifecycle import (
     SEALED_TABLES,
-    accepts_answers,
     close_due,
     close_round,
     open_round,

@@ -21,7 +21,7 @@ from portal.db import affected_rows, utcnow
 from portal.extensions import db
 from portal.surveys import crypto
 from portal.surveys.models import CodeBatch, Invitation, RespondentSource, SurveyRound
-from portal.surveys.services.lifecycle import accepts_answers
+from portal.surveys.schedule import accepts_answers
 from portal.surveys.services.links import round_keys
 
 MAX_CODES = 200  # 25 pages of slips (a QR code takes segno about 30–60 ms); more in batches

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from typing import Protocol
 
 import sqlalchemy as sa
 from flask import current_app
@@ -35,6 +34,7 @@ from portal.surveys.models import (
     SurveyResponse,
     SurveyRound,
 )
+from portal.surveys.schedule import accepts_answers
 from portal.surveys.services import lists
 from portal.surveys.services.links import LINK_MARKER_RE, mail_link, round_keys
 from portal.surveys.services.rounds import snapshot
@@ -158,22 +158,6 @@ def _list_invitations(survey_round: SurveyRound, keys: crypto.RoundKeys) -> list
     return [
         _invitation(survey_round, keys, entry=entry) for entry in lists.list_entries(survey_round)
     ]
-
-
-class RoundDates(Protocol):
-    """What ``accepts_answers`` reads: a round, or the respondent pages' copy of one."""
-
-    @property
-    def is_open(self) -> bool: ...
-
-    @property
-    def closes_on(self) -> dt.date: ...
-
-
-def accepts_answers(survey_round: RoundDates, today: dt.date | None = None) -> bool:
-    """Open, and its closing day has not passed (Stockholm time)."""
-    today = today or group_services.today()
-    return survey_round.is_open and today <= survey_round.closes_on
 
 
 def send_reminders(
