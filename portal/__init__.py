@@ -8,12 +8,11 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.config import INSTANCE_DIR, load_config
+from portal.config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from portal.core.dispatch import Portal
 from portal.db import configure_postgresql, configure_sqlite
 from portal.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 
-PROJECT_ROOT = INSTANCE_DIR.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
 # A built wheel carries the templates, static files and migrations inside the package
 # (setup.py); a source checkout keeps them beside it.

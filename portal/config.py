@@ -11,7 +11,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the source checkout
+INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 
 class ConfigError(RuntimeError):

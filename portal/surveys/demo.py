@@ -94,7 +94,7 @@ def example_instruments() -> dict[RespondentGroup, Instrument]:
 
 def load_national_reference() -> None:
     """Load ``docs/examples/national-reference.csv`` unless its years are already there."""
-    from portal import PROJECT_ROOT
+    from portal.config import PROJECT_ROOT
     from portal.surveys.national import NationalReference, import_national
 
     loaded = db.session.scalar(
