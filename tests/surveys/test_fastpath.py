@@ -347,3 +347,38 @@ def test_the_fast_path_reads_the_slot_cookie_as_werkzeug_does(parts) -> None:
     read = fastpath._cookie(header, slots.SLOT_COOKIE)
     if read is not None:  # None: Flask reads the header itself
         assert read == parse_cookie(header).get(slots.SLOT_COOKIE)
+
+
+def test_first_submits_at_once_make_one_set_of_kept_connections(app, monkeypatch) -> None:
+    """A threaded server's first submits may arrive together: they share one ``Kept``
+    (on PostgreSQL; on SQLite there is none), never one each whose connections leak."""
+    import threading
+    import time
+
+    from portal.core import direct
+
+    made: list[Any] = []
+    real = direct.Kept
+
+    def slow(engine: Any) -> Any:  # widen the window in which two could be made
+        time.sleep(0.05)
+        made.append(real(engine))
+        return made[-1]
+
+    monkeypatch.setattr(direct, "Kept", slow)
+    fast_submit = fastpath.FastSubmit(app, app.wsgi_app)
+    barrier = threading.Barrier(4)
+    seen: list[Any] = []
+
+    def first() -> None:
+        barrier.wait()
+        seen.append(fast_submit.connections())
+
+    threads = [threading.Thread(target=first) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(seen) == 4
+    assert len({id(kept) for kept in seen}) == 1
+    assert len(made) == (1 if seen[0] is not None else 0)

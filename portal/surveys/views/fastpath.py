@@ -32,6 +32,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import threading
 import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -74,6 +75,7 @@ class FastSubmit:
         self.app = app
         self.wsgi_app = wsgi_app
         self._postgresql: list[direct.Kept] | None = None  # its connections, once known
+        self._first = threading.Lock()
         own = [*PRIVATE_HEADERS, VARY]
         names = {name.lower() for name, _value in own}
         self.headers = own + [
@@ -173,12 +175,14 @@ class FastSubmit:
 
     def connections(self) -> direct.Kept | None:
         """The connections the fast path keeps, if the app's database is PostgreSQL;
-        the engine is read once, in an app context."""
+        the engine is read once, in an app context (under a lock: a threaded server's
+        first submits may come at once, and only one ``Kept`` may be made)."""
         if self._postgresql is None:
-            with self.app.app_context():
-                engine = db.engine
-            postgresql = engine.dialect.name == direct.POSTGRESQL
-            self._postgresql = [direct.Kept(engine)] if postgresql else []
+            with self._first, self.app.app_context():
+                if self._postgresql is None:
+                    engine = db.engine
+                    postgresql = engine.dialect.name == direct.POSTGRESQL
+                    self._postgresql = [direct.Kept(engine)] if postgresql else []
         return self._postgresql[0] if self._postgresql else None
 
 
