@@ -330,25 +330,6 @@ def test_the_fast_path_reads_a_form_as_parse_qsl_does(parts) -> None:
     assert fastpath._form(b"\xff") is None  # not UTF-8
 
 
-@settings(max_examples=500, deadline=None)
-@given(
-    parts=st.lists(
-        st.one_of(
-            st.sampled_from([";", " ", "=", '"', "\\", "survey_link", "survey_link=", "a.b-c_9"]),
-            st.text(alphabet="ab=;. \"'", max_size=6),
-        ),
-        max_size=12,
-    )
-)
-def test_the_fast_path_reads_the_slot_cookie_as_werkzeug_does(parts) -> None:
-    from werkzeug.http import parse_cookie
-
-    header = "".join(parts)
-    read = fastpath._cookie(header, slots.SLOT_COOKIE)
-    if read is not None:  # None: Flask reads the header itself
-        assert read == parse_cookie(header).get(slots.SLOT_COOKIE)
-
-
 def test_first_submits_at_once_make_one_set_of_kept_connections(app, monkeypatch) -> None:
     """A threaded server's first submits may arrive together: they share one ``Kept``
     (on PostgreSQL; on SQLite there is none), never one each whose connections leak."""

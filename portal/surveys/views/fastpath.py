@@ -19,9 +19,9 @@ two responses, ``tests/surveys/test_fastpath.py``).
 
 As a server calls the app there is no app context, and the fast path pushes none for a
 round the worker keeps (``answering.fast.kept``): its statement goes to a connection it
-keeps open in autocommit (``portal.core.direct.Kept``), and it reads the cookie, the
-Cookie header and the form with readers of its own, each tested against the library's
-(itsdangerous, werkzeug, ``parse_qsl``). Under an app context pushed already (a test's),
+keeps open in autocommit (``portal.core.direct.Kept``), and it reads the slot cookie and
+the form with readers of its own, each tested against the library's (itsdangerous,
+``parse_qsl``). Under an app context pushed already (a test's),
 it uses the request's connection and transaction, as Flask's view would.
 
 Set ``SURVEY_FAST_SUBMIT = False`` to send every submit through Flask.
@@ -39,6 +39,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
+from werkzeug.http import parse_cookie
 
 from portal.core import direct
 from portal.core.security import security_headers
@@ -53,7 +54,6 @@ MAX_BODY = 64 * 1024  # a review page's form is a few kilobytes; larger goes to 
 MAX_FIELDS = 1000  # as Flask's form parser (MAX_FORM_PARTS)
 FORM = "application/x-www-form-urlencoded"
 SLOT = re.compile(r"[A-Za-z0-9_-]{1,64}")
-PLAIN_COOKIE = re.compile(r"[A-Za-z0-9_.-]+")
 # What Flask's after-request hooks add to the receipt's redirect besides the security
 # and private headers: htmx's (``portal.core.htmx.vary_on_htmx``) and Flask-Compress's.
 VARY = ("Vary", "HX-Request, Accept-Encoding")
@@ -118,7 +118,7 @@ class FastSubmit:
     def _recorded(self, environ: dict[str, Any], slot: str, body: bytes) -> bool:
         """Whether this submit is now recorded (False: nothing was written)."""
         secret = self.app.config["SECRET_KEY"]
-        value = _cookie(environ.get("HTTP_COOKIE", ""), slots.SLOT_COOKIE)
+        value = parse_cookie(environ.get("HTTP_COOKIE", "")).get(slots.SLOT_COOKIE)
         cookie = slots.load(secret, value, slot)
         round_id = None if cookie is None else cookie.round_id
         if cookie is None or round_id is None:  # a cookie without hints: Flask's view
@@ -184,17 +184,6 @@ class FastSubmit:
                     postgresql = engine.dialect.name == direct.POSTGRESQL
                     self._postgresql = [direct.Kept(engine)] if postgresql else []
         return self._postgresql[0] if self._postgresql else None
-
-
-def _cookie(header: str, name: str) -> str | None:
-    """The first cookie ``name`` of a Cookie header, if its value is plain (a slot
-    cookie's always is: URL-safe base64 and dots); None otherwise, and Flask reads it."""
-    for part in header.split(";"):
-        key, equals, value = part.partition("=")
-        if equals and key.strip() == name:
-            value = value.strip()
-            return value if PLAIN_COOKIE.fullmatch(value) else None
-    return None
 
 
 def _form_body(environ: dict[str, Any]) -> bytes | None:
