@@ -15,7 +15,14 @@ from portal.reporting.services.national import (
 )
 from portal.surveys import results, services
 from portal.surveys.instrument import parse_instrument
-from portal.surveys.models import Answer, Question, RoundStatus, SurveyResponse, SurveyRound
+from portal.surveys.models import (
+    Answer,
+    Question,
+    RespondentGroup,
+    RoundStatus,
+    SurveyResponse,
+    SurveyRound,
+)
 from portal.surveys.national import import_national
 
 DEMO_FILE = PROJECT_ROOT / "portal" / "surveys" / "data" / "demo-instrument.json"
@@ -40,13 +47,17 @@ def closed_round(
     year: int = 2025,
     k: int = 3,
     status: RoundStatus = RoundStatus.CLOSED,
+    association: Any = None,
+    respondent_group: RespondentGroup = RespondentGroup.MANAGERS,
 ) -> SurveyRound:
-    """An association with one round; ``answers`` gives each response's value per code
-    (``None`` is "don't know")."""
-    association = f.association()
-    group = f.group(association)
+    """A round (of a new association unless ``association`` is given); ``answers``
+    gives each response's value per code (``None`` is "don't know"). A managers' round
+    answers through a Mysam group, any other respondent group's without one."""
+    association = association or f.association()
+    group = f.group(association) if respondent_group == RespondentGroup.MANAGERS else None
     survey_round = SurveyRound(
         association_id=association.id,
+        respondent_group=respondent_group,
         year=year,
         instrument_id=instrument.id,
         opens_on=dt.date(year, 8, 1),
@@ -59,7 +70,7 @@ def closed_round(
     questions = {q.code: q for q in instrument.questions}
     count = max(len(values) for values in answers.values())
     for index in range(count):
-        response = SurveyResponse(round_id=survey_round.id, group_id=group.id)
+        response = SurveyResponse(round_id=survey_round.id, group_id=group and group.id)
         db_session.add(response)
         for code, values in answers.items():
             if index < len(values):
@@ -176,6 +187,44 @@ def test_the_board_summary_shows_the_indicators_installation_figure(app, f, db_s
     assert a.installation_diff == 0  # the same answers everywhere
 
 
+def test_each_respondent_groups_installation_figure_is_of_its_own_rounds_year(
+    app, f, db_session, instrument, count_queries
+) -> None:
+    """Three associations, each with a managers' round of 2025 and a board round of 2024
+    (its latest): in one association's 2025 summary the board's section compares with
+    the installation's board rounds of 2024, as the managers' section does with 2025's;
+    and the summary still reads the rollup once."""
+    from portal.organisations.models import Association
+    from portal.reporting.services.period import Period
+    from portal.reporting.services.survey_figures import References, every_survey_figures
+
+    associations = [f.association() for _ in range(3)]
+    for association in associations:
+        closed_round(f, db_session, instrument, {"A1": [7, 6, 2]}, association=association)
+        closed_round(
+            f, db_session, instrument, {"A1": [7, 7, 1, 1]}, year=2024,
+            association=association, respondent_group=RespondentGroup.BOARD,
+        )  # fmt: skip
+    association = db_session.get(Association, associations[0].id)
+    with app.test_request_context("/"), count_queries() as counter:
+        managers, others = every_survey_figures(
+            association.id, Period(2025), [], References(association.id)
+        )
+    assert managers is not None
+    assert [section.respondent_group for section, _refs in others] == [RespondentGroup.BOARD]
+    board = others[0][0]
+    assert (managers.year, board.year) == (2025, 2024)
+    a1 = {
+        section.respondent_group: next(r for r in section.questions if r.code == "A1")
+        for section in (managers, board)
+    }
+    assert a1[RespondentGroup.MANAGERS].installation == pytest.approx(2 / 3)
+    assert a1[RespondentGroup.BOARD].installation == pytest.approx(2 / 4)
+    assert a1[RespondentGroup.BOARD].installation_associations == 3
+    rollups = [s for s in counter.statements if "survey_round_totals" in s]
+    assert len(rollups) == 1
+
+
 def test_the_summarys_rollup_rows_are_the_figures_as_plain_tuples(f, db_session, instrument):
     """The board summary holds its rollup (at national scale some three thousand rows)
     as plain tuples of numbers and strings: the cyclic garbage collector stops tracking
@@ -189,7 +238,7 @@ def test_the_summarys_rollup_rows_are_the_figures_as_plain_tuples(f, db_session,
     own = closed_round(f, db_session, instrument, {"A1": [7, 6, 2], "A2": [7, 7, 1]})
     closed_round(f, db_session, instrument, {"A1": [7, 1, 2], "A2": [6, 1, 1]})
     closed_round(f, db_session, instrument, {"A1": [7, 7]}, year=2024)  # neither
-    rows = round_rows(own.association_id, 2025)
+    rows = round_rows(own.association_id, [2025])
     figures = round_figures(own.association_id, 2025)
     assert sorted(map(RoundFigure._make, rows)) == sorted(figures)
     assert len(figures) == 4  # two rounds of 2025, two scale questions each

@@ -136,21 +136,23 @@ def closed_round_figures(*conditions: sa.ColumnElement[bool]) -> list[RoundFigur
     return [make(row) for rows in _batches(_rollup(*conditions)) for row in rows]
 
 
-def _summary_conditions(association_id: int, year: int) -> sa.ColumnElement[bool]:
-    return sa.or_(SurveyRound.association_id == association_id, SurveyRound.year == year)
+def _summary_conditions(association_id: int, years: Collection[int]) -> sa.ColumnElement[bool]:
+    return sa.or_(SurveyRound.association_id == association_id, SurveyRound.year.in_(years))
 
 
 def round_figures(association_id: int, year: int) -> list[RoundFigure]:
     """The rollup rows a board summary needs, in one query: every closed round of the
     association (its trends), and every closed round of ``year`` on the installation
     (the installation-wide figure)."""
-    return closed_round_figures(_summary_conditions(association_id, year))
+    return closed_round_figures(_summary_conditions(association_id, [year]))
 
 
-def round_rows(association_id: int, year: int) -> list[RoundRow]:
-    """``round_figures`` as plain tuples (``RoundFigure._make`` makes one a figure), in
-    no particular order: the pools add them up, and the few a summary's trends read
-    (the association's own) are sorted where they are read.
+def round_rows(association_id: int, years: Collection[int]) -> list[RoundRow]:
+    """``round_figures`` as plain tuples (``RoundFigure._make`` makes one a figure), for
+    ``years``: those of each respondent group's latest round, since a group's
+    installation-wide figure is of its own round's year. In no particular order: the
+    pools add them up, and the few a summary's trends read (the association's own) are
+    sorted where they are read.
 
     The board summary holds these three thousand rows while it works. The cyclic
     garbage collector stops tracking a plain tuple of numbers and strings at its
@@ -159,7 +161,7 @@ def round_rows(association_id: int, year: int) -> list[RoundRow]:
     every few requests a full collection of the whole process then took longer than
     the page itself.
     """
-    result = _rollup(_summary_conditions(association_id, year), ordered=False)
+    result = _rollup(_summary_conditions(association_id, sorted(years)), ordered=False)
     return [tuple(row) for rows in _batches(result) for row in rows]
 
 

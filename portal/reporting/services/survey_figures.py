@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -341,8 +342,9 @@ class References:
     """The survey reference figures of one summary, read once (two queries).
 
     The yearly rollup of every closed round of the association (its trends) and of
-    every closed round of the summary's survey year (the installation-wide figure),
-    and the national reference for every question code and year either shows.
+    every closed round of the years of its respondent groups' latest rounds (each
+    group's installation-wide figure is of its own round's year), and the national
+    reference for every question code and year either shows.
     """
 
     association_id: int
@@ -356,12 +358,13 @@ class References:
     # every respondent group's rollup, read once: respondent group → its part
     figures: dict[str, _Rollup] | None = None
 
-    def _read(self, year: int) -> dict[str, _Rollup]:
-        """The rollup (``national.round_rows``, one query), by respondent group: the
-        association's own rows as figures, every row as the plain tuple it came as."""
+    def _read(self, years: Collection[int]) -> dict[str, _Rollup]:
+        """The rollup (``national.round_rows``, one query) for ``years``, by respondent
+        group: the association's own rows as figures, every row as the plain tuple it
+        came as. Read once: the first call names every year the summary compares."""
         if self.figures is None:
             self.figures = defaultdict(_Rollup)
-            for row in national.round_rows(self.association_id, year):
+            for row in national.round_rows(self.association_id, years):
                 part = self.figures[row[-1]]  # RoundFigure's fields: the respondent group
                 part.rows.append(row)
                 if row[0] == self.association_id:  # ... and first the association
@@ -370,12 +373,15 @@ class References:
                 part.own.sort(key=_by_code_and_year)  # as the trends read them
         return self.figures
 
-    def shared_national(self, codes: set[str], year: int) -> dict[tuple[int, str], NationalFigure]:
+    def shared_national(
+        self, codes: set[str], years: set[int]
+    ) -> dict[tuple[int, str], NationalFigure]:
         """The national references of every respondent group's figures at once (one
-        query, after the figures): ``codes`` and the association's own years."""
-        own = [f for part in self._read(year).values() for f in part.own]
-        years = {f.year for f in own} | {year}
-        return national.national_figures(codes | {f.code for f in own}, years)
+        query, after the figures): ``codes`` of the groups' rounds of ``years``, and
+        the association's own years."""
+        own = [f for part in self._read(years).values() for f in part.own]
+        all_years = years | {f.year for f in own}
+        return national.national_figures(codes | {f.code for f in own}, all_years)
 
     def of_group(self, respondent_group: RespondentGroup) -> References:
         """References for another respondent group's figures, sharing what was read."""
@@ -392,7 +398,7 @@ class References:
         gives each indicator its installation-wide figure. ``national_loaded``, when
         given, are the national references already read (``shared_national``)."""
         # a respondent group's figures pool only with the same group's
-        part = self._read(year).get(self.respondent_group.value, _Rollup())
+        part = self._read([year]).get(self.respondent_group.value, _Rollup())
         self.own = part.own
         # what the pools read, made figures only for as long as they add them up
         this_year = [RoundFigure._make(row) for row in part.rows if row[1] == year]
@@ -617,12 +623,10 @@ def every_survey_figures(
         for g in RespondentGroup
         if g in by_group
     }
-    # the year whose installation-wide figures are read: the managers' round's, as before
-    first = prepared.get(RespondentGroup.MANAGERS) or next(iter(prepared.values()))
-    assert first.rounds.current is not None
-    year = first.rounds.current.year
+    # each group's installation-wide figures are of its own latest round's year
+    years = {p.rounds.current.year for p in prepared.values() if p.rounds.current is not None}
     codes = {row.code for p in prepared.values() for row in p.rows}
-    shared = references.shared_national(codes, year)
+    shared = references.shared_national(codes, years)
     managers, others = None, []
     for respondent_group, ready in prepared.items():
         assert ready.rounds.current is not None
