@@ -51,9 +51,11 @@ def issue_by_page(client: Any, world: Any, round_id: int, **fields: Any) -> Any:
 
 
 def neutral(response: Any) -> str:
-    """The refusal's page without its CSRF token and the code typed."""
+    """The refusal's page without its CSRF tokens (the form's, and htmx's header's: each
+    signed with the second it was made in) and the code typed."""
     body = response.get_data(as_text=True)
     body = CSRF_VALUE_RE.sub("", body)
+    body = re.sub(r'"X-CSRFToken": "[^"]*"', '"X-CSRFToken": ""', body)
     return re.sub(r'(name="code"[^>]*) value="[^"]*"', r"\1", body)
 
 
