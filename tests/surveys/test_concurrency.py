@@ -300,23 +300,13 @@ def reviewed_submit(app: Any, token: str) -> tuple[Any, str, dict[str, str]]:
 
 
 def test_two_tabs_confirming_at_once_through_the_fast_path_record_once(
-    app, open_round, monkeypatch
+    app, open_round, view_calls
 ) -> None:
     """The same review form sent twice at once, over two connections, each through the
     fast path's one statement: one ballot, and both tabs are sent to the receipt (the
     one whose statement wrote nothing by way of Flask's view, which finds it answered)."""
-    import functools
 
     client, slot, form = reviewed_submit(app, open_round.token)
-    view = app.view_functions["surveys.respond_submit"]
-    viewed: list[str] = []
-
-    @functools.wraps(view)
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        viewed.append(kwargs["slot"])
-        return view(*args, **kwargs)
-
-    monkeypatch.setitem(app.view_functions, "surveys.respond_submit", counted)
     cookie = client.get_cookie("survey_link", path=slot)
     other = app.test_client()
     other.set_cookie("survey_link", cookie.value, path=slot)
@@ -334,7 +324,7 @@ def test_two_tabs_confirming_at_once_through_the_fast_path_record_once(
         thread.join(timeout=30)
     assert locations == [slot + "/receipt"] * 2
     assert responses_in(app, open_round.round_id) == 1
-    assert len(viewed) == 1  # the other was recorded before Flask
+    assert len(view_calls) == 1  # the other was recorded before Flask
 
 
 def test_a_fast_submit_during_a_close_waits_and_records_nothing(app, open_round) -> None:
@@ -426,25 +416,16 @@ def test_two_opens_at_once_invite_once(app, draft_round) -> None:
     assert mailed == 1
 
 
-def test_a_connection_cut_under_the_fast_submit_loses_nothing(app, open_round, monkeypatch) -> None:
+def test_a_connection_cut_under_the_fast_submit_loses_nothing(
+    app, open_round, monkeypatch, view_calls
+) -> None:
     """The fast path's connection is terminated (``pg_terminate_backend``, as a database
     restart would) just before its one statement: nothing is written by it, Flask's view
     takes the submit on a fresh connection, and the answer is recorded once."""
-    import functools
-
     from portal.core import direct
     from portal.surveys.answering import sql as direct_sql
 
     client, slot, form = reviewed_submit(app, open_round.token)
-    view = app.view_functions["surveys.respond_submit"]
-    viewed: list[str] = []
-
-    @functools.wraps(view)
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        viewed.append(kwargs["slot"])
-        return view(*args, **kwargs)
-
-    monkeypatch.setitem(app.view_functions, "surveys.respond_submit", counted)
     cut: list[int] = []
     drivers: list[Any] = []
     kept = direct.Kept.connection
@@ -475,7 +456,7 @@ def test_a_connection_cut_under_the_fast_submit_loses_nothing(app, open_round, m
     response = client.post(slot + "/submit", data=form)
     assert cut  # the fast path's statement was the one cut off
     assert response.headers["Location"] == slot + "/receipt"
-    assert viewed == [slot.rsplit("/", 1)[1]]  # Flask's view recorded it
+    assert view_calls == [slot.rsplit("/", 1)[1]]  # Flask's view recorded it
     assert responses_in(app, open_round.round_id) == 1
     assert client.get(slot + "/receipt").status_code == 200
 

@@ -11,7 +11,6 @@ the test checks what Flask then answered and what the database holds afterwards.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import secrets
 from typing import Any
 
@@ -45,21 +44,6 @@ def _fresh_caches() -> Any:
     caches.clear()
     yield
     caches.clear()
-
-
-@pytest.fixture
-def view_calls(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The submits the Flask view answered (the fast path did not record them)."""
-    calls: list[str] = []
-    view = app.view_functions["surveys.respond_submit"]
-
-    @functools.wraps(view)  # the same name: the view stays exempt from the session's CSRF
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs["slot"])
-        return view(*args, **kwargs)
-
-    monkeypatch.setitem(app.view_functions, "surveys.respond_submit", counted)
-    return calls
 
 
 def reviewed(client: Any, db_session: Any, world: Any, role: str = "member") -> tuple[str, dict]:
