@@ -21,8 +21,8 @@ As a server calls the app there is no app context, and the fast path pushes none
 round the worker keeps (``answering.fast.kept``): its statement goes to a connection it
 keeps open in autocommit (``portal.core.direct.Kept``), and it reads the slot cookie and
 the form with readers of its own, each tested against the library's (itsdangerous,
-``parse_qsl``). Under an app context pushed already (a test's),
-it uses the request's connection and transaction, as Flask's view would.
+``parse_qsl``). Under an app context pushed already (a test's), it uses the request's
+connection and transaction, as Flask's view would.
 
 Set ``SURVEY_FAST_SUBMIT = False`` to send every submit through Flask.
 """
